@@ -1,0 +1,31 @@
+//! Keepsake's security kernel.
+//!
+//! Everything that touches key material or ciphertext lives here, and nothing here does
+//! file or network I/O beyond the `Read`/`Write` streams it is handed: the crate is small
+//! enough to audit and fuzz on its own. `docs/FORMAT.md` is the normative description of
+//! the bytes these modules produce.
+#![forbid(unsafe_code)]
+
+mod error;
+mod kdf;
+mod keys;
+mod object;
+mod recovery;
+mod wrap;
+
+pub use error::{CryptoError, ObjectError};
+pub use kdf::{KdfParams, derive_password_key};
+pub use keys::{FileKey, KEY_LEN, KeyId, Password, VaultKey, WrappingKey};
+pub use object::{
+    HEADER_LEN, MAGIC, ObjectHeader, ObjectId, ObjectWriter, TAG_LEN, VERSION, decrypt_object,
+    encrypted_len,
+};
+pub use recovery::RecoveryKey;
+pub use wrap::{WRAPPED_KEY_LEN, WrappedKey, unwrap_key, wrap_key};
+
+/// Fills `buf` from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| CryptoError::Random(e.to_string()))?;
+    Ok(buf)
+}
