@@ -1,1 +1,125 @@
-fn main() {}
+//! `keepsake`: the command-line shell over keepsake-core. Each command is a few lines that
+//! gather input, call the core and print; exit codes are part of the contract:
+//! 0 ok, 1 other failure, 2 usage, 3 wrong password or recovery key, 4 integrity problem.
+
+mod commands;
+mod progress;
+mod secrets;
+
+use clap::{Parser, Subcommand};
+use keepsake_core::{ErrorKind, VaultError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "keepsake",
+    version,
+    about = "An encrypted vault for your photos and videos"
+)]
+struct Cli {
+    /// The vault folder [default: the OS data folder, e.g. ~/.local/share/keepsake/vault]
+    #[arg(long, global = true, env = "KEEPSAKE_VAULT", value_name = "DIR")]
+    vault: Option<PathBuf>,
+    /// Read the password from the first line of standard input (else KEEPSAKE_PASSWORD,
+    /// else a prompt)
+    #[arg(long, global = true)]
+    password_stdin: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new vault and print its recovery key (once)
+    Init(commands::InitArgs),
+    /// Import photos and videos (files or folders, recursively)
+    Import(commands::ImportArgs),
+    /// List what the vault holds
+    Ls(commands::JsonArgs),
+    /// Copy originals out of the vault, byte for byte
+    Export(commands::ExportArgs),
+    /// Decrypt and authenticate everything; exit 4 if anything is damaged
+    Verify(commands::VerifyArgs),
+    /// Show facts about the vault
+    Info(commands::JsonArgs),
+    /// Change the password (the photos are not re-encrypted)
+    Passwd(commands::PasswdArgs),
+    /// Set a new password using the recovery key
+    Recover(commands::RecoverArgs),
+}
+
+/// Why a command failed, carrying its exit code.
+pub enum Failure {
+    Vault(VaultError),
+    /// The command was understood but cannot run as asked.
+    Usage(String),
+    /// Nothing to unlock with.
+    NoCredentials(String),
+}
+
+impl From<VaultError> for Failure {
+    fn from(e: VaultError) -> Self {
+        Self::Vault(e)
+    }
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Vault(e) => match e.kind() {
+                ErrorKind::Credentials => 3,
+                ErrorKind::Integrity => 4,
+                ErrorKind::Other => 1,
+            },
+            Failure::Usage(_) => 2,
+            Failure::NoCredentials(_) => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Vault(e) => write!(f, "{e}"),
+            Failure::Usage(m) | Failure::NoCredentials(m) => f.write_str(m),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let vault = match cli.vault.clone().or_else(default_vault_dir) {
+        Some(dir) => dir,
+        None => {
+            eprintln!("error: no home folder found; pass --vault DIR");
+            return ExitCode::from(2);
+        }
+    };
+    let ctx = commands::Context {
+        vault,
+        password_stdin: cli.password_stdin,
+    };
+    let result = match cli.command {
+        Command::Init(args) => commands::init(&ctx, args),
+        Command::Import(args) => commands::import(&ctx, args),
+        Command::Ls(args) => commands::ls(&ctx, args),
+        Command::Export(args) => commands::export(&ctx, args),
+        Command::Verify(args) => commands::verify(&ctx, args),
+        Command::Info(args) => commands::info(&ctx, args),
+        Command::Passwd(args) => commands::passwd(&ctx, args),
+        Command::Recover(args) => commands::recover(&ctx, args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+fn default_vault_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("app", "Keepsake", "Keepsake")
+        .map(|d| d.data_dir().join("vault"))
+}

@@ -1,0 +1,25 @@
+//! The Keepsake vault: everything a shell (CLI or desktop app) needs, and nothing of any
+//! shell. A vault folder holds the header (wrapped keys), the encrypted catalog and one
+//! encrypted object per original; see `docs/FORMAT.md` and `ARCHITECTURE.md`.
+#![forbid(unsafe_code)]
+
+mod catalog;
+mod error;
+mod export;
+mod fsutil;
+mod header;
+mod import;
+mod metadata;
+mod sniff;
+mod store;
+mod vault;
+mod verify;
+
+pub use catalog::Item;
+pub use error::{ErrorKind, VaultError};
+pub use export::{ExportFailure, ExportReport, Exported};
+pub use import::{ImportProgress, ImportReport, Imported, Skipped};
+pub use keepsake_crypto::{KdfParams, ObjectId, Password, RecoveryKey};
+pub use sniff::MediaKind;
+pub use vault::{UnlockedVault, Vault, VaultInfo};
+pub use verify::{Damage, VerifyReport};

@@ -43,7 +43,16 @@ fn gb_per_s(bytes: u64, took: Duration) -> f64 {
 /// OpenSSL's AES-256-GCM figure on 1 MiB blocks (bytes/s), if `openssl` is installed.
 fn openssl_speed() -> Option<f64> {
     let out = Command::new("openssl")
-        .args(["speed", "-mr", "-evp", "aes-256-gcm", "-bytes", "1048576", "-seconds", "3"])
+        .args([
+            "speed",
+            "-mr",
+            "-evp",
+            "aes-256-gcm",
+            "-bytes",
+            "1048576",
+            "-seconds",
+            "3",
+        ])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -62,8 +71,12 @@ fn main() {
     let id = ObjectId([1; 16]);
 
     let (enc_time, object) = best_of(3, || {
-        let mut writer = ObjectWriter::new(Vec::with_capacity(len as usize + (len as usize >> 10)), &key, id)
-            .expect("start");
+        let mut writer = ObjectWriter::new(
+            Vec::with_capacity(len as usize + (len as usize >> 10)),
+            &key,
+            id,
+        )
+        .expect("start");
         writer.write_from(&mut &data[..], |_| {}).expect("encrypt");
         writer.finish().expect("finish")
     });
@@ -82,8 +95,14 @@ fn main() {
     match openssl_speed() {
         Some(bps) => {
             let ossl = bps / 1e9;
-            println!("  openssl aes-256-gcm   {ossl:6.2} GB/s  (openssl speed -evp aes-256-gcm, 1 MiB blocks)");
-            println!("  ratio keepsake/openssl: encrypt {:.2}, decrypt {:.2}", enc / ossl, dec / ossl);
+            println!(
+                "  openssl aes-256-gcm   {ossl:6.2} GB/s  (openssl speed -evp aes-256-gcm, 1 MiB blocks)"
+            );
+            println!(
+                "  ratio keepsake/openssl: encrypt {:.2}, decrypt {:.2}",
+                enc / ossl,
+                dec / ossl
+            );
         }
         None => println!("  openssl not found: no reference figure"),
     }

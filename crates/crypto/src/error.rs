@@ -41,7 +41,9 @@ pub enum ObjectError {
     HeaderTampered,
     #[error("chunk {index} failed authentication (altered, or moved in from another object)")]
     ChunkCorrupt { index: u64 },
-    #[error("chunk {belongs_at} was found at position {position} (chunks reordered, duplicated or dropped)")]
+    #[error(
+        "chunk {belongs_at} was found at position {position} (chunks reordered, duplicated or dropped)"
+    )]
     ChunkOutOfPlace { position: u64, belongs_at: u64 },
     #[error("the object is truncated: it ends after {after_chunks} chunks without its final chunk")]
     Truncated { after_chunks: u64 },

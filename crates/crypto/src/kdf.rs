@@ -94,10 +94,21 @@ mod tests {
     fn same_inputs_same_key_and_any_change_differs() {
         let pw = Password::new("correct horse".into());
         let a = derive_password_key(&pw, &[1; 16], &SMALL).unwrap();
-        assert_eq!(a.expose(), derive_password_key(&pw, &[1; 16], &SMALL).unwrap().expose());
-        assert_ne!(a.expose(), derive_password_key(&pw, &[2; 16], &SMALL).unwrap().expose());
+        assert_eq!(
+            a.expose(),
+            derive_password_key(&pw, &[1; 16], &SMALL).unwrap().expose()
+        );
+        assert_ne!(
+            a.expose(),
+            derive_password_key(&pw, &[2; 16], &SMALL).unwrap().expose()
+        );
         let other = Password::new("correct horsf".into());
-        assert_ne!(a.expose(), derive_password_key(&other, &[1; 16], &SMALL).unwrap().expose());
+        assert_ne!(
+            a.expose(),
+            derive_password_key(&other, &[1; 16], &SMALL)
+                .unwrap()
+                .expose()
+        );
     }
 
     #[test]
@@ -105,18 +116,34 @@ mod tests {
         // RFC 9106 parameters differ (secret/ad); this pins our exact use: Argon2id v1.3,
         // no secret, 32-byte output. Cross-checked with the `argon2` CLI (Debian):
         // echo -n password | argon2 somesaltsomesalt -id -m 13 -t 1 -p 1 -l 32 -r
-        let key = derive_password_key(&Password::new("password".into()), b"somesaltsomesalt", &SMALL)
-            .unwrap();
-        assert_eq!(hex::encode(key.expose()), "84fb006bbc3cd69895722b64b5bf735251a9e8e9f3ecb93ff595b98aeb7accb7");
+        let key = derive_password_key(
+            &Password::new("password".into()),
+            b"somesaltsomesalt",
+            &SMALL,
+        )
+        .unwrap();
+        assert_eq!(
+            hex::encode(key.expose()),
+            "84fb006bbc3cd69895722b64b5bf735251a9e8e9f3ecb93ff595b98aeb7accb7"
+        );
     }
 
     #[test]
     fn headers_cannot_disable_or_explode_the_kdf() {
         let pw = Password::new("x".into());
         for bad in [
-            KdfParams { memory_kib: 64, ..SMALL },
-            KdfParams { iterations: 0, ..SMALL },
-            KdfParams { memory_kib: u32::MAX, ..SMALL },
+            KdfParams {
+                memory_kib: 64,
+                ..SMALL
+            },
+            KdfParams {
+                iterations: 0,
+                ..SMALL
+            },
+            KdfParams {
+                memory_kib: u32::MAX,
+                ..SMALL
+            },
         ] {
             assert!(matches!(
                 derive_password_key(&pw, &[0; 16], &bad),

@@ -20,9 +20,9 @@
 //! and truncation fail authentication; the per-object file key and the object id in the
 //! AAD make chunks from another object fail too.
 
-use crate::wrap::{WRAPPED_KEY_LEN, unwrap_key, wrap_key};
 #[cfg(test)]
 use crate::wrap::wrap_key_with_nonce;
+use crate::wrap::{WRAPPED_KEY_LEN, unwrap_key, wrap_key};
 use crate::{CryptoError, FileKey, KeyId, ObjectError, VaultKey};
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
@@ -140,8 +140,12 @@ impl ObjectHeader {
         if self.key_id != vault_key.key_id() {
             return Err(ObjectError::WrongKey);
         }
-        let key = unwrap_key(&vault_key.object_wrapping_key(), &self.wrapped_file_key, &self.prefix)
-            .map_err(|_| ObjectError::HeaderTampered)?;
+        let key = unwrap_key(
+            &vault_key.object_wrapping_key(),
+            &self.wrapped_file_key,
+            &self.prefix,
+        )
+        .map_err(|_| ObjectError::HeaderTampered)?;
         Ok(FileKey::from_bytes(*key))
     }
 }
@@ -354,7 +358,8 @@ pub fn decrypt_object(
             });
         }
         let (body, rest) = buf[..len].split_at_mut(len - TAG_LEN);
-        let tag = Tag::<Aes256Gcm>::try_from(&rest[..TAG_LEN]).map_err(|_| ObjectError::ChunkCorrupt { index })?;
+        let tag = Tag::<Aes256Gcm>::try_from(&rest[..TAG_LEN])
+            .map_err(|_| ObjectError::ChunkCorrupt { index })?;
         let opened = cipher.decrypt_inout_detached(
             &chunk_nonce(index, last),
             &chunk_aad(&header.id, index, last),

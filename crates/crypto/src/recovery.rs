@@ -76,10 +76,16 @@ mod tests {
         // A fixed key, so the typo below is known to break the 8-bit checksum.
         let words = RecoveryKey(Zeroizing::new([7; KEY_LEN])).to_words();
         let mut list: Vec<&str> = words.split(' ').collect();
-        let swapped = if list[3] == "abandon" { "zoo" } else { "abandon" };
+        let swapped = if list[3] == "abandon" {
+            "zoo"
+        } else {
+            "abandon"
+        };
         list[3] = swapped;
         assert!(RecoveryKey::parse(&list.join(" ")).is_err());
-        assert!(RecoveryKey::parse(&words.split(' ').take(12).collect::<Vec<_>>().join(" ")).is_err());
+        assert!(
+            RecoveryKey::parse(&words.split(' ').take(12).collect::<Vec<_>>().join(" ")).is_err()
+        );
         assert!(RecoveryKey::parse("").is_err());
     }
 }

@@ -30,7 +30,11 @@ pub(crate) fn wrap_key_with_nonce(
     out[..12].copy_from_slice(&nonce);
     out[12..12 + KEY_LEN].copy_from_slice(key);
     let tag = cipher
-        .encrypt_inout_detached(&Nonce::<Aes256Gcm>::from(nonce), aad, (&mut out[12..12 + KEY_LEN]).into())
+        .encrypt_inout_detached(
+            &Nonce::<Aes256Gcm>::from(nonce),
+            aad,
+            (&mut out[12..12 + KEY_LEN]).into(),
+        )
         .map_err(|_| CryptoError::Unwrap)?;
     out[12 + KEY_LEN..].copy_from_slice(&tag);
     Ok(out)
@@ -45,7 +49,8 @@ pub fn unwrap_key(
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
     key.copy_from_slice(&wrapped[12..12 + KEY_LEN]);
     let nonce = Nonce::<Aes256Gcm>::try_from(&wrapped[..12]).map_err(|_| CryptoError::Unwrap)?;
-    let tag = Tag::<Aes256Gcm>::try_from(&wrapped[12 + KEY_LEN..]).map_err(|_| CryptoError::Unwrap)?;
+    let tag =
+        Tag::<Aes256Gcm>::try_from(&wrapped[12 + KEY_LEN..]).map_err(|_| CryptoError::Unwrap)?;
     cipher
         .decrypt_inout_detached(&nonce, aad, key.as_mut_slice().into(), &tag)
         .map_err(|_| CryptoError::Unwrap)?;
@@ -60,14 +65,20 @@ mod tests {
     fn wrap_round_trips_and_binds_key_and_context() {
         let kek = WrappingKey::from_bytes([7; KEY_LEN]);
         let wrapped = wrap_key(&kek, &[9; KEY_LEN], b"slot:password").unwrap();
-        assert_eq!(*unwrap_key(&kek, &wrapped, b"slot:password").unwrap(), [9; KEY_LEN]);
+        assert_eq!(
+            *unwrap_key(&kek, &wrapped, b"slot:password").unwrap(),
+            [9; KEY_LEN]
+        );
         assert!(unwrap_key(&kek, &wrapped, b"slot:recovery").is_err());
         let other = WrappingKey::from_bytes([8; KEY_LEN]);
         assert!(unwrap_key(&other, &wrapped, b"slot:password").is_err());
         for byte in 0..WRAPPED_KEY_LEN {
             let mut bad = wrapped;
             bad[byte] ^= 0x01;
-            assert!(unwrap_key(&kek, &bad, b"slot:password").is_err(), "flip at {byte}");
+            assert!(
+                unwrap_key(&kek, &bad, b"slot:password").is_err(),
+                "flip at {byte}"
+            );
         }
     }
 }

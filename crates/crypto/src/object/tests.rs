@@ -20,9 +20,15 @@ fn plaintext(len: usize) -> Vec<u8> {
 
 fn encrypt_with(key: &VaultKey, object: ObjectId, data: &[u8]) -> Vec<u8> {
     let file_key = FileKey::from_bytes([object.0[0] ^ 0x5A; KEY_LEN]);
-    let mut writer =
-        ObjectWriter::deterministic(Vec::new(), key, object, SMALL_CHUNK_LOG2, &file_key, [3; 12])
-            .unwrap();
+    let mut writer = ObjectWriter::deterministic(
+        Vec::new(),
+        key,
+        object,
+        SMALL_CHUNK_LOG2,
+        &file_key,
+        [3; 12],
+    )
+    .unwrap();
     writer.write_from(&mut &data[..], |_| {}).unwrap();
     writer.finish().unwrap()
 }
@@ -42,7 +48,11 @@ fn round_trips_at_every_chunk_edge() {
     for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7] {
         let data = plaintext(len);
         let object = encrypt(&data);
-        assert_eq!(object.len() as u64, encrypted_len(len as u64, SMALL_CHUNK_LOG2), "len {len}");
+        assert_eq!(
+            object.len() as u64,
+            encrypted_len(len as u64, SMALL_CHUNK_LOG2),
+            "len {len}"
+        );
         assert_eq!(decrypt(&object).unwrap(), data, "len {len}");
     }
 }
@@ -104,7 +114,9 @@ fn every_ciphertext_bit_is_protected() {
     let data = plaintext(2 * CHUNK + 100);
     let object = encrypt(&data);
     // Every byte of the last (short) chunk and a spread across the full ones, every bit.
-    let positions = (HEADER_LEN..object.len()).step_by(997).chain(object.len() - 130..object.len());
+    let positions = (HEADER_LEN..object.len())
+        .step_by(997)
+        .chain(object.len() - 130..object.len());
     for pos in positions {
         for bit in 0..8 {
             let mut bad = object.clone();
@@ -130,7 +142,10 @@ fn truncation_at_every_chunk_boundary_is_named() {
     }
     // Inside a chunk, and inside the header.
     assert!(decrypt(&object[..HEADER_LEN + UNIT + 10]).is_err());
-    assert!(matches!(decrypt(&object[..HEADER_LEN - 1]), Err(ObjectError::HeaderTruncated(_))));
+    assert!(matches!(
+        decrypt(&object[..HEADER_LEN - 1]),
+        Err(ObjectError::HeaderTruncated(_))
+    ));
     assert!(matches!(decrypt(&[]), Err(ObjectError::HeaderTruncated(0))));
 }
 
@@ -159,7 +174,9 @@ fn assemble(object: &[u8], order: &[&[u8]]) -> Vec<u8> {
 fn reordered_duplicated_and_dropped_chunks_are_named() {
     let object = encrypt(&plaintext(3 * CHUNK + 5));
     let c = chunks_of(&object);
-    let cases: [(&str, Vec<&[u8]>, (u64, u64)); 4] = [
+    // (what, chunk order, (position that fails, index the chunk there belongs at))
+    type Case<'a> = (&'a str, Vec<&'a [u8]>, (u64, u64));
+    let cases: [Case; 4] = [
         ("swap 1 and 2", vec![c[0], c[2], c[1], c[3]], (1, 2)),
         ("duplicate 0", vec![c[0], c[0], c[2], c[3]], (1, 0)),
         ("drop 1", vec![c[0], c[2], c[3]], (1, 2)),
@@ -167,7 +184,10 @@ fn reordered_duplicated_and_dropped_chunks_are_named() {
     ];
     for (name, order, (position, belongs)) in cases {
         match decrypt(&assemble(&object, &order)) {
-            Err(ObjectError::ChunkOutOfPlace { position: p, belongs_at: b }) => {
+            Err(ObjectError::ChunkOutOfPlace {
+                position: p,
+                belongs_at: b,
+            }) => {
                 assert_eq!((p, b), (position, belongs), "{name}")
             }
             other => panic!("{name}: {other:?}"),
@@ -182,13 +202,19 @@ fn data_after_the_final_chunk_is_named() {
     for extra in [&b"\0"[..], chunks_of(&object)[1]] {
         let mut extended = object.clone();
         extended.extend_from_slice(extra);
-        assert!(matches!(decrypt(&extended), Err(ObjectError::TrailingData { after_chunks: 1 })));
+        assert!(matches!(
+            decrypt(&extended),
+            Err(ObjectError::TrailingData { after_chunks: 1 })
+        ));
     }
     // After a short final chunk the extra bytes merge into it: it fails to authenticate.
     let object = encrypt(&plaintext(CHUNK + 5));
     let mut extended = object.clone();
     extended.push(0);
-    assert!(matches!(decrypt(&extended), Err(ObjectError::ChunkCorrupt { index: 1 })));
+    assert!(matches!(
+        decrypt(&extended),
+        Err(ObjectError::ChunkCorrupt { index: 1 })
+    ));
 }
 
 #[test]
@@ -200,15 +226,27 @@ fn parts_moved_in_from_another_object_are_named() {
     let mut spliced = mine.clone();
     spliced[HEADER_LEN + UNIT..HEADER_LEN + 2 * UNIT]
         .copy_from_slice(&theirs[HEADER_LEN + UNIT..HEADER_LEN + 2 * UNIT]);
-    assert!(matches!(decrypt(&spliced), Err(ObjectError::ChunkCorrupt { index: 1 })));
+    assert!(matches!(
+        decrypt(&spliced),
+        Err(ObjectError::ChunkCorrupt { index: 1 })
+    ));
     // Another object's header on this object's chunks, or a whole object swapped in.
     let mut header_swapped = theirs[..HEADER_LEN].to_vec();
     header_swapped.extend_from_slice(&mine[HEADER_LEN..]);
-    assert!(matches!(decrypt(&header_swapped), Err(ObjectError::WrongObject { .. })));
-    assert!(matches!(decrypt(&theirs), Err(ObjectError::WrongObject { .. })));
+    assert!(matches!(
+        decrypt(&header_swapped),
+        Err(ObjectError::WrongObject { .. })
+    ));
+    assert!(matches!(
+        decrypt(&theirs),
+        Err(ObjectError::WrongObject { .. })
+    ));
     let mut out = Vec::new();
     let unchecked = decrypt_object(&header_swapped[..], &mut out, &vault_key(), None);
-    assert!(matches!(unchecked, Err(ObjectError::ChunkCorrupt { index: 0 })));
+    assert!(matches!(
+        unchecked,
+        Err(ObjectError::ChunkCorrupt { index: 0 })
+    ));
 }
 
 #[test]
@@ -225,7 +263,10 @@ fn wrong_vault_key_is_named() {
 
 #[test]
 fn not_an_object_is_named() {
-    assert!(matches!(decrypt(b"\xff\xd8\xff\xe0 a plain JPEG"), Err(ObjectError::NotAnObject)));
+    assert!(matches!(
+        decrypt(b"\xff\xd8\xff\xe0 a plain JPEG"),
+        Err(ObjectError::NotAnObject)
+    ));
 }
 
 /// A reader that hands out data in pieces of varying size, as pipes and sockets do.

@@ -1,0 +1,377 @@
+//! One function per command: gather input, call the core, print. Nothing here decides
+//! anything about the vault.
+
+use crate::progress::{bytes_bar, count_bar};
+use crate::{Failure, secrets};
+use clap::Args;
+use keepsake_core::{KdfParams, ObjectId, UnlockedVault, Vault};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub struct Context {
+    pub vault: PathBuf,
+    pub password_stdin: bool,
+}
+
+type Outcome = Result<u8, Failure>;
+
+const EXIT_OK: u8 = 0;
+const EXIT_FAILED: u8 = 1;
+const EXIT_DAMAGED: u8 = 4;
+
+impl Context {
+    fn unlock(&self) -> Result<UnlockedVault, Failure> {
+        // Open first: "no vault here" beats a password prompt for a vault that isn't there.
+        let vault = Vault::open(&self.vault)?;
+        let password = secrets::password(self.password_stdin)?;
+        Ok(vault.unlock(&password)?)
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+#[derive(Args)]
+pub struct JsonArgs {
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Argon2id memory in MiB [default: 256]. Lower only for small devices or tests.
+    #[arg(long, value_name = "MIB", requires = "kdf_passes")]
+    kdf_memory_mib: Option<u32>,
+    /// Argon2id passes [default: calibrated to this machine, at least 3]
+    #[arg(long, value_name = "N", requires = "kdf_memory_mib")]
+    kdf_passes: Option<u32>,
+}
+
+pub fn init(ctx: &Context, args: InitArgs) -> Outcome {
+    let password = if ctx.password_stdin {
+        secrets::password(true)?
+    } else {
+        secrets::new_password(false, "KEEPSAKE_PASSWORD")?
+    };
+    let kdf = args
+        .kdf_memory_mib
+        .zip(args.kdf_passes)
+        .map(|(mib, passes)| KdfParams {
+            memory_kib: mib.saturating_mul(1024),
+            iterations: passes,
+            parallelism: KdfParams::DEFAULT.parallelism,
+        });
+    let (vault, recovery) = Vault::create(&ctx.vault, &password, kdf)?;
+    let info = vault.info()?;
+    println!("Created a vault at {}", info.path.display());
+    println!();
+    println!("Your recovery key (shown only this once; write it down and keep it safe):");
+    println!();
+    println!("    {}", recovery.to_words().as_str());
+    println!();
+    println!("With it you can set a new password if you forget yours (`keepsake recover`).");
+    println!("Without the password or this key, nobody, including you, can open the vault.");
+    Ok(EXIT_OK)
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Files and folders to import
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    let bar = bytes_bar("Importing");
+    let started = Instant::now();
+    let (report, fatal) = vault.import(&args.paths, &mut |p| {
+        bar.set_length(p.bytes_total);
+        bar.set_position(p.bytes_done);
+        let rate = p.files_done as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!(
+            "{}/{} files, {rate:.0} files/s",
+            p.files_done, p.files_total
+        ));
+    });
+    bar.finish_and_clear();
+    if args.json {
+        let entry = |path: &PathBuf, id: &ObjectId| json!({"path": path, "id": id.to_string()});
+        print_json(&json!({
+            "imported": report.imported.iter().map(|i| {
+                let mut e = entry(&i.path, &i.id);
+                if let Some(note) = &i.note { e["note"] = json!(note); }
+                e
+            }).collect::<Vec<_>>(),
+            "duplicates": report.duplicates.iter().map(|d| entry(&d.path, &d.id)).collect::<Vec<_>>(),
+            "skipped": report.skipped.iter().map(|s| json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
+        }));
+    } else {
+        for item in report.imported.iter().filter(|i| i.note.is_some()) {
+            println!(
+                "stored, with a note: {}: {}",
+                item.path.display(),
+                item.note.as_deref().unwrap_or_default()
+            );
+        }
+        for skipped in &report.skipped {
+            println!("skipped: {}: {}", skipped.path.display(), skipped.reason);
+        }
+        println!(
+            "Imported {}, already in the vault {}, skipped {} ({:.1} s)",
+            report.imported.len(),
+            report.duplicates.len(),
+            report.skipped.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if let Some(fatal) = fatal {
+        eprintln!("error: import stopped: {fatal}");
+        eprintln!(
+            "Everything listed as imported is safely stored; run the import again to finish."
+        );
+        return Ok(EXIT_FAILED);
+    }
+    if report.unreadable > 0 {
+        eprintln!(
+            "error: {} files could not be read (listed as skipped)",
+            report.unreadable
+        );
+        return Ok(EXIT_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
+    let vault = ctx.unlock()?;
+    let items = vault.items()?;
+    if args.json {
+        print_json(&json!(
+            items
+                .iter()
+                .map(|i| json!({
+                    "id": i.id.to_string(),
+                    "name": i.name,
+                    "size": i.size,
+                    "taken_at": i.taken_at,
+                    "type": i.media_type,
+                    "kind": i.kind.as_str(),
+                    "note": i.note,
+                }))
+                .collect::<Vec<_>>()
+        ));
+    } else {
+        for i in &items {
+            println!(
+                "{}  {:<25}  {:>10}  {}",
+                i.id,
+                i.taken_at.as_deref().unwrap_or("-"),
+                i.size,
+                i.name
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Export everything
+    #[arg(long, conflicts_with = "ids")]
+    all: bool,
+    /// Ids of the items to export (from `keepsake ls`)
+    #[arg(value_name = "ID", required_unless_present = "all")]
+    ids: Vec<String>,
+    /// Destination folder (created if missing; existing files are never overwritten)
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
+    let ids = if args.all {
+        None
+    } else {
+        let parsed: Result<Vec<ObjectId>, _> =
+            args.ids.iter().map(|id| id.parse::<ObjectId>()).collect();
+        Some(parsed.map_err(|_| {
+            Failure::Usage("an id is 32 lowercase hex digits, as `keepsake ls` prints".into())
+        })?)
+    };
+    let vault = ctx.unlock()?;
+    let report = vault.export(ids.as_deref(), &args.to)?;
+    if args.json {
+        print_json(&json!({
+            "exported": report.exported.iter().map(|e| json!({"id": e.id.to_string(), "path": e.path})).collect::<Vec<_>>(),
+            "failed": report.failed.iter().map(|f| json!({"id": f.id.to_string(), "name": f.name, "reason": f.reason})).collect::<Vec<_>>(),
+        }));
+    } else {
+        println!(
+            "Exported {} files to {}",
+            report.exported.len(),
+            args.to.display()
+        );
+    }
+    for failure in &report.failed {
+        eprintln!(
+            "error: {} ({}): {}",
+            failure.name.as_deref().unwrap_or("?"),
+            failure.id,
+            failure.reason
+        );
+    }
+    Ok(if report.failed.iter().any(|f| f.damaged) {
+        EXIT_DAMAGED
+    } else if report.failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// Also remove orphan objects left by an interrupted import
+    #[arg(long)]
+    repair: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    let bar = count_bar("Verifying");
+    let report = vault.verify(args.repair, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    if args.json {
+        print_json(&json!({
+            "checked": report.checked,
+            "bytes": report.bytes,
+            "damaged": report.damaged.iter().map(|d| json!({
+                "id": d.id.map(|id| id.to_string()), "name": d.name, "problem": d.problem,
+            })).collect::<Vec<_>>(),
+            "orphans": report.orphans.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "orphans_removed": report.orphans_removed,
+            "strays": report.strays,
+        }));
+    } else {
+        for d in &report.damaged {
+            let id =
+                d.id.map(|id| id.to_string())
+                    .unwrap_or_else(|| "catalog".into());
+            println!(
+                "DAMAGED {id} {}: {}",
+                d.name.as_deref().unwrap_or(""),
+                d.problem
+            );
+        }
+        if !report.orphans.is_empty() {
+            if args.repair {
+                println!(
+                    "Removed {} orphan objects left by an interrupted import.",
+                    report.orphans_removed
+                );
+            } else {
+                println!(
+                    "{} orphan objects left by an interrupted import (no photo is missing); \
+                     `keepsake verify --repair` removes them.",
+                    report.orphans.len()
+                );
+            }
+        }
+        for stray in &report.strays {
+            println!(
+                "note: {} is not a Keepsake object (left alone)",
+                stray.display()
+            );
+        }
+        println!(
+            "Checked {} items ({:.1} MB): {}",
+            report.checked,
+            report.bytes as f64 / 1e6,
+            if report.is_clean() {
+                "all intact".to_string()
+            } else {
+                format!("{} damaged", report.damaged.len())
+            }
+        );
+    }
+    Ok(if report.is_clean() {
+        EXIT_OK
+    } else {
+        EXIT_DAMAGED
+    })
+}
+
+pub fn info(ctx: &Context, args: JsonArgs) -> Outcome {
+    let vault = ctx.unlock()?;
+    let info = vault.info()?;
+    if args.json {
+        print_json(&json!(info));
+    } else {
+        println!("vault      {}", info.path.display());
+        println!("id         {}", info.vault_id);
+        println!(
+            "format     {} (catalog schema {})",
+            info.format_version, info.catalog_schema
+        );
+        println!(
+            "items      {} ({:.1} MB)",
+            info.items,
+            info.bytes as f64 / 1e6
+        );
+        println!("password   {}", info.kdf);
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Args)]
+pub struct PasswdArgs {
+    /// Read the new password from standard input (after the current one, if that is read
+    /// from standard input too); else KEEPSAKE_NEW_PASSWORD, else a prompt
+    #[arg(long)]
+    new_password_stdin: bool,
+}
+
+pub fn passwd(ctx: &Context, args: PasswdArgs) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
+    vault.change_password(&new)?;
+    println!("Password changed. The recovery key is unchanged.");
+    Ok(EXIT_OK)
+}
+
+#[derive(Args)]
+pub struct RecoverArgs {
+    /// Read the recovery key from standard input (else KEEPSAKE_RECOVERY_KEY, else a prompt)
+    #[arg(long)]
+    recovery_key_stdin: bool,
+    /// Read the new password from standard input, after the recovery key (else
+    /// KEEPSAKE_NEW_PASSWORD, else a prompt)
+    #[arg(long)]
+    new_password_stdin: bool,
+}
+
+pub fn recover(ctx: &Context, args: RecoverArgs) -> Outcome {
+    let vault = Vault::open(&ctx.vault)?;
+    let words = secrets::recovery_key(args.recovery_key_stdin)?;
+    let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
+    vault.recover(&words, &new)?;
+    println!("New password set. The recovery key is unchanged and still works.");
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,94 @@
+use keepsake_crypto::{CryptoError, ObjectError};
+use std::io;
+use std::path::PathBuf;
+
+/// What the user must tell apart, whatever the shell: each kind maps to one CLI exit code
+/// and one stable error code in the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Wrong password or recovery key.
+    Credentials,
+    /// Something stored was damaged or altered.
+    Integrity,
+    /// Anything else: missing vault, busy vault, I/O, full disk.
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no vault at {0} (create one with `keepsake init`)")]
+    NotAVault(PathBuf),
+    #[error("a vault already exists at {0}")]
+    AlreadyExists(PathBuf),
+    #[error("{0} is not empty; choose an empty or new folder for a vault")]
+    NotEmpty(PathBuf),
+    #[error("the vault at {0} is in use by another Keepsake process")]
+    Busy(PathBuf),
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("wrong recovery key")]
+    WrongRecoveryKey,
+    #[error("{0}")]
+    RecoveryKeyFormat(String),
+    #[error("the password is too short: use at least {0} characters")]
+    WeakPassword(usize),
+    #[error("the vault header {path} is damaged: {reason}")]
+    HeaderDamaged { path: PathBuf, reason: String },
+    #[error("the vault header was altered: its authentication code does not match")]
+    HeaderTampered,
+    #[error("the vault was made by a newer Keepsake (format {0}); update Keepsake to open it")]
+    UnsupportedFormat(u32),
+    #[error("the catalog cannot be read: {0}")]
+    CatalogDamaged(String),
+    #[error("catalog error: {0}")]
+    Catalog(#[from] rusqlite::Error),
+    #[error("the disk is full: {0}")]
+    DiskFull(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
+}
+
+impl VaultError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::WrongPassword | Self::WrongRecoveryKey | Self::RecoveryKeyFormat(_) => {
+                ErrorKind::Credentials
+            }
+            Self::HeaderDamaged { .. } | Self::HeaderTampered | Self::CatalogDamaged(_) => {
+                ErrorKind::Integrity
+            }
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// Wraps an I/O error with what was being done, turning "no space" into its own
+    /// variant so every shell can say so plainly.
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
+        let context = context.into();
+        if is_disk_full(&source) {
+            Self::DiskFull(context)
+        } else {
+            Self::Io { context, source }
+        }
+    }
+
+    pub(crate) fn from_object_write(context: impl Into<String>, err: ObjectError) -> Self {
+        match err {
+            ObjectError::Write(e) | ObjectError::Read(e) => Self::io(context, e),
+            other => Self::io(context, io::Error::other(other)),
+        }
+    }
+}
+
+pub(crate) fn is_disk_full(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
+}

@@ -1,0 +1,207 @@
+//! Export: originals back out, byte for byte, under their original names. Each file is
+//! decrypted to a hidden partial file and linked into place only once fully authenticated,
+//! so a damaged object never leaves a partial or garbage file, and nothing is overwritten.
+
+use crate::{UnlockedVault, VaultError};
+use keepsake_crypto::{ObjectId, decrypt_object};
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug)]
+pub struct Exported {
+    pub id: ObjectId,
+    pub path: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct ExportFailure {
+    pub id: ObjectId,
+    pub name: Option<String>,
+    pub reason: String,
+    /// True when the stored object itself is damaged (not, say, the destination full).
+    pub damaged: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ExportReport {
+    pub exported: Vec<Exported>,
+    pub failed: Vec<ExportFailure>,
+}
+
+impl UnlockedVault {
+    /// Exports the given items (all when `ids` is None) into `dest`, creating it.
+    pub fn export(
+        &self,
+        ids: Option<&[ObjectId]>,
+        dest: &Path,
+    ) -> Result<ExportReport, VaultError> {
+        fs::create_dir_all(dest)
+            .map_err(|e| VaultError::io(format!("creating {}", dest.display()), e))?;
+        let items = self.catalog.items()?;
+        let mut report = ExportReport::default();
+        let selected: Vec<_> = match ids {
+            None => items.iter().collect(),
+            Some(ids) => {
+                let mut chosen = Vec::new();
+                for id in ids {
+                    match items.iter().find(|item| item.id == *id) {
+                        Some(item) => chosen.push(item),
+                        None => report.failed.push(ExportFailure {
+                            id: *id,
+                            name: None,
+                            reason: "no such item in this vault".into(),
+                            damaged: false,
+                        }),
+                    }
+                }
+                chosen
+            }
+        };
+        let mut taken = HashSet::new();
+        for item in selected {
+            match self.export_one(item, dest, &mut taken) {
+                Ok(path) => report.exported.push(Exported { id: item.id, path }),
+                Err((reason, damaged)) => report.failed.push(ExportFailure {
+                    id: item.id,
+                    name: Some(item.name.clone()),
+                    reason,
+                    damaged,
+                }),
+            }
+        }
+        Ok(report)
+    }
+
+    fn export_one(
+        &self,
+        item: &crate::Item,
+        dest: &Path,
+        taken: &mut HashSet<PathBuf>,
+    ) -> Result<PathBuf, (String, bool)> {
+        let partial = dest.join(format!(".keepsake-{}.partial", item.id));
+        let write_err =
+            |e: io::Error| (format!("could not write to {}: {e}", dest.display()), false);
+        let source = File::open(self.store.path_of(&item.id)).map_err(|e| {
+            (
+                format!("the stored object is missing or unreadable: {e}"),
+                true,
+            )
+        })?;
+        let out = File::create_new(&partial).map_err(write_err)?;
+        let mut out = BufWriter::with_capacity(1 << 20, out);
+        let decrypted = decrypt_object(
+            BufReader::with_capacity(1 << 20, source),
+            &mut out,
+            &self.key,
+            Some(&item.id),
+        );
+        let finished = match decrypted {
+            Ok(_) => out
+                .flush()
+                .map_err(write_err)
+                .and_then(|()| out.get_ref().sync_all().map_err(write_err)),
+            Err(keepsake_crypto::ObjectError::Write(e)) => Err(write_err(e)),
+            Err(e) => Err((format!("the stored object is damaged: {e}"), true)),
+        };
+        if let Err(failure) = finished {
+            drop(out);
+            let _ = fs::remove_file(&partial);
+            return Err(failure);
+        }
+        if let Some(modified) = item
+            .file_modified_at
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .and_then(|t| u64::try_from(t.as_second()).ok())
+        {
+            let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified);
+            let _ = out.get_ref().set_modified(when);
+        }
+        drop(out);
+        let result = link_unique(&partial, dest, &item.name, taken);
+        let _ = fs::remove_file(&partial);
+        result.map_err(write_err)
+    }
+}
+
+/// Gives the partial file its final name without ever replacing an existing file:
+/// `name.jpg`, then `name (2).jpg`, `name (3).jpg`, ...
+fn link_unique(
+    partial: &Path,
+    dest: &Path,
+    name: &str,
+    taken: &mut HashSet<PathBuf>,
+) -> io::Result<PathBuf> {
+    let name = safe_name(name);
+    let (stem, ext) = match name.rfind('.') {
+        Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
+        _ => (name.as_str(), ""),
+    };
+    for n in 1u32.. {
+        let candidate = if n == 1 {
+            dest.join(&name)
+        } else {
+            dest.join(format!("{stem} ({n}){ext}"))
+        };
+        if taken.contains(&candidate) {
+            continue;
+        }
+        // A hard link fails if the name exists: no check-then-write race.
+        match fs::hard_link(partial, &candidate) {
+            Ok(()) => {
+                taken.insert(candidate.clone());
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("no free file name"))
+}
+
+/// A stored name as a single, harmless path component.
+fn safe_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    match cleaned.trim() {
+        "" | "." | ".." => "unnamed".into(),
+        _ => cleaned,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_never_escape_the_destination() {
+        assert_eq!(safe_name("../../etc/passwd"), ".._.._etc_passwd");
+        assert_eq!(safe_name(".."), "unnamed");
+        assert_eq!(safe_name("a\nb.jpg"), "a_b.jpg");
+        assert_eq!(safe_name("IMG (1).jpg"), "IMG (1).jpg");
+    }
+
+    #[test]
+    fn collisions_get_numbered_and_nothing_is_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("p");
+        fs::write(&partial, b"new").unwrap();
+        fs::write(dir.path().join("IMG.jpg"), b"old").unwrap();
+        let mut taken = HashSet::new();
+        let first = link_unique(&partial, dir.path(), "IMG.jpg", &mut taken).unwrap();
+        let second = link_unique(&partial, dir.path(), "IMG.jpg", &mut taken).unwrap();
+        assert_eq!(first.file_name().unwrap(), "IMG (2).jpg");
+        assert_eq!(second.file_name().unwrap(), "IMG (3).jpg");
+        assert_eq!(fs::read(dir.path().join("IMG.jpg")).unwrap(), b"old");
+    }
+}

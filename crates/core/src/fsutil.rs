@@ -1,0 +1,41 @@
+//! The write-ordering primitives every durable change goes through: write a temporary
+//! file, fsync it, rename it into place, fsync the folder. After a crash at any point the
+//! destination holds either the old content or the new, never a mix.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Makes a directory entry change (create, rename, delete) durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    // Windows cannot open a folder as a file; NTFS journals renames itself.
+    if cfg!(windows) {
+        return Ok(());
+    }
+    File::open(dir)?.sync_all()
+}
+
+/// Renames a fully written and fsynced file into place and makes the rename durable.
+pub fn commit_rename(tmp: &Path, dest: &Path) -> io::Result<()> {
+    fs::rename(tmp, dest)?;
+    sync_dir(dest.parent().unwrap_or(Path::new(".")))
+}
+
+/// Replaces `dest` atomically with `bytes`.
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = dest.with_extension("tmp");
+    let mut file = File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    commit_rename(&tmp, dest)
+}
+
+/// Creates a folder only its owner can enter.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}

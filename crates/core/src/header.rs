@@ -1,0 +1,382 @@
+//! The vault header file `keepsake-vault.json`: two lines of JSON.
+//!
+//! Line 1 is the header body (format, vault id, KDF parameters and salt, the vault key
+//! wrapped under the password and under the recovery key). Line 2 seals the exact bytes of
+//! line 1: an unkeyed BLAKE3 checksum, checked before unlocking so that accidental damage is
+//! reported as damage and not as a wrong password, and a BLAKE3 MAC under a vault-key
+//! subkey, checked after unlocking so that deliberate tampering is detected too.
+
+use crate::VaultError;
+use crate::fsutil::write_atomic;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use keepsake_crypto::{
+    KdfParams, Password, RecoveryKey, VaultKey, WRAPPED_KEY_LEN, WrappedKey, WrappingKey,
+    derive_password_key, random_bytes, unwrap_key, wrap_key,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const FILE_NAME: &str = "keepsake-vault.json";
+const FORMAT: &str = "keepsake-vault";
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize, Clone)]
+pub struct HeaderBody {
+    pub format: String,
+    pub version: u32,
+    pub vault_id: String,
+    pub kdf: Kdf,
+    /// The vault key wrapped under the password's Argon2id key.
+    pub password_slot: String,
+    /// The vault key wrapped under the recovery key.
+    pub recovery_slot: String,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+pub struct Kdf {
+    pub algorithm: String,
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    pub salt: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Seals {
+    checksum: String,
+    mac: String,
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    Password,
+    Recovery,
+}
+
+impl Slot {
+    /// Associated data of a wrapped vault key: the slot and the vault it belongs to.
+    fn aad(self, vault_id: &str) -> Vec<u8> {
+        let name = match self {
+            Slot::Password => "password",
+            Slot::Recovery => "recovery",
+        };
+        format!("keepsake-vault v1 {name} slot {vault_id}").into_bytes()
+    }
+}
+
+impl Kdf {
+    fn params(&self) -> KdfParams {
+        KdfParams {
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+            parallelism: self.parallelism,
+        }
+    }
+
+    fn fresh(params: KdfParams) -> Result<Self, VaultError> {
+        Ok(Self {
+            algorithm: "argon2id".into(),
+            memory_kib: params.memory_kib,
+            iterations: params.iterations,
+            parallelism: params.parallelism,
+            salt: B64.encode(random_bytes::<16>()?),
+        })
+    }
+
+    fn derive(&self, password: &Password) -> Result<WrappingKey, VaultError> {
+        let salt = B64
+            .decode(&self.salt)
+            .map_err(|e| damaged(format!("bad KDF salt: {e}")))?;
+        Ok(derive_password_key(password, &salt, &self.params())?)
+    }
+}
+
+fn damaged(reason: String) -> VaultError {
+    VaultError::HeaderDamaged {
+        path: FILE_NAME.into(),
+        reason,
+    }
+}
+
+fn decode_slot(slot: &str) -> Result<WrappedKey, VaultError> {
+    let bytes = B64
+        .decode(slot)
+        .map_err(|e| damaged(format!("bad wrapped key: {e}")))?;
+    bytes
+        .try_into()
+        .map_err(|_| damaged(format!("a wrapped key must be {WRAPPED_KEY_LEN} bytes")))
+}
+
+/// A header as read from disk: parsed and checksummed, not yet authenticated.
+pub struct Header {
+    pub body: HeaderBody,
+    body_line: String,
+    mac: [u8; 32],
+}
+
+impl Header {
+    /// A new header for a new vault key; the password KDF is calibrated on this machine.
+    pub fn create(
+        vault_key: &VaultKey,
+        password: &Password,
+        recovery: &RecoveryKey,
+        kdf: KdfParams,
+    ) -> Result<Self, VaultError> {
+        let vault_id = hex::encode(random_bytes::<16>()?);
+        let kdf = Kdf::fresh(kdf)?;
+        let password_slot = wrap_key(
+            &kdf.derive(password)?,
+            vault_key.expose(),
+            &Slot::Password.aad(&vault_id),
+        )?;
+        let recovery_slot = wrap_key(
+            &recovery.wrapping_key(),
+            vault_key.expose(),
+            &Slot::Recovery.aad(&vault_id),
+        )?;
+        let body = HeaderBody {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            vault_id,
+            kdf,
+            password_slot: B64.encode(password_slot),
+            recovery_slot: B64.encode(recovery_slot),
+        };
+        Self::seal(body, vault_key)
+    }
+
+    fn seal(body: HeaderBody, vault_key: &VaultKey) -> Result<Self, VaultError> {
+        let body_line = serde_json::to_string(&body).map_err(|e| damaged(e.to_string()))?;
+        let mac = vault_key.header_mac(body_line.as_bytes());
+        Ok(Self {
+            body,
+            body_line,
+            mac,
+        })
+    }
+
+    pub fn load(dir: &Path) -> Result<Self, VaultError> {
+        let path = dir.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(VaultError::NotAVault(dir.to_path_buf()));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(damaged("not UTF-8 text".into()));
+            }
+            Err(e) => return Err(VaultError::io(format!("reading {}", path.display()), e)),
+        };
+        Self::parse(&text).map_err(|e| match e {
+            VaultError::HeaderDamaged { reason, .. } => VaultError::HeaderDamaged { path, reason },
+            other => other,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, VaultError> {
+        let mut lines = text.lines();
+        let body_line = lines.next().unwrap_or_default();
+        let seals: Seals = serde_json::from_str(lines.next().unwrap_or_default())
+            .map_err(|e| damaged(format!("seal line unreadable: {e}")))?;
+        let checksum = blake3::hash(body_line.as_bytes()).to_hex();
+        if seals.checksum != checksum.as_str() {
+            return Err(damaged(
+                "checksum mismatch (the file was changed or corrupted)".into(),
+            ));
+        }
+        let body: HeaderBody =
+            serde_json::from_str(body_line).map_err(|e| damaged(format!("unreadable: {e}")))?;
+        if body.format != FORMAT {
+            return Err(damaged(format!("unknown format {:?}", body.format)));
+        }
+        if body.version != FORMAT_VERSION {
+            return Err(VaultError::UnsupportedFormat(body.version));
+        }
+        if body.kdf.algorithm != "argon2id" {
+            return Err(damaged(format!("unknown KDF {:?}", body.kdf.algorithm)));
+        }
+        let mut mac = [0u8; 32];
+        hex::decode_to_slice(&seals.mac, &mut mac).map_err(|e| damaged(format!("bad MAC: {e}")))?;
+        Ok(Self {
+            body,
+            body_line: body_line.to_string(),
+            mac,
+        })
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<(), VaultError> {
+        let seals = Seals {
+            checksum: blake3::hash(self.body_line.as_bytes()).to_hex().to_string(),
+            mac: hex::encode(self.mac),
+        };
+        let seals = serde_json::to_string(&seals).map_err(|e| damaged(e.to_string()))?;
+        let text = format!("{}\n{}\n", self.body_line, seals);
+        write_atomic(&dir.join(FILE_NAME), text.as_bytes())
+            .map_err(|e| VaultError::io("writing the vault header", e))
+    }
+
+    pub fn kdf_params(&self) -> KdfParams {
+        self.body.kdf.params()
+    }
+
+    pub fn unlock_with_password(&self, password: &Password) -> Result<VaultKey, VaultError> {
+        let kek = self.body.kdf.derive(password)?;
+        self.open_slot(&kek, Slot::Password, VaultError::WrongPassword)
+    }
+
+    pub fn unlock_with_recovery(&self, recovery: &RecoveryKey) -> Result<VaultKey, VaultError> {
+        self.open_slot(
+            &recovery.wrapping_key(),
+            Slot::Recovery,
+            VaultError::WrongRecoveryKey,
+        )
+    }
+
+    fn open_slot(
+        &self,
+        kek: &WrappingKey,
+        slot: Slot,
+        wrong: VaultError,
+    ) -> Result<VaultKey, VaultError> {
+        let wrapped = decode_slot(match slot {
+            Slot::Password => &self.body.password_slot,
+            Slot::Recovery => &self.body.recovery_slot,
+        })?;
+        let key = unwrap_key(kek, &wrapped, &slot.aad(&self.body.vault_id)).map_err(|_| wrong)?;
+        let vault_key = VaultKey::from_bytes(*key);
+        // The slot opened, so the key is right; now the whole header must be authentic.
+        if vault_key.header_mac(self.body_line.as_bytes()) != self.mac {
+            return Err(VaultError::HeaderTampered);
+        }
+        Ok(vault_key)
+    }
+
+    /// The same vault key under a new password (new salt, given KDF cost): nothing else
+    /// in the vault changes.
+    pub fn with_new_password(
+        &self,
+        vault_key: &VaultKey,
+        password: &Password,
+        kdf: KdfParams,
+    ) -> Result<Self, VaultError> {
+        let mut body = self.body.clone();
+        body.kdf = Kdf::fresh(kdf)?;
+        let slot = wrap_key(
+            &body.kdf.derive(password)?,
+            vault_key.expose(),
+            &Slot::Password.aad(&body.vault_id),
+        )?;
+        body.password_slot = B64.encode(slot);
+        Self::seal(body, vault_key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAST: KdfParams = KdfParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    fn fixture() -> (VaultKey, Password, RecoveryKey, Header) {
+        let key = VaultKey::random().unwrap();
+        let pw = Password::new("correct horse battery".into());
+        let rk = RecoveryKey::generate().unwrap();
+        let header = Header::create(&key, &pw, &rk, FAST).unwrap();
+        (key, pw, rk, header)
+    }
+
+    fn text_of(header: &Header) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        header.save(dir.path()).unwrap();
+        std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap()
+    }
+
+    #[test]
+    fn password_and_recovery_key_both_open_the_same_vault_key() {
+        let (key, pw, rk, header) = fixture();
+        let reread = Header::parse(&text_of(&header)).unwrap();
+        assert_eq!(
+            reread.unlock_with_password(&pw).unwrap().expose(),
+            key.expose()
+        );
+        assert_eq!(
+            reread.unlock_with_recovery(&rk).unwrap().expose(),
+            key.expose()
+        );
+        assert!(matches!(
+            reread.unlock_with_password(&Password::new("wrong".into())),
+            Err(VaultError::WrongPassword)
+        ));
+        let other = RecoveryKey::generate().unwrap();
+        assert!(matches!(
+            reread.unlock_with_recovery(&other),
+            Err(VaultError::WrongRecoveryKey)
+        ));
+    }
+
+    #[test]
+    fn new_password_rewraps_the_same_key_and_retires_the_old_password() {
+        let (key, pw, rk, header) = fixture();
+        let new_pw = Password::new("another long password".into());
+        let changed = Header::parse(&text_of(
+            &header.with_new_password(&key, &new_pw, FAST).unwrap(),
+        ))
+        .unwrap();
+        assert_eq!(
+            changed.unlock_with_password(&new_pw).unwrap().expose(),
+            key.expose()
+        );
+        assert!(changed.unlock_with_password(&pw).is_err());
+        assert_eq!(
+            changed.unlock_with_recovery(&rk).unwrap().expose(),
+            key.expose()
+        );
+    }
+
+    #[test]
+    fn accidental_damage_is_damage_not_a_wrong_password() {
+        let (_, _, _, header) = fixture();
+        let text = text_of(&header);
+        let damaged_text = text.replacen("\"iterations\":1", "\"iterations\":2", 1);
+        assert!(matches!(
+            Header::parse(&damaged_text),
+            Err(VaultError::HeaderDamaged { .. })
+        ));
+        assert!(matches!(
+            Header::parse(""),
+            Err(VaultError::HeaderDamaged { .. })
+        ));
+        assert!(matches!(
+            Header::parse(&text[..text.len() / 2]),
+            Err(VaultError::HeaderDamaged { .. })
+        ));
+    }
+
+    #[test]
+    fn deliberate_tampering_with_a_fixed_checksum_is_caught_by_the_mac() {
+        let (_, pw, _, header) = fixture();
+        let text = text_of(&header);
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        // Swap the recovery slot for the password slot: the checksum is recomputed, as an
+        // attacker would, but the MAC needs the vault key.
+        let mut body: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        body["recovery_slot"] = body["password_slot"].clone();
+        lines[0] = serde_json::to_string(&body).unwrap();
+        let mut seals: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+        seals["checksum"] = blake3::hash(lines[0].as_bytes())
+            .to_hex()
+            .to_string()
+            .into();
+        lines[1] = seals.to_string();
+        let forged = Header::parse(&lines.join("\n")).unwrap();
+        assert!(matches!(
+            forged.unlock_with_password(&pw),
+            Err(VaultError::HeaderTampered)
+        ));
+    }
+}

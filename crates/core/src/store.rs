@@ -1,0 +1,115 @@
+//! The object store: one encrypted file per original under `objects/<2 hex>/<32 hex>`.
+//! Objects are written under `tmp/`, fsynced and renamed into place, so an object file
+//! that exists under its name is always complete.
+
+use crate::VaultError;
+use crate::fsutil::{commit_rename, create_private_dir, sync_dir};
+use keepsake_crypto::ObjectId;
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub struct ObjectStore {
+    objects: PathBuf,
+    tmp: PathBuf,
+}
+
+/// An object being written: removed on drop unless committed.
+pub struct PendingObject {
+    pub id: ObjectId,
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Drop for PendingObject {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl ObjectStore {
+    pub fn new(vault_dir: &Path) -> Self {
+        Self {
+            objects: vault_dir.join("objects"),
+            tmp: vault_dir.join("tmp"),
+        }
+    }
+
+    pub fn create_layout(&self) -> io::Result<()> {
+        create_private_dir(&self.objects)?;
+        create_private_dir(&self.tmp)
+    }
+
+    pub fn path_of(&self, id: &ObjectId) -> PathBuf {
+        let name = id.to_string();
+        self.objects.join(&name[..2]).join(name)
+    }
+
+    /// Removes what an interrupted write left in `tmp/`: never referenced, so never needed.
+    pub fn clear_temp(&self) -> io::Result<()> {
+        for entry in fs::read_dir(&self.tmp)? {
+            fs::remove_file(entry?.path())?;
+        }
+        Ok(())
+    }
+
+    pub fn begin(&self) -> Result<(PendingObject, File), VaultError> {
+        let id = ObjectId::random()?;
+        let path = self.tmp.join(id.to_string());
+        let file = File::create_new(&path)
+            .map_err(|e| VaultError::io("creating a temporary object", e))?;
+        let pending = PendingObject {
+            id,
+            path,
+            committed: false,
+        };
+        Ok((pending, file))
+    }
+
+    /// Moves a fully written, fsynced object into place.
+    pub fn commit(&self, mut pending: PendingObject) -> Result<ObjectId, VaultError> {
+        let dest = self.path_of(&pending.id);
+        let shard = dest.parent().unwrap_or(&self.objects);
+        if !shard.exists() {
+            create_private_dir(shard)
+                .map_err(|e| VaultError::io("creating an object folder", e))?;
+            sync_dir(&self.objects).map_err(|e| VaultError::io("syncing the object folder", e))?;
+        }
+        commit_rename(&pending.path, &dest)
+            .map_err(|e| VaultError::io("moving an object into place", e))?;
+        pending.committed = true;
+        Ok(pending.id)
+    }
+
+    pub fn remove(&self, id: &ObjectId) -> io::Result<()> {
+        let path = self.path_of(id);
+        fs::remove_file(&path)?;
+        sync_dir(path.parent().unwrap_or(&self.objects))
+    }
+
+    /// Every object id on disk, and every file in the store that is not an object.
+    pub fn scan(&self) -> io::Result<(Vec<ObjectId>, Vec<PathBuf>)> {
+        let mut ids = Vec::new();
+        let mut strays = Vec::new();
+        for shard in fs::read_dir(&self.objects)? {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                strays.push(shard.path());
+                continue;
+            }
+            for entry in fs::read_dir(shard.path())? {
+                let entry = entry?;
+                let name = entry.file_name();
+                let parsed = name.to_str().and_then(|n| n.parse::<ObjectId>().ok());
+                match parsed {
+                    Some(id) if self.path_of(&id) == entry.path() => ids.push(id),
+                    _ => strays.push(entry.path()),
+                }
+            }
+        }
+        ids.sort();
+        Ok((ids, strays))
+    }
+}

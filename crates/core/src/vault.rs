@@ -1,0 +1,209 @@
+//! The vault as a typestate: a locked `Vault` knows only its folder and header; unlocking
+//! yields an `UnlockedVault` holding the vault key and the open catalog. Locking (or
+//! dropping) it zeroizes the key.
+
+use crate::VaultError;
+use crate::catalog::{self, Catalog};
+use crate::fsutil::create_private_dir;
+use crate::header::{self, Header};
+use crate::store::ObjectStore;
+use keepsake_crypto::{KdfParams, Password, RecoveryKey, VaultKey};
+use serde::Serialize;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The shortest password `init`, `passwd` and `recover` accept.
+pub const MIN_PASSWORD_LEN: usize = 8;
+const LOCK_FILE: &str = "lock";
+/// How long one password derivation should take on the machine that creates the vault.
+const KDF_TARGET: Duration = Duration::from_millis(750);
+
+/// A vault on disk, locked.
+pub struct Vault {
+    dir: PathBuf,
+    header: Header,
+}
+
+/// A vault with its key in memory. Holds the vault's write lock while it lives: one
+/// process writes to a vault at a time.
+pub struct UnlockedVault {
+    pub(crate) dir: PathBuf,
+    header: Header,
+    pub(crate) key: VaultKey,
+    pub(crate) catalog: Catalog,
+    pub(crate) store: ObjectStore,
+    _lock: File,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VaultInfo {
+    pub path: PathBuf,
+    pub vault_id: String,
+    pub format_version: u32,
+    pub catalog_schema: usize,
+    pub items: u64,
+    pub bytes: u64,
+    pub kdf: String,
+}
+
+fn check_password(password: &Password) -> Result<(), VaultError> {
+    if password.expose().chars().count() < MIN_PASSWORD_LEN {
+        return Err(VaultError::WeakPassword(MIN_PASSWORD_LEN));
+    }
+    Ok(())
+}
+
+impl Vault {
+    /// Creates a vault in `dir` (new or empty). Returns it unlocked, with the recovery key
+    /// that must be shown to the user once. `kdf` None calibrates on this machine.
+    pub fn create(
+        dir: &Path,
+        password: &Password,
+        kdf: Option<KdfParams>,
+    ) -> Result<(UnlockedVault, RecoveryKey), VaultError> {
+        check_password(password)?;
+        if dir.join(header::FILE_NAME).exists() {
+            return Err(VaultError::AlreadyExists(dir.to_path_buf()));
+        }
+        let not_empty = fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
+        if not_empty {
+            return Err(VaultError::NotEmpty(dir.to_path_buf()));
+        }
+        create_private_dir(dir)
+            .map_err(|e| VaultError::io(format!("creating {}", dir.display()), e))?;
+        let kdf = match kdf {
+            Some(params) => params,
+            None => KdfParams::calibrated(KDF_TARGET)?,
+        };
+        let key = VaultKey::random()?;
+        let recovery = RecoveryKey::generate()?;
+        let header = Header::create(&key, password, &recovery, kdf)?;
+        let store = ObjectStore::new(dir);
+        store
+            .create_layout()
+            .map_err(|e| VaultError::io("creating the object store", e))?;
+        let lock = acquire_lock(dir)?;
+        let catalog = Catalog::open(&dir.join(catalog::FILE_NAME), &key.catalog_key())?;
+        // The header goes last: its presence is what makes the folder a vault.
+        header.save(dir)?;
+        let vault = UnlockedVault {
+            dir: dir.to_path_buf(),
+            header,
+            key,
+            catalog,
+            store,
+            _lock: lock,
+        };
+        Ok((vault, recovery))
+    }
+
+    pub fn open(dir: &Path) -> Result<Self, VaultError> {
+        let header = Header::load(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            header,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn unlock(self, password: &Password) -> Result<UnlockedVault, VaultError> {
+        let key = self.header.unlock_with_password(password)?;
+        self.into_unlocked(key)
+    }
+
+    /// Unlocks with the recovery key and sets a new password at once, as after a
+    /// forgotten password.
+    pub fn recover(
+        self,
+        recovery_words: &str,
+        new_password: &Password,
+    ) -> Result<UnlockedVault, VaultError> {
+        check_password(new_password)?;
+        let recovery = RecoveryKey::parse(recovery_words)
+            .map_err(|e| VaultError::RecoveryKeyFormat(e.to_string()))?;
+        let key = self.header.unlock_with_recovery(&recovery)?;
+        let mut vault = self.into_unlocked(key)?;
+        vault.change_password(new_password)?;
+        Ok(vault)
+    }
+
+    fn into_unlocked(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
+        let lock = acquire_lock(&self.dir)?;
+        let store = ObjectStore::new(&self.dir);
+        store
+            .clear_temp()
+            .map_err(|e| VaultError::io("clearing the vault's temporary folder", e))?;
+        let catalog = Catalog::open(&self.dir.join(catalog::FILE_NAME), &key.catalog_key())?;
+        Ok(UnlockedVault {
+            dir: self.dir,
+            header: self.header,
+            key,
+            catalog,
+            store,
+            _lock: lock,
+        })
+    }
+}
+
+fn acquire_lock(dir: &Path) -> Result<File, VaultError> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .map_err(|e| VaultError::io("opening the vault lock", e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(VaultError::Busy(dir.to_path_buf())),
+        Err(fs::TryLockError::Error(e)) => Err(VaultError::io("locking the vault", e)),
+    }
+}
+
+impl UnlockedVault {
+    pub fn lock(self) -> Vault {
+        // Dropping `key` zeroizes it; the catalog connection closes with it.
+        Vault {
+            dir: self.dir,
+            header: self.header,
+        }
+    }
+
+    /// Re-wraps the vault key under a new password: nothing else is re-encrypted.
+    pub fn change_password(&mut self, new_password: &Password) -> Result<(), VaultError> {
+        check_password(new_password)?;
+        // Same cost as before (calibrated at creation), fresh salt.
+        let header =
+            self.header
+                .with_new_password(&self.key, new_password, self.header.kdf_params())?;
+        header.save(&self.dir)?;
+        self.header = header;
+        Ok(())
+    }
+
+    pub fn items(&self) -> Result<Vec<crate::Item>, VaultError> {
+        self.catalog.items()
+    }
+
+    pub fn info(&self) -> Result<VaultInfo, VaultError> {
+        let (items, bytes) = self.catalog.totals()?;
+        let kdf = self.header.kdf_params();
+        Ok(VaultInfo {
+            path: self.dir.clone(),
+            vault_id: self.header.body.vault_id.clone(),
+            format_version: self.header.body.version,
+            catalog_schema: self.catalog.schema_version()?,
+            items,
+            bytes,
+            kdf: format!(
+                "argon2id, {} MiB, {} passes, {} lanes",
+                kdf.memory_kib / 1024,
+                kdf.iterations,
+                kdf.parallelism
+            ),
+        })
+    }
+}

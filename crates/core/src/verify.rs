@@ -1,0 +1,125 @@
+//! Verify: decrypt and authenticate every object and check it against its catalog row, and
+//! check the catalog against the store both ways.
+
+use crate::{UnlockedVault, VaultError};
+use keepsake_crypto::{ObjectId, decrypt_object};
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufReader, Write};
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub struct Damage {
+    /// The object, or None for damage to the catalog itself.
+    pub id: Option<ObjectId>,
+    pub name: Option<String>,
+    pub problem: String,
+}
+
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub checked: u64,
+    pub bytes: u64,
+    pub damaged: Vec<Damage>,
+    /// Complete objects no catalog row points to: left by an interrupted import. Not
+    /// damage (no photo is missing), but space to reclaim with `--repair`.
+    pub orphans: Vec<ObjectId>,
+    pub orphans_removed: usize,
+    /// Files in the object store that are not objects at all.
+    pub strays: Vec<PathBuf>,
+}
+
+impl VerifyReport {
+    pub fn is_clean(&self) -> bool {
+        self.damaged.is_empty()
+    }
+}
+
+/// Hashes what it is given and keeps nothing.
+struct HashSink(blake3::Hasher);
+
+impl Write for HashSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl UnlockedVault {
+    pub fn verify(
+        &mut self,
+        repair: bool,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<VerifyReport, VaultError> {
+        let mut report = VerifyReport::default();
+        if let Some(problem) = self.catalog.check()? {
+            report.damaged.push(Damage {
+                id: None,
+                name: None,
+                problem: format!("catalog: {problem}"),
+            });
+        }
+        let items = self.catalog.items()?;
+        let total = items.len() as u64;
+        for (done, item) in items.iter().enumerate() {
+            progress(done as u64, total);
+            report.checked += 1;
+            if let Err(problem) = self.check_object(&item.id, item.size, &item.content_hash) {
+                report.damaged.push(Damage {
+                    id: Some(item.id),
+                    name: Some(item.name.clone()),
+                    problem,
+                });
+            } else {
+                report.bytes += item.size;
+            }
+        }
+        progress(total, total);
+
+        let known: HashSet<ObjectId> = items.iter().map(|item| item.id).collect();
+        let (on_disk, strays) = self
+            .store
+            .scan()
+            .map_err(|e| VaultError::io("listing the object store", e))?;
+        report.strays = strays;
+        report.orphans = on_disk
+            .into_iter()
+            .filter(|id| !known.contains(id))
+            .collect();
+        if repair {
+            for id in &report.orphans {
+                self.store
+                    .remove(id)
+                    .map_err(|e| VaultError::io(format!("removing orphan object {id}"), e))?;
+                report.orphans_removed += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    fn check_object(&self, id: &ObjectId, size: u64, hash: &[u8; 32]) -> Result<(), String> {
+        let path = self.store.path_of(id);
+        let file = File::open(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => format!("object file missing ({})", path.display()),
+            _ => format!("object file unreadable ({}): {e}", path.display()),
+        })?;
+        let mut sink = HashSink(self.key.content_hasher());
+        let len = decrypt_object(
+            BufReader::with_capacity(1 << 20, file),
+            &mut sink,
+            &self.key,
+            Some(id),
+        )
+        .map_err(|e| format!("{e} ({})", path.display()))?;
+        if len != size || sink.0.finalize().as_bytes() != hash {
+            return Err(format!(
+                "authentic object but not the photo the catalog lists (swapped or rolled back) ({})",
+                path.display()
+            ));
+        }
+        Ok(())
+    }
+}
