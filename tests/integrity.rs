@@ -1,0 +1,230 @@
+//! Damage to a stored vault is found, named, and never turned into wrong output.
+
+mod support;
+
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use support::*;
+
+/// A vault holding a few photos, and their ids by file name.
+fn vault_with_photos() -> (TestVault, Vec<(String, String)>) {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    for name in [
+        "jpg__Canon_40D.jpg",
+        "jpg__gps__DSCN0010.jpg",
+        "jpg__mobile__jolla.jpg",
+        "heic__IMG_5195.HEIC",
+    ] {
+        fs::copy(samples().join("exif-samples").join(name), input.join(name)).unwrap();
+    }
+    let summary = vault.import(&[&input]);
+    let ids = summary["imported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let name = Path::new(e["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, e["id"].as_str().unwrap().to_string())
+        })
+        .collect();
+    (vault, ids)
+}
+
+fn verify(vault: &TestVault) -> (i32, Value) {
+    let out = vault.run(&["verify", "--json"]);
+    no_panic(&out);
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).expect("verify --json"),
+    )
+}
+
+fn damaged_ids(report: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = report["damaged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap_or("catalog").to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn problem_of(report: &Value, id: &str) -> String {
+    report["damaged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .map(|d| d["problem"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_intact_vault_verifies_clean() {
+    let (vault, ids) = vault_with_photos();
+    let (code, report) = verify(&vault);
+    assert_eq!(code, 0);
+    assert_eq!(report["checked"], ids.len());
+    assert!(damaged_ids(&report).is_empty());
+}
+
+#[test]
+fn each_kind_of_object_damage_is_found_and_named() {
+    let (vault, ids) = vault_with_photos();
+    let [(_, flipped), (_, truncated), (_, swapped_a), (_, swapped_b)] = &ids[..] else {
+        panic!()
+    };
+
+    let path = vault.object_file(flipped);
+    let mut bytes = fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    fs::write(&path, bytes).unwrap();
+
+    let path = vault.object_file(truncated);
+    let len = fs::metadata(&path).unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len - 7)
+        .unwrap();
+
+    // Two objects swapped on disk: each authentic, neither where the catalog expects it.
+    let (a, b) = (vault.object_file(swapped_a), vault.object_file(swapped_b));
+    let tmp = vault.path("swap");
+    fs::rename(&a, &tmp).unwrap();
+    fs::rename(&b, &a).unwrap();
+    fs::rename(&tmp, &b).unwrap();
+
+    let (code, report) = verify(&vault);
+    assert_eq!(code, 4);
+    let mut expected: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
+    expected.sort();
+    assert_eq!(damaged_ids(&report), expected);
+    assert!(
+        problem_of(&report, flipped).contains("failed authentication"),
+        "{report}"
+    );
+    assert!(problem_of(&report, truncated).contains("chunk"), "{report}");
+    assert!(
+        problem_of(&report, swapped_a).contains("belongs to another object"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_missing_object_is_reported_and_the_rest_still_export() {
+    let (vault, ids) = vault_with_photos();
+    let (name, id) = &ids[0];
+    fs::remove_file(vault.object_file(id)).unwrap();
+    let (code, report) = verify(&vault);
+    assert_eq!(code, 4);
+    assert!(problem_of(&report, id).contains("missing"), "{report}");
+    assert_eq!(report["damaged"][0]["name"], name.as_str());
+
+    let out = vault.path("out");
+    let export = vault.run(&["export", "--all", "--to", out.to_str().unwrap()]);
+    assert_eq!(export.status.code(), Some(4));
+    assert!(stderr(&export).contains(name.as_str()));
+    assert_eq!(
+        files_under(&out).len(),
+        ids.len() - 1,
+        "no partial file is left behind"
+    );
+}
+
+#[test]
+fn a_damaged_object_is_never_exported_as_garbage() {
+    let (vault, ids) = vault_with_photos();
+    // The largest sample spans several chunks: damage its last chunk, after good ones.
+    let (name, id) = ids.iter().find(|(n, _)| n.ends_with(".HEIC")).unwrap();
+    let path = vault.object_file(id);
+    let mut bytes = fs::read(&path).unwrap();
+    let near_end = bytes.len() - 20;
+    bytes[near_end] ^= 0x01;
+    fs::write(&path, bytes).unwrap();
+    let out = vault.path("out");
+    let export = vault.run(&["export", id, "--to", out.to_str().unwrap()]);
+    assert_eq!(export.status.code(), Some(4));
+    assert!(stderr(&export).contains("damaged"), "{}", stderr(&export));
+    assert!(
+        files_under(&out).is_empty(),
+        "{name}: nothing written, not even hidden partial files"
+    );
+}
+
+#[test]
+fn objects_from_another_vault_are_named_as_such() {
+    let (vault, ids) = vault_with_photos();
+    let (other, other_ids) = vault_with_photos();
+    let (_, mine) = &ids[0];
+    let (_, theirs) = &other_ids[0];
+    fs::copy(other.object_file(theirs), vault.object_file(mine)).unwrap();
+    let (code, report) = verify(&vault);
+    assert_eq!(code, 4);
+    assert!(
+        problem_of(&report, mine).contains("different vault key"),
+        "{report}"
+    );
+}
+
+#[test]
+fn orphans_from_an_interrupted_import_are_reported_and_repaired_but_are_not_damage() {
+    let (vault, ids) = vault_with_photos();
+    // An object the catalog never recorded: what a kill between rename and commit leaves.
+    let (_, id) = &ids[0];
+    let orphan = vault.object_file("00ff00ff00ff00ff00ff00ff00ff00ff");
+    fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    fs::copy(vault.object_file(id), &orphan).unwrap();
+    let (code, report) = verify(&vault);
+    assert_eq!(code, 0);
+    assert_eq!(
+        report["orphans"],
+        serde_json::json!(["00ff00ff00ff00ff00ff00ff00ff00ff"])
+    );
+
+    let repaired = vault.json(&["verify", "--repair"]);
+    assert_eq!(repaired["orphans_removed"], 1);
+    assert!(!orphan.exists());
+    assert_eq!(
+        vault.object_files().len(),
+        ids.len(),
+        "only the orphan was removed"
+    );
+    let (code, report) = verify(&vault);
+    assert_eq!((code, report["orphans"].as_array().unwrap().len()), (0, 0));
+}
+
+#[test]
+fn a_damaged_header_or_catalog_is_integrity_not_a_wrong_password() {
+    let (vault, _) = vault_with_photos();
+    let header = vault.dir.join("keepsake-vault.json");
+    let original = fs::read_to_string(&header).unwrap();
+    fs::write(
+        &header,
+        original.replacen("\"iterations\":1", "\"iterations\":2", 1),
+    )
+    .unwrap();
+    let out = vault.run(&["ls"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("damaged"));
+    fs::write(&header, &original).unwrap();
+
+    let catalog = vault.dir.join("catalog.db");
+    let mut bytes = fs::read(&catalog).unwrap();
+    bytes[100] ^= 0xFF; // inside the first page, covered by SQLCipher's page MAC
+    fs::write(&catalog, bytes).unwrap();
+    let out = vault.run(&["ls"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("catalog"), "{}", stderr(&out));
+}

@@ -1,1 +1,0 @@
-//! Helpers shared by the whole-system tests live in `tests/tests/support`.

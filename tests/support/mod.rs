@@ -1,0 +1,222 @@
+//! Shared by the whole-system tests: a throwaway vault driven through the real `keepsake`
+//! binary, and copies of the sample photos.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The `keepsake` binary under test.
+pub fn keepsake_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("KEEPSAKE_BIN") {
+        return PathBuf::from(bin);
+    }
+    // target/<profile>/deps/<test binary> -> target/<profile>/keepsake
+    let exe = std::env::current_exe().expect("test binary path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target folder")
+        .join(format!("keepsake{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --release -p keepsake-cli` first",
+        bin.display()
+    );
+    bin
+}
+
+/// The sample photos shipped beside the repository.
+pub fn samples() -> PathBuf {
+    let dir = std::env::var_os("KEEPSAKE_PHOTOS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/photos")
+        });
+    assert!(dir.is_dir(), "sample photos not found at {}", dir.display());
+    dir
+}
+
+/// A writable copy of a sample folder (the originals are read-only inputs).
+pub fn copy_samples(sub: &str, into: &Path) -> PathBuf {
+    let from = samples().join(sub);
+    let to = into.join(sub.replace('/', "_"));
+    copy_tree(&from, &to);
+    to
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+            let mut perms = fs::metadata(&dest).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            fs::set_permissions(&dest, perms).unwrap();
+        }
+    }
+}
+
+pub struct TestVault {
+    pub root: TempDir,
+    pub dir: PathBuf,
+    pub recovery_key: String,
+}
+
+impl TestVault {
+    /// A new vault with a small Argon2 cost, so that the many commands a test runs each
+    /// unlock in milliseconds. One test in `keys.rs` covers the real default cost.
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("vault");
+        let mut vault = Self {
+            root,
+            dir,
+            recovery_key: String::new(),
+        };
+        let out = vault.run(&["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"]);
+        assert!(out.status.success(), "init failed: {}", stderr(&out));
+        vault.recovery_key = recovery_key_from(&stdout(&out));
+        vault
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(keepsake_bin());
+        cmd.arg("--vault").arg(&self.dir).args(args);
+        cmd.env("KEEPSAKE_PASSWORD", PASSWORD)
+            .env_remove("KEEPSAKE_VAULT");
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run keepsake")
+    }
+
+    pub fn run_ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "keepsake {args:?} failed: {}",
+            stderr(&out)
+        );
+        no_panic(&out);
+        out
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_slice(&self.run_ok(&all).stdout).expect("JSON output")
+    }
+
+    pub fn import(&self, paths: &[&Path]) -> Value {
+        let mut args = vec!["import".to_string()];
+        args.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.json(&refs)
+    }
+
+    pub fn object_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for shard in fs::read_dir(self.dir.join("objects")).unwrap() {
+            for entry in fs::read_dir(shard.unwrap().path()).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        files.sort();
+        files
+    }
+
+    pub fn object_file(&self, id: &str) -> PathBuf {
+        self.dir.join("objects").join(&id[..2]).join(id)
+    }
+}
+
+pub fn recovery_key_from(init_stdout: &str) -> String {
+    init_stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.split(' ').count() == 24)
+        .expect("init prints a 24-word recovery key")
+        .to_string()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn no_panic(out: &Output) {
+    let all = format!("{}{}", stdout(out), stderr(out));
+    assert!(
+        !all.contains("panicked") && !all.contains("RUST_BACKTRACE"),
+        "panic: {all}"
+    );
+}
+
+pub fn sha256(path: &Path) -> String {
+    let bytes = fs::read(path).unwrap();
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Content hash -> how many files under `dir` have it.
+pub fn content_multiset(dir: &Path) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for file in files_under(dir) {
+        *seen.entry(sha256(&file)).or_insert(0) += 1;
+    }
+    seen
+}
+
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Deterministic bytes that no two seeds share (xorshift), behind a given signature.
+pub fn synthetic_file(path: &Path, signature: &[u8], len: usize, seed: u64) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut bytes = Vec::with_capacity(len);
+    bytes.extend_from_slice(signature);
+    while bytes.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(len);
+    fs::write(path, bytes).unwrap();
+}
+
+pub const JPEG_SIGNATURE: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00";
