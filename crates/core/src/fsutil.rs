@@ -21,9 +21,14 @@ pub fn commit_rename(tmp: &Path, dest: &Path) -> io::Result<()> {
     sync_dir(dest.parent().unwrap_or(Path::new(".")))
 }
 
+/// The temporary name `write_atomic` uses for `dest`.
+pub fn atomic_temp(dest: &Path) -> std::path::PathBuf {
+    dest.with_extension("tmp")
+}
+
 /// Replaces `dest` atomically with `bytes`.
 pub fn write_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = dest.with_extension("tmp");
+    let tmp = atomic_temp(dest);
     let mut file = File::create(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;

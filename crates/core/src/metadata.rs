@@ -59,7 +59,7 @@ pub fn format_system_time(time: SystemTime) -> Option<String> {
     Some(ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
-/// `DateTimeOriginal` (with `OffsetTimeOriginal` when present) as ISO 8601. `Ok(None)`
+/// `DateTimeOriginal` (else `DateTime`), with `OffsetTimeOriginal` when present, as ISO 8601. `Ok(None)`
 /// when the file simply has no EXIF date; `Err` when the EXIF is there but broken.
 fn exif_date(path: &Path) -> Result<Option<String>, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;

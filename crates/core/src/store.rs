@@ -50,7 +50,10 @@ impl ObjectStore {
     /// Removes what an interrupted write left in `tmp/`: never referenced, so never needed.
     pub fn clear_temp(&self) -> io::Result<()> {
         for entry in fs::read_dir(&self.tmp)? {
-            fs::remove_file(entry?.path())?;
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                fs::remove_file(entry.path())?;
+            }
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 
 use crate::VaultError;
 use crate::catalog::{self, Catalog};
-use crate::fsutil::create_private_dir;
+use crate::fsutil::{atomic_temp, create_private_dir};
 use crate::header::{self, Header};
 use crate::store::ObjectStore;
 use keepsake_crypto::{KdfParams, Password, RecoveryKey, VaultKey};
@@ -137,6 +137,8 @@ impl Vault {
         store
             .clear_temp()
             .map_err(|e| VaultError::io("clearing the vault's temporary folder", e))?;
+        // A header write interrupted before its rename; the real header is intact.
+        let _ = fs::remove_file(atomic_temp(&self.dir.join(header::FILE_NAME)));
         let catalog = Catalog::open(&self.dir.join(catalog::FILE_NAME), &key.catalog_key())?;
         Ok(UnlockedVault {
             dir: self.dir,

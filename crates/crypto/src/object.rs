@@ -415,7 +415,7 @@ fn diagnose(
         };
     }
     let from = index.saturating_sub(DIAGNOSIS_WINDOW);
-    for at in (from..index + DIAGNOSIS_WINDOW).filter(|&at| at != index) {
+    for at in (from..=index + DIAGNOSIS_WINDOW).filter(|&at| at != index) {
         if opens(at, false) || opens(at, true) {
             return ObjectError::ChunkOutOfPlace {
                 position: index,
