@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building and testing Keepsake needs on Debian/Ubuntu (run as root or with
+# sudo available). Idempotent: does nothing that is already done.
+#   - C toolchain, pkg-config and OpenSSL headers: SQLCipher (bundled) links libcrypto.
+#   - openssl: the reference figure in the crypto benchmark.
+#   - A Python venv with cryptography, blake3 and argon2-cffi: the independent reference
+#     decryptor (scripts/reference) that tests docs/FORMAT.md.
+set -euo pipefail
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust is needed (1.89 or newer): install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+
+CACHE="${KEEPSAKE_CACHE:-$HOME/.cache/keepsake}"
+VENV="$CACHE/venv"
+if ! "$VENV/bin/python" -c 'import cryptography, blake3, argon2' 2>/dev/null; then
+  # Debian's python3 may lack ensurepip when python3-venv is missing; the machine's own
+  # Python (e.g. pyenv) works as well.
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check cryptography blake3 argon2-cffi
+fi
+echo "setup done (python venv: $VENV)"

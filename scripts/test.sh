@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds Keepsake and runs every test: lints, unit and whole-system tests, and the CLI
+# contract acceptance check on the sample photos. Run scripts/setup.sh once before.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="${KEEPSAKE_CACHE:-$HOME/.cache/keepsake}"
+# Builds are cached outside the clone so repeated runs (and CI on this machine) reuse them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+export KEEPSAKE_PYTHON="${KEEPSAKE_PYTHON:-$CACHE/venv/bin/python}"
+
+cargo fmt --all -- --check
+cargo clippy --release --workspace --all-targets --quiet -- -D warnings
+cargo build --release --workspace --quiet
+cargo test --release --workspace
+
+contract=../shared/checks/cli-contract.sh
+if [ -f "$contract" ]; then
+  bash "$contract" "$CARGO_TARGET_DIR/release/keepsake"
+else
+  echo "note: $contract not found; the CLI contract check was skipped" >&2
+fi
