@@ -469,13 +469,13 @@ def _decrypt_to(path: str, object_hex: str, out_dir: str, keys: Subkeys) -> None
 def decrypt_vault(vault_dir: str, out_dir: str, vault_key: bytes) -> tuple[int, int]:
     keys = Subkeys(vault_key)
     vault_real = os.path.realpath(vault_dir)
+    out_real = os.path.realpath(out_dir)
+    if os.path.commonpath([vault_real, out_real]) == vault_real:
+        raise Fatal("refusing to write plaintext inside the vault folder")
     try:
         os.makedirs(out_dir, mode=0o700, exist_ok=True)
     except OSError as exc:
         raise Fatal(f"cannot create {out_dir}: {exc}") from exc
-    out_real = os.path.realpath(out_dir)
-    if os.path.commonpath([vault_real, out_real]) == vault_real:
-        raise Fatal("refusing to write plaintext inside the vault folder")
     ok = failed = 0
     for object_hex, path in _object_paths(vault_dir):
         try:
