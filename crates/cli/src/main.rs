@@ -88,6 +88,7 @@ impl std::fmt::Display for Failure {
 }
 
 fn main() -> ExitCode {
+    keepsake_core::install_panic_hook();
     let cli = Cli::parse();
     let vault = match cli.vault.clone().or_else(default_vault_dir) {
         Some(dir) => dir,

@@ -1,6 +1,7 @@
 //! The little metadata the foundation needs: when a photo was taken. The media pipeline
 //! extends this with camera, lens, GPS and dimensions.
 
+use crate::guard;
 use crate::sniff::{MediaKind, MediaType};
 use exif::{In, Reader, Tag, Value};
 use std::fs::File;
@@ -63,10 +64,8 @@ pub fn format_system_time(time: SystemTime) -> Option<String> {
 /// when the file simply has no EXIF date; `Err` when the EXIF is there but broken.
 fn exif_date(path: &Path) -> Result<Option<String>, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
-    // Parsers of untrusted data must not take the import down with them.
-    let parsed =
-        std::panic::catch_unwind(|| Reader::new().read_from_container(&mut BufReader::new(file)))
-            .map_err(|_| "the EXIF parser failed on this file".to_string())?;
+    let parsed = guard::untrusted(|| Reader::new().read_from_container(&mut BufReader::new(file)))
+        .map_err(|panic| format!("the EXIF parser failed on this file ({panic})"))?;
     let exif = match parsed {
         Ok(exif) => exif,
         Err(exif::Error::NotFound(_)) => return Ok(None),

@@ -209,3 +209,36 @@ impl UnlockedVault {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAST: KdfParams = KdfParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    #[test]
+    fn one_process_at_a_time_and_lock_releases_the_vault() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().join("v");
+        let password = Password::new("long enough password".into());
+        let (first, _) = Vault::create(&dir, &password, Some(FAST)).unwrap();
+        let second = Vault::open(&dir).unwrap().unlock(&password);
+        assert!(matches!(second, Err(VaultError::Busy(_))));
+        let locked = first.lock();
+        let again = locked.unlock(&password).unwrap();
+        assert_eq!(again.info().unwrap().items, 0);
+    }
+
+    #[test]
+    fn short_passwords_are_refused_before_anything_is_written() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("v");
+        let result = Vault::create(&dir, &Password::new("short".into()), Some(FAST));
+        assert!(matches!(result, Err(VaultError::WeakPassword(8))));
+        assert!(!dir.exists());
+    }
+}
