@@ -3,7 +3,7 @@
 # sudo available). Idempotent: does nothing that is already done.
 #   - C toolchain, pkg-config and OpenSSL headers: SQLCipher (bundled) links libcrypto.
 #   - openssl: the reference figure in the crypto benchmark.
-#   - A Python venv with cryptography, blake3 and argon2-cffi: the independent reference
+#   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
 #     decryptor (scripts/reference) that tests docs/FORMAT.md.
 set -euo pipefail
 
@@ -26,10 +26,10 @@ fi
 
 CACHE="${KEEPSAKE_CACHE:-$HOME/.cache/keepsake}"
 VENV="$CACHE/venv"
-if ! "$VENV/bin/python" -c 'import cryptography, blake3, argon2' 2>/dev/null; then
+if ! "$VENV/bin/python" -c 'import cryptography, blake3, argon2, mnemonic' 2>/dev/null; then
   # Debian's python3 may lack ensurepip when python3-venv is missing; the machine's own
   # Python (e.g. pyenv) works as well.
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check cryptography blake3 argon2-cffi
+  "$VENV/bin/pip" install -q --disable-pip-version-check cryptography blake3 argon2-cffi mnemonic
 fi
 echo "setup done (python venv: $VENV)"
