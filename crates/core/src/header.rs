@@ -276,11 +276,7 @@ impl Header {
 mod tests {
     use super::*;
 
-    const FAST: KdfParams = KdfParams {
-        memory_kib: 8 * 1024,
-        iterations: 1,
-        parallelism: 1,
-    };
+    use crate::test_support::FAST;
 
     fn fixture() -> (VaultKey, Password, RecoveryKey, Header) {
         let key = VaultKey::random().unwrap();

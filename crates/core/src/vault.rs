@@ -214,11 +214,7 @@ impl UnlockedVault {
 mod tests {
     use super::*;
 
-    const FAST: KdfParams = KdfParams {
-        memory_kib: 8 * 1024,
-        iterations: 1,
-        parallelism: 1,
-    };
+    use crate::test_support::FAST;
 
     #[test]
     fn one_process_at_a_time_and_lock_releases_the_vault() {
