@@ -16,16 +16,6 @@ mod store;
 mod vault;
 mod verify;
 
-#[cfg(test)]
-mod test_support {
-    /// Argon2id at its floor, so unit tests unlock in milliseconds.
-    pub const FAST: keepsake_crypto::KdfParams = keepsake_crypto::KdfParams {
-        memory_kib: 8 * 1024,
-        iterations: 1,
-        parallelism: 1,
-    };
-}
-
 pub use catalog::Item;
 pub use error::{ErrorKind, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
@@ -35,3 +25,13 @@ pub use keepsake_crypto::{KdfParams, ObjectId, Password, RecoveryKey};
 pub use sniff::MediaKind;
 pub use vault::{UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, VerifyReport};
+
+#[cfg(test)]
+mod test_support {
+    /// Argon2id at its floor, so unit tests unlock in milliseconds.
+    pub const FAST: keepsake_crypto::KdfParams = keepsake_crypto::KdfParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+}
