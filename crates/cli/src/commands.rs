@@ -4,7 +4,7 @@
 use crate::progress::{bytes_bar, count_bar};
 use crate::{Failure, secrets};
 use clap::Args;
-use keepsake_core::{KdfParams, ObjectId, UnlockedVault, Vault};
+use keepsake_core::{Item, KdfParams, ObjectId, RenditionKind, UnlockedVault, Vault};
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -162,7 +162,7 @@ pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
                     "id": i.id.to_string(),
                     "name": i.name,
                     "size": i.size,
-                    "taken_at": i.taken_at,
+                    "taken_at": i.media.taken_at,
                     "type": i.media_type,
                     "kind": i.kind.as_str(),
                     "note": i.note,
@@ -174,7 +174,7 @@ pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
             println!(
                 "{}  {:<25}  {:>10}  {}",
                 i.id,
-                i.taken_at.as_deref().unwrap_or("-"),
+                i.media.taken_at.as_deref().unwrap_or("-"),
                 i.size,
                 i.name
             );
@@ -203,11 +203,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
     let ids = if args.all {
         None
     } else {
-        let parsed: Result<Vec<ObjectId>, _> =
-            args.ids.iter().map(|id| id.parse::<ObjectId>()).collect();
-        Some(parsed.map_err(|_| {
-            Failure::Usage("an id is 32 lowercase hex digits, as `keepsake ls` prints".into())
-        })?)
+        Some(parse_ids(&args.ids)?)
     };
     let vault = ctx.unlock()?;
     let report = vault.export(ids.as_deref(), &args.to)?;
@@ -234,6 +230,156 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
     Ok(if report.failed.iter().any(|f| f.damaged) {
         EXIT_DAMAGED
     } else if report.failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+fn parse_id(id: &str) -> Result<ObjectId, Failure> {
+    id.parse().map_err(|_| {
+        Failure::Usage(format!(
+            "{id:?} is not an id: ids are 32 lowercase hex digits, as `keepsake ls` prints"
+        ))
+    })
+}
+
+fn parse_ids(ids: &[String]) -> Result<Vec<ObjectId>, Failure> {
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
+fn item_json(item: &Item) -> serde_json::Value {
+    json!({
+        "id": item.id.to_string(),
+        "name": item.name,
+        "size": item.size,
+        "type": item.media_type,
+        "kind": item.kind.as_str(),
+        "source_path": item.source_path,
+        "file_modified_at": item.file_modified_at,
+        "imported_at": item.imported_at,
+        "note": item.note,
+        "render_error": item.render_error,
+        "metadata": item.media,
+    })
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// The item's id (from `keepsake ls`)
+    id: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn show(ctx: &Context, args: ShowArgs) -> Outcome {
+    let id = parse_id(&args.id)?;
+    let vault = ctx.unlock()?;
+    let item = vault
+        .item(&id)?
+        .ok_or(keepsake_core::VaultError::NoSuchItem(id))?;
+    let record = item_json(&item);
+    if args.json {
+        print_json(&record);
+    } else {
+        let flat = record
+            .as_object()
+            .into_iter()
+            .flatten()
+            .chain(record["metadata"].as_object().into_iter().flatten());
+        for (key, value) in flat.filter(|(k, v)| !v.is_null() && *k != "metadata") {
+            println!(
+                "{key:<17} {}",
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), String::from)
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Args)]
+pub struct ThumbArgs {
+    /// The item's id (from `keepsake ls`)
+    id: String,
+    /// The large preview instead of the grid thumbnail
+    #[arg(long)]
+    preview: bool,
+    /// Where to write the JPEG
+    #[arg(long, value_name = "FILE")]
+    out: std::path::PathBuf,
+}
+
+pub fn thumb(ctx: &Context, args: ThumbArgs) -> Outcome {
+    let id = parse_id(&args.id)?;
+    let vault = ctx.unlock()?;
+    let kind = if args.preview {
+        RenditionKind::Preview
+    } else {
+        RenditionKind::Grid
+    };
+    let item = vault
+        .item(&id)?
+        .ok_or(keepsake_core::VaultError::NoSuchItem(id))?;
+    let Some(rendition) = vault.rendition(&id, kind)? else {
+        let why = match (&item.render_error, args.preview) {
+            (Some(error), _) => format!("no {} for {}: {error}", kind.as_str(), item.name),
+            (None, true) => format!(
+                "{} needs no preview: the viewer shows the original",
+                item.name
+            ),
+            (None, false) => format!(
+                "no thumbnail for {} yet (run `keepsake rethumb {id}`)",
+                item.name
+            ),
+        };
+        return Err(Failure::Missing(why));
+    };
+    std::fs::write(&args.out, &rendition.jpeg)
+        .map_err(|e| Failure::Missing(format!("could not write {}: {e}", args.out.display())))?;
+    println!(
+        "{}x{} JPEG written to {}",
+        rendition.width,
+        rendition.height,
+        args.out.display()
+    );
+    Ok(EXIT_OK)
+}
+
+#[derive(Args)]
+pub struct RethumbArgs {
+    /// Regenerate for every item
+    #[arg(long, conflicts_with = "ids")]
+    all: bool,
+    /// Ids of the items to regenerate
+    #[arg(value_name = "ID", required_unless_present = "all")]
+    ids: Vec<String>,
+}
+
+pub fn rethumb(ctx: &Context, args: RethumbArgs) -> Outcome {
+    let ids = if args.all {
+        None
+    } else {
+        Some(parse_ids(&args.ids)?)
+    };
+    let mut vault = ctx.unlock()?;
+    let bar = count_bar("Rendering");
+    let report = vault.rethumb(ids.as_deref(), &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    for (id, reason) in &report.failed {
+        eprintln!("error: {id}: {reason}");
+    }
+    println!(
+        "Regenerated {} items, {} failed",
+        report.updated.len(),
+        report.failed.len()
+    );
+    Ok(if report.failed.is_empty() {
         EXIT_OK
     } else {
         EXIT_FAILED

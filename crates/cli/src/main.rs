@@ -39,6 +39,12 @@ enum Command {
     Ls(commands::JsonArgs),
     /// Copy originals out of the vault, byte for byte
     Export(commands::ExportArgs),
+    /// Show everything known about one item
+    Show(commands::ShowArgs),
+    /// Write an item's thumbnail or preview (decrypted JPEG) to a file
+    Thumb(commands::ThumbArgs),
+    /// Regenerate metadata, thumbnails and previews from the stored originals
+    Rethumb(commands::RethumbArgs),
     /// Decrypt and authenticate everything; exit 4 if anything is damaged
     Verify(commands::VerifyArgs),
     /// Show facts about the vault
@@ -56,6 +62,8 @@ pub enum Failure {
     Usage(String),
     /// Nothing to unlock with.
     NoCredentials(String),
+    /// Understood, but what was asked for is not there (exit 1).
+    Missing(String),
 }
 
 impl From<VaultError> for Failure {
@@ -74,6 +82,7 @@ impl Failure {
             },
             Failure::Usage(_) => 2,
             Failure::NoCredentials(_) => 3,
+            Failure::Missing(_) => 1,
         }
     }
 }
@@ -82,7 +91,7 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Vault(e) => write!(f, "{e}"),
-            Failure::Usage(m) | Failure::NoCredentials(m) => f.write_str(m),
+            Failure::Usage(m) | Failure::NoCredentials(m) | Failure::Missing(m) => f.write_str(m),
         }
     }
 }
@@ -106,6 +115,9 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import(&ctx, args),
         Command::Ls(args) => commands::ls(&ctx, args),
         Command::Export(args) => commands::export(&ctx, args),
+        Command::Show(args) => commands::show(&ctx, args),
+        Command::Thumb(args) => commands::thumb(&ctx, args),
+        Command::Rethumb(args) => commands::rethumb(&ctx, args),
         Command::Verify(args) => commands::verify(&ctx, args),
         Command::Info(args) => commands::info(&ctx, args),
         Command::Passwd(args) => commands::passwd(&ctx, args),

@@ -3,9 +3,11 @@
 //! WAL, and versioned migrations.
 
 use crate::VaultError;
+use crate::media::{MediaInfo, Rendition, RenditionKind};
 use crate::sniff::MediaKind;
 use keepsake_crypto::ObjectId;
 use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Row, Transaction};
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -31,7 +33,38 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX items_taken_at ON items(taken_at, name);
     CREATE INDEX items_size ON items(size);",
+    // 2: what the media pipeline reads and renders.
+    "ALTER TABLE items ADD COLUMN camera_make TEXT;
+    ALTER TABLE items ADD COLUMN camera_model TEXT;
+    ALTER TABLE items ADD COLUMN lens TEXT;
+    ALTER TABLE items ADD COLUMN exposure_time TEXT;       -- as written: 1/160, 2.5
+    ALTER TABLE items ADD COLUMN f_number REAL;
+    ALTER TABLE items ADD COLUMN iso INTEGER;
+    ALTER TABLE items ADD COLUMN focal_length_mm REAL;
+    ALTER TABLE items ADD COLUMN latitude REAL;
+    ALTER TABLE items ADD COLUMN longitude REAL;
+    ALTER TABLE items ADD COLUMN altitude REAL;
+    ALTER TABLE items ADD COLUMN orientation INTEGER;      -- EXIF 1-8
+    ALTER TABLE items ADD COLUMN width INTEGER;            -- as displayed
+    ALTER TABLE items ADD COLUMN height INTEGER;
+    ALTER TABLE items ADD COLUMN duration_ms INTEGER;      -- video
+    ALTER TABLE items ADD COLUMN render_error TEXT;        -- why there is no thumbnail
+    ALTER TABLE items ADD COLUMN pipeline_version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE renditions (
+        item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('grid', 'preview')),
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        jpeg BLOB NOT NULL,
+        PRIMARY KEY (item_id, kind)
+    ) STRICT;",
 ];
+
+/// The columns `read_item` expects, in order.
+const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_type, kind,
+    taken_at, date_source, file_modified_at, imported_at, note, camera_make, camera_model,
+    lens, exposure_time, f_number, iso, focal_length_mm, latitude, longitude, altitude,
+    orientation, width, height, duration_ms, render_error, pipeline_version";
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -42,11 +75,44 @@ pub struct Item {
     pub content_hash: [u8; 32],
     pub media_type: String,
     pub kind: MediaKind,
-    pub taken_at: Option<String>,
-    pub date_source: Option<String>,
     pub file_modified_at: Option<String>,
     pub imported_at: String,
+    /// Metadata that could not be read, if any.
     pub note: Option<String>,
+    pub media: MediaInfo,
+    /// Why there is no thumbnail, if there is none.
+    pub render_error: Option<String>,
+    pub pipeline_version: u32,
+}
+
+/// A stored thumbnail or preview.
+pub struct StoredRendition {
+    pub width: u32,
+    pub height: u32,
+    pub jpeg: Vec<u8>,
+}
+
+/// Sizes and content hashes of what the vault holds.
+#[derive(Default)]
+pub struct DedupIndex {
+    sizes: std::collections::HashSet<u64>,
+    hashes: std::collections::HashMap<[u8; 32], ObjectId>,
+}
+
+impl DedupIndex {
+    pub fn add(&mut self, size: u64, hash: [u8; 32], id: ObjectId) {
+        self.sizes.insert(size);
+        self.hashes.insert(hash, id);
+    }
+
+    /// Whether a file of this size could be a duplicate (worth hashing before encrypting).
+    pub fn has_size(&self, size: u64) -> bool {
+        self.sizes.contains(&size)
+    }
+
+    pub fn find(&self, hash: &[u8; 32]) -> Option<ObjectId> {
+        self.hashes.get(hash).copied()
+    }
 }
 
 pub struct Catalog {
@@ -55,6 +121,14 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Self, VaultError> {
+        Self::open_with(path, key, MIGRATIONS)
+    }
+
+    fn open_with(
+        path: &Path,
+        key: &Zeroizing<[u8; 32]>,
+        migrations: &[&str],
+    ) -> Result<Self, VaultError> {
         let conn = Connection::open(path)?;
         // A wrong key shows at the first read; keep SQLCipher from logging it to stderr.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -81,18 +155,18 @@ impl Catalog {
              PRAGMA busy_timeout = 5000;",
         )?;
         let mut catalog = Self { conn };
-        catalog.migrate()?;
+        catalog.migrate(migrations)?;
         Ok(catalog)
     }
 
-    fn migrate(&mut self) -> Result<(), VaultError> {
+    fn migrate(&mut self, migrations: &[&str]) -> Result<(), VaultError> {
         let current =
             self.conn
                 .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
         if current > MIGRATIONS.len() {
             return Err(VaultError::UnsupportedFormat(current as u32));
         }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        for (index, sql) in migrations.iter().enumerate().skip(current) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (index + 1) as i64)?;
@@ -116,16 +190,22 @@ impl Catalog {
         Ok((result != "ok").then_some(result))
     }
 
-    pub fn has_size(&self, size: u64) -> Result<bool, VaultError> {
-        Ok(self
+    /// Every stored size and content hash: what import needs to spot duplicates without
+    /// asking the catalog from several threads.
+    pub fn dedup_index(&self) -> Result<DedupIndex, VaultError> {
+        let mut index = DedupIndex::default();
+        let mut stmt = self
             .conn
-            .query_row(
-                "SELECT 1 FROM items WHERE size = ?1 LIMIT 1",
-                [size as i64],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
+            .prepare("SELECT id, size, content_hash FROM items")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id = parse_id(&row.get::<_, String>(0)?)?;
+            let hash: Vec<u8> = row.get(2)?;
+            if let Ok(hash) = <[u8; 32]>::try_from(hash) {
+                index.add(row.get::<_, i64>(1)? as u64, hash, id);
+            }
+        }
+        Ok(index)
     }
 
     pub fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<ObjectId>, VaultError> {
@@ -140,11 +220,13 @@ impl Catalog {
         id.map(|id| parse_id(&id)).transpose()
     }
 
-    pub fn insert(&mut self, item: &Item) -> Result<(), VaultError> {
-        self.conn.execute(
+    /// Adds an item and its renditions in one transaction.
+    pub fn insert(&mut self, item: &Item, renditions: &[Rendition]) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT INTO items (id, name, source_path, size, content_hash, media_type, kind,
-                taken_at, date_source, file_modified_at, imported_at, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                file_modified_at, imported_at, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 item.id.to_string(),
                 item.name,
@@ -153,53 +235,85 @@ impl Catalog {
                 &item.content_hash[..],
                 item.media_type,
                 item.kind.as_str(),
-                item.taken_at,
-                item.date_source,
                 item.file_modified_at,
                 item.imported_at,
                 item.note,
             ],
         )?;
+        write_media(
+            &tx,
+            &item.id,
+            &item.media,
+            item.render_error.as_deref(),
+            renditions,
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// Replaces what the media pipeline made for an item (after a pipeline upgrade).
+    pub fn replace_media(
+        &mut self,
+        id: &ObjectId,
+        info: &MediaInfo,
+        note: Option<&str>,
+        render_error: Option<&str>,
+        renditions: &[Rendition],
+    ) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE items SET note = ?2 WHERE id = ?1",
+            params![id.to_string(), note],
+        )?;
+        tx.execute(
+            "DELETE FROM renditions WHERE item_id = ?1",
+            [id.to_string()],
+        )?;
+        write_media(&tx, id, info, render_error, renditions)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn rendition(
+        &self,
+        id: &ObjectId,
+        kind: RenditionKind,
+    ) -> Result<Option<StoredRendition>, VaultError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT width, height, jpeg FROM renditions WHERE item_id = ?1 AND kind = ?2",
+            )?
+            .query_row(params![id.to_string(), kind.as_str()], |r| {
+                Ok(StoredRendition {
+                    width: r.get(0)?,
+                    height: r.get(1)?,
+                    jpeg: r.get(2)?,
+                })
+            })
+            .optional()?)
     }
 
     /// Every item, oldest first (undated items last, by name).
     pub fn items(&self) -> Result<Vec<Item>, VaultError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, name, source_path, size, content_hash, media_type, kind, taken_at,
-                    date_source, file_modified_at, imported_at, note
-             FROM items ORDER BY taken_at IS NULL, taken_at, name, id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Vec<u8>>(4)?,
-                Item {
-                    id: ObjectId([0; 16]),
-                    name: r.get(1)?,
-                    source_path: r.get(2)?,
-                    size: r.get::<_, i64>(3)? as u64,
-                    content_hash: [0; 32],
-                    media_type: r.get(5)?,
-                    kind: MediaKind::parse(&r.get::<_, String>(6)?).unwrap_or(MediaKind::Photo),
-                    taken_at: r.get(7)?,
-                    date_source: r.get(8)?,
-                    file_modified_at: r.get(9)?,
-                    imported_at: r.get(10)?,
-                    note: r.get(11)?,
-                },
-            ))
-        })?;
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items ORDER BY taken_at IS NULL, taken_at, name, id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], read_item)?;
         let mut items = Vec::new();
         for row in rows {
-            let (id, hash, mut item) = row?;
-            item.id = parse_id(&id)?;
-            item.content_hash = hash.try_into().map_err(|_| {
-                VaultError::CatalogDamaged(format!("invalid content hash for {id}"))
-            })?;
-            items.push(item);
+            items.push(row??);
         }
         Ok(items)
+    }
+
+    pub fn item(&self, id: &ObjectId) -> Result<Option<Item>, VaultError> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1");
+        self.conn
+            .query_row(&sql, [id.to_string()], read_item)
+            .optional()?
+            .transpose()
     }
 
     pub fn totals(&self) -> Result<(u64, u64), VaultError> {
@@ -209,6 +323,100 @@ impl Catalog {
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )?)
     }
+}
+
+fn write_media(
+    tx: &Transaction,
+    id: &ObjectId,
+    m: &MediaInfo,
+    render_error: Option<&str>,
+    renditions: &[Rendition],
+) -> Result<(), VaultError> {
+    tx.execute(
+        "UPDATE items SET taken_at = ?2, date_source = ?3, camera_make = ?4, camera_model = ?5,
+            lens = ?6, exposure_time = ?7, f_number = ?8, iso = ?9, focal_length_mm = ?10,
+            latitude = ?11, longitude = ?12, altitude = ?13, orientation = ?14, width = ?15,
+            height = ?16, duration_ms = ?17, render_error = ?18, pipeline_version = ?19
+         WHERE id = ?1",
+        params![
+            id.to_string(),
+            m.taken_at,
+            m.date_source,
+            m.camera_make,
+            m.camera_model,
+            m.lens,
+            m.exposure_time,
+            m.f_number,
+            m.iso,
+            m.focal_length_mm,
+            m.latitude,
+            m.longitude,
+            m.altitude,
+            m.orientation,
+            m.width,
+            m.height,
+            m.duration_ms.map(|d| d as i64),
+            render_error,
+            crate::media::PIPELINE_VERSION,
+        ],
+    )?;
+    for r in renditions {
+        tx.execute(
+            "INSERT INTO renditions (item_id, kind, width, height, jpeg) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.to_string(), r.kind.as_str(), r.width, r.height, r.jpeg],
+        )?;
+    }
+    Ok(())
+}
+
+/// One row of `ITEM_COLUMNS`. The outer error is SQLite's, the inner one a row that
+/// cannot be valid (damage).
+fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
+    let id: String = r.get(0)?;
+    let hash: Vec<u8> = r.get(4)?;
+    let kind: String = r.get(6)?;
+    let item = Item {
+        id: ObjectId([0; 16]),
+        name: r.get(1)?,
+        source_path: r.get(2)?,
+        size: r.get::<_, i64>(3)? as u64,
+        content_hash: [0; 32],
+        media_type: r.get(5)?,
+        kind: MediaKind::Photo,
+        file_modified_at: r.get(9)?,
+        imported_at: r.get(10)?,
+        note: r.get(11)?,
+        media: MediaInfo {
+            taken_at: r.get(7)?,
+            date_source: r.get(8)?,
+            camera_make: r.get(12)?,
+            camera_model: r.get(13)?,
+            lens: r.get(14)?,
+            exposure_time: r.get(15)?,
+            f_number: r.get(16)?,
+            iso: r.get(17)?,
+            focal_length_mm: r.get(18)?,
+            latitude: r.get(19)?,
+            longitude: r.get(20)?,
+            altitude: r.get(21)?,
+            orientation: r.get(22)?,
+            width: r.get(23)?,
+            height: r.get(24)?,
+            duration_ms: r.get::<_, Option<i64>>(25)?.map(|d| d as u64),
+        },
+        render_error: r.get(26)?,
+        pipeline_version: r.get(27)?,
+    };
+    Ok((|| {
+        let mut item = item;
+        item.id = parse_id(&id)?;
+        item.content_hash = hash
+            .try_into()
+            .map_err(|_| VaultError::CatalogDamaged(format!("invalid content hash for {id}")))?;
+        item.kind = MediaKind::parse(&kind)
+            .ok_or_else(|| VaultError::CatalogDamaged(format!("unknown kind {kind:?} for {id}")))?;
+        Ok(item)
+    })())
 }
 
 fn parse_id(id: &str) -> Result<ObjectId, VaultError> {
@@ -235,6 +443,36 @@ mod tests {
         let catalog = Catalog::open(&path, &key(1)).unwrap();
         assert_eq!(catalog.schema_version().unwrap(), MIGRATIONS.len());
         assert_eq!(catalog.totals().unwrap(), (0, 0));
+    }
+
+    #[test]
+    fn upgrading_a_version_1_catalog_keeps_its_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let old = Catalog::open_with(&path, &key(1), &MIGRATIONS[..1]).unwrap();
+        old.conn
+            .execute(
+                "INSERT INTO items (id, name, source_path, size, content_hash, media_type, kind,
+                    taken_at, imported_at) VALUES (?1, 'a.jpg', '/in/a.jpg', 3, ?2, 'image/jpeg',
+                    'photo', '2001-02-03T04:05:06', '2026-01-01T00:00:00Z')",
+                params!["00".repeat(16), vec![7u8; 32]],
+            )
+            .unwrap();
+        assert_eq!(old.schema_version().unwrap(), 1);
+        drop(old);
+        let upgraded = Catalog::open(&path, &key(1)).unwrap();
+        assert_eq!(upgraded.schema_version().unwrap(), MIGRATIONS.len());
+        let items = upgraded.items().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(
+            items[0].media.taken_at.as_deref(),
+            Some("2001-02-03T04:05:06")
+        );
+        assert_eq!(
+            (items[0].pipeline_version, items[0].media.width),
+            (0, None),
+            "rethumb will fill it in"
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub enum VaultError {
     NotEmpty(PathBuf),
     #[error("the vault at {0} is in use by another Keepsake process")]
     Busy(PathBuf),
+    #[error("no item {0} in this vault")]
+    NoSuchItem(keepsake_crypto::ObjectId),
     #[error("wrong password")]
     WrongPassword,
     #[error("wrong recovery key")]

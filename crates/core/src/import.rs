@@ -1,23 +1,35 @@
 //! Import: path -> sniff -> (hash, if a duplicate is possible) -> encrypt to a temporary
-//! object while hashing -> fsync + rename -> metadata -> one catalog insert. A crash at any
-//! step leaves each photo either fully in the vault or not at all.
+//! object while hashing -> fsync -> metadata and renditions -> rename into place -> one
+//! catalog transaction. Workers on every core do everything up to the rename; the calling
+//! thread alone commits, so the catalog keeps one writer and a crash at any step leaves
+//! each photo either fully in the vault or not at all.
 
-use crate::catalog::Item;
-use crate::metadata::{self, format_system_time};
-use crate::sniff::{SNIFF_LEN, sniff};
+use crate::catalog::{DedupIndex, Item};
+use crate::media::{self, Original, Rendition};
+use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
+use crate::store::{ObjectStore, PendingObject};
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId, ObjectWriter};
+use keepsake_crypto::{ObjectError, ObjectId, ObjectWriter, VaultKey};
 use std::fs::File;
-use std::io::{self, Read, Seek};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::sync_channel;
 use std::time::SystemTime;
 use walkdir::WalkDir;
+
+/// Files up to this size are read once into memory, then hashed, encrypted and decoded
+/// from there; larger ones (videos) stream from disk.
+const IN_MEMORY_MAX: u64 = 64 << 20;
+/// Workers beyond this add memory, not speed (the disk and the one committer limit).
+const MAX_WORKERS: usize = 4;
 
 #[derive(Debug, Clone)]
 pub struct Imported {
     pub path: PathBuf,
     pub id: ObjectId,
-    /// Stored, but something about it could not be read.
+    /// Stored, but something about it could not be read or rendered.
     pub note: Option<String>,
 }
 
@@ -27,7 +39,7 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Every input file lands in exactly one list.
+/// Every input file lands in exactly one list, in the order the inputs were walked.
 #[derive(Debug, Default)]
 pub struct ImportReport {
     pub imported: Vec<Imported>,
@@ -54,6 +66,18 @@ enum Outcome {
     Unreadable(String),
 }
 
+/// A file encrypted into a temporary object, analysed, waiting to be committed.
+struct Ready {
+    pending: PendingObject,
+    item: Item,
+    renditions: Vec<Rendition>,
+}
+
+enum Prepared {
+    Settled(Outcome),
+    Ready(Box<Ready>),
+}
+
 struct Candidate {
     path: PathBuf,
     size: u64,
@@ -76,12 +100,62 @@ impl UnlockedVault {
             bytes_total: candidates.iter().map(|c| c.size).sum(),
         };
         progress(done);
-        for candidate in candidates {
-            let outcome = match self.import_file(&candidate.path) {
-                Ok(outcome) => outcome,
-                Err(fatal) => return (report, Some(fatal)),
-            };
-            let path = candidate.path;
+        let dedup = match self.catalog.dedup_index() {
+            Ok(index) => Mutex::new(index),
+            Err(e) => return (report, Some(e)),
+        };
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_WORKERS);
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (key, store, catalog) = (&self.key, &self.store, &mut self.catalog);
+        let mut outcomes: Vec<(usize, Outcome)> = Vec::with_capacity(candidates.len());
+        let mut fatal = None;
+
+        std::thread::scope(|scope| {
+            let (sender, results) = sync_channel(workers * 2);
+            for _ in 0..workers {
+                let sender = sender.clone();
+                let (candidates, next, stop, dedup) = (&candidates, &next, &stop, &dedup);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(candidate) = candidates.get(index) else {
+                            break;
+                        };
+                        let prepared = prepare(key, store, dedup, &candidate.path);
+                        if sender.send((index, prepared)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(sender);
+            for (index, prepared) in results {
+                let outcome = prepared.and_then(|prepared| match prepared {
+                    Prepared::Settled(outcome) => Ok(outcome),
+                    Prepared::Ready(ready) => commit(*ready, store, catalog, &dedup),
+                });
+                match outcome {
+                    Ok(outcome) => outcomes.push((index, outcome)),
+                    Err(e) => {
+                        // Let the workers finish the file in hand, then stop: their
+                        // temporary objects are removed as they are dropped.
+                        stop.store(true, Ordering::Relaxed);
+                        fatal.get_or_insert(e);
+                        continue;
+                    }
+                }
+                done.files_done += 1;
+                done.bytes_done += candidates[index].size;
+                progress(done);
+            }
+        });
+
+        outcomes.sort_by_key(|(index, _)| *index);
+        for (index, outcome) in outcomes {
+            let path = candidates[index].path.clone();
             match outcome {
                 Outcome::Imported(id, note) => report.imported.push(Imported { path, id, note }),
                 Outcome::Duplicate(id) => report.duplicates.push(Imported {
@@ -95,102 +169,215 @@ impl UnlockedVault {
                     report.skipped.push(Skipped { path, reason });
                 }
             }
-            done.files_done += 1;
-            done.bytes_done += candidate.size;
-            progress(done);
         }
-        (report, None)
-    }
-
-    /// `Err` only for failures of the vault itself; problems with the file are outcomes.
-    fn import_file(&mut self, path: &Path) -> Result<Outcome, VaultError> {
-        let unreadable = |e: io::Error| Ok(Outcome::Unreadable(format!("could not read: {e}")));
-        let mut file = match File::open(path) {
-            Ok(file) => file,
-            Err(e) => return unreadable(e),
-        };
-        let meta = match file.metadata() {
-            Ok(meta) => meta,
-            Err(e) => return unreadable(e),
-        };
-        let mut head = [0u8; SNIFF_LEN];
-        let head_len = match read_up_to(&mut file, &mut head) {
-            Ok(n) => n,
-            Err(e) => return unreadable(e),
-        };
-        let Some(media) = sniff(&head[..head_len]) else {
-            return Ok(Outcome::NotMedia(
-                "not a photo or video (unrecognised content)".into(),
-            ));
-        };
-        // Hash first only when a duplicate is possible: saves encrypting and writing a
-        // file that is already in the vault, without reading every new file twice.
-        if self.catalog.has_size(meta.len())? {
-            let mut hasher = self.key.content_hasher();
-            let hashed = file
-                .rewind()
-                .and_then(|()| hasher.update_reader(&mut file).map(|_| ()));
-            if let Err(e) = hashed {
-                return unreadable(e);
-            }
-            if let Some(id) = self.catalog.find_by_hash(hasher.finalize().as_bytes())? {
-                return Ok(Outcome::Duplicate(id));
-            }
-        }
-        if let Err(e) = file.rewind() {
-            return unreadable(e);
-        }
-
-        let (pending, tmp) = self.store.begin()?;
-        let mut writer = ObjectWriter::new(tmp, &self.key, pending.id)
-            .map_err(|e| VaultError::from_object_write("writing an object", e))?;
-        let mut hasher = self.key.content_hasher();
-        let size = match writer.write_from(&mut file, |bytes| {
-            hasher.update(bytes);
-        }) {
-            Ok(size) => size,
-            Err(ObjectError::Read(e)) => return unreadable(e),
-            Err(e) => return Err(VaultError::from_object_write("writing an object", e)),
-        };
-        let tmp = writer
-            .finish()
-            .map_err(|e| VaultError::from_object_write("writing an object", e))?;
-        tmp.sync_all()
-            .map_err(|e| VaultError::io("syncing an object to disk", e))?;
-        drop(tmp);
-        let hash = *hasher.finalize().as_bytes();
-        // The file may have matched a stored photo only once fully read (same content,
-        // size unknown before): `pending` is dropped, removing the temporary object.
-        if let Some(id) = self.catalog.find_by_hash(&hash)? {
-            return Ok(Outcome::Duplicate(id));
-        }
-        let id = self.store.commit(pending)?;
-
-        let modified = meta.modified().ok();
-        let metadata = metadata::read(path, media, modified);
-        let item = Item {
-            id,
-            name: file_name(path),
-            source_path: path.to_string_lossy().into_owned(),
-            size,
-            content_hash: hash,
-            media_type: media.mime.to_string(),
-            kind: media.kind,
-            taken_at: metadata.taken_at,
-            date_source: metadata.date_source.map(|s| s.as_str().to_string()),
-            file_modified_at: modified.and_then(format_system_time),
-            imported_at: format_system_time(SystemTime::now()).unwrap_or_default(),
-            note: metadata.note.clone(),
-        };
-        self.catalog.insert(&item)?;
-        Ok(Outcome::Imported(id, metadata.note))
+        (report, fatal)
     }
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "unnamed".into())
+/// The committing half, on the calling thread: rename into place, then one transaction.
+fn commit(
+    ready: Ready,
+    store: &ObjectStore,
+    catalog: &mut crate::catalog::Catalog,
+    dedup: &Mutex<DedupIndex>,
+) -> Result<Outcome, VaultError> {
+    let Ready {
+        pending,
+        mut item,
+        renditions,
+    } = ready;
+    // Two workers may have had the same photo in hand at once.
+    if let Some(id) = catalog.find_by_hash(&item.content_hash)? {
+        return Ok(Outcome::Duplicate(id));
+    }
+    item.id = store.commit(pending)?;
+    catalog.insert(&item, &renditions)?;
+    lock(dedup).add(item.size, item.content_hash, item.id);
+    let mut notes: Vec<&str> = item.note.iter().map(String::as_str).collect();
+    let render_note = item
+        .render_error
+        .as_ref()
+        .map(|e| format!("no preview: {e}"));
+    notes.extend(render_note.as_deref());
+    Ok(Outcome::Imported(
+        item.id,
+        (!notes.is_empty()).then(|| notes.join("; ")),
+    ))
+}
+
+fn lock(dedup: &Mutex<DedupIndex>) -> std::sync::MutexGuard<'_, DedupIndex> {
+    // A worker that panicked cannot leave the index half-updated (`add` is two inserts
+    // that are each complete), so a poisoned lock is still usable.
+    dedup
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The worker half. `Err` only for failures of the vault itself; problems with the file
+/// are outcomes.
+fn prepare(
+    key: &VaultKey,
+    store: &ObjectStore,
+    dedup: &Mutex<DedupIndex>,
+    path: &Path,
+) -> Result<Prepared, VaultError> {
+    let settled = |outcome| Ok(Prepared::Settled(outcome));
+    let unreadable = |e: io::Error| settled(Outcome::Unreadable(format!("could not read: {e}")));
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return unreadable(e),
+    };
+    let meta = match file.metadata() {
+        Ok(meta) => meta,
+        Err(e) => return unreadable(e),
+    };
+    let in_memory = meta.len() <= IN_MEMORY_MAX;
+    let mut bytes = Vec::new();
+    let read = if in_memory {
+        (&mut file)
+            .take(IN_MEMORY_MAX + 1)
+            .read_to_end(&mut bytes)
+            .map(|_| ())
+    } else {
+        let mut head = [0u8; SNIFF_LEN];
+        read_up_to(&mut file, &mut head).map(|n| bytes.extend_from_slice(&head[..n]))
+    };
+    if let Err(e) = read {
+        return unreadable(e);
+    }
+    let Some(media) = sniff(&bytes[..bytes.len().min(SNIFF_LEN)]) else {
+        return settled(Outcome::NotMedia(
+            "not a photo or video (unrecognised content)".into(),
+        ));
+    };
+    if !in_memory {
+        bytes = Vec::new();
+    }
+    let size = if in_memory {
+        bytes.len() as u64
+    } else {
+        meta.len()
+    };
+
+    // Hash first only when a duplicate is possible: saves encrypting and writing a file
+    // that is already in the vault, without reading every new file twice.
+    if lock(dedup).has_size(size) {
+        let mut hasher = key.content_hasher();
+        let hashed = if in_memory {
+            hasher.update(&bytes);
+            Ok(())
+        } else {
+            reopen(&mut file, path).and_then(|()| hasher.update_reader(&mut file).map(|_| ()))
+        };
+        if let Err(e) = hashed {
+            return unreadable(e);
+        }
+        if let Some(id) = lock(dedup).find(hasher.finalize().as_bytes()) {
+            return settled(Outcome::Duplicate(id));
+        }
+    }
+
+    let (pending, tmp) = store.begin()?;
+    let mut writer = ObjectWriter::new(tmp, key, pending.id)
+        .map_err(|e| VaultError::from_object_write("writing an object", e))?;
+    let mut hasher = key.content_hasher();
+    let written = if in_memory {
+        writer.write_from(&mut &bytes[..], |b| {
+            hasher.update(b);
+        })
+    } else {
+        if let Err(e) = reopen(&mut file, path) {
+            return unreadable(e);
+        }
+        writer.write_from(&mut file, |b| {
+            hasher.update(b);
+        })
+    };
+    let size = match written {
+        Ok(size) => size,
+        Err(ObjectError::Read(e)) => return unreadable(e),
+        Err(e) => return Err(VaultError::from_object_write("writing an object", e)),
+    };
+    let tmp = writer
+        .finish()
+        .map_err(|e| VaultError::from_object_write("writing an object", e))?;
+    tmp.sync_all()
+        .map_err(|e| VaultError::io("syncing an object to disk", e))?;
+    drop(tmp);
+    let hash = *hasher.finalize().as_bytes();
+    // Same content as a stored photo, found only once fully read: dropping `pending`
+    // removes the temporary object.
+    if let Some(id) = lock(dedup).find(&hash) {
+        return settled(Outcome::Duplicate(id));
+    }
+
+    let modified = meta.modified().ok().and_then(format_system_time);
+    // ffmpeg needs to seek in most videos: give it the user's file rather than a pipe.
+    let original = if in_memory && media.kind != MediaKind::Video {
+        Original::Bytes(&bytes)
+    } else {
+        Original::File(path)
+    };
+    let analysis = media::analyse(original, media, modified.as_deref());
+    let item = new_item(
+        path,
+        size,
+        hash,
+        media,
+        modified,
+        analysis.info,
+        &analysis.notes,
+        analysis.render_error,
+    );
+    Ok(Prepared::Ready(Box::new(Ready {
+        pending,
+        item,
+        renditions: analysis.renditions,
+    })))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_item(
+    path: &Path,
+    size: u64,
+    hash: [u8; 32],
+    media: MediaType,
+    modified: Option<String>,
+    info: media::MediaInfo,
+    notes: &[String],
+    render_error: Option<String>,
+) -> Item {
+    Item {
+        id: ObjectId([0; 16]), // given at commit
+        name: path
+            .file_name()
+            .map_or_else(|| "unnamed".into(), |n| n.to_string_lossy().into_owned()),
+        source_path: path.to_string_lossy().into_owned(),
+        size,
+        content_hash: hash,
+        media_type: media.mime.to_string(),
+        kind: media.kind,
+        file_modified_at: modified,
+        imported_at: format_system_time(SystemTime::now()).unwrap_or_default(),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+        media: info,
+        render_error,
+        pipeline_version: media::PIPELINE_VERSION,
+    }
+}
+
+pub fn format_system_time(time: SystemTime) -> Option<String> {
+    let ts = jiff::Timestamp::try_from(time).ok()?;
+    Some(ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// Back to the start of a file: a seek, or (for what cannot seek) a fresh open.
+fn reopen(file: &mut File, path: &Path) -> io::Result<()> {
+    use std::io::Seek;
+    if file.rewind().is_err() {
+        *file = File::open(path)?;
+    }
+    Ok(())
 }
 
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
@@ -205,7 +392,6 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     }
     Ok(filled)
 }
-
 /// Expands the inputs into regular files, in a stable order. What cannot be walked, and
 /// what is not a regular file, goes straight into `skipped`.
 fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {

@@ -1,0 +1,211 @@
+//! Photo metadata from EXIF (JPEG, HEIF, PNG eXIf, WebP, TIFF and TIFF-based RAW), through
+//! kamadak-exif. Malformed EXIF never fails an import: whatever parses is kept, the rest
+//! is noted.
+
+use super::MediaInfo;
+use crate::guard;
+use exif::{Exif, In, Reader, Tag, Value};
+
+/// Fills `info` from the EXIF in `bytes`. `Ok(false)`: no EXIF at all.
+pub fn read(bytes: &[u8], info: &mut MediaInfo) -> Result<bool, String> {
+    let parsed =
+        guard::untrusted(|| Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)))
+            .map_err(|panic| format!("the EXIF parser failed on this file ({panic})"))?;
+    let exif = match parsed {
+        Ok(exif) => exif,
+        Err(exif::Error::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(format!("EXIF unreadable: {e}")),
+    };
+    let fields = Fields(&exif);
+    info.camera_make = fields.text(Tag::Make);
+    info.camera_model = fields.text(Tag::Model);
+    info.lens = fields.text(Tag::LensModel);
+    info.exposure_time = fields
+        .rational(Tag::ExposureTime)
+        .map(|(n, d)| exposure(n, d));
+    info.f_number = fields.real(Tag::FNumber);
+    info.iso = fields.uint(Tag::PhotographicSensitivity);
+    info.focal_length_mm = fields.real(Tag::FocalLength);
+    info.orientation = fields
+        .uint(Tag::Orientation)
+        .filter(|o| (1..=8).contains(o))
+        .map(|o| o as u16);
+    info.width = fields
+        .uint(Tag::PixelXDimension)
+        .or_else(|| fields.uint(Tag::ImageWidth));
+    info.height = fields
+        .uint(Tag::PixelYDimension)
+        .or_else(|| fields.uint(Tag::ImageLength));
+    info.latitude = fields.coordinate(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S", 90.0);
+    info.longitude = fields.coordinate(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W", 180.0);
+    info.altitude = fields.real(Tag::GPSAltitude).map(|alt| {
+        if fields.uint(Tag::GPSAltitudeRef) == Some(1) {
+            -alt
+        } else {
+            alt
+        }
+    });
+    let dated = [
+        (
+            fields.date(Tag::DateTimeOriginal, Tag::OffsetTimeOriginal),
+            "exif",
+        ),
+        (
+            fields.date(Tag::DateTimeDigitized, Tag::OffsetTimeDigitized),
+            "exif-create",
+        ),
+        (fields.gps_time(), "gps"),
+    ]
+    .into_iter()
+    .find_map(|(date, source)| date.map(|d| (d, source)));
+    if let Some((date, source)) = dated {
+        info.taken_at = Some(date);
+        info.date_source = Some(source.to_string());
+    }
+    Ok(true)
+}
+
+struct Fields<'a>(&'a Exif);
+
+impl Fields<'_> {
+    fn value(&self, tag: Tag) -> Option<&Value> {
+        self.0.get_field(tag, In::PRIMARY).map(|f| &f.value)
+    }
+
+    fn text(&self, tag: Tag) -> Option<String> {
+        let Value::Ascii(parts) = self.value(tag)? else {
+            return None;
+        };
+        let text = String::from_utf8_lossy(parts.first()?)
+            .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+            .to_string();
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn uint(&self, tag: Tag) -> Option<u32> {
+        self.value(tag)?.get_uint(0)
+    }
+
+    fn rational(&self, tag: Tag) -> Option<(u32, u32)> {
+        match self.value(tag)? {
+            Value::Rational(v) => v.first().filter(|r| r.denom != 0).map(|r| (r.num, r.denom)),
+            _ => None,
+        }
+    }
+
+    fn real(&self, tag: Tag) -> Option<f64> {
+        self.rational(tag)
+            .map(|(n, d)| n as f64 / d as f64)
+            .filter(|v| v.is_finite())
+    }
+
+    fn coordinate(&self, tag: Tag, reference: Tag, negative: &str, limit: f64) -> Option<f64> {
+        let Value::Rational(dms) = self.value(tag)? else {
+            return None;
+        };
+        let part = |i: usize| {
+            dms.get(i)
+                .filter(|r| r.denom != 0)
+                .map(|r| r.num as f64 / r.denom as f64)
+        };
+        let degrees = part(0)? + part(1).unwrap_or(0.0) / 60.0 + part(2).unwrap_or(0.0) / 3600.0;
+        let sign = if self.text(reference).as_deref() == Some(negative) {
+            -1.0
+        } else {
+            1.0
+        };
+        (degrees <= limit).then_some(sign * degrees)
+    }
+
+    /// A date tag with its offset tag, as ISO 8601; None for missing or unset ("0000:00:00").
+    fn date(&self, tag: Tag, offset_tag: Tag) -> Option<String> {
+        let raw = self.text(tag)?;
+        let dt = exif::DateTime::from_ascii(raw.as_bytes()).ok()?;
+        let mut iso = iso_date(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)?;
+        if let Some(offset) = self.text(offset_tag).filter(|o| is_offset(o)) {
+            iso.push_str(&offset);
+        }
+        Some(iso)
+    }
+
+    /// GPSDateStamp + GPSTimeStamp: UTC.
+    fn gps_time(&self) -> Option<String> {
+        let date = self.text(Tag::GPSDateStamp)?;
+        let mut parts = date.split(':').map(|p| p.parse::<u16>().ok());
+        let (y, mo, d) = (parts.next()??, parts.next()??, parts.next()??);
+        let Value::Rational(hms) = self.value(Tag::GPSTimeStamp)? else {
+            return None;
+        };
+        let part = |i: usize| {
+            hms.get(i)
+                .filter(|r| r.denom != 0)
+                .map(|r| (r.num / r.denom) as u8)
+        };
+        let iso = iso_date(y, mo as u8, d as u8, part(0)?, part(1)?, part(2)?)?;
+        Some(iso + "Z")
+    }
+}
+
+fn iso_date(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> Option<String> {
+    jiff::civil::DateTime::new(
+        year as i16,
+        month as i8,
+        day as i8,
+        hour as i8,
+        minute as i8,
+        second as i8,
+        0,
+    )
+    .ok()?;
+    if year < 1800 {
+        return None;
+    }
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
+    ))
+}
+
+fn is_offset(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 6
+        && (b[0] == b'+' || b[0] == b'-')
+        && b[3] == b':'
+        && [1, 2, 4, 5].iter().all(|&i| b[i].is_ascii_digit())
+}
+
+/// "1/160" below a second, "2.5" (seconds) above.
+fn exposure(num: u32, denom: u32) -> String {
+    if num == 0 {
+        return "0".into();
+    }
+    if num < denom {
+        format!("1/{}", (denom as f64 / num as f64).round())
+    } else {
+        let seconds = num as f64 / denom as f64;
+        format!("{}", (seconds * 10.0).round() / 10.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposure_times_read_as_photographers_write_them() {
+        assert_eq!(exposure(1, 160), "1/160");
+        assert_eq!(exposure(10, 1600), "1/160");
+        assert_eq!(exposure(5, 2), "2.5");
+        assert_eq!(exposure(30, 1), "30");
+    }
+
+    #[test]
+    fn offsets_and_unset_dates() {
+        assert!(is_offset("+02:00") && is_offset("-05:30"));
+        assert!(!is_offset("02:00") && !is_offset("+0200"));
+        assert_eq!(iso_date(0, 0, 0, 0, 0, 0), None);
+        assert_eq!(
+            iso_date(2008, 5, 30, 15, 56, 1).as_deref(),
+            Some("2008-05-30T15:56:01")
+        );
+    }
+}

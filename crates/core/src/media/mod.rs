@@ -1,0 +1,218 @@
+//! The media pipeline: what a photo or video is (metadata) and what it looks like (a grid
+//! thumbnail and, where the viewer needs one, a preview). Everything here works on
+//! plaintext in memory, or on the user's own file; nothing is written to disk.
+
+mod decode;
+mod exif;
+mod pixels;
+mod video;
+
+use crate::sniff::{MediaKind, MediaType};
+use decode::Decoded;
+use serde::Serialize;
+use std::path::Path;
+
+/// Long side of the grid thumbnail: sharp in a 256-point cell on a 2x display.
+pub const GRID_SIDE: u32 = 512;
+/// Long side of the viewer's preview, for originals the webview cannot show.
+pub const PREVIEW_SIDE: u32 = 2048;
+/// Webview-friendly originals above this many pixels still get a preview.
+const PREVIEW_ABOVE_PIXELS: u64 = 30_000_000;
+const GRID_QUALITY: i32 = 80;
+const PREVIEW_QUALITY: i32 = 85;
+/// Bumped when renditions change, so `rethumb` knows what is out of date.
+pub const PIPELINE_VERSION: u32 = 1;
+
+/// What the catalog keeps about one photo or video beyond its file facts.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct MediaInfo {
+    pub taken_at: Option<String>,
+    /// exif | exif-create | gps | video | file-time
+    pub date_source: Option<String>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub lens: Option<String>,
+    pub exposure_time: Option<String>,
+    pub f_number: Option<f64>,
+    pub iso: Option<u32>,
+    pub focal_length_mm: Option<f64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub altitude: Option<f64>,
+    pub orientation: Option<u16>,
+    /// Pixel size as displayed (after orientation).
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenditionKind {
+    Grid,
+    Preview,
+}
+
+impl RenditionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grid => "grid",
+            Self::Preview => "preview",
+        }
+    }
+}
+
+/// An encoded JPEG derived from the original.
+#[derive(Debug, Clone)]
+pub struct Rendition {
+    pub kind: RenditionKind,
+    pub width: u32,
+    pub height: u32,
+    pub jpeg: Vec<u8>,
+}
+
+pub struct Analysis {
+    pub info: MediaInfo,
+    pub renditions: Vec<Rendition>,
+    /// Why no thumbnail could be made (the UI shows a typed placeholder with it).
+    pub render_error: Option<String>,
+    /// Metadata that could not be read.
+    pub notes: Vec<String>,
+}
+
+/// The original's bytes in memory, or (for files too large to hold) its path on disk.
+pub enum Original<'a> {
+    Bytes(&'a [u8]),
+    File(&'a Path),
+}
+
+pub fn analyse(original: Original, media: MediaType, file_time: Option<&str>) -> Analysis {
+    let mut info = MediaInfo::default();
+    let mut notes = Vec::new();
+    let rendered = match media.kind {
+        MediaKind::Video => analyse_video(&original, &mut info, &mut notes),
+        MediaKind::Photo | MediaKind::Raw => match &original {
+            Original::Bytes(bytes) => analyse_photo(bytes, media, &mut info, &mut notes),
+            Original::File(_) => Err("too large to render in memory".to_string()),
+        },
+    };
+    if info.taken_at.is_none()
+        && let Some(time) = file_time
+    {
+        info.taken_at = Some(time.to_string());
+        info.date_source = Some("file-time".into());
+    }
+    let (renditions, render_error) = match rendered {
+        Ok(renditions) => (renditions, None),
+        Err(reason) => (Vec::new(), Some(reason)),
+    };
+    Analysis {
+        info,
+        renditions,
+        render_error,
+        notes,
+    }
+}
+
+fn analyse_photo(
+    bytes: &[u8],
+    media: MediaType,
+    info: &mut MediaInfo,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Rendition>, String> {
+    if let Err(note) = exif::read(bytes, info) {
+        notes.push(note);
+    }
+    let web_format = matches!(
+        media.mime,
+        "image/jpeg" | "image/png" | "image/gif" | "image/webp"
+    );
+    let decoded = match media.mime {
+        "image/jpeg" => {
+            let big = turbojpeg::read_header(bytes)
+                .is_ok_and(|h| (h.width * h.height) as u64 > PREVIEW_ABOVE_PIXELS);
+            decode::jpeg(bytes, if big { PREVIEW_SIDE } else { GRID_SIDE })
+        }
+        "image/heic" | "image/heic-sequence" | "image/heif" | "image/avif" => decode::heif(bytes),
+        "image/jxl" => Err("JPEG XL previews are not supported yet".into()),
+        _ if media.kind == MediaKind::Raw => decode::raw_preview(bytes, PREVIEW_SIDE),
+        // DNG, NEF, ARW and other RAWs are TIFFs a TIFF decoder cannot read: their
+        // embedded preview is the picture to show.
+        "image/tiff" => decode::raster(bytes)
+            .or_else(|e| decode::raw_preview(bytes, PREVIEW_SIDE).map_err(|_| e)),
+        _ => decode::raster(bytes),
+    }?;
+    // libheif has already applied the container's rotation; EXIF orientation applies to the
+    // others (the RAW preview shares its RAW's orientation).
+    let orientation = match media.mime {
+        "image/heic" | "image/heic-sequence" | "image/heif" | "image/avif" => 1,
+        _ => info.orientation.unwrap_or(1),
+    };
+    let (fw, fh) = (decoded.full_width, decoded.full_height);
+    let (fw, fh) = if pixels::swaps_axes(orientation) {
+        (fh, fw)
+    } else {
+        (fw, fh)
+    };
+    if media.kind != MediaKind::Raw || info.width.is_none() {
+        (info.width, info.height) = (Some(fw), Some(fh));
+    }
+    let needs_preview = !web_format || fw as u64 * fh as u64 > PREVIEW_ABOVE_PIXELS;
+    renditions(decoded, orientation, needs_preview)
+}
+
+fn analyse_video(
+    original: &Original,
+    info: &mut MediaInfo,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Rendition>, String> {
+    let input = match original {
+        Original::Bytes(bytes) => video::Input::Bytes(bytes),
+        Original::File(path) => video::Input::Path(path),
+    };
+    match video::probe(&input) {
+        Ok(probed) => {
+            info.duration_ms = probed.duration_ms;
+            info.taken_at = probed.created.as_deref().and_then(normalise_video_time);
+            info.date_source = info.taken_at.as_ref().map(|_| "video".to_string());
+            (info.latitude, info.longitude, info.altitude) =
+                (probed.latitude, probed.longitude, probed.altitude);
+            (info.width, info.height) = (probed.width, probed.height);
+        }
+        Err(note) => notes.push(note),
+    }
+    let frame = video::poster(&input, info.duration_ms, PREVIEW_SIDE)?;
+    renditions(frame, 1, true)
+}
+
+/// "2019-05-24T16:15:59.000000Z" -> "2019-05-24T16:15:59Z". Cameras with no clock write 1904 or 1970.
+fn normalise_video_time(raw: &str) -> Option<String> {
+    let ts: jiff::Timestamp = raw.parse().ok()?;
+    (ts.as_second() > 86_400 * 365).then(|| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn renditions(
+    decoded: Decoded,
+    orientation: u16,
+    with_preview: bool,
+) -> Result<Vec<Rendition>, String> {
+    let mut out = Vec::new();
+    let upright = if with_preview {
+        let preview = decoded.image.fit(PREVIEW_SIDE)?.orient(orientation);
+        out.push(encode(&preview, RenditionKind::Preview, PREVIEW_QUALITY)?);
+        preview
+    } else {
+        decoded.image.fit(GRID_SIDE)?.orient(orientation)
+    };
+    let grid = upright.fit(GRID_SIDE)?;
+    out.insert(0, encode(&grid, RenditionKind::Grid, GRID_QUALITY)?);
+    Ok(out)
+}
+
+fn encode(image: &pixels::Rgb, kind: RenditionKind, quality: i32) -> Result<Rendition, String> {
+    Ok(Rendition {
+        kind,
+        width: image.width,
+        height: image.height,
+        jpeg: image.encode_jpeg(quality)?,
+    })
+}

@@ -1,0 +1,245 @@
+//! Video: duration, creation time and place from `ffprobe`, a poster frame from `ffmpeg`
+//! (Debian's ffmpeg package). Both run as child processes, so a decoder crash on a hostile
+//! file costs one poster frame, never the import.
+
+use super::decode::Decoded;
+use super::pixels::Rgb;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What ffprobe tells about a video.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct VideoInfo {
+    pub duration_ms: Option<u64>,
+    pub created: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub altitude: Option<f64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// Where the video comes from: a file, or bytes piped to the tool's standard input (used
+/// when re-rendering from the vault, so plaintext never lands on disk).
+pub enum Input<'a> {
+    Path(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+fn run(tool: &str, args: &[&str], input: &Input) -> Result<Vec<u8>, String> {
+    let mut cmd = Command::new(tool);
+    cmd.args(["-v", "error"]);
+    match input {
+        Input::Path(path) => {
+            cmd.arg("-i").arg(path);
+        }
+        Input::Bytes(_) => {
+            cmd.args(["-i", "pipe:0"]);
+        }
+    }
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(match input {
+        Input::Path(_) => Stdio::null(),
+        Input::Bytes(_) => Stdio::piped(),
+    });
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("{tool} is not available: {e}"))?;
+    // Feed stdin from a thread: the tool may start writing before it has read everything.
+    let feeder = match (input, child.stdin.take()) {
+        (Input::Bytes(bytes), Some(mut stdin)) => {
+            let bytes = bytes.to_vec();
+            Some(std::thread::spawn(move || {
+                let _ = stdin.write_all(&bytes);
+            }))
+        }
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let mut err = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_end(&mut out);
+    }
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut err);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    if !status.success() || out.is_empty() {
+        // "[mov,mp4,m4a @ 0x55de...] moov atom not found" -> "moov atom not found"
+        let first = err.lines().next().unwrap_or("no output").trim();
+        let first = match first
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once("] "))
+        {
+            Some((_, message)) => message,
+            None => first,
+        };
+        return Err(format!("{tool} could not read this video: {first}"));
+    }
+    Ok(out)
+}
+
+pub fn probe(input: &Input) -> Result<VideoInfo, String> {
+    let json = run(
+        "ffprobe",
+        &["-print_format", "json", "-show_format", "-show_streams"],
+        input,
+    )?;
+    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+    let format = &value["format"];
+    let tags = &format["tags"];
+    let mut info = VideoInfo {
+        duration_ms: format["duration"]
+            .as_str()
+            .and_then(|d| d.parse::<f64>().ok())
+            .map(|s| (s * 1000.0).round() as u64),
+        created: tags["creation_time"].as_str().map(String::from),
+        ..VideoInfo::default()
+    };
+    let location = tags["com.apple.quicktime.location.ISO6709"]
+        .as_str()
+        .or(tags["location"].as_str());
+    if let Some((lat, lon, alt)) = location.and_then(parse_iso6709) {
+        (info.latitude, info.longitude, info.altitude) = (Some(lat), Some(lon), alt);
+    }
+    if let Some(stream) = value["streams"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"))
+    {
+        let (w, h) = (stream["width"].as_u64(), stream["height"].as_u64());
+        let rotation = stream["side_data_list"]
+            .as_array()
+            .and_then(|l| l.iter().find_map(|d| d["rotation"].as_i64()))
+            .or_else(|| {
+                stream["tags"]["rotate"]
+                    .as_str()
+                    .and_then(|r| r.parse().ok())
+            })
+            .unwrap_or(0);
+        let (w, h) = if rotation.rem_euclid(180) == 90 {
+            (h, w)
+        } else {
+            (w, h)
+        };
+        info.width = w.map(|v| v as u32);
+        info.height = h.map(|v| v as u32);
+    }
+    Ok(info)
+}
+
+/// ISO 6709 as phones write it: `+37.7858-122.4064+012.000/`.
+fn parse_iso6709(s: &str) -> Option<(f64, f64, Option<f64>)> {
+    let s = s.trim_end_matches('/');
+    let starts: Vec<usize> = s
+        .char_indices()
+        .filter(|(_, c)| *c == '+' || *c == '-')
+        .map(|(i, _)| i)
+        .collect();
+    let part = |k: usize| -> Option<f64> {
+        let from = *starts.get(k)?;
+        let to = starts.get(k + 1).copied().unwrap_or(s.len());
+        s[from..to].parse().ok()
+    };
+    let (lat, lon) = (part(0)?, part(1)?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then(|| (lat, lon, part(2)))
+}
+
+/// A poster frame (one second in, or the first frame of shorter clips), at most `max_side`
+/// on its long side; ffmpeg applies the video's rotation.
+pub fn poster(input: &Input, duration_ms: Option<u64>, max_side: u32) -> Result<Decoded, String> {
+    let seek = if duration_ms.unwrap_or(0) > 2000 {
+        "1"
+    } else {
+        "0"
+    };
+    let scale = format!(
+        "scale='min({max_side},iw)':'min({max_side},ih)':force_original_aspect_ratio=decrease"
+    );
+    let ppm = run_with_seek(seek, &scale, input)?;
+    let image = parse_ppm(&ppm)?;
+    Ok(Decoded {
+        full_width: image.width,
+        full_height: image.height,
+        image,
+    })
+}
+
+fn run_with_seek(seek: &str, scale: &str, input: &Input) -> Result<Vec<u8>, String> {
+    // -ss after -i: exact and works on piped input (slower to seek, but it is one frame).
+    run(
+        "ffmpeg",
+        &[
+            "-ss",
+            seek,
+            "-frames:v",
+            "1",
+            "-vf",
+            scale,
+            "-f",
+            "image2pipe",
+            "-vcodec",
+            "ppm",
+            "pipe:1",
+        ],
+        input,
+    )
+}
+
+/// Binary PPM (P6, maxval 255), as ffmpeg writes it.
+fn parse_ppm(data: &[u8]) -> Result<Rgb, String> {
+    let mut fields = Vec::new();
+    let mut i = 2;
+    if !data.starts_with(b"P6") {
+        return Err("ffmpeg did not return a PPM frame".into());
+    }
+    while fields.len() < 3 {
+        while data.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let start = i;
+        while data.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let field = std::str::from_utf8(&data[start..i])
+            .ok()
+            .and_then(|s| s.parse::<u32>().ok());
+        fields.push(field.ok_or("malformed PPM header")?);
+    }
+    let (w, h) = (fields[0], fields[1]);
+    let pixels = data.get(i + 1..).ok_or("PPM without pixels")?;
+    Rgb::new(w, h, pixels.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso6709_locations_parse() {
+        assert_eq!(
+            parse_iso6709("+37.7858-122.4064+012.000/"),
+            Some((37.7858, -122.4064, Some(12.0)))
+        );
+        assert_eq!(
+            parse_iso6709("-33.8688+151.2093/"),
+            Some((-33.8688, 151.2093, None))
+        );
+        assert_eq!(parse_iso6709("+95.0+10.0/"), None);
+        assert_eq!(parse_iso6709("garbage"), None);
+    }
+
+    #[test]
+    fn ppm_frames_parse() {
+        let ppm = [b"P6\n2 1\n255\n".as_slice(), &[1, 2, 3, 4, 5, 6]].concat();
+        let image = parse_ppm(&ppm).unwrap();
+        assert_eq!(
+            (image.width, image.height, image.data),
+            (2, 1, vec![1, 2, 3, 4, 5, 6])
+        );
+        assert!(parse_ppm(b"P6\n2 1\n255\n\x01").is_err());
+    }
+}

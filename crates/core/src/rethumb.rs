@@ -1,0 +1,101 @@
+//! Re-running the media pipeline over stored originals (after a pipeline upgrade, or to
+//! retry what failed): decrypt into memory, analyse, replace metadata and renditions.
+
+use crate::catalog::{Item, StoredRendition};
+use crate::media::{self, Original, RenditionKind};
+use crate::sniff::{SNIFF_LEN, sniff};
+use crate::{UnlockedVault, VaultError};
+use keepsake_crypto::{ObjectId, decrypt_object};
+use std::fs::File;
+use std::io::BufReader;
+
+/// Originals above this size are not held in memory to re-render.
+const RERENDER_MAX: u64 = 256 << 20;
+
+#[derive(Debug, Default)]
+pub struct RethumbReport {
+    pub updated: Vec<ObjectId>,
+    pub failed: Vec<(ObjectId, String)>,
+}
+
+impl UnlockedVault {
+    pub fn item(&self, id: &ObjectId) -> Result<Option<Item>, VaultError> {
+        self.catalog.item(id)
+    }
+
+    pub fn rendition(
+        &self,
+        id: &ObjectId,
+        kind: RenditionKind,
+    ) -> Result<Option<StoredRendition>, VaultError> {
+        self.catalog.rendition(id, kind)
+    }
+
+    /// Re-renders the given items (all when `ids` is None).
+    pub fn rethumb(
+        &mut self,
+        ids: Option<&[ObjectId]>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<RethumbReport, VaultError> {
+        let items: Vec<Item> = match ids {
+            None => self.catalog.items()?,
+            Some(ids) => {
+                let mut items = Vec::new();
+                for id in ids {
+                    match self.catalog.item(id)? {
+                        Some(item) => items.push(item),
+                        None => return Err(VaultError::NoSuchItem(*id)),
+                    }
+                }
+                items
+            }
+        };
+        let mut report = RethumbReport::default();
+        let total = items.len() as u64;
+        for (done, item) in items.iter().enumerate() {
+            progress(done as u64, total);
+            match self.rerender(item) {
+                Ok(()) => report.updated.push(item.id),
+                Err(reason) => report.failed.push((item.id, reason)),
+            }
+        }
+        progress(total, total);
+        Ok(report)
+    }
+
+    fn rerender(&mut self, item: &Item) -> Result<(), String> {
+        if item.size > RERENDER_MAX {
+            return Err(format!(
+                "too large to re-render in memory ({} MB)",
+                item.size >> 20
+            ));
+        }
+        let file = File::open(self.store.path_of(&item.id))
+            .map_err(|e| format!("the stored object is unreadable: {e}"))?;
+        let mut original = Vec::with_capacity(item.size as usize);
+        decrypt_object(
+            BufReader::new(file),
+            &mut original,
+            &self.key,
+            Some(&item.id),
+        )
+        .map_err(|e| format!("the stored object is damaged: {e}"))?;
+        let media = sniff(&original[..original.len().min(SNIFF_LEN)])
+            .ok_or("no longer recognised as a photo or video")?;
+        let analysis = media::analyse(
+            Original::Bytes(&original),
+            media,
+            item.file_modified_at.as_deref(),
+        );
+        let note = (!analysis.notes.is_empty()).then(|| analysis.notes.join("; "));
+        self.catalog
+            .replace_media(
+                &item.id,
+                &analysis.info,
+                note.as_deref(),
+                analysis.render_error.as_deref(),
+                &analysis.renditions,
+            )
+            .map_err(|e| e.to_string())
+    }
+}
