@@ -2,14 +2,19 @@
 # Installs what building and testing Keepsake needs on Debian/Ubuntu (run as root or with
 # sudo available). Idempotent: does nothing that is already done.
 #   - C toolchain, pkg-config and OpenSSL headers: SQLCipher (bundled) links libcrypto.
-#   - openssl: the reference figure in the crypto benchmark.
+#   - libjpeg-turbo and libheif (JPEG, HEIC/AVIF decoding), ffmpeg (video posters and
+#     metadata), linked or run by the media pipeline.
+#   - exiftool (tests cross-check metadata against it), libvips-tools and GNU time (the
+#     import benchmark's reference tool and its memory figure), openssl (the crypto
+#     benchmark's reference figure).
 #   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
 #     decryptor (scripts/reference) that tests docs/FORMAT.md.
 set -euo pipefail
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv)
+PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv
+  libturbojpeg0-dev libheif-dev ffmpeg libimage-exiftool-perl libvips-tools time)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
