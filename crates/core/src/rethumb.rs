@@ -87,6 +87,15 @@ impl UnlockedVault {
             media,
             item.file_modified_at.as_deref(),
         );
+        if let Some(error) = &analysis.render_error
+            && self
+                .catalog
+                .rendition(&item.id, RenditionKind::Grid)
+                .map_err(|e| e.to_string())?
+                .is_some()
+        {
+            return Err(format!("{error} (kept the previous thumbnail)"));
+        }
         let note = (!analysis.notes.is_empty()).then(|| analysis.notes.join("; "));
         self.catalog
             .replace_media(

@@ -177,6 +177,7 @@ fn analyse_video(
             (info.latitude, info.longitude, info.altitude) =
                 (probed.latitude, probed.longitude, probed.altitude);
             (info.width, info.height) = (probed.width, probed.height);
+            (info.camera_make, info.camera_model) = (probed.make, probed.model);
         }
         Err(note) => notes.push(note),
     }
@@ -184,10 +185,31 @@ fn analyse_video(
     renditions(frame, 1, true)
 }
 
-/// "2019-05-24T16:15:59.000000Z" -> "2019-05-24T16:15:59Z". Cameras with no clock write 1904 or 1970.
+/// A video's creation time as ISO 8601, keeping the offset a phone recorded:
+/// "2019-07-24T11:25:57+0300" -> "2019-07-24T11:25:57+03:00",
+/// "2019-05-24T16:15:59.000000Z" -> "2019-05-24T16:15:59Z". Cameras with no clock set write
+/// 1904 or 1970: no date.
 fn normalise_video_time(raw: &str) -> Option<String> {
-    let ts: jiff::Timestamp = raw.parse().ok()?;
-    (ts.as_second() > 86_400 * 365).then(|| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+    let local = raw.get(..19)?;
+    let civil: jiff::civil::DateTime = local.parse().ok()?;
+    if civil.year() <= 1970 {
+        return None;
+    }
+    let rest = raw[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let offset = match rest.as_bytes() {
+        [] => String::new(),
+        [b'Z'] => "Z".into(),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2]
+            if [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit()) =>
+        {
+            format!(
+                "{}{}{}:{}{}",
+                *sign as char, *h1 as char, *h2 as char, *m1 as char, *m2 as char
+            )
+        }
+        _ => return None,
+    };
+    Some(format!("{local}{offset}"))
 }
 
 fn renditions(
@@ -215,4 +237,23 @@ fn encode(image: &pixels::Rgb, kind: RenditionKind, quality: i32) -> Result<Rend
         height: image.height,
         jpeg: image.encode_jpeg(quality)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn video_times_keep_their_offset() {
+        assert_eq!(
+            normalise_video_time("2019-07-24T11:25:57+0300").as_deref(),
+            Some("2019-07-24T11:25:57+03:00")
+        );
+        assert_eq!(
+            normalise_video_time("2019-05-24T16:15:59.000000Z").as_deref(),
+            Some("2019-05-24T16:15:59Z")
+        );
+        assert_eq!(normalise_video_time("1904-01-01T00:00:00.000000Z"), None);
+        assert_eq!(normalise_video_time("garbage"), None);
+    }
 }

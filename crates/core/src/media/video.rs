@@ -18,6 +18,8 @@ pub struct VideoInfo {
     pub altitude: Option<f64>,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    pub make: Option<String>,
+    pub model: Option<String>,
 }
 
 /// Where the video comes from: a file, or bytes piped to the tool's standard input (used
@@ -30,30 +32,31 @@ pub enum Input<'a> {
 fn run(tool: &str, args: &[&str], input: &Input) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new(tool);
     cmd.args(["-v", "error"]);
+    let mut feed = None;
     match input {
         Input::Path(path) => {
-            cmd.arg("-i").arg(path);
+            cmd.arg("-i").arg(path).stdin(Stdio::null());
         }
-        Input::Bytes(_) => {
-            cmd.args(["-i", "pipe:0"]);
-        }
+        Input::Bytes(bytes) => match memory_file(bytes) {
+            // Seekable standard input: ffmpeg can read MP4s whose index is at the end.
+            Some(file) => {
+                cmd.args(["-i", "/dev/stdin"]).stdin(Stdio::from(file));
+            }
+            None => {
+                cmd.args(["-i", "pipe:0"]).stdin(Stdio::piped());
+                feed = Some(bytes.to_vec());
+            }
+        },
     }
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.stdin(match input {
-        Input::Path(_) => Stdio::null(),
-        Input::Bytes(_) => Stdio::piped(),
-    });
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("{tool} is not available: {e}"))?;
-    // Feed stdin from a thread: the tool may start writing before it has read everything.
-    let feeder = match (input, child.stdin.take()) {
-        (Input::Bytes(bytes), Some(mut stdin)) => {
-            let bytes = bytes.to_vec();
-            Some(std::thread::spawn(move || {
-                let _ = stdin.write_all(&bytes);
-            }))
-        }
+    // Feed a pipe from a thread: the tool may start writing before it has read everything.
+    let feeder = match (feed, child.stdin.take()) {
+        (Some(bytes), Some(mut stdin)) => Some(std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        })),
         _ => None,
     };
     let mut out = Vec::new();
@@ -97,7 +100,12 @@ pub fn probe(input: &Input) -> Result<VideoInfo, String> {
             .as_str()
             .and_then(|d| d.parse::<f64>().ok())
             .map(|s| (s * 1000.0).round() as u64),
-        created: tags["creation_time"].as_str().map(String::from),
+        created: tags["com.apple.quicktime.creationdate"]
+            .as_str()
+            .or(tags["creation_time"].as_str())
+            .map(String::from),
+        make: tags["com.apple.quicktime.make"].as_str().map(String::from),
+        model: tags["com.apple.quicktime.model"].as_str().map(String::from),
         ..VideoInfo::default()
     };
     let location = tags["com.apple.quicktime.location.ISO6709"]
@@ -129,6 +137,23 @@ pub fn probe(input: &Input) -> Result<VideoInfo, String> {
         info.height = h.map(|v| v as u32);
     }
     Ok(info)
+}
+
+/// The bytes in an anonymous in-memory file (Linux memfd): seekable like a file, never on
+/// disk. None where the OS has no such thing; callers then use a pipe.
+#[cfg(target_os = "linux")]
+fn memory_file(bytes: &[u8]) -> Option<std::fs::File> {
+    use std::io::Seek;
+    let fd = rustix::fs::memfd_create("keepsake-video", rustix::fs::MemfdFlags::CLOEXEC).ok()?;
+    let mut file = std::fs::File::from(fd);
+    file.write_all(bytes).ok()?;
+    file.rewind().ok()?;
+    Some(file)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn memory_file(_bytes: &[u8]) -> Option<std::fs::File> {
+    None
 }
 
 /// ISO 6709 as phones write it: `+37.7858-122.4064+012.000/`.
