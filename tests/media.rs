@@ -318,3 +318,18 @@ fn rethumb_regenerates_from_the_stored_originals() {
     let missing = vault.run(&["rethumb", "0123456789abcdef0123456789abcdef"]);
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn wide_gamut_photos_keep_their_colour_profile_in_thumbnails() {
+    let (vault, summary) = vault_with(&["exif-samples"]);
+    let id = id_of(&summary, "heic__mobile__iphone_13_pro_max.HEIC");
+    let out = vault.path("p3.jpg");
+    vault.run_ok(&["thumb", &id, "--out", out.to_str().unwrap()]);
+    let tags = Command::new("exiftool")
+        .args(["-json", "-ProfileDescription"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let tags: Value = serde_json::from_slice(&tags.stdout).unwrap();
+    assert_eq!(tags[0]["ProfileDescription"], "Display P3");
+}

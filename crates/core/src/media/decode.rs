@@ -7,6 +7,8 @@ use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
 
 pub struct Decoded {
     pub image: Rgb,
+    /// The embedded ICC colour profile, if any.
+    pub icc: Option<Vec<u8>>,
     /// Size of the original, before any reduced-scale decode (and before orientation).
     pub full_width: u32,
     pub full_height: u32,
@@ -40,6 +42,7 @@ pub fn jpeg(bytes: &[u8], min_long_side: u32) -> Result<Decoded, String> {
     match decompressor.decompress(bytes, image) {
         Ok(()) => Ok(Decoded {
             image: Rgb::new(sw, sh, pixels)?,
+            icc: super::icc::from_jpeg(bytes),
             full_width: w,
             full_height: h,
         }),
@@ -54,11 +57,16 @@ pub fn raster(bytes: &[u8]) -> Result<Decoded, String> {
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
-    let decoded = reader.decode().map_err(|e| e.to_string())?;
+    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    let icc = image::ImageDecoder::icc_profile(&mut decoder)
+        .ok()
+        .flatten();
+    let decoded = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
     let rgb = decoded.to_rgb8();
     let (w, h) = rgb.dimensions();
     Ok(Decoded {
         image: Rgb::new(w, h, rgb.into_raw())?,
+        icc,
         full_width: w,
         full_height: h,
     })
@@ -69,6 +77,7 @@ pub fn raster(bytes: &[u8]) -> Result<Decoded, String> {
 pub fn heif(bytes: &[u8]) -> Result<Decoded, String> {
     let context = HeifContext::read_from_bytes(bytes).map_err(|e| e.message)?;
     let handle = context.primary_image_handle().map_err(|e| e.message)?;
+    let icc = handle.color_profile_raw().map(|profile| profile.data);
     let image = LibHeif::new()
         .decode(&handle, ColorSpace::Rgb(RgbChroma::Rgb), None)
         .map_err(|e| e.message)?;
@@ -90,6 +99,7 @@ pub fn heif(bytes: &[u8]) -> Result<Decoded, String> {
     }
     Ok(Decoded {
         image: Rgb::new(w, h, pixels)?,
+        icc,
         full_width: w,
         full_height: h,
     })

@@ -4,6 +4,7 @@
 
 mod decode;
 mod exif;
+mod icc;
 mod pixels;
 mod video;
 
@@ -217,25 +218,40 @@ fn renditions(
     orientation: u16,
     with_preview: bool,
 ) -> Result<Vec<Rendition>, String> {
+    let icc = decoded.icc.as_deref();
     let mut out = Vec::new();
     let upright = if with_preview {
         let preview = decoded.image.fit(PREVIEW_SIDE)?.orient(orientation);
-        out.push(encode(&preview, RenditionKind::Preview, PREVIEW_QUALITY)?);
+        out.push(encode(
+            &preview,
+            RenditionKind::Preview,
+            PREVIEW_QUALITY,
+            icc,
+        )?);
         preview
     } else {
         decoded.image.fit(GRID_SIDE)?.orient(orientation)
     };
     let grid = upright.fit(GRID_SIDE)?;
-    out.insert(0, encode(&grid, RenditionKind::Grid, GRID_QUALITY)?);
+    out.insert(0, encode(&grid, RenditionKind::Grid, GRID_QUALITY, icc)?);
     Ok(out)
 }
 
-fn encode(image: &pixels::Rgb, kind: RenditionKind, quality: i32) -> Result<Rendition, String> {
+fn encode(
+    image: &pixels::Rgb,
+    kind: RenditionKind,
+    quality: i32,
+    icc: Option<&[u8]>,
+) -> Result<Rendition, String> {
+    let jpeg = image.encode_jpeg(quality)?;
     Ok(Rendition {
         kind,
         width: image.width,
         height: image.height,
-        jpeg: image.encode_jpeg(quality)?,
+        jpeg: match icc {
+            Some(profile) => icc::embed(jpeg, profile),
+            None => jpeg,
+        },
     })
 }
 

@@ -190,6 +190,7 @@ pub fn poster(input: &Input, duration_ms: Option<u64>, max_side: u32) -> Result<
         full_width: image.width,
         full_height: image.height,
         image,
+        icc: None,
     })
 }
 
