@@ -25,13 +25,20 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 }
 
 fn main() {
-    let photos = std::env::var_os("KEEPSAKE_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/photos")
-    });
+    let photos = std::env::var_os("KEEPSAKE_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/photos")
+        });
     let root = tempfile::tempdir().expect("temp dir");
-    let fast = KdfParams { memory_kib: 8 * 1024, iterations: 1, parallelism: 1 };
+    let fast = KdfParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
     let password = Password::new("benchmark password".into());
-    let (mut vault, _) = Vault::create(&root.path().join("vault"), &password, Some(fast)).expect("vault");
+    let (mut vault, _) =
+        Vault::create(&root.path().join("vault"), &password, Some(fast)).expect("vault");
     let (report_, fatal) = vault.import(&[photos.clone()], &mut |_| {});
     assert!(fatal.is_none());
     // Re-open so the page cache of SQLite starts cold, as after an unlock.
@@ -57,13 +64,19 @@ fn main() {
     for _ in 0..ROUNDS {
         for id in &ids {
             let start = Instant::now();
-            let thumb = vault.rendition(id, RenditionKind::Grid).expect("fetch").expect("thumbnail");
+            let thumb = vault
+                .rendition(id, RenditionKind::Grid)
+                .expect("fetch")
+                .expect("thumbnail");
             from_catalog.push(start.elapsed());
             bytes_total += thumb.jpeg.len();
         }
     }
     for id in &ids {
-        let thumb = vault.rendition(id, RenditionKind::Grid).expect("fetch").expect("thumbnail");
+        let thumb = vault
+            .rendition(id, RenditionKind::Grid)
+            .expect("fetch")
+            .expect("thumbnail");
         std::fs::write(plain_dir.join(id.to_string()), &thumb.jpeg).expect("write");
     }
     let mut from_files = Vec::new();
@@ -75,7 +88,10 @@ fn main() {
             std::hint::black_box(bytes);
         }
     }
-    println!("  average thumbnail {:.1} KB", bytes_total as f64 / from_catalog.len() as f64 / 1024.0);
+    println!(
+        "  average thumbnail {:.1} KB",
+        bytes_total as f64 / from_catalog.len() as f64 / 1024.0
+    );
     report("keepsake (encrypted catalog)", from_catalog);
     report("plain file read (reference)", from_files);
 }
