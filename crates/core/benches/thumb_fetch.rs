@@ -39,7 +39,7 @@ fn main() {
     let password = Password::new("benchmark password".into());
     let (mut vault, _) =
         Vault::create(&root.path().join("vault"), &password, Some(fast)).expect("vault");
-    let (report_, fatal) = vault.import(&[photos.clone()], &mut |_| {});
+    let (report_, fatal) = vault.import(std::slice::from_ref(&photos), &mut |_| {});
     assert!(fatal.is_none());
     // Re-open so the page cache of SQLite starts cold, as after an unlock.
     let vault = vault.lock().unlock(&password).expect("unlock");
