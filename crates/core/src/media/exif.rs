@@ -6,14 +6,28 @@ use super::MediaInfo;
 use crate::guard;
 use exif::{Exif, In, Reader, Tag, Value};
 
-/// Fills `info` from the EXIF in `bytes`. `Ok(false)`: no EXIF at all.
-pub fn read(bytes: &[u8], info: &mut MediaInfo) -> Result<bool, String> {
-    let parsed =
-        guard::untrusted(|| Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)))
-            .map_err(|panic| format!("the EXIF parser failed on this file ({panic})"))?;
+/// Fills `info` from the EXIF in `bytes`: `Ok(note)` with a note when only part of it
+/// could be read, `Err` when none of it could.
+pub fn read(bytes: &[u8], info: &mut MediaInfo) -> Result<Option<String>, String> {
+    let parsed = guard::untrusted(|| {
+        Reader::new()
+            .continue_on_error(true)
+            .read_from_container(&mut std::io::Cursor::new(bytes))
+    })
+    .map_err(|panic| format!("the EXIF parser failed on this file ({panic})"))?;
+    let mut note = None;
     let exif = match parsed {
         Ok(exif) => exif,
-        Err(exif::Error::NotFound(_)) => return Ok(false),
+        Err(exif::Error::NotFound(_)) => return Ok(None),
+        Err(e @ exif::Error::PartialResult(_)) => e
+            .distill_partial_result(|errors| {
+                let first = errors.first().map(ToString::to_string).unwrap_or_default();
+                note = Some(format!(
+                    "EXIF partly unreadable ({} problems, e.g. {first}); kept the rest",
+                    errors.len()
+                ));
+            })
+            .map_err(|e| format!("EXIF unreadable: {e}"))?,
         Err(e) => return Err(format!("EXIF unreadable: {e}")),
     };
     let fields = Fields(&exif);
@@ -62,7 +76,7 @@ pub fn read(bytes: &[u8], info: &mut MediaInfo) -> Result<bool, String> {
         info.taken_at = Some(date);
         info.date_source = Some(source.to_string());
     }
-    Ok(true)
+    Ok(note)
 }
 
 struct Fields<'a>(&'a Exif);

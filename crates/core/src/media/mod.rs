@@ -120,8 +120,9 @@ fn analyse_photo(
     info: &mut MediaInfo,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Rendition>, String> {
-    if let Err(note) = exif::read(bytes, info) {
-        notes.push(note);
+    match exif::read(bytes, info) {
+        Ok(partly) => notes.extend(partly),
+        Err(note) => notes.push(note),
     }
     let web_format = matches!(
         media.mime,
