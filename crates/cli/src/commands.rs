@@ -14,14 +14,14 @@ pub struct Context {
     pub password_stdin: bool,
 }
 
-type Outcome = Result<u8, Failure>;
+pub type Outcome = Result<u8, Failure>;
 
-const EXIT_OK: u8 = 0;
-const EXIT_FAILED: u8 = 1;
-const EXIT_DAMAGED: u8 = 4;
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_DAMAGED: u8 = 4;
 
 impl Context {
-    fn unlock(&self) -> Result<UnlockedVault, Failure> {
+    pub fn unlock(&self) -> Result<UnlockedVault, Failure> {
         // Open first: "no vault here" beats a password prompt for a vault that isn't there.
         let vault = Vault::open(&self.vault)?;
         let password = secrets::password(self.password_stdin)?;
@@ -29,7 +29,7 @@ impl Context {
     }
 }
 
-fn print_json(value: &serde_json::Value) {
+pub fn print_json(value: &serde_json::Value) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
@@ -391,12 +391,21 @@ pub struct VerifyArgs {
     /// Also remove orphan objects left by an interrupted import
     #[arg(long)]
     repair: bool,
+    /// Check a remote instead: every object listed with its size
+    #[arg(long, value_name = "NAME", conflicts_with = "repair")]
+    remote: Option<String>,
+    /// With --remote: download and authenticate every object
+    #[arg(long, requires = "remote")]
+    deep: bool,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
 
 pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
+    if let Some(name) = &args.remote {
+        return crate::sync_commands::verify_remote(ctx, name, args.deep, args.json);
+    }
     let mut vault = ctx.unlock()?;
     let bar = count_bar("Verifying");
     let report = vault.verify(args.repair, &mut |done, total| {

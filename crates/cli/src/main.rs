@@ -5,6 +5,7 @@
 mod commands;
 mod progress;
 mod secrets;
+mod sync_commands;
 
 use clap::{Parser, Subcommand};
 use keepsake_core::{ErrorKind, VaultError};
@@ -45,6 +46,13 @@ enum Command {
     Thumb(commands::ThumbArgs),
     /// Regenerate metadata, thumbnails and previews from the stored originals
     Rethumb(commands::RethumbArgs),
+    /// Manage remotes (S3, WebDAV, SFTP, a folder)
+    #[command(subcommand)]
+    Remote(sync_commands::RemoteCommand),
+    /// Upload what the remotes lack (encrypted objects, catalog snapshot, header)
+    Sync(sync_commands::SyncArgs),
+    /// Rebuild a vault in --vault DIR from a remote, with the password or recovery key
+    Restore(sync_commands::RestoreArgs),
     /// Decrypt and authenticate everything; exit 4 if anything is damaged
     Verify(commands::VerifyArgs),
     /// Show facts about the vault
@@ -119,6 +127,9 @@ fn main() -> ExitCode {
         Command::Thumb(args) => commands::thumb(&ctx, args),
         Command::Rethumb(args) => commands::rethumb(&ctx, args),
         Command::Verify(args) => commands::verify(&ctx, args),
+        Command::Remote(command) => sync_commands::remote(&ctx, command),
+        Command::Sync(args) => sync_commands::sync(&ctx, args),
+        Command::Restore(args) => sync_commands::restore(&ctx, args),
         Command::Info(args) => commands::info(&ctx, args),
         Command::Passwd(args) => commands::passwd(&ctx, args),
         Command::Recover(args) => commands::recover(&ctx, args),

@@ -58,7 +58,40 @@ const MIGRATIONS: &[&str] = &[
         jpeg BLOB NOT NULL,
         PRIMARY KEY (item_id, kind)
     ) STRICT;",
+    // 3: remotes, and which objects each one is confirmed to hold.
+    "CREATE TABLE remotes (
+        name TEXT PRIMARY KEY NOT NULL,
+        url TEXT NOT NULL,
+        user TEXT,                             -- S3 access key id, WebDAV/SFTP user
+        secret TEXT                            -- S3 secret key, WebDAV password
+    ) STRICT;
+    CREATE TABLE remote_objects (
+        remote TEXT NOT NULL REFERENCES remotes(name) ON DELETE CASCADE,
+        object_id TEXT NOT NULL,
+        size INTEGER NOT NULL,                 -- bytes confirmed on the remote
+        PRIMARY KEY (remote, object_id)
+    ) STRICT;",
 ];
+
+/// A remote the vault syncs to. The secret lives only here, inside the encrypted catalog.
+#[derive(Clone)]
+pub struct RemoteConfig {
+    pub name: String,
+    pub url: String,
+    pub user: Option<String>,
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for RemoteConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteConfig")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("secret", &self.secret.as_ref().map(|_| "redacted"))
+            .finish()
+    }
+}
 
 /// The columns `read_item` expects, in order.
 const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_type, kind,
@@ -314,6 +347,92 @@ impl Catalog {
             .query_row(&sql, [id.to_string()], read_item)
             .optional()?
             .transpose()
+    }
+
+    pub fn add_remote(&mut self, remote: &RemoteConfig) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO remotes (name, url, user, secret) VALUES (?1, ?2, ?3, ?4)",
+            params![remote.name, remote.url, remote.user, remote.secret],
+        )?;
+        Ok(())
+    }
+
+    pub fn remove_remote(&mut self, name: &str) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM remotes WHERE name = ?1", [name])?
+            > 0)
+    }
+
+    pub fn remotes(&self) -> Result<Vec<RemoteConfig>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, url, user, secret FROM remotes ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RemoteConfig {
+                name: r.get(0)?,
+                url: r.get(1)?,
+                user: r.get(2)?,
+                secret: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Objects the remote is known to hold (uploaded and size-checked).
+    pub fn confirmed_objects(
+        &self,
+        remote: &str,
+    ) -> Result<std::collections::HashMap<ObjectId, u64>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT object_id, size FROM remote_objects WHERE remote = ?1")?;
+        let mut rows = stmt.query([remote])?;
+        let mut confirmed = std::collections::HashMap::new();
+        while let Some(row) = rows.next()? {
+            confirmed.insert(
+                parse_id(&row.get::<_, String>(0)?)?,
+                row.get::<_, i64>(1)? as u64,
+            );
+        }
+        Ok(confirmed)
+    }
+
+    pub fn confirm_object(
+        &mut self,
+        remote: &str,
+        id: &ObjectId,
+        size: u64,
+    ) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO remote_objects (remote, object_id, size) VALUES (?1, ?2, ?3)",
+            params![remote, id.to_string(), size as i64],
+        )?;
+        Ok(())
+    }
+
+    /// A consistent copy of the whole catalog in `dest`, encrypted with the same key
+    /// (SQLCipher's `sqlcipher_export`): never plaintext on disk.
+    pub fn snapshot_to(&self, dest: &Path, key: &Zeroizing<[u8; 32]>) -> Result<(), VaultError> {
+        let attach = Zeroizing::new(format!(
+            "ATTACH DATABASE ?1 AS snapshot KEY \"x'{}'\"",
+            hex::encode(key.as_slice())
+        ));
+        self.conn.execute(&attach, [dest.to_string_lossy()])?;
+        let exported = self
+            .conn
+            .query_row("SELECT sqlcipher_export('snapshot')", [], |_| Ok(()))
+            .and_then(|()| {
+                let version =
+                    self.schema_version()
+                        .map_err(|_| rusqlite::Error::InvalidQuery)? as i64;
+                self.conn
+                    .execute_batch(&format!("PRAGMA snapshot.user_version = {version};"))
+            });
+        let detached = self.conn.execute_batch("DETACH DATABASE snapshot");
+        exported?;
+        detached?;
+        Ok(())
     }
 
     pub fn totals(&self) -> Result<(u64, u64), VaultError> {

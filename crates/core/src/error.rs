@@ -26,6 +26,12 @@ pub enum VaultError {
     Busy(PathBuf),
     #[error("no item {0} in this vault")]
     NoSuchItem(keepsake_crypto::ObjectId),
+    #[error("no remote named {0:?} (see `keepsake remote ls`)")]
+    NoSuchRemote(String),
+    #[error("a remote named {0:?} already exists")]
+    RemoteExists(String),
+    #[error("{0}")]
+    Remote(String),
     #[error("wrong password")]
     WrongPassword,
     #[error("wrong recovery key")]

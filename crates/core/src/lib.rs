@@ -14,10 +14,11 @@ mod media;
 mod rethumb;
 mod sniff;
 mod store;
+mod sync;
 mod vault;
 mod verify;
 
-pub use catalog::{Item, StoredRendition};
+pub use catalog::{Item, RemoteConfig, StoredRendition};
 pub use error::{ErrorKind, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
 pub use guard::install_panic_hook;
@@ -26,6 +27,10 @@ pub use keepsake_crypto::{KdfParams, ObjectId, Password, RecoveryKey};
 pub use media::{MediaInfo, RenditionKind};
 pub use rethumb::RethumbReport;
 pub use sniff::MediaKind;
+pub use sync::{
+    RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncReport,
+    layout as remote_layout, restore,
+};
 pub use vault::{UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, VerifyReport};
 

@@ -21,6 +21,13 @@ pub struct PendingObject {
     committed: bool,
 }
 
+impl PendingObject {
+    /// Where the object is being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 impl Drop for PendingObject {
     fn drop(&mut self) {
         if !self.committed {

@@ -131,6 +131,11 @@ impl Vault {
         Ok(vault)
     }
 
+    /// Unlocks with a vault key already opened from a copy of this header (restore).
+    pub(crate) fn unlock_with_key(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
+        self.into_unlocked(key)
+    }
+
     fn into_unlocked(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
         let lock = acquire_lock(&self.dir)?;
         let store = ObjectStore::new(&self.dir);

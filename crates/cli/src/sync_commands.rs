@@ -1,0 +1,330 @@
+//! Remotes, sync, restore and remote verification: the async core driven from a runtime
+//! this binary owns.
+
+use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome, print_json};
+use crate::progress::count_bar;
+use crate::{Failure, secrets};
+use clap::{Args, Subcommand};
+use keepsake_core::{RemoteConfig, RestoreSecret, VaultError};
+use serde_json::json;
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::Vault(VaultError::Remote(format!(
+                "could not start the network runtime: {e}"
+            )))
+        })
+}
+
+fn remote_failure(e: keepsake_core::RemoteError) -> Failure {
+    Failure::Vault(VaultError::Remote(e.to_string()))
+}
+
+/// Credentials for a remote URL, from the environment (documented in the README): S3 takes
+/// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; WebDAV the URL's user and
+/// KEEPSAKE_REMOTE_PASSWORD. SFTP uses SSH keys (`?key=` in the URL).
+fn credentials(url: &str, allow_insecure: bool) -> Result<RemoteConfig, Failure> {
+    let mut parsed = url::Url::parse(url)
+        .map_err(|e| Failure::Usage(format!("not a remote URL {url:?}: {e}")))?;
+    if allow_insecure {
+        parsed.query_pairs_mut().append_pair("insecure", "1");
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (user, secret) = match parsed.scheme() {
+        "s3" => {
+            let (Some(id), Some(secret)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
+            else {
+                return Err(Failure::Usage("S3 remotes need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment".into()));
+            };
+            (Some(id), Some(secret))
+        }
+        "webdav" | "webdav+http" => {
+            let user = (!parsed.username().is_empty()).then(|| parsed.username().to_string());
+            let _ = parsed.set_username("");
+            (user, env("KEEPSAKE_REMOTE_PASSWORD"))
+        }
+        _ => (None, None),
+    };
+    Ok(RemoteConfig {
+        name: String::new(),
+        url: parsed.to_string(),
+        user,
+        secret,
+    })
+}
+
+#[derive(Subcommand)]
+pub enum RemoteCommand {
+    /// Add a remote: s3://bucket/prefix?endpoint=..&region=.., webdav://[user@]host/path,
+    /// sftp://user@host:port/path?key=PATH, file:///path
+    Add {
+        name: String,
+        url: String,
+        /// Allow plain http to a host that is not this machine
+        #[arg(long)]
+        allow_insecure: bool,
+    },
+    /// List remotes
+    Ls {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a remote (its data on the remote is left alone)
+    Rm { name: String },
+    /// Check that the remote can be reached, written and read with its credentials
+    Test { name: String },
+}
+
+pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    match command {
+        RemoteCommand::Add {
+            name,
+            url,
+            allow_insecure,
+        } => {
+            let mut config = credentials(&url, allow_insecure)?;
+            config.name = name;
+            // Refuse what cannot work (bad URL, plain http) before storing anything.
+            keepsake_remote::open(&config).map_err(remote_failure)?;
+            vault.add_remote(config.clone())?;
+            println!("Added remote {} ({})", config.name, config.url);
+        }
+        RemoteCommand::Ls { json } => {
+            let remotes = vault.remotes()?;
+            if json {
+                print_json(&json!(
+                    remotes
+                        .iter()
+                        .map(|r| json!({"name": r.name, "url": r.url, "user": r.user}))
+                        .collect::<Vec<_>>()
+                ));
+            } else {
+                for r in remotes {
+                    println!("{:<12} {}", r.name, r.url);
+                }
+            }
+        }
+        RemoteCommand::Rm { name } => {
+            vault.remove_remote(&name)?;
+            println!("Forgot remote {name}; nothing on it was deleted.");
+        }
+        RemoteCommand::Test { name } => {
+            let config = vault.remote(&name)?;
+            let store = keepsake_remote::open(&config).map_err(remote_failure)?;
+            runtime()?.block_on(async {
+                use keepsake_core::RemoteStore;
+                let probe = b"keepsake write test".to_vec();
+                store
+                    .put(".keepsake-write-test", probe.clone())
+                    .await
+                    .map_err(remote_failure)?;
+                let back = store
+                    .get(".keepsake-write-test")
+                    .await
+                    .map_err(remote_failure)?;
+                if back != probe {
+                    return Err(Failure::Vault(VaultError::Remote(
+                        "the remote returned different bytes than were written".into(),
+                    )));
+                }
+                Ok(())
+            })?;
+            println!("Remote {name} is reachable, writable and readable.");
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// Remotes to sync [default: all]
+    names: Vec<String>,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    let names: Vec<String> = if args.names.is_empty() {
+        vault.remotes()?.into_iter().map(|r| r.name).collect()
+    } else {
+        args.names
+    };
+    if names.is_empty() {
+        return Err(Failure::Missing(
+            "no remotes yet: add one with `keepsake remote add NAME URL`".into(),
+        ));
+    }
+    let rt = runtime()?;
+    let mut summaries = Vec::new();
+    let mut failed = false;
+    for name in names {
+        let config = vault.remote(&name)?;
+        let store = keepsake_remote::open(&config).map_err(remote_failure)?;
+        let bar = count_bar(&format!("Syncing {name}"));
+        let result = rt.block_on(vault.sync(&name, &store, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        }));
+        bar.finish_and_clear();
+        match result {
+            Ok(report) => {
+                for (id, reason) in &report.failed {
+                    eprintln!("error: {name}: {id}: {reason}");
+                }
+                failed |= !report.failed.is_empty();
+                if !args.json {
+                    println!(
+                        "{name}: uploaded {} objects ({:.1} MB), {} already there, {} failed{}",
+                        report.uploaded,
+                        report.uploaded_bytes as f64 / 1e6,
+                        report.skipped,
+                        report.failed.len(),
+                        report
+                            .snapshot
+                            .as_ref()
+                            .map(|s| format!(", catalog snapshot {s}"))
+                            .unwrap_or_default()
+                    );
+                }
+                summaries.push(json!({
+                    "remote": name,
+                    "uploaded": report.uploaded,
+                    "uploaded_bytes": report.uploaded_bytes,
+                    "skipped": report.skipped,
+                    "failed": report.failed.iter().map(|(id, reason)| json!({"id": id.to_string(), "reason": reason})).collect::<Vec<_>>(),
+                    "snapshot": report.snapshot,
+                }));
+            }
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                failed = true;
+                summaries.push(json!({"remote": name, "error": e.to_string()}));
+            }
+        }
+    }
+    if args.json {
+        print_json(&json!(summaries));
+    }
+    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+}
+
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// The remote's URL (credentials from the environment, as for `remote add`)
+    url: String,
+    /// The name the restored vault gives this remote
+    #[arg(long, default_value = "origin")]
+    name: String,
+    /// Unlock with the recovery key instead of the password (then set a new password)
+    #[arg(long)]
+    recovery_key: bool,
+    /// Allow plain http to a host that is not this machine
+    #[arg(long)]
+    allow_insecure: bool,
+}
+
+pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
+    let mut config = credentials(&args.url, args.allow_insecure)?;
+    config.name = args.name;
+    let store = keepsake_remote::open(&config).map_err(remote_failure)?;
+    let (password, words);
+    let secret = if args.recovery_key {
+        words = secrets::recovery_key(ctx.password_stdin)?;
+        password = secrets::new_password(false, "KEEPSAKE_NEW_PASSWORD")?;
+        RestoreSecret::Recovery {
+            words: &words,
+            new_password: &password,
+        }
+    } else {
+        password = secrets::password(ctx.password_stdin)?;
+        RestoreSecret::Password(&password)
+    };
+    let bar = count_bar("Restoring");
+    let result = runtime()?.block_on(keepsake_core::restore(
+        &store,
+        &ctx.vault,
+        config,
+        secret,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    ));
+    bar.finish_and_clear();
+    let (vault, report) = result?;
+    for (id, reason) in &report.failed {
+        eprintln!("error: {id}: {reason}");
+    }
+    println!(
+        "Restored {} items ({:.1} MB) into {} from {}",
+        report.restored,
+        report.bytes as f64 / 1e6,
+        ctx.vault.display(),
+        report.snapshot
+    );
+    drop(vault);
+    Ok(if report.failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_DAMAGED
+    })
+}
+
+/// `verify --remote NAME [--deep]`.
+pub fn verify_remote(ctx: &Context, name: &str, deep: bool, json_out: bool) -> Outcome {
+    let vault = ctx.unlock()?;
+    let config = vault.remote(name)?;
+    let store = keepsake_remote::open(&config).map_err(remote_failure)?;
+    let check = runtime()?.block_on(vault.check_remote(&store, deep))?;
+    if json_out {
+        let list = |v: &Vec<(keepsake_core::ObjectId, String)>| {
+            v.iter()
+                .map(|(id, p)| json!({"id": id.to_string(), "problem": p}))
+                .collect::<Vec<_>>()
+        };
+        print_json(&json!({
+            "remote": name, "checked": check.checked, "deep": deep,
+            "missing": list(&check.missing), "damaged": list(&check.damaged),
+            "header": check.has_header, "snapshots": check.snapshots,
+        }));
+    } else {
+        for (id, problem) in &check.missing {
+            println!("MISSING {id} {problem}");
+        }
+        for (id, problem) in &check.damaged {
+            println!("DAMAGED {id} {problem}");
+        }
+        if !check.has_header {
+            println!("MISSING the vault header on the remote (run `keepsake sync {name}`)");
+        }
+        if check.snapshots == 0 {
+            println!("MISSING a catalog snapshot on the remote (run `keepsake sync {name}`)");
+        }
+        println!(
+            "Checked {} items on {name}{}: {}",
+            check.checked,
+            if deep {
+                " (downloaded and authenticated)"
+            } else {
+                " (listing and sizes)"
+            },
+            if check.is_clean() {
+                "all there"
+            } else {
+                "problems found"
+            }
+        );
+    }
+    // Never synced yet is not damage; anything else missing or wrong is.
+    Ok(if check.is_clean() {
+        EXIT_OK
+    } else {
+        EXIT_DAMAGED
+    })
+}

@@ -1,0 +1,285 @@
+//! Sync: upload what the remote lacks, in order objects -> catalog snapshot -> header, so
+//! a remote never holds a snapshot that names objects it does not have. Idempotent: an
+//! object is uploaded once, size-checked, then recorded as confirmed; a run killed at any
+//! moment is finished by the next, which finds uploaded-but-unrecorded objects by size.
+
+use super::{RemoteError, RemoteStore, layout};
+use crate::catalog::{Item, RemoteConfig};
+use crate::{UnlockedVault, VaultError};
+use futures::StreamExt;
+use keepsake_crypto::{ObjectId, decrypt_object};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Transfers in flight at once.
+const PARALLEL: usize = 4;
+
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    pub uploaded: u64,
+    pub uploaded_bytes: u64,
+    /// Already on the remote (confirmed before, or found there by size).
+    pub skipped: u64,
+    pub failed: Vec<(ObjectId, String)>,
+    pub snapshot: Option<String>,
+}
+
+/// What `check_remote` found.
+#[derive(Debug, Default)]
+pub struct RemoteCheck {
+    pub checked: u64,
+    pub missing: Vec<(ObjectId, String)>,
+    pub damaged: Vec<(ObjectId, String)>,
+    pub has_header: bool,
+    pub snapshots: usize,
+}
+
+impl RemoteCheck {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty() && self.damaged.is_empty() && self.has_header && self.snapshots > 0
+    }
+}
+
+impl UnlockedVault {
+    pub fn add_remote(&mut self, remote: RemoteConfig) -> Result<(), VaultError> {
+        if self
+            .catalog
+            .remotes()?
+            .iter()
+            .any(|r| r.name == remote.name)
+        {
+            return Err(VaultError::RemoteExists(remote.name));
+        }
+        self.catalog.add_remote(&remote)
+    }
+
+    pub fn remotes(&self) -> Result<Vec<RemoteConfig>, VaultError> {
+        self.catalog.remotes()
+    }
+
+    pub fn remote(&self, name: &str) -> Result<RemoteConfig, VaultError> {
+        self.catalog
+            .remotes()?
+            .into_iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| VaultError::NoSuchRemote(name.to_string()))
+    }
+
+    /// Forgets a remote here. Its data on the remote is left alone.
+    pub fn remove_remote(&mut self, name: &str) -> Result<(), VaultError> {
+        if self.catalog.remove_remote(name)? {
+            Ok(())
+        } else {
+            Err(VaultError::NoSuchRemote(name.to_string()))
+        }
+    }
+
+    pub async fn sync(
+        &mut self,
+        name: &str,
+        store: &impl RemoteStore,
+        progress: &mut (dyn FnMut(u64, u64) + Send),
+    ) -> Result<SyncReport, VaultError> {
+        let remote = self.remote(name)?;
+        let mut report = SyncReport::default();
+        let confirmed = self.catalog.confirmed_objects(&remote.name)?;
+        let items = self.catalog.items()?;
+        let pending: Vec<&Item> = items
+            .iter()
+            .filter(|i| !confirmed.contains_key(&i.id))
+            .collect();
+        report.skipped = (items.len() - pending.len()) as u64;
+        let total = pending.len() as u64;
+        progress(0, total);
+
+        let jobs = pending.iter().map(|item| {
+            let local = self.store.path_of(&item.id);
+            async move { (item.id, upload_object(store, &item.id, local).await) }
+        });
+        let mut results = futures::stream::iter(jobs).buffer_unordered(PARALLEL);
+        let mut done = 0;
+        while let Some((id, result)) = results.next().await {
+            match result {
+                Ok((size, uploaded)) => {
+                    self.catalog.confirm_object(&remote.name, &id, size)?;
+                    if uploaded {
+                        report.uploaded += 1;
+                        report.uploaded_bytes += size;
+                    } else {
+                        report.skipped += 1;
+                    }
+                }
+                Err(e) => report.failed.push((id, e.to_string())),
+            }
+            done += 1;
+            progress(done, total);
+        }
+        drop(results);
+        if !report.failed.is_empty() {
+            // No snapshot that names objects the remote may not have.
+            return Ok(report);
+        }
+
+        let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
+        if report.uploaded > 0 || snapshots.is_empty() {
+            let sealed = self.seal_snapshot()?;
+            store
+                .upload(&sealed.remote_path, &sealed.file)
+                .await
+                .map_err(remote_error)?;
+            report.snapshot = Some(sealed.remote_path.clone());
+        }
+        let header = std::fs::read(self.dir.join(crate::header::FILE_NAME))
+            .map_err(|e| VaultError::io("reading the vault header", e))?;
+        let remote_header = match store.get(layout::HEADER).await {
+            Ok(bytes) => Some(bytes),
+            Err(RemoteError::NotFound(_)) => None,
+            Err(e) => return Err(remote_error(e)),
+        };
+        if remote_header.as_deref() != Some(&header[..]) {
+            store
+                .put(layout::HEADER, header)
+                .await
+                .map_err(remote_error)?;
+        }
+        Ok(report)
+    }
+
+    /// Compares the remote with the catalog: every object present with its size, a header
+    /// and a snapshot. `deep` downloads each object and authenticates it.
+    pub async fn check_remote(
+        &self,
+        store: &impl RemoteStore,
+        deep: bool,
+    ) -> Result<RemoteCheck, VaultError> {
+        let mut check = RemoteCheck::default();
+        let listed: HashMap<String, u64> = store
+            .list(layout::OBJECTS)
+            .await
+            .map_err(remote_error)?
+            .into_iter()
+            .collect();
+        check.has_header = store
+            .size(layout::HEADER)
+            .await
+            .map_err(remote_error)?
+            .is_some();
+        check.snapshots = store
+            .list(layout::SNAPSHOTS)
+            .await
+            .map_err(remote_error)?
+            .len();
+        let items = self.catalog.items()?;
+        let scratch = self.dir.join("tmp");
+        for item in &items {
+            check.checked += 1;
+            let path = layout::object(&item.id);
+            let local_size = std::fs::metadata(self.store.path_of(&item.id))
+                .map(|m| m.len())
+                .ok();
+            match listed.get(&path) {
+                None => check
+                    .missing
+                    .push((item.id, format!("{} is not on the remote", item.name))),
+                Some(size) if Some(*size) != local_size && local_size.is_some() => {
+                    check.damaged.push((
+                        item.id,
+                        format!(
+                            "{}: remote size {size}, local {}",
+                            item.name,
+                            local_size.unwrap_or(0)
+                        ),
+                    ))
+                }
+                Some(_) if deep => {
+                    if let Err(problem) = self.check_remote_object(store, item, &scratch).await {
+                        check
+                            .damaged
+                            .push((item.id, format!("{}: {problem}", item.name)));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(check)
+    }
+
+    async fn check_remote_object(
+        &self,
+        store: &impl RemoteStore,
+        item: &Item,
+        scratch: &std::path::Path,
+    ) -> Result<(), String> {
+        let tmp = scratch.join(format!("{}.check", item.id));
+        let downloaded = store.download(&layout::object(&item.id), &tmp).await;
+        let verdict = match downloaded {
+            Ok(_) => self.authenticate_file(&tmp, item),
+            Err(e) => Err(e.to_string()),
+        };
+        let _ = std::fs::remove_file(&tmp);
+        verdict
+    }
+
+    /// Decrypts a copy of an object and checks it is the photo the catalog lists.
+    pub(crate) fn authenticate_file(
+        &self,
+        file: &std::path::Path,
+        item: &Item,
+    ) -> Result<(), String> {
+        let source = std::fs::File::open(file).map_err(|e| e.to_string())?;
+        let mut sink = HashSink(self.key.content_hasher());
+        let len = decrypt_object(
+            std::io::BufReader::with_capacity(1 << 20, source),
+            &mut sink,
+            &self.key,
+            Some(&item.id),
+        )
+        .map_err(|e| e.to_string())?;
+        if len != item.size || sink.0.finalize().as_bytes() != &item.content_hash {
+            return Err(
+                "authentic object but not the photo the catalog lists (swapped or rolled back)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Hashes what it is given and keeps nothing.
+struct HashSink(blake3::Hasher);
+
+impl std::io::Write for HashSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Uploads one object unless the remote already has it whole. Returns its size and
+/// whether it was sent now.
+async fn upload_object(
+    store: &impl RemoteStore,
+    id: &ObjectId,
+    local: PathBuf,
+) -> Result<(u64, bool), RemoteError> {
+    let size = tokio::fs::metadata(&local).await?.len();
+    let path = layout::object(id);
+    if store.size(&path).await? == Some(size) {
+        return Ok((size, false));
+    }
+    store.upload(&path, &local).await?;
+    match store.size(&path).await? {
+        Some(stored) if stored == size => Ok((size, true)),
+        other => Err(RemoteError::Other(format!(
+            "upload of {id} not confirmed: the remote holds {} bytes of {size}",
+            other.unwrap_or(0)
+        ))),
+    }
+}
+
+pub(crate) fn remote_error(e: RemoteError) -> VaultError {
+    VaultError::Remote(e.to_string())
+}

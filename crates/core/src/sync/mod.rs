@@ -1,0 +1,74 @@
+//! Sync and restore: the vault's encrypted objects, its header (wrapped keys only) and
+//! encrypted catalog snapshots, copied to a remote the user chose, and back. Nothing is
+//! decrypted or re-encrypted for upload: the remote holds the same bytes as the disk.
+//!
+//! The core knows remotes only through `RemoteStore`; `keepsake-remote` implements it with
+//! Apache OpenDAL (S3, WebDAV, SFTP, a folder).
+
+mod engine;
+mod restore;
+mod snapshot;
+
+pub use engine::{RemoteCheck, SyncReport};
+pub use restore::{RestoreReport, RestoreSecret, restore};
+
+use std::future::Future;
+use std::path::Path;
+
+/// Where things live on a remote, below its prefix. Documented in docs/FORMAT.md.
+pub mod layout {
+    use keepsake_crypto::ObjectId;
+
+    pub const HEADER: &str = "keepsake-vault.json";
+    pub const SNAPSHOTS: &str = "catalog/";
+    pub const OBJECTS: &str = "objects/";
+
+    pub fn object(id: &ObjectId) -> String {
+        let name = id.to_string();
+        format!("{OBJECTS}{}/{name}", &name[..2])
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error("the remote refused the credentials: {0}")]
+    Credentials(String),
+    #[error("the remote cannot be reached: {0}")]
+    Unreachable(String),
+    #[error("not found on the remote: {0}")]
+    NotFound(String),
+    #[error("remote error: {0}")]
+    Other(String),
+    #[error("local file: {0}")]
+    Local(#[from] std::io::Error),
+}
+
+/// A remote as the sync engine needs it. Paths are relative to the remote's root and use
+/// `/`. Implementations retry transient failures themselves.
+pub trait RemoteStore: Send + Sync {
+    /// Uploads a local file (streaming; multipart where the backend has it).
+    fn upload(
+        &self,
+        path: &str,
+        local: &Path,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send;
+    /// Downloads into a local file (streaming).
+    fn download(
+        &self,
+        path: &str,
+        local: &Path,
+    ) -> impl Future<Output = Result<u64, RemoteError>> + Send;
+    fn put(
+        &self,
+        path: &str,
+        bytes: Vec<u8>,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send;
+    fn get(&self, path: &str) -> impl Future<Output = Result<Vec<u8>, RemoteError>> + Send;
+    /// The size of what is stored at `path`, None if nothing is.
+    fn size(&self, path: &str) -> impl Future<Output = Result<Option<u64>, RemoteError>> + Send;
+    /// Every file below `prefix` (recursively), with its size.
+    fn list(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<(String, u64)>, RemoteError>> + Send;
+}

@@ -1,0 +1,140 @@
+//! Restore: a whole vault back from a remote onto a new machine, with only the password or
+//! the recovery key. Header first (to unlock), then the newest catalog snapshot, then every
+//! object, each authenticated against the catalog before it is moved into place.
+
+use super::engine::remote_error;
+use super::{RemoteStore, layout, snapshot};
+use crate::catalog::{self, RemoteConfig};
+use crate::fsutil::{commit_rename, create_private_dir, write_atomic};
+use crate::header::{self, Header};
+use crate::store::ObjectStore;
+use crate::{UnlockedVault, Vault, VaultError};
+use futures::StreamExt;
+use keepsake_crypto::{Password, RecoveryKey};
+use std::path::Path;
+
+/// How to open the vault being restored.
+pub enum RestoreSecret<'a> {
+    Password(&'a Password),
+    /// The recovery words, and the new password to set.
+    Recovery {
+        words: &'a str,
+        new_password: &'a Password,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct RestoreReport {
+    pub restored: u64,
+    pub bytes: u64,
+    pub snapshot: String,
+    pub failed: Vec<(keepsake_crypto::ObjectId, String)>,
+}
+
+const PARALLEL: usize = 4;
+
+/// Rebuilds the vault from `store` into `dir` (new or empty) and records the remote in it.
+pub async fn restore(
+    store: &impl RemoteStore,
+    dir: &Path,
+    remote: RemoteConfig,
+    secret: RestoreSecret<'_>,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(UnlockedVault, RestoreReport), VaultError> {
+    if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(VaultError::NotEmpty(dir.to_path_buf()));
+    }
+    let header_bytes = store.get(layout::HEADER).await.map_err(|e| match e {
+        super::RemoteError::NotFound(_) => {
+            VaultError::Remote("no Keepsake vault on this remote (no keepsake-vault.json)".into())
+        }
+        other => remote_error(other),
+    })?;
+    let header = Header::parse(&String::from_utf8_lossy(&header_bytes))?;
+    let key = match &secret {
+        RestoreSecret::Password(password) => header.unlock_with_password(password)?,
+        RestoreSecret::Recovery { words, .. } => {
+            let recovery = RecoveryKey::parse(words)
+                .map_err(|e| VaultError::RecoveryKeyFormat(e.to_string()))?;
+            header.unlock_with_recovery(&recovery)?
+        }
+    };
+
+    let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
+    let newest = snapshots
+        .iter()
+        .filter_map(|(path, _)| snapshot::snapshot_id(path).map(|id| (path, id)))
+        .max_by(|a, b| a.0.cmp(b.0))
+        .ok_or_else(|| VaultError::Remote("the remote has no catalog snapshot yet: run `keepsake sync` on the original vault first".into()))?;
+
+    create_private_dir(dir)
+        .map_err(|e| VaultError::io(format!("creating {}", dir.display()), e))?;
+    let objects = ObjectStore::new(dir);
+    objects
+        .create_layout()
+        .map_err(|e| VaultError::io("creating the object store", e))?;
+    let sealed = dir.join("tmp").join("snapshot.download");
+    store
+        .download(newest.0, &sealed)
+        .await
+        .map_err(remote_error)?;
+    snapshot::unseal(&sealed, &newest.1, &key, &dir.join(catalog::FILE_NAME))?;
+    let _ = std::fs::remove_file(&sealed);
+    write_atomic(&dir.join(header::FILE_NAME), &header_bytes)
+        .map_err(|e| VaultError::io("writing the vault header", e))?;
+
+    let mut vault = Vault::open(dir)?.unlock_with_key(key)?;
+    if let RestoreSecret::Recovery { new_password, .. } = secret {
+        vault.change_password(new_password)?;
+    }
+    let mut report = RestoreReport {
+        snapshot: newest.0.clone(),
+        ..RestoreReport::default()
+    };
+    let items = vault.catalog.items()?;
+    let total = items.len() as u64;
+    progress(0, total);
+    let vault_ref = &vault;
+    let jobs = items.iter().map(|item| async move {
+        let tmp = vault_ref.dir.join("tmp").join(item.id.to_string());
+        let fetched = match store.download(&layout::object(&item.id), &tmp).await {
+            Ok(_) => vault_ref.authenticate_file(&tmp, item),
+            Err(e) => Err(e.to_string()),
+        };
+        let placed = fetched.and_then(|()| {
+            let dest = vault_ref.store.path_of(&item.id);
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| e.to_string())?;
+            let shard = dest.parent().unwrap_or(dir);
+            create_private_dir(shard).map_err(|e| e.to_string())?;
+            commit_rename(&tmp, &dest).map_err(|e| e.to_string())
+        });
+        if placed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        (item.id, item.size, placed)
+    });
+    let mut results = futures::stream::iter(jobs).buffer_unordered(PARALLEL);
+    let mut outcomes = Vec::new();
+    while let Some(outcome) = results.next().await {
+        outcomes.push(outcome);
+        progress(outcomes.len() as u64, total);
+    }
+    drop(results);
+    vault.catalog.add_remote(&remote)?;
+    for (id, size, placed) in outcomes {
+        match placed {
+            Ok(()) => {
+                report.restored += 1;
+                report.bytes += size;
+                let stored = std::fs::metadata(vault.store.path_of(&id))
+                    .map(|m| m.len())
+                    .unwrap_or(0);
+                vault.catalog.confirm_object(&remote.name, &id, stored)?;
+            }
+            Err(problem) => report.failed.push((id, problem)),
+        }
+    }
+    Ok((vault, report))
+}

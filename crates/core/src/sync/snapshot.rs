@@ -1,0 +1,99 @@
+//! Catalog snapshots for the remote: the SQLCipher catalog exported to a copy, then sealed
+//! as an ordinary object (its own file key, wrapped by the vault key), so the remote gets
+//! the same integrity guarantees for the catalog as for every photo.
+//!
+//! Remote name: `catalog/<20-digit milliseconds since 1970>-<object id>`: the newest sorts
+//! last, and the id in the name is checked against the header on the way back.
+
+use super::layout;
+use crate::store::PendingObject;
+use crate::{UnlockedVault, VaultError};
+use keepsake_crypto::{ObjectId, ObjectWriter, decrypt_object};
+use std::fs::{self, File};
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// A sealed snapshot in the vault's temporary folder, removed when dropped.
+pub struct SealedSnapshot {
+    pub remote_path: String,
+    pub file: PathBuf,
+    _pending: PendingObject,
+}
+
+impl UnlockedVault {
+    pub(crate) fn seal_snapshot(&self) -> Result<SealedSnapshot, VaultError> {
+        let (pending, tmp) = self.store.begin()?;
+        let export = self.dir.join("tmp").join(format!("{}.catalog", pending.id));
+        let _ = fs::remove_file(&export);
+        let sealed = (|| {
+            self.catalog.snapshot_to(&export, &self.key.catalog_key())?;
+            let mut source = File::open(&export)
+                .map_err(|e| VaultError::io("reading the catalog snapshot", e))?;
+            let mut writer = ObjectWriter::new(tmp, &self.key, pending.id)
+                .map_err(|e| VaultError::from_object_write("sealing the catalog snapshot", e))?;
+            writer
+                .write_from(&mut source, |_| {})
+                .map_err(|e| VaultError::from_object_write("sealing the catalog snapshot", e))?;
+            let file = writer
+                .finish()
+                .map_err(|e| VaultError::from_object_write("sealing the catalog snapshot", e))?;
+            file.sync_all()
+                .map_err(|e| VaultError::io("syncing the catalog snapshot", e))
+        })();
+        let _ = fs::remove_file(&export);
+        sealed?;
+        let millis = jiff::Timestamp::now().as_millisecond();
+        Ok(SealedSnapshot {
+            remote_path: format!("{}{millis:020}-{}", layout::SNAPSHOTS, pending.id),
+            file: pending.path().to_path_buf(),
+            _pending: pending,
+        })
+    }
+}
+
+/// The object id a snapshot's remote name promises, if the name is well formed.
+pub fn snapshot_id(remote_path: &str) -> Option<ObjectId> {
+    let name = remote_path.strip_prefix(layout::SNAPSHOTS)?;
+    let (millis, id) = name.split_once('-')?;
+    (millis.len() == 20 && millis.bytes().all(|b| b.is_ascii_digit())).then_some(())?;
+    id.parse().ok()
+}
+
+/// Opens a downloaded snapshot into `catalog` (a SQLCipher file, still encrypted).
+pub fn unseal(
+    sealed: &Path,
+    id: &ObjectId,
+    key: &keepsake_crypto::VaultKey,
+    catalog: &Path,
+) -> Result<(), VaultError> {
+    let source =
+        File::open(sealed).map_err(|e| VaultError::io("reading the downloaded snapshot", e))?;
+    let mut out = File::create(catalog).map_err(|e| VaultError::io("writing the catalog", e))?;
+    decrypt_object(BufReader::new(source), &mut out, key, Some(id)).map_err(|e| {
+        VaultError::CatalogDamaged(format!("the remote catalog snapshot is damaged: {e}"))
+    })?;
+    out.sync_all()
+        .map_err(|e| VaultError::io("syncing the catalog", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_names_carry_their_id() {
+        let id: ObjectId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        assert_eq!(
+            snapshot_id(&format!("catalog/{:020}-{id}", 1_700_000_000_000u64)),
+            Some(id)
+        );
+        assert_eq!(
+            snapshot_id("catalog/123-0123456789abcdef0123456789abcdef"),
+            None
+        );
+        assert_eq!(
+            snapshot_id("objects/01/0123456789abcdef0123456789abcdef"),
+            None
+        );
+    }
+}
