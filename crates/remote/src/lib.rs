@@ -115,7 +115,12 @@ pub fn open(remote: &RemoteConfig) -> Result<OpendalStore, RemoteError> {
                 .with_timeout(Duration::from_secs(60))
                 .with_io_timeout(Duration::from_secs(30)),
         )
-        .layer(RetryLayer::new().with_max_times(6).with_jitter());
+        .layer(
+            RetryLayer::new()
+                .with_max_times(4)
+                .with_max_delay(Duration::from_secs(8))
+                .with_jitter(),
+        );
     Ok(OpendalStore { op })
 }
 

@@ -122,7 +122,8 @@ pub async fn restore(
         progress(outcomes.len() as u64, total);
     }
     drop(results);
-    vault.catalog.add_remote(&remote)?;
+    // The snapshot may name this remote already (with the old machine's settings).
+    vault.catalog.upsert_remote(&remote)?;
     for (id, size, placed) in outcomes {
         match placed {
             Ok(()) => {

