@@ -180,7 +180,7 @@ fn sync_then_restore_with_the_password_gives_back_every_photo_byte_for_byte() {
     let verify = ok_s3(&vault, &["verify", "--remote", "cloud", "--deep"]);
     assert!(stdout(&verify).contains("all there"));
 
-    let restored = new_machine(&vault, "restored");
+    let restored = new_machine("restored");
     let out = ok_s3(&restored, &["restore", &url, "--name", "cloud"]);
     assert!(
         stdout(&out).contains(&format!("Restored {items} items")),
@@ -205,7 +205,7 @@ fn restore_with_the_recovery_key_sets_a_new_password() {
     let url = server.s3_url("recover-me");
     ok_s3(&vault, &["remote", "add", "cloud", &url]);
     ok_s3(&vault, &["sync"]);
-    let restored = new_machine(&vault, "restored");
+    let restored = new_machine("restored");
     let out = with_s3_keys(restored.command(&["restore", &url, "--recovery-key"]))
         .env_remove("KEEPSAKE_PASSWORD")
         .env("KEEPSAKE_RECOVERY_KEY", &vault.recovery_key)
@@ -222,7 +222,7 @@ fn restore_with_the_recovery_key_sets_a_new_password() {
         .output()
         .unwrap();
     assert!(ls.status.success());
-    let wrong = with_s3_keys(new_machine(&vault, "again").command(&["restore", &url]))
+    let wrong = with_s3_keys(new_machine("again").command(&["restore", &url]))
         .env("KEEPSAKE_PASSWORD", "not the password")
         .output()
         .unwrap();
@@ -444,12 +444,10 @@ fn webdav_and_folder_remotes_round_trip() {
     vault.run_ok(&["verify", "--remote", "nas", "--deep"]);
     vault.run_ok(&["verify", "--remote", "usb", "--deep"]);
     let original = exported(&vault, "orig");
-    for url in [format!("file://{}", folder.display())] {
-        let restored = new_machine(&vault, "r");
-        restored.run_ok(&["restore", &url]);
-        assert_eq!(exported(&restored, "out"), original);
-    }
-    let restored = new_machine(&vault, "r2");
+    let restored = new_machine("r");
+    restored.run_ok(&["restore", &format!("file://{}", folder.display())]);
+    assert_eq!(exported(&restored, "out"), original);
+    let restored = new_machine("r2");
     let out = restored
         .command(&["restore", &dav])
         .env("KEEPSAKE_REMOTE_PASSWORD", "webdav-password")
