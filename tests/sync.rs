@@ -143,11 +143,10 @@ fn exported(vault: &TestVault, name: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A second vault folder (as on a new machine) sharing the test's temp dir.
-fn new_machine(vault: &TestVault, name: &str) -> TestVault {
+/// A vault folder that does not exist yet, as on a new machine.
+fn new_machine(name: &str) -> TestVault {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join(name);
-    let _ = vault;
     TestVault {
         root,
         dir,
