@@ -456,3 +456,54 @@ fn webdav_and_folder_remotes_round_trip() {
     assert_eq!(exported(&restored, "out"), original);
     assert!(Path::new(&folder).join("keepsake-vault.json").exists());
 }
+
+#[test]
+fn damage_on_either_side_is_repaired_from_the_other() {
+    let server = Server::start("s3");
+    let vault = library();
+    ok_s3(&vault, &["remote", "add", "cloud", &server.s3_url("r")]);
+    ok_s3(&vault, &["sync"]);
+    let original = exported(&vault, "before");
+
+    // A local object rots: verify finds it, --repair fetches the remote's authentic copy.
+    let local = vault.object_files()[3].clone();
+    let mut bytes = fs::read(&local).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    fs::write(&local, bytes).unwrap();
+    assert_eq!(run_s3(&vault, &["verify"]).status.code(), Some(4));
+    let repaired = ok_s3(&vault, &["verify", "--repair"]);
+    assert!(
+        stdout(&repaired).contains("REPAIRED"),
+        "{}",
+        stdout(&repaired)
+    );
+    ok_s3(&vault, &["verify"]);
+    assert_eq!(exported(&vault, "after-local"), original);
+
+    // A remote object disappears and another rots: re-uploaded from the local copies.
+    let objects = files_under(&server.data.join("bucket/r/objects"));
+    fs::remove_file(&objects[0]).unwrap();
+    let mut bytes = fs::read(&objects[1]).unwrap();
+    bytes[200] ^= 0x01;
+    fs::write(&objects[1], bytes).unwrap();
+    std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
+    assert_eq!(
+        run_s3(&vault, &["verify", "--remote", "cloud", "--deep"])
+            .status
+            .code(),
+        Some(4)
+    );
+    let repaired = ok_s3(
+        &vault,
+        &["verify", "--remote", "cloud", "--deep", "--repair"],
+    );
+    assert_eq!(
+        stdout(&repaired).matches("REPAIRED").count(),
+        2,
+        "{}",
+        stdout(&repaired)
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    ok_s3(&vault, &["verify", "--remote", "cloud", "--deep"]);
+}

@@ -388,11 +388,12 @@ pub fn rethumb(ctx: &Context, args: RethumbArgs) -> Outcome {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Also remove orphan objects left by an interrupted import
+    /// Repair what can be: remove orphan objects, restore damaged objects from a remote's
+    /// copy (with --remote: re-upload what the remote lacks or holds damaged)
     #[arg(long)]
     repair: bool,
     /// Check a remote instead: every object listed with its size
-    #[arg(long, value_name = "NAME", conflicts_with = "repair")]
+    #[arg(long, value_name = "NAME")]
     remote: Option<String>,
     /// With --remote: download and authenticate every object
     #[arg(long, requires = "remote")]
@@ -404,7 +405,7 @@ pub struct VerifyArgs {
 
 pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
     if let Some(name) = &args.remote {
-        return crate::sync_commands::verify_remote(ctx, name, args.deep, args.json);
+        return crate::sync_commands::verify_remote(ctx, name, args.deep, args.repair, args.json);
     }
     let mut vault = ctx.unlock()?;
     let bar = count_bar("Verifying");
@@ -465,6 +466,16 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
                 format!("{} damaged", report.damaged.len())
             }
         );
+    }
+    if args.repair && !report.is_clean() {
+        let damaged: Vec<ObjectId> = report.damaged.iter().filter_map(|d| d.id).collect();
+        let unrepaired = crate::sync_commands::repair_from_remotes(&mut vault, &damaged)?;
+        let catalog_damage = report.damaged.iter().any(|d| d.id.is_none());
+        return Ok(if unrepaired == 0 && !catalog_damage {
+            EXIT_OK
+        } else {
+            EXIT_DAMAGED
+        });
     }
     Ok(if report.is_clean() {
         EXIT_OK

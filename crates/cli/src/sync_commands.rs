@@ -276,9 +276,52 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
     })
 }
 
-/// `verify --remote NAME [--deep]`.
-pub fn verify_remote(ctx: &Context, name: &str, deep: bool, json_out: bool) -> Outcome {
-    let vault = ctx.unlock()?;
+/// Restores damaged local objects from the first remote holding an authentic copy.
+/// Prints what happened; returns how many stay damaged.
+pub fn repair_from_remotes(
+    vault: &mut keepsake_core::UnlockedVault,
+    ids: &[keepsake_core::ObjectId],
+) -> Result<usize, Failure> {
+    let mut left: Vec<keepsake_core::ObjectId> = ids.to_vec();
+    let rt = runtime()?;
+    for config in vault.remotes()? {
+        if left.is_empty() {
+            break;
+        }
+        let Ok(store) = keepsake_remote::open(&config) else {
+            continue;
+        };
+        let results = rt.block_on(vault.repair_from_remote(&store, &left))?;
+        for (id, result) in results {
+            match result {
+                Ok(()) => {
+                    println!("REPAIRED {id} from remote {}", config.name);
+                    left.retain(|l| *l != id);
+                }
+                Err(problem) => {
+                    eprintln!("note: {id}: not repaired from {}: {problem}", config.name)
+                }
+            }
+        }
+    }
+    if !left.is_empty() {
+        println!(
+            "{} damaged items could not be repaired (no remote holds an authentic copy)",
+            left.len()
+        );
+    }
+    Ok(left.len())
+}
+
+/// `verify --remote NAME [--deep] [--repair]`.
+pub fn verify_remote(
+    ctx: &Context,
+    name: &str,
+    deep: bool,
+    repair: bool,
+    json_out: bool,
+) -> Outcome {
+    let mut vault = ctx.unlock()?;
     let config = vault.remote(name)?;
     let store = keepsake_remote::open(&config).map_err(remote_failure)?;
     let check = runtime()?.block_on(vault.check_remote(&store, deep))?;
@@ -321,7 +364,30 @@ pub fn verify_remote(ctx: &Context, name: &str, deep: bool, json_out: bool) -> O
             }
         );
     }
-    // Never synced yet is not damage; anything else missing or wrong is.
+    if repair && !check.is_clean() {
+        let ids: Vec<_> = check
+            .missing
+            .iter()
+            .chain(&check.damaged)
+            .map(|(id, _)| *id)
+            .collect();
+        let rt = runtime()?;
+        let results = rt.block_on(vault.repair_remote(name, &store, &ids))?;
+        let mut fixed = 0;
+        for (id, result) in results {
+            match result {
+                Ok(()) => {
+                    fixed += 1;
+                    println!("REPAIRED {id} on {name} from the local copy");
+                }
+                Err(problem) => eprintln!("error: {id}: {problem}"),
+            }
+        }
+        // A sync brings the header and a catalog snapshot up to date as well.
+        let report = rt.block_on(vault.sync(name, &store, &mut |_, _| {}))?;
+        let all_fixed = fixed == ids.len() && report.failed.is_empty();
+        return Ok(if all_fixed { EXIT_OK } else { EXIT_DAMAGED });
+    }
     Ok(if check.is_clean() {
         EXIT_OK
     } else {

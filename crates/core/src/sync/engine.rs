@@ -204,6 +204,79 @@ impl UnlockedVault {
         Ok(check)
     }
 
+    /// Replaces damaged or missing local objects with authentic copies from a remote.
+    /// Returns, per id, whether it was repaired (or why not).
+    pub async fn repair_from_remote(
+        &mut self,
+        store: &impl RemoteStore,
+        ids: &[ObjectId],
+    ) -> Result<Vec<(ObjectId, Result<(), String>)>, VaultError> {
+        let mut results = Vec::new();
+        for id in ids {
+            let Some(item) = self.catalog.item(id)? else {
+                results.push((*id, Err("not in the catalog".to_string())));
+                continue;
+            };
+            let tmp = self.dir.join("tmp").join(format!("{id}.repair"));
+            let fetched = match store.download(&layout::object(id), &tmp).await {
+                Ok(_) => self.authenticate_file(&tmp, &item),
+                Err(e) => Err(e.to_string()),
+            };
+            let placed = fetched.and_then(|()| {
+                std::fs::File::open(&tmp)
+                    .and_then(|f| f.sync_all())
+                    .map_err(|e| e.to_string())?;
+                let dest = self.store.path_of(id);
+                if let Some(shard) = dest.parent() {
+                    crate::fsutil::create_private_dir(shard).map_err(|e| e.to_string())?;
+                }
+                crate::fsutil::commit_rename(&tmp, &dest).map_err(|e| e.to_string())
+            });
+            if placed.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            results.push((*id, placed));
+        }
+        Ok(results)
+    }
+
+    /// Re-uploads objects a remote lacks or holds damaged, from authentic local copies.
+    pub async fn repair_remote(
+        &mut self,
+        name: &str,
+        store: &impl RemoteStore,
+        ids: &[ObjectId],
+    ) -> Result<Vec<(ObjectId, Result<(), String>)>, VaultError> {
+        let remote = self.remote(name)?;
+        let mut results = Vec::new();
+        for id in ids {
+            let Some(item) = self.catalog.item(id)? else {
+                results.push((*id, Err("not in the catalog".to_string())));
+                continue;
+            };
+            let local = self.store.path_of(id);
+            let outcome = match self.authenticate_file(&local, &item) {
+                Err(problem) => Err(format!("the local copy is damaged too: {problem}")),
+                Ok(()) => {
+                    let size = std::fs::metadata(&local).map(|m| m.len()).unwrap_or(0);
+                    match store.upload(&layout::object(id), &local).await {
+                        Ok(())
+                            if store.size(&layout::object(id)).await.ok().flatten()
+                                == Some(size) =>
+                        {
+                            self.catalog.confirm_object(&remote.name, id, size)?;
+                            Ok(())
+                        }
+                        Ok(()) => Err("the re-upload was not confirmed".to_string()),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+            };
+            results.push((*id, outcome));
+        }
+        Ok(results)
+    }
+
     async fn check_remote_object(
         &self,
         store: &impl RemoteStore,
