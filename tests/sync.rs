@@ -507,3 +507,112 @@ fn damage_on_either_side_is_repaired_from_the_other() {
     std::thread::sleep(Duration::from_millis(1500));
     ok_s3(&vault, &["verify", "--remote", "cloud", "--deep"]);
 }
+
+/// A TCP proxy in front of the S3 server that breaks connections on purpose: resets,
+/// 500/503 answers, stalls and truncated responses, chosen by a seeded generator, at most
+/// `budget` of them.
+struct FaultProxy {
+    port: u16,
+    injected: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FaultProxy {
+    fn start(upstream: u16, seed: u64, budget: usize) -> Self {
+        use std::io::{Read, Write};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let injected = Arc::new(AtomicUsize::new(0));
+        let rng = Arc::new(Mutex::new(seed | 1));
+        let counter = injected.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let roll = {
+                    let mut state = rng.lock().unwrap();
+                    *state ^= *state << 13;
+                    *state ^= *state >> 7;
+                    *state ^= *state << 17;
+                    *state % 10
+                };
+                let fault = roll < 6 && counter.load(Ordering::SeqCst) < budget;
+                if fault {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                std::thread::spawn(move || {
+                    let mut client = client;
+                    let answer = |client: &mut TcpStream, status: &str| {
+                        let mut head = [0u8; 4096];
+                        let _ = client.read(&mut head);
+                        let _ = write!(
+                            client,
+                            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        );
+                    };
+                    match (fault, roll) {
+                        (true, 0) => drop(client), // reset
+                        (true, 1) => answer(&mut client, "503 Service Unavailable"),
+                        (true, 2) => answer(&mut client, "500 Internal Server Error"),
+                        (true, _) => {
+                            // Forward the request, but cut the response short.
+                            let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                                return;
+                            };
+                            let mut buf = vec![0u8; 1 << 16];
+                            if let Ok(n) = client.read(&mut buf) {
+                                let _ = server.write_all(&buf[..n]);
+                            }
+                            std::thread::sleep(Duration::from_millis(300)); // a stall, too
+                            if let Ok(n) = server.read(&mut buf) {
+                                let _ = client.write_all(&buf[..n.min(40)]);
+                            }
+                        }
+                        (false, _) => {
+                            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                                return;
+                            };
+                            let (mut c2, mut s2) =
+                                (client.try_clone().unwrap(), server.try_clone().unwrap());
+                            let up = std::thread::spawn(move || {
+                                let _ = std::io::copy(&mut c2, &mut s2);
+                                let _ = s2.shutdown(std::net::Shutdown::Write);
+                            });
+                            let (mut server, mut client) = (server, client);
+                            let _ = std::io::copy(&mut server, &mut client);
+                            let _ = client.shutdown(std::net::Shutdown::Write);
+                            let _ = up.join();
+                        }
+                    }
+                });
+            }
+        });
+        FaultProxy { port, injected }
+    }
+}
+
+#[test]
+fn sync_and_restore_complete_through_resets_errors_stalls_and_truncation() {
+    let server = Server::start("s3");
+    let proxy = FaultProxy::start(server.port, 20261127, 25);
+    let vault = library();
+    let url = format!(
+        "s3://bucket/faulty?endpoint=http://127.0.0.1:{}&region=us-east-1",
+        proxy.port
+    );
+    ok_s3(&vault, &["remote", "add", "cloud", &url]);
+    ok_s3(&vault, &["sync"]);
+    ok_s3(&vault, &["verify", "--remote", "cloud", "--deep"]);
+    let items = vault.json(&["ls"]).as_array().unwrap().len();
+    assert_eq!(
+        files_under(&server.data.join("bucket/faulty/objects")).len(),
+        items,
+        "each object stored once"
+    );
+    let restored = new_machine("restored");
+    ok_s3(&restored, &["restore", &url]);
+    assert_eq!(exported(&restored, "out"), exported(&vault, "orig"));
+    eprintln!(
+        "{} faults injected",
+        proxy.injected.load(std::sync::atomic::Ordering::SeqCst)
+    );
+}
