@@ -2,6 +2,7 @@
 # Installs what building and testing Keepsake needs on Debian/Ubuntu (run as root or with
 # sudo available). Idempotent: does nothing that is already done.
 #   - C toolchain, pkg-config and OpenSSL headers: SQLCipher (bundled) links libcrypto.
+#   - openssh-client: the SFTP backend drives the system ssh.
 #   - libjpeg-turbo and libheif (JPEG, HEIC/AVIF decoding), ffmpeg (video posters and
 #     metadata), linked or run by the media pipeline.
 #   - exiftool (tests cross-check metadata against it), libvips-tools and GNU time (the
@@ -15,7 +16,8 @@ set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv
-  libturbojpeg0-dev libheif-dev ffmpeg libimage-exiftool-perl libvips-tools time)
+  libturbojpeg0-dev libheif-dev ffmpeg libimage-exiftool-perl libvips-tools time
+  openssh-client)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
