@@ -1,12 +1,13 @@
 //! Verify: decrypt and authenticate every object and check it against its catalog row, and
 //! check the catalog against the store both ways.
 
+use crate::catalog::Item;
 use crate::{UnlockedVault, VaultError};
 use keepsake_crypto::{ObjectId, decrypt_object};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
 pub struct Damage {
@@ -67,7 +68,7 @@ impl UnlockedVault {
         for (done, item) in items.iter().enumerate() {
             progress(done as u64, total);
             report.checked += 1;
-            if let Err(problem) = self.check_object(&item.id, item.size, &item.content_hash) {
+            if let Err(problem) = self.check_object(item) {
                 report.damaged.push(Damage {
                     id: Some(item.id),
                     name: Some(item.name.clone()),
@@ -100,25 +101,35 @@ impl UnlockedVault {
         Ok(report)
     }
 
-    fn check_object(&self, id: &ObjectId, size: u64, hash: &[u8; 32]) -> Result<(), String> {
-        let path = self.store.path_of(id);
-        let file = File::open(&path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => format!("object file missing ({})", path.display()),
-            _ => format!("object file unreadable ({}): {e}", path.display()),
-        })?;
+    fn check_object(&self, item: &Item) -> Result<(), String> {
+        let path = self.store.path_of(&item.id);
+        if let Err(e) = std::fs::metadata(&path) {
+            return Err(match e.kind() {
+                io::ErrorKind::NotFound => format!("object file missing ({})", path.display()),
+                _ => format!("object file unreadable ({}): {e}", path.display()),
+            });
+        }
+        self.authenticate_file(&path, item)
+            .map_err(|problem| format!("{problem} ({})", path.display()))
+    }
+
+    /// Decrypts a copy of an object (local, or downloaded from a remote) and checks it is
+    /// the photo the catalog lists.
+    pub(crate) fn authenticate_file(&self, file: &Path, item: &Item) -> Result<(), String> {
+        let source = File::open(file).map_err(|e| e.to_string())?;
         let mut sink = HashSink(self.key.content_hasher());
         let len = decrypt_object(
-            BufReader::with_capacity(1 << 20, file),
+            BufReader::with_capacity(1 << 20, source),
             &mut sink,
             &self.key,
-            Some(id),
+            Some(&item.id),
         )
-        .map_err(|e| format!("{e} ({})", path.display()))?;
-        if len != size || sink.0.finalize().as_bytes() != hash {
-            return Err(format!(
-                "authentic object but not the photo the catalog lists (swapped or rolled back) ({})",
-                path.display()
-            ));
+        .map_err(|e| e.to_string())?;
+        if len != item.size || sink.0.finalize().as_bytes() != &item.content_hash {
+            return Err(
+                "authentic object but not the photo the catalog lists (swapped or rolled back)"
+                    .into(),
+            );
         }
         Ok(())
     }

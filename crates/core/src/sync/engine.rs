@@ -7,7 +7,7 @@ use super::{RemoteError, RemoteStore, layout};
 use crate::catalog::{Item, RemoteConfig};
 use crate::{UnlockedVault, VaultError};
 use futures::StreamExt;
-use keepsake_crypto::{ObjectId, decrypt_object};
+use keepsake_crypto::ObjectId;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -291,43 +291,6 @@ impl UnlockedVault {
         };
         let _ = std::fs::remove_file(&tmp);
         verdict
-    }
-
-    /// Decrypts a copy of an object and checks it is the photo the catalog lists.
-    pub(crate) fn authenticate_file(
-        &self,
-        file: &std::path::Path,
-        item: &Item,
-    ) -> Result<(), String> {
-        let source = std::fs::File::open(file).map_err(|e| e.to_string())?;
-        let mut sink = HashSink(self.key.content_hasher());
-        let len = decrypt_object(
-            std::io::BufReader::with_capacity(1 << 20, source),
-            &mut sink,
-            &self.key,
-            Some(&item.id),
-        )
-        .map_err(|e| e.to_string())?;
-        if len != item.size || sink.0.finalize().as_bytes() != &item.content_hash {
-            return Err(
-                "authentic object but not the photo the catalog lists (swapped or rolled back)"
-                    .into(),
-            );
-        }
-        Ok(())
-    }
-}
-
-/// Hashes what it is given and keeps nothing.
-struct HashSink(blake3::Hasher);
-
-impl std::io::Write for HashSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
