@@ -5,7 +5,7 @@ use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome, prin
 use crate::progress::count_bar;
 use crate::{Failure, secrets};
 use clap::{Args, Subcommand};
-use keepsake_core::{RemoteConfig, RestoreSecret, VaultError};
+use keepsake_core::{RemoteConfig, RestoreSecret, SyncControl, VaultError};
 use serde_json::json;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -166,10 +166,12 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
     for name in names {
         let config = vault.remote(&name)?;
         let store = keepsake_remote::open(&config).map_err(remote_failure)?;
-        let bar = count_bar(&format!("Syncing {name}"));
-        let result = rt.block_on(vault.sync(&name, &store, &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
+        let bar = crate::progress::bytes_bar(&format!("Syncing {name}"));
+        let control = SyncControl::default();
+        let result = rt.block_on(vault.sync(&name, &store, &control, &mut |p| {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_done);
+            bar.set_message(format!("{}/{} objects", p.objects_done, p.objects_total));
         }));
         bar.finish_and_clear();
         match result {
@@ -384,7 +386,7 @@ pub fn verify_remote(
             }
         }
         // A sync brings the header and a catalog snapshot up to date as well.
-        let report = rt.block_on(vault.sync(name, &store, &mut |_, _| {}))?;
+        let report = rt.block_on(vault.sync(name, &store, &SyncControl::default(), &mut |_| {}))?;
         let all_fixed = fixed == ids.len() && report.failed.is_empty();
         return Ok(if all_fixed { EXIT_OK } else { EXIT_DAMAGED });
     }

@@ -28,8 +28,8 @@ pub use media::{MediaInfo, RenditionKind};
 pub use rethumb::RethumbReport;
 pub use sniff::MediaKind;
 pub use sync::{
-    RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncReport,
-    layout as remote_layout, restore,
+    RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,
+    SyncReport, SyncState, layout as remote_layout, restore,
 };
 pub use vault::{UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, VerifyReport};

@@ -3,7 +3,7 @@
 //! object is uploaded once, size-checked, then recorded as confirmed; a run killed at any
 //! moment is finished by the next, which finds uploaded-but-unrecorded objects by size.
 
-use super::{RemoteError, RemoteStore, layout};
+use super::{RemoteError, RemoteStore, SyncControl, SyncProgress, SyncState, layout};
 use crate::catalog::{Item, RemoteConfig};
 use crate::{UnlockedVault, VaultError};
 use futures::StreamExt;
@@ -22,6 +22,8 @@ pub struct SyncReport {
     pub skipped: u64,
     pub failed: Vec<(ObjectId, String)>,
     pub snapshot: Option<String>,
+    /// Stopped by `SyncControl::cancel`; what was confirmed stays confirmed.
+    pub cancelled: bool,
 }
 
 /// What `check_remote` found.
@@ -78,29 +80,50 @@ impl UnlockedVault {
         &mut self,
         name: &str,
         store: &impl RemoteStore,
-        progress: &mut (dyn FnMut(u64, u64) + Send),
+        control: &SyncControl,
+        progress: &mut (dyn FnMut(&SyncProgress) + Send),
     ) -> Result<SyncReport, VaultError> {
         let remote = self.remote(name)?;
         let mut report = SyncReport::default();
         let confirmed = self.catalog.confirmed_objects(&remote.name)?;
         let items = self.catalog.items()?;
-        let pending: Vec<&Item> = items
+        let pending: Vec<(&Item, PathBuf, u64)> = items
             .iter()
             .filter(|i| !confirmed.contains_key(&i.id))
+            .map(|i| {
+                let local = self.store.path_of(&i.id);
+                let size = std::fs::metadata(&local).map(|m| m.len()).unwrap_or(0);
+                (i, local, size)
+            })
             .collect();
         report.skipped = (items.len() - pending.len()) as u64;
-        let total = pending.len() as u64;
-        progress(0, total);
+        let mut state = SyncProgress {
+            state: SyncState::Transferring,
+            objects_done: 0,
+            objects_total: pending.len() as u64,
+            bytes_done: 0,
+            bytes_total: pending.iter().map(|(_, _, size)| size).sum(),
+            last_error: None,
+        };
+        progress(&state);
 
-        let jobs = pending.iter().map(|item| {
-            let local = self.store.path_of(&item.id);
-            async move { (item.id, upload_object(store, &item.id, local).await) }
+        let jobs = pending.iter().map(|(item, local, _)| async move {
+            if !control.gate().await {
+                return (item.id, None);
+            }
+            let result = control
+                .patiently(|| upload_object(store, &item.id, local.clone()))
+                .await;
+            if let Ok((size, true)) = &result {
+                control.throttle(*size).await;
+            }
+            (item.id, Some(result))
         });
         let mut results = futures::stream::iter(jobs).buffer_unordered(PARALLEL);
-        let mut done = 0;
         while let Some((id, result)) = results.next().await {
             match result {
-                Ok((size, uploaded)) => {
+                None => continue, // cancelled before it started
+                Some(Ok((size, uploaded))) => {
                     self.catalog.confirm_object(&remote.name, &id, size)?;
                     if uploaded {
                         report.uploaded += 1;
@@ -108,18 +131,31 @@ impl UnlockedVault {
                     } else {
                         report.skipped += 1;
                     }
+                    state.bytes_done += size;
                 }
-                Err(e) => report.failed.push((id, e.to_string())),
+                Some(Err(e)) => {
+                    state.last_error = Some(e.to_string());
+                    report.failed.push((id, e.to_string()));
+                }
             }
-            done += 1;
-            progress(done, total);
+            state.objects_done += 1;
+            state.state = control.state();
+            progress(&state);
         }
         drop(results);
+        if control.is_cancelled() {
+            report.cancelled = true;
+            state.state = SyncState::Cancelled;
+            progress(&state);
+            return Ok(report);
+        }
         if !report.failed.is_empty() {
             // No snapshot that names objects the remote may not have.
             return Ok(report);
         }
 
+        state.state = SyncState::Finishing;
+        progress(&state);
         let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
         if report.uploaded > 0 || snapshots.is_empty() {
             let sealed = self.seal_snapshot()?;
@@ -142,6 +178,8 @@ impl UnlockedVault {
                 .await
                 .map_err(remote_error)?;
         }
+        state.state = SyncState::Done;
+        progress(&state);
         Ok(report)
     }
 

@@ -5,10 +5,12 @@
 //! The core knows remotes only through `RemoteStore`; `keepsake-remote` implements it with
 //! Apache OpenDAL (S3, WebDAV, SFTP, a folder).
 
+mod control;
 mod engine;
 mod restore;
 mod snapshot;
 
+pub use control::{SyncControl, SyncProgress, SyncState};
 pub use engine::{RemoteCheck, SyncReport};
 pub use restore::{RestoreReport, RestoreSecret, restore};
 
