@@ -86,7 +86,6 @@ fn a_paused_sync_sends_nothing_until_resumed() {
         report
     });
     let report = report.unwrap();
-    drop(record);
     assert_eq!(report.uploaded, 6);
     assert_eq!(objects_on(&remote_dir), 6);
     assert_eq!(states.last(), Some(&SyncState::Done));
