@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 use keepsake_core::{RemoteConfig, RemoteError, RemoteStore};
+use md5::{Digest, Md5};
 use opendal::layers::{RetryLayer, TimeoutLayer};
 use opendal::{ErrorKind, Operator, services};
 use std::net::IpAddr;
@@ -27,6 +28,8 @@ const CHUNK: usize = 8 << 20;
 /// A remote reached through Apache OpenDAL.
 pub struct OpendalStore {
     op: Operator,
+    /// S3 ETags are MD5s of what was stored: every upload is checked against them.
+    etag_is_md5: bool,
 }
 
 /// Builds the store for a remote from its URL and credentials.
@@ -109,6 +112,7 @@ pub fn open(remote: &RemoteConfig) -> Result<OpendalStore, RemoteError> {
         }
     }
     .map_err(|e| RemoteError::Other(e.to_string()))?;
+    let etag_is_md5 = url.scheme() == "s3";
     let op = op
         .layer(
             TimeoutLayer::new()
@@ -121,7 +125,21 @@ pub fn open(remote: &RemoteConfig) -> Result<OpendalStore, RemoteError> {
                 .with_max_delay(Duration::from_secs(8))
                 .with_jitter(),
         );
-    Ok(OpendalStore { op })
+    Ok(OpendalStore { op, etag_is_md5 })
+}
+
+/// Whether an S3 ETag is the MD5 of the bytes sent: plain for single-part uploads,
+/// MD5-of-part-MD5s with a part count for multipart ones (servers differ; both count).
+fn etag_matches(etag: &str, whole: &[u8], parts: &[impl AsRef<[u8]>]) -> bool {
+    let etag = etag.trim_matches('"').to_ascii_lowercase();
+    if etag == hex::encode(whole) {
+        return true;
+    }
+    let mut of_parts = Md5::new();
+    for part in parts {
+        of_parts.update(part.as_ref());
+    }
+    etag == format!("{}-{}", hex::encode(of_parts.finalize()), parts.len())
 }
 
 fn bad_url(url: &str, why: &str) -> RemoteError {
@@ -208,15 +226,29 @@ impl RemoteStore for OpendalStore {
             .concurrent(4)
             .await
             .map_err(classify)?;
+        let mut whole = Md5::new();
+        let mut parts = Vec::new();
         let mut buf = vec![0u8; CHUNK];
         loop {
             let n = read_full(&mut file, &mut buf).await?;
             if n == 0 {
                 break;
             }
+            whole.update(&buf[..n]);
+            parts.push(Md5::digest(&buf[..n]));
             writer.write(buf[..n].to_vec()).await.map_err(classify)?;
         }
         writer.close().await.map_err(classify)?;
+        if self.etag_is_md5 {
+            let stored = self.op.stat(path).await.map_err(classify)?;
+            if let Some(etag) = stored.etag()
+                && !etag_matches(etag, &whole.finalize(), &parts)
+            {
+                return Err(RemoteError::Other(format!(
+                    "{path}: the remote's checksum (ETag {etag}) does not match what was sent"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -329,6 +361,31 @@ mod tests {
         );
         assert!(open(&remote("webdav+http://203.0.113.7/dav")).is_err());
         assert!(open(&remote("s3://b/p?endpoint=https://s3.example.com")).is_ok());
+    }
+
+    #[test]
+    fn etags_are_checked_as_single_and_multipart_md5s() {
+        let data = b"some object bytes";
+        let whole = Md5::digest(data);
+        let parts = [Md5::digest(&data[..5]), Md5::digest(&data[5..])];
+        assert!(etag_matches(
+            &format!("\"{}\"", hex::encode(whole)),
+            &whole,
+            &parts
+        ));
+        let mut of_parts = Md5::new();
+        parts.iter().for_each(|p| of_parts.update(p));
+        assert!(etag_matches(
+            &format!("{}-2", hex::encode(of_parts.finalize())),
+            &whole,
+            &parts
+        ));
+        assert!(!etag_matches(
+            &hex::encode(Md5::digest(b"other bytes")),
+            &whole,
+            &parts
+        ));
+        assert!(!etag_matches("", &whole, &parts));
     }
 
     #[test]
