@@ -44,6 +44,20 @@ impl Server {
                 "--auth-key",
                 &format!("{ACCESS_KEY},{SECRET_KEY}"),
             ]),
+            "sftp" => {
+                let key = root.path().join("id_ed25519");
+                let made = Command::new("ssh-keygen")
+                    .args(["-q", "-t", "ed25519", "-N", ""])
+                    .arg("-f")
+                    .arg(&key)
+                    .status();
+                assert!(
+                    made.is_ok_and(|s| s.success()),
+                    "ssh-keygen (openssh-client) is needed"
+                );
+                cmd.args(["serve", "sftp", "--addr", &addr, "--authorized-keys"])
+                    .arg(key.with_extension("pub"))
+            }
             _ => cmd.args([
                 "serve",
                 "webdav",
@@ -634,4 +648,27 @@ fn large_videos_go_up_in_checksummed_parts() {
     let out = restored.path("out");
     restored.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
     assert_eq!(sha256(&out.join("holiday.mp4")), sha256(&video));
+}
+
+#[test]
+fn sftp_remotes_round_trip_with_an_ssh_key() {
+    let server = Server::start("sftp");
+    let vault = library();
+    let key = server._root.path().join("id_ed25519");
+    let url = format!(
+        "sftp://ana@127.0.0.1:{}/backup?key={}&known_hosts=accept",
+        server.port,
+        key.display()
+    );
+    vault.run_ok(&["remote", "add", "box", &url]);
+    let out = vault.run(&["sync"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        &stderr(&out)[..stderr(&out).len().min(600)]
+    );
+    vault.run_ok(&["verify", "--remote", "box", "--deep"]);
+    let restored = new_machine("restored");
+    restored.run_ok(&["restore", &url]);
+    assert_eq!(exported(&restored, "out"), exported(&vault, "orig"));
 }
