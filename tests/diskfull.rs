@@ -1,0 +1,97 @@
+//! A full disk mid-import: a clear error, no partial object, the catalog intact, and the
+//! import finishes once there is room. The vault lives on a small tmpfs the test mounts
+//! (tests run as root here and in CI).
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::*;
+
+/// A size-limited tmpfs, unmounted on drop.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, mib: u32) -> Self {
+        fs::create_dir_all(at).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(at)
+            .status()
+            .expect("mount");
+        assert!(
+            status.success(),
+            "could not mount a tmpfs (the test needs root)"
+        );
+        SmallDisk(at.to_path_buf())
+    }
+
+    fn grow(&self, mib: u32) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={mib}m")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_import_cleanly_and_it_resumes_when_there_is_room() {
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    for i in 0..12 {
+        synthetic_file(
+            &input.join(format!("IMG_{i:02}.jpg")),
+            JPEG_SIGNATURE,
+            1 << 20,
+            500 + i,
+        );
+    }
+    let disk = SmallDisk::mount(&root.path().join("disk"), 8);
+    let vault = TestVault {
+        root: tempfile::tempdir().unwrap(),
+        dir: disk.0.join("vault"),
+        recovery_key: String::new(),
+    };
+    vault.run_ok(&["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"]);
+
+    let full = vault.run(&["import", input.to_str().unwrap(), "--json"]);
+    no_panic(&full);
+    assert_eq!(full.status.code(), Some(1));
+    assert!(stderr(&full).contains("disk is full"), "{}", stderr(&full));
+    let summary: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    let stored = summary["imported"].as_array().unwrap().len();
+    assert!(
+        stored > 0 && stored < 12,
+        "{stored} imported before the disk filled"
+    );
+    assert_eq!(
+        fs::read_dir(vault.dir.join("tmp")).unwrap().count(),
+        0,
+        "no partial object left"
+    );
+    vault.run_ok(&["verify"]);
+    assert_eq!(
+        vault.json(&["ls"]).as_array().unwrap().len(),
+        stored,
+        "the catalog lists exactly what is stored"
+    );
+
+    disk.grow(64);
+    let rest = vault.import(&[&input]);
+    assert_eq!(rest["imported"].as_array().unwrap().len(), 12 - stored);
+    vault.run_ok(&["verify"]);
+    let out = root.path().join("out");
+    vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+    assert_eq!(content_multiset(&out), content_multiset(&input));
+    drop(vault);
+}
