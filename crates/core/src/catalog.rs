@@ -71,7 +71,33 @@ const MIGRATIONS: &[&str] = &[
         size INTEGER NOT NULL,                 -- bytes confirmed on the remote
         PRIMARY KEY (remote, object_id)
     ) STRICT;",
+    // 4: what the desktop app organises: favourites, trash, albums, watch folders.
+    "ALTER TABLE items ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN trashed_at TEXT;          -- UTC; purged 30 days later
+    CREATE INDEX items_trashed_at ON items(trashed_at);
+    CREATE TABLE albums (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE album_items (
+        album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (album_id, item_id)
+    ) STRICT;
+    CREATE INDEX album_items_item ON album_items(item_id);
+    CREATE TABLE watch_folders (path TEXT PRIMARY KEY NOT NULL) STRICT;
+    -- Files a watch folder already offered, so a rescan reads only what is new.
+    CREATE TABLE watch_seen (
+        path TEXT PRIMARY KEY NOT NULL,
+        size INTEGER NOT NULL,
+        modified TEXT
+    ) STRICT;",
 ];
+
+mod library;
+pub use library::{Album, LibraryFilter, TimelineEntry};
 
 /// A remote the vault syncs to. The secret lives only here, inside the encrypted catalog.
 #[derive(Clone)]

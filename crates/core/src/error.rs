@@ -26,6 +26,19 @@ pub enum VaultError {
     Busy(PathBuf),
     #[error("no item {0} in this vault")]
     NoSuchItem(keepsake_crypto::ObjectId),
+    #[error("no album {0} in this vault")]
+    NoSuchAlbum(i64),
+    #[error("an album named {0:?} already exists")]
+    AlbumExists(String),
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("the stored original of {id} is damaged: {reason} (run `keepsake verify --repair`)")]
+    ObjectDamaged {
+        id: keepsake_crypto::ObjectId,
+        reason: String,
+    },
+    #[error("{0} is too large to open in memory ({1} MB); export it instead")]
+    TooLargeToView(keepsake_crypto::ObjectId, u64),
     #[error("no remote named {0:?} (see `keepsake remote ls`)")]
     NoSuchRemote(String),
     #[error("a remote named {0:?} already exists")]
@@ -68,9 +81,10 @@ impl VaultError {
             Self::WrongPassword | Self::WrongRecoveryKey | Self::RecoveryKeyFormat(_) => {
                 ErrorKind::Credentials
             }
-            Self::HeaderDamaged { .. } | Self::HeaderTampered | Self::CatalogDamaged(_) => {
-                ErrorKind::Integrity
-            }
+            Self::HeaderDamaged { .. }
+            | Self::HeaderTampered
+            | Self::CatalogDamaged(_)
+            | Self::ObjectDamaged { .. } => ErrorKind::Integrity,
             _ => ErrorKind::Other,
         }
     }

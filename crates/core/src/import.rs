@@ -37,6 +37,8 @@ pub struct Imported {
 pub struct Skipped {
     pub path: PathBuf,
     pub reason: String,
+    /// The file could not be read (as opposed to: read, and not a photo or video).
+    pub unreadable: bool,
 }
 
 /// Every input file lands in exactly one list, in the order the inputs were walked.
@@ -163,10 +165,18 @@ impl UnlockedVault {
                     id,
                     note: None,
                 }),
-                Outcome::NotMedia(reason) => report.skipped.push(Skipped { path, reason }),
+                Outcome::NotMedia(reason) => report.skipped.push(Skipped {
+                    path,
+                    reason,
+                    unreadable: false,
+                }),
                 Outcome::Unreadable(reason) => {
                     report.unreadable += 1;
-                    report.skipped.push(Skipped { path, reason });
+                    report.skipped.push(Skipped {
+                        path,
+                        reason,
+                        unreadable: true,
+                    });
                 }
             }
         }
@@ -409,6 +419,7 @@ fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
                             "could not read: {}",
                             e.io_error().map_or(e.to_string(), |io| io.to_string())
                         ),
+                        unreadable: true,
                     });
                     continue;
                 }
@@ -426,6 +437,7 @@ fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
                     report.skipped.push(Skipped {
                         path: entry.into_path(),
                         reason: format!("could not read: {e}"),
+                        unreadable: true,
                     });
                     continue;
                 }
@@ -444,6 +456,7 @@ fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
                 report.skipped.push(Skipped {
                     path: entry.into_path(),
                     reason: reason.into(),
+                    unreadable: false,
                 });
             }
         }

@@ -1,0 +1,423 @@
+//! How the user organises the library: the timeline and its filters, favourites, the
+//! trash and albums. Plain rows in the encrypted catalog, like everything else about a photo.
+
+use super::{Catalog, parse_id};
+use crate::VaultError;
+use crate::sniff::MediaKind;
+use keepsake_crypto::ObjectId;
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
+
+/// Which items a view shows. The default is the whole library outside the trash.
+#[derive(Debug, Clone, Default)]
+pub struct LibraryFilter {
+    /// Matched against file name, camera make, model and lens, case-insensitively.
+    pub text: Option<String>,
+    pub album: Option<i64>,
+    pub favourites: bool,
+    pub kind: Option<MediaKind>,
+    /// Inclusive dates, `YYYY-MM-DD`, compared with the date taken.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The trash instead of the library.
+    pub trash: bool,
+}
+
+/// What the timeline grid needs of one item: small, because a view may hold 100,000.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub id: ObjectId,
+    pub name: String,
+    pub taken_at: Option<String>,
+    pub kind: MediaKind,
+    pub duration_ms: Option<u64>,
+    pub favourite: bool,
+    /// Why there is no thumbnail, when there is none.
+    pub no_thumbnail: Option<String>,
+    pub trashed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Album {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub items: u64,
+    /// The newest photo in the album, for its tile.
+    pub cover: Option<ObjectId>,
+}
+
+impl Catalog {
+    /// Items matching `filter`, newest first (undated last), as the timeline shows them.
+    pub fn timeline(&self, filter: &LibraryFilter) -> Result<Vec<TimelineEntry>, VaultError> {
+        let mut sql = String::from(
+            "SELECT i.id, i.name, i.taken_at, i.kind, i.duration_ms, i.favourite,
+                CASE WHEN EXISTS (SELECT 1 FROM renditions r
+                                  WHERE r.item_id = i.id AND r.kind = 'grid')
+                     THEN NULL ELSE coalesce(i.render_error, 'no thumbnail') END,
+                i.trashed_at
+             FROM items i WHERE ",
+        );
+        let mut args: Vec<Value> = Vec::new();
+        sql.push_str(if filter.trash {
+            "i.trashed_at IS NOT NULL"
+        } else {
+            "i.trashed_at IS NULL"
+        });
+        if let Some(text) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+            sql.push_str(
+                " AND (i.name LIKE ?1 OR i.camera_make LIKE ?1 OR i.camera_model LIKE ?1
+                       OR i.lens LIKE ?1)",
+            );
+            args.push(Value::Text(pattern));
+        }
+        let mut bind = |sql: &mut String, clause: &str, value: Value| {
+            args.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(album) = filter.album {
+            bind(
+                &mut sql,
+                " AND i.id IN (SELECT item_id FROM album_items WHERE album_id = ?)",
+                Value::Integer(album),
+            );
+        }
+        if filter.favourites {
+            sql.push_str(" AND i.favourite = 1");
+        }
+        if let Some(kind) = filter.kind {
+            bind(
+                &mut sql,
+                " AND i.kind = ?",
+                Value::Text(kind.as_str().into()),
+            );
+        }
+        if let Some(from) = &filter.from {
+            bind(
+                &mut sql,
+                " AND substr(i.taken_at, 1, 10) >= ?",
+                Value::Text(from.clone()),
+            );
+        }
+        if let Some(to) = &filter.to {
+            bind(
+                &mut sql,
+                " AND substr(i.taken_at, 1, 10) <= ?",
+                Value::Text(to.clone()),
+            );
+        }
+        sql.push_str(" ORDER BY i.taken_at IS NULL, i.taken_at DESC, i.name, i.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(3)?,
+                TimelineEntry {
+                    id: ObjectId([0; 16]),
+                    name: r.get(1)?,
+                    taken_at: r.get(2)?,
+                    kind: MediaKind::Photo,
+                    duration_ms: r.get::<_, Option<i64>>(4)?.map(|d| d as u64),
+                    favourite: r.get(5)?,
+                    no_thumbnail: r.get(6)?,
+                    trashed_at: r.get(7)?,
+                },
+            ))
+        })?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (id, kind, mut entry) = row?;
+            entry.id = parse_id(&id)?;
+            entry.kind = MediaKind::parse(&kind).ok_or_else(|| {
+                VaultError::CatalogDamaged(format!("unknown kind {kind:?} for {id}"))
+            })?;
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+
+    pub fn is_favourite(&self, id: &ObjectId) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT favourite FROM items WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    pub fn set_favourite(&mut self, ids: &[ObjectId], favourite: bool) -> Result<(), VaultError> {
+        self.update_each(
+            ids,
+            "UPDATE items SET favourite = ?2 WHERE id = ?1",
+            favourite,
+        )
+    }
+
+    /// Moves items to the trash (`Some(now)`) or back out of it (`None`).
+    pub fn set_trashed(&mut self, ids: &[ObjectId], at: Option<&str>) -> Result<(), VaultError> {
+        self.update_each(ids, "UPDATE items SET trashed_at = ?2 WHERE id = ?1", at)
+    }
+
+    fn update_each(
+        &mut self,
+        ids: &[ObjectId],
+        sql: &str,
+        value: impl rusqlite::ToSql,
+    ) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(sql)?;
+            for id in ids {
+                if stmt.execute(params![id.to_string(), value])? == 0 {
+                    return Err(VaultError::NoSuchItem(*id));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Trashed items whose `trashed_at` is before `cutoff` (all trashed items when None).
+    pub fn trashed_before(&self, cutoff: Option<&str>) -> Result<Vec<ObjectId>, VaultError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM items WHERE trashed_at IS NOT NULL
+               AND (?1 IS NULL OR trashed_at < ?1)",
+        )?;
+        let ids = stmt.query_map([cutoff], |r| r.get::<_, String>(0))?;
+        ids.map(|id| parse_id(&id?)).collect()
+    }
+
+    /// Removes items from the catalog for good, with their renditions and album places.
+    pub fn delete_items(&mut self, ids: &[ObjectId]) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("DELETE FROM items WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id.to_string()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn albums(&self) -> Result<Vec<Album>, VaultError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.name, a.created_at,
+                (SELECT count(*) FROM album_items ai JOIN items i ON i.id = ai.item_id
+                  WHERE ai.album_id = a.id AND i.trashed_at IS NULL),
+                (SELECT i.id FROM album_items ai JOIN items i ON i.id = ai.item_id
+                  WHERE ai.album_id = a.id AND i.trashed_at IS NULL
+                  ORDER BY i.taken_at DESC LIMIT 1)
+             FROM albums a ORDER BY a.name COLLATE NOCASE",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                Album {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at: r.get(2)?,
+                    items: r.get::<_, i64>(3)? as u64,
+                    cover: None,
+                },
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        let mut albums = Vec::new();
+        for row in rows {
+            let (mut album, cover) = row?;
+            album.cover = cover.as_deref().map(parse_id).transpose()?;
+            albums.push(album);
+        }
+        Ok(albums)
+    }
+
+    pub fn create_album(&mut self, name: &str, now: &str) -> Result<i64, VaultError> {
+        let name = album_name(name)?;
+        if self.album_id_by_name(&name)?.is_some() {
+            return Err(VaultError::AlbumExists(name));
+        }
+        self.conn.execute(
+            "INSERT INTO albums (name, created_at) VALUES (?1, ?2)",
+            params![name, now],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn rename_album(&mut self, id: i64, name: &str) -> Result<(), VaultError> {
+        let name = album_name(name)?;
+        if self
+            .album_id_by_name(&name)?
+            .is_some_and(|other| other != id)
+        {
+            return Err(VaultError::AlbumExists(name));
+        }
+        let changed = self.conn.execute(
+            "UPDATE albums SET name = ?2 WHERE id = ?1",
+            params![id, name],
+        )?;
+        if changed == 0 {
+            return Err(VaultError::NoSuchAlbum(id));
+        }
+        Ok(())
+    }
+
+    /// Deletes the album, never its photos.
+    pub fn delete_album(&mut self, id: i64) -> Result<(), VaultError> {
+        if self
+            .conn
+            .execute("DELETE FROM albums WHERE id = ?1", [id])?
+            == 0
+        {
+            return Err(VaultError::NoSuchAlbum(id));
+        }
+        Ok(())
+    }
+
+    pub fn add_to_album(
+        &mut self,
+        album: i64,
+        ids: &[ObjectId],
+        now: &str,
+    ) -> Result<(), VaultError> {
+        self.require_album(album)?;
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO album_items (album_id, item_id, added_at)
+                 SELECT ?1, id, ?3 FROM items WHERE id = ?2",
+            )?;
+            for id in ids {
+                if stmt.execute(params![album, id.to_string(), now])? == 0 {
+                    let known = tx
+                        .query_row(
+                            "SELECT 1 FROM items WHERE id = ?1",
+                            [id.to_string()],
+                            |_| Ok(()),
+                        )
+                        .optional()?;
+                    if known.is_none() {
+                        return Err(VaultError::NoSuchItem(*id));
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn remove_from_album(&mut self, album: i64, ids: &[ObjectId]) -> Result<(), VaultError> {
+        self.require_album(album)?;
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt =
+                tx.prepare_cached("DELETE FROM album_items WHERE album_id = ?1 AND item_id = ?2")?;
+            for id in ids {
+                stmt.execute(params![album, id.to_string()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The albums an item is in.
+    pub fn albums_of(&self, id: &ObjectId) -> Result<Vec<i64>, VaultError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT album_id FROM album_items WHERE item_id = ?1 ORDER BY album_id",
+        )?;
+        let rows = stmt.query_map([id.to_string()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn album_id_by_name(&self, name: &str) -> Result<Option<i64>, VaultError> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM albums WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn require_album(&self, id: i64) -> Result<(), VaultError> {
+        self.conn
+            .query_row("SELECT 1 FROM albums WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .ok_or(VaultError::NoSuchAlbum(id))
+    }
+
+    pub fn watch_folders(&self) -> Result<Vec<String>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path FROM watch_folders ORDER BY path")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_watch_folder(&mut self, path: &str, watched: bool) -> Result<(), VaultError> {
+        if watched {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO watch_folders (path) VALUES (?1)",
+                [path],
+            )?;
+        } else {
+            self.conn
+                .execute("DELETE FROM watch_folders WHERE path = ?1", [path])?;
+        }
+        Ok(())
+    }
+
+    /// Whether a watch folder already offered this file at this size and time.
+    pub fn watch_seen(
+        &self,
+        path: &str,
+        size: u64,
+        modified: Option<&str>,
+    ) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM watch_seen WHERE path = ?1 AND size = ?2 AND modified IS ?3",
+            )?
+            .query_row(params![path, size as i64, modified], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    pub fn mark_watch_seen(
+        &mut self,
+        files: &[(String, u64, Option<String>)],
+    ) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO watch_seen (path, size, modified) VALUES (?1, ?2, ?3)",
+            )?;
+            for (path, size, modified) in files {
+                stmt.execute(params![path, *size as i64, modified])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn album_name(name: &str) -> Result<String, VaultError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(VaultError::InvalidName("an album needs a name".into()));
+    }
+    if name.chars().count() > 200 {
+        return Err(VaultError::InvalidName(
+            "album names are at most 200 characters".into(),
+        ));
+    }
+    Ok(name.to_string())
+}

@@ -1,0 +1,374 @@
+//! The library as a photo app shows it: timeline, favourites, albums, the trash (emptied
+//! for good after 30 days), originals opened in memory, and watch folders.
+
+use crate::catalog::{Album, LibraryFilter, TimelineEntry};
+use crate::import::{ImportProgress, ImportReport, format_system_time};
+use crate::{UnlockedVault, VaultError};
+use keepsake_crypto::{ObjectId, decrypt_object};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// How long the trash keeps an item before it is purged.
+pub const TRASH_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Originals above this are exported, not opened in memory by a viewer.
+pub const VIEW_MAX_BYTES: u64 = 512 << 20;
+
+fn now() -> String {
+    format_system_time(SystemTime::now()).unwrap_or_default()
+}
+
+impl UnlockedVault {
+    pub fn timeline(&self, filter: &LibraryFilter) -> Result<Vec<TimelineEntry>, VaultError> {
+        self.catalog.timeline(filter)
+    }
+
+    pub fn is_favourite(&self, id: &ObjectId) -> Result<bool, VaultError> {
+        self.catalog.is_favourite(id)
+    }
+
+    pub fn set_favourite(&mut self, ids: &[ObjectId], favourite: bool) -> Result<(), VaultError> {
+        self.catalog.set_favourite(ids, favourite)
+    }
+
+    /// Moves items to the trash. Their objects stay, locally and on remotes, until purged.
+    pub fn trash(&mut self, ids: &[ObjectId]) -> Result<(), VaultError> {
+        self.catalog.set_trashed(ids, Some(&now()))
+    }
+
+    pub fn restore_from_trash(&mut self, ids: &[ObjectId]) -> Result<(), VaultError> {
+        self.catalog.set_trashed(ids, None)
+    }
+
+    /// Deletes trashed items for good: everything in the trash when `older_than` is None,
+    /// else what has been there longer. Returns how many were purged.
+    ///
+    /// The catalog row goes first, then the object: a crash in between leaves an orphan
+    /// object (harmless; `verify --repair` removes it), never an item without its original.
+    /// Remote copies stay: sync never deletes remote data.
+    pub fn purge_trash(&mut self, older_than: Option<Duration>) -> Result<usize, VaultError> {
+        let cutoff = older_than.map(|age| {
+            let then = SystemTime::now()
+                .checked_sub(age)
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            format_system_time(then).unwrap_or_default()
+        });
+        let ids = self.catalog.trashed_before(cutoff.as_deref())?;
+        self.catalog.delete_items(&ids)?;
+        for id in &ids {
+            match self.store.remove(id) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(VaultError::io(format!("removing object {id}"), e)),
+            }
+        }
+        Ok(ids.len())
+    }
+
+    pub fn albums(&self) -> Result<Vec<Album>, VaultError> {
+        self.catalog.albums()
+    }
+
+    pub fn albums_of(&self, id: &ObjectId) -> Result<Vec<i64>, VaultError> {
+        self.catalog.albums_of(id)
+    }
+
+    pub fn create_album(&mut self, name: &str) -> Result<i64, VaultError> {
+        self.catalog.create_album(name, &now())
+    }
+
+    pub fn rename_album(&mut self, id: i64, name: &str) -> Result<(), VaultError> {
+        self.catalog.rename_album(id, name)
+    }
+
+    pub fn delete_album(&mut self, id: i64) -> Result<(), VaultError> {
+        self.catalog.delete_album(id)
+    }
+
+    pub fn add_to_album(&mut self, album: i64, ids: &[ObjectId]) -> Result<(), VaultError> {
+        self.catalog.add_to_album(album, ids, &now())
+    }
+
+    pub fn remove_from_album(&mut self, album: i64, ids: &[ObjectId]) -> Result<(), VaultError> {
+        self.catalog.remove_from_album(album, ids)
+    }
+
+    /// The original, decrypted and authenticated in memory (never on disk), for a viewer.
+    pub fn original(&self, id: &ObjectId) -> Result<(crate::Item, Vec<u8>), VaultError> {
+        let item = self.catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
+        if item.size > VIEW_MAX_BYTES {
+            return Err(VaultError::TooLargeToView(*id, item.size >> 20));
+        }
+        let file = File::open(self.store.path_of(id))
+            .map_err(|e| VaultError::io(format!("opening object {id}"), e))?;
+        let mut bytes = Vec::with_capacity(item.size as usize);
+        decrypt_object(BufReader::new(file), &mut bytes, &self.key, Some(id)).map_err(
+            |e| match e {
+                keepsake_crypto::ObjectError::Read(e) => {
+                    VaultError::io(format!("reading object {id}"), e)
+                }
+                other => VaultError::ObjectDamaged {
+                    id: *id,
+                    reason: other.to_string(),
+                },
+            },
+        )?;
+        Ok((item, bytes))
+    }
+
+    pub fn watch_folders(&self) -> Result<Vec<String>, VaultError> {
+        self.catalog.watch_folders()
+    }
+
+    pub fn set_watch_folder(&mut self, path: &str, watched: bool) -> Result<(), VaultError> {
+        self.catalog.set_watch_folder(path, watched)
+    }
+
+    /// Imports what is new in the watch folders: files not offered before at their
+    /// current size and time. Files that could not be read are offered again next time.
+    pub fn import_watched(
+        &mut self,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> (ImportReport, Option<VaultError>) {
+        let mut fresh = Vec::new();
+        let folders = match self.catalog.watch_folders() {
+            Ok(folders) => folders,
+            Err(e) => return (ImportReport::default(), Some(e)),
+        };
+        for folder in folders {
+            for entry in walkdir::WalkDir::new(&folder).into_iter().flatten() {
+                let Ok(meta) = entry.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let path = entry.path().to_string_lossy().into_owned();
+                let modified = meta.modified().ok().and_then(format_system_time);
+                match self
+                    .catalog
+                    .watch_seen(&path, meta.len(), modified.as_deref())
+                {
+                    Ok(true) => {}
+                    Ok(false) => fresh.push((path, meta.len(), modified)),
+                    Err(e) => return (ImportReport::default(), Some(e)),
+                }
+            }
+        }
+        if fresh.is_empty() {
+            return (ImportReport::default(), None);
+        }
+        let paths: Vec<PathBuf> = fresh.iter().map(|(p, _, _)| PathBuf::from(p)).collect();
+        let (report, error) = self.import(&paths, progress);
+        let settled_paths: std::collections::HashSet<_> = (report.imported.iter())
+            .chain(&report.duplicates)
+            .map(|i| &i.path)
+            .chain(
+                report
+                    .skipped
+                    .iter()
+                    .filter(|s| !s.unreadable)
+                    .map(|s| &s.path),
+            )
+            .collect();
+        let settled: Vec<_> = fresh
+            .into_iter()
+            .filter(|(path, _, _)| settled_paths.contains(&PathBuf::from(path)))
+            .collect();
+        if let Err(e) = self.catalog.mark_watch_seen(&settled) {
+            return (report, error.or(Some(e)));
+        }
+        (report, error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::FAST;
+    use crate::{MediaKind, Password, Vault};
+    use std::path::Path;
+
+    fn samples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/photos/exif-samples")
+    }
+
+    fn vault_with(files: &[&str]) -> (tempfile::TempDir, UnlockedVault, Vec<ObjectId>) {
+        let root = tempfile::tempdir().unwrap();
+        let password = Password::new("long enough password".into());
+        let (mut vault, _) = Vault::create(&root.path().join("v"), &password, Some(FAST)).unwrap();
+        let paths: Vec<_> = files.iter().map(|f| samples().join(f)).collect();
+        let (report, error) = vault.import(&paths, &mut |_| {});
+        assert!(error.is_none());
+        let ids = report.imported.iter().map(|i| i.id).collect();
+        (root, vault, ids)
+    }
+
+    const CANON: &str = "jpg__Canon_40D.jpg";
+    const IPHONE: &str = "heic__mobile__iphone_13_pro_max.HEIC";
+
+    fn ids(entries: &[TimelineEntry]) -> Vec<ObjectId> {
+        entries.iter().map(|e| e.id).collect()
+    }
+
+    #[test]
+    fn timeline_is_newest_first_and_filters_by_text_kind_and_date() {
+        let (_root, vault, imported) = vault_with(&[CANON, IPHONE]);
+        let all = vault.timeline(&LibraryFilter::default()).unwrap();
+        assert_eq!(all.len(), 2);
+        let dates: Vec<_> = all.iter().map(|e| e.taken_at.clone().unwrap()).collect();
+        assert!(dates[0] > dates[1], "newest first: {dates:?}");
+        assert!(
+            all.iter()
+                .all(|e| e.no_thumbnail.is_none() && e.kind == MediaKind::Photo)
+        );
+
+        let canon = LibraryFilter {
+            text: Some("canon".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&vault.timeline(&canon).unwrap()), vec![imported[0]]);
+        let old = LibraryFilter {
+            to: Some(dates[1][..10].to_string()),
+            ..Default::default()
+        };
+        assert_eq!(vault.timeline(&old).unwrap().len(), 1);
+        let videos = LibraryFilter {
+            kind: Some(MediaKind::Video),
+            ..Default::default()
+        };
+        assert!(vault.timeline(&videos).unwrap().is_empty());
+    }
+
+    #[test]
+    fn favourites_and_albums_never_touch_the_photos() {
+        let (_root, mut vault, imported) = vault_with(&[CANON, IPHONE]);
+        vault.set_favourite(&imported[..1], true).unwrap();
+        let favourites = LibraryFilter {
+            favourites: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(&vault.timeline(&favourites).unwrap()),
+            vec![imported[0]]
+        );
+
+        let trip = vault.create_album("Trip").unwrap();
+        assert!(matches!(
+            vault.create_album(" Trip "),
+            Err(VaultError::AlbumExists(_))
+        ));
+        assert!(matches!(
+            vault.create_album("  "),
+            Err(VaultError::InvalidName(_))
+        ));
+        vault.add_to_album(trip, &imported).unwrap();
+        vault.add_to_album(trip, &imported[..1]).unwrap(); // twice is once
+        vault.remove_from_album(trip, &imported[1..]).unwrap();
+        vault.rename_album(trip, "Summer trip").unwrap();
+        let albums = vault.albums().unwrap();
+        assert_eq!(albums.len(), 1);
+        assert_eq!(
+            (albums[0].name.as_str(), albums[0].items),
+            ("Summer trip", 1)
+        );
+        assert_eq!(albums[0].cover, Some(imported[0]));
+        assert_eq!(vault.albums_of(&imported[0]).unwrap(), vec![trip]);
+        let in_album = LibraryFilter {
+            album: Some(trip),
+            ..Default::default()
+        };
+        assert_eq!(ids(&vault.timeline(&in_album).unwrap()), vec![imported[0]]);
+
+        vault.delete_album(trip).unwrap();
+        assert!(vault.albums().unwrap().is_empty());
+        assert_eq!(vault.timeline(&LibraryFilter::default()).unwrap().len(), 2);
+        assert!(matches!(
+            vault.delete_album(trip),
+            Err(VaultError::NoSuchAlbum(_))
+        ));
+    }
+
+    #[test]
+    fn trash_hides_restores_and_purges_only_what_is_old_enough() {
+        let (root, mut vault, imported) = vault_with(&[CANON, IPHONE]);
+        vault.trash(&imported[..1]).unwrap();
+        let trash = LibraryFilter {
+            trash: true,
+            ..Default::default()
+        };
+        assert_eq!(ids(&vault.timeline(&trash).unwrap()), vec![imported[0]]);
+        assert_eq!(
+            ids(&vault.timeline(&LibraryFilter::default()).unwrap()),
+            vec![imported[1]]
+        );
+
+        vault.restore_from_trash(&imported[..1]).unwrap();
+        assert_eq!(vault.timeline(&LibraryFilter::default()).unwrap().len(), 2);
+
+        vault.trash(&imported[..1]).unwrap();
+        assert_eq!(vault.purge_trash(Some(TRASH_RETENTION)).unwrap(), 0);
+        let object = root
+            .path()
+            .join("v/objects")
+            .join(&imported[0].to_string()[..2]);
+        assert!(object.join(imported[0].to_string()).exists());
+        assert_eq!(vault.purge_trash(None).unwrap(), 1);
+        assert!(!object.join(imported[0].to_string()).exists());
+        assert!(vault.timeline(&trash).unwrap().is_empty());
+        assert!(matches!(
+            vault.original(&imported[0]),
+            Err(VaultError::NoSuchItem(_))
+        ));
+        assert!(vault.verify(false, &mut |_, _| {}).unwrap().is_clean());
+    }
+
+    #[test]
+    fn originals_open_in_memory_byte_exact_and_damage_is_named() {
+        let (root, vault, imported) = vault_with(&[CANON]);
+        let (item, bytes) = vault.original(&imported[0]).unwrap();
+        assert_eq!(item.name, CANON);
+        assert_eq!(bytes, std::fs::read(samples().join(CANON)).unwrap());
+
+        let id = imported[0].to_string();
+        let path = root.path().join("v/objects").join(&id[..2]).join(&id);
+        let mut stored = std::fs::read(&path).unwrap();
+        let middle = stored.len() / 2;
+        stored[middle] ^= 1;
+        std::fs::write(&path, stored).unwrap();
+        let err = vault.original(&imported[0]).unwrap_err();
+        assert!(matches!(err, VaultError::ObjectDamaged { .. }), "{err}");
+        assert_eq!(err.kind(), crate::ErrorKind::Integrity);
+    }
+
+    #[test]
+    fn watch_folders_import_only_what_is_new() {
+        let (root, mut vault, _) = vault_with(&[]);
+        let watched = root.path().join("phone");
+        std::fs::create_dir(&watched).unwrap();
+        std::fs::copy(samples().join(CANON), watched.join("a.jpg")).unwrap();
+        std::fs::write(watched.join("notes.txt"), "not a photo").unwrap();
+        vault
+            .set_watch_folder(&watched.to_string_lossy(), true)
+            .unwrap();
+
+        let (first, error) = vault.import_watched(&mut |_| {});
+        assert!(error.is_none());
+        assert_eq!((first.imported.len(), first.skipped.len()), (1, 1));
+        let (again, _) = vault.import_watched(&mut |_| {});
+        assert_eq!(
+            again.imported.len() + again.skipped.len() + again.duplicates.len(),
+            0
+        );
+
+        std::fs::copy(samples().join(IPHONE), watched.join("b.heic")).unwrap();
+        let (second, _) = vault.import_watched(&mut |_| {});
+        assert_eq!(second.imported.len(), 1);
+        assert_eq!(second.imported[0].path, watched.join("b.heic"));
+
+        vault
+            .set_watch_folder(&watched.to_string_lossy(), false)
+            .unwrap();
+        assert!(vault.watch_folders().unwrap().is_empty());
+    }
+}
