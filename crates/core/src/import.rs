@@ -402,6 +402,18 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     }
     Ok(filled)
 }
+/// The files an import of `inputs` would offer, with their sizes, and what it would skip
+/// before reading anything: for shells that import in batches (to stay responsive and
+/// cancellable) and report one progress over all of them.
+pub fn plan_import(inputs: &[PathBuf]) -> (Vec<(PathBuf, u64)>, ImportReport) {
+    let mut report = ImportReport::default();
+    let files = collect(inputs, &mut report)
+        .into_iter()
+        .map(|c| (c.path, c.size))
+        .collect();
+    (files, report)
+}
+
 /// Expands the inputs into regular files, in a stable order. What cannot be walked, and
 /// what is not a regular file, goes straight into `skipped`.
 fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {

@@ -12,6 +12,7 @@ mod header;
 mod import;
 mod library;
 mod media;
+mod reader;
 mod rethumb;
 mod sniff;
 mod store;
@@ -23,10 +24,11 @@ pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, Tim
 pub use error::{ErrorKind, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
 pub use guard::install_panic_hook;
-pub use import::{ImportProgress, ImportReport, Imported, Skipped};
+pub use import::{ImportProgress, ImportReport, Imported, Skipped, plan_import};
 pub use keepsake_crypto::{KdfParams, ObjectId, Password, RecoveryKey};
 pub use library::{TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};
+pub use reader::VaultReader;
 pub use rethumb::RethumbReport;
 pub use sniff::MediaKind;
 pub use sync::{

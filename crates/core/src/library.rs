@@ -1,10 +1,11 @@
 //! The library as a photo app shows it: timeline, favourites, albums, the trash (emptied
 //! for good after 30 days), originals opened in memory, and watch folders.
 
-use crate::catalog::{Album, LibraryFilter, TimelineEntry};
+use crate::catalog::{Album, Catalog, LibraryFilter, TimelineEntry};
 use crate::import::{ImportProgress, ImportReport, format_system_time};
+use crate::store::ObjectStore;
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectId, decrypt_object};
+use keepsake_crypto::{ObjectError, ObjectId, VaultKey, decrypt_object};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -97,25 +98,7 @@ impl UnlockedVault {
 
     /// The original, decrypted and authenticated in memory (never on disk), for a viewer.
     pub fn original(&self, id: &ObjectId) -> Result<(crate::Item, Vec<u8>), VaultError> {
-        let item = self.catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
-        if item.size > VIEW_MAX_BYTES {
-            return Err(VaultError::TooLargeToView(*id, item.size >> 20));
-        }
-        let file = File::open(self.store.path_of(id))
-            .map_err(|e| VaultError::io(format!("opening object {id}"), e))?;
-        let mut bytes = Vec::with_capacity(item.size as usize);
-        decrypt_object(BufReader::new(file), &mut bytes, &self.key, Some(id)).map_err(
-            |e| match e {
-                keepsake_crypto::ObjectError::Read(e) => {
-                    VaultError::io(format!("reading object {id}"), e)
-                }
-                other => VaultError::ObjectDamaged {
-                    id: *id,
-                    reason: other.to_string(),
-                },
-            },
-        )?;
-        Ok((item, bytes))
+        open_original(&self.catalog, &self.store, &self.key, id)
     }
 
     pub fn watch_folders(&self) -> Result<Vec<String>, VaultError> {
@@ -180,6 +163,29 @@ impl UnlockedVault {
         }
         (report, error)
     }
+}
+
+pub(crate) fn open_original(
+    catalog: &Catalog,
+    store: &ObjectStore,
+    key: &VaultKey,
+    id: &ObjectId,
+) -> Result<(crate::Item, Vec<u8>), VaultError> {
+    let item = catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
+    if item.size > VIEW_MAX_BYTES {
+        return Err(VaultError::TooLargeToView(*id, item.size >> 20));
+    }
+    let file = File::open(store.path_of(id))
+        .map_err(|e| VaultError::io(format!("opening object {id}"), e))?;
+    let mut bytes = Vec::with_capacity(item.size as usize);
+    decrypt_object(BufReader::new(file), &mut bytes, key, Some(id)).map_err(|e| match e {
+        ObjectError::Read(e) => VaultError::io(format!("reading object {id}"), e),
+        other => VaultError::ObjectDamaged {
+            id: *id,
+            reason: other.to_string(),
+        },
+    })?;
+    Ok((item, bytes))
 }
 
 #[cfg(test)]
