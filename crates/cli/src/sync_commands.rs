@@ -115,24 +115,9 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
         RemoteCommand::Test { name } => {
             let config = vault.remote(&name)?;
             let store = keepsake_remote::open(&config).map_err(remote_failure)?;
-            runtime()?.block_on(async {
-                use keepsake_core::RemoteStore;
-                let probe = b"keepsake write test".to_vec();
-                store
-                    .put(".keepsake-write-test", probe.clone())
-                    .await
-                    .map_err(remote_failure)?;
-                let back = store
-                    .get(".keepsake-write-test")
-                    .await
-                    .map_err(remote_failure)?;
-                if back != probe {
-                    return Err(Failure::Vault(VaultError::Remote(
-                        "the remote returned different bytes than were written".into(),
-                    )));
-                }
-                Ok(())
-            })?;
+            runtime()?
+                .block_on(keepsake_core::probe_remote(&store))
+                .map_err(remote_failure)?;
             println!("Remote {name} is reachable, writable and readable.");
         }
     }

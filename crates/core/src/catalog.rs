@@ -183,14 +183,6 @@ impl Catalog {
         Self::open_with(path, key, MIGRATIONS)
     }
 
-    /// A second connection, for reading only, to a catalog the writer has opened (and so
-    /// migrated) already.
-    pub fn open_reader(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Self, VaultError> {
-        let catalog = Self::open_with(path, key, MIGRATIONS)?;
-        catalog.conn.execute_batch("PRAGMA query_only = ON;")?;
-        Ok(catalog)
-    }
-
     fn open_with(
         path: &Path,
         key: &Zeroizing<[u8; 32]>,

@@ -12,7 +12,6 @@ mod header;
 mod import;
 mod library;
 mod media;
-mod reader;
 mod rethumb;
 mod sniff;
 mod store;
@@ -24,16 +23,17 @@ pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, Tim
 pub use error::{ErrorKind, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
 pub use guard::install_panic_hook;
-pub use import::{ImportProgress, ImportReport, Imported, Skipped, plan_import};
+pub use import::{
+    ImportProgress, ImportReport, Imported, Skipped, format_system_time, plan_import,
+};
 pub use keepsake_crypto::{KdfParams, ObjectId, Password, RecoveryKey};
-pub use library::{TRASH_RETENTION, VIEW_MAX_BYTES};
+pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};
-pub use reader::VaultReader;
 pub use rethumb::RethumbReport;
 pub use sniff::MediaKind;
 pub use sync::{
     RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,
-    SyncReport, SyncState, layout as remote_layout, restore,
+    SyncReport, SyncState, layout as remote_layout, probe as probe_remote, restore,
 };
 pub use vault::{UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, VerifyReport};

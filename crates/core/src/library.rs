@@ -1,8 +1,11 @@
 //! The library as a photo app shows it: timeline, favourites, albums, the trash (emptied
 //! for good after 30 days), originals opened in memory, and watch folders.
 
-use crate::catalog::{Album, Catalog, LibraryFilter, TimelineEntry};
+use crate::catalog::{
+    self, Album, Catalog, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry,
+};
 use crate::import::{ImportProgress, ImportReport, format_system_time};
+use crate::media::RenditionKind;
 use crate::store::ObjectStore;
 use crate::{UnlockedVault, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey, decrypt_object};
@@ -21,7 +24,23 @@ fn now() -> String {
     format_system_time(SystemTime::now()).unwrap_or_default()
 }
 
-impl UnlockedVault {
+/// The library as the UI browses and organises it: a connection of its own to the
+/// catalog, so the timeline, thumbnails, favourites and albums keep answering while an
+/// import or a sync writes through the `UnlockedVault` (SQLite serialises the short
+/// writes). Holds its own copy of the key, zeroized when dropped.
+pub struct Library {
+    key: VaultKey,
+    catalog: Catalog,
+    store: ObjectStore,
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library").finish_non_exhaustive()
+    }
+}
+
+impl Library {
     pub fn timeline(&self, filter: &LibraryFilter) -> Result<Vec<TimelineEntry>, VaultError> {
         self.catalog.timeline(filter)
     }
@@ -43,29 +62,16 @@ impl UnlockedVault {
         self.catalog.set_trashed(ids, None)
     }
 
-    /// Deletes trashed items for good: everything in the trash when `older_than` is None,
-    /// else what has been there longer. Returns how many were purged.
-    ///
-    /// The catalog row goes first, then the object: a crash in between leaves an orphan
-    /// object (harmless; `verify --repair` removes it), never an item without its original.
-    /// Remote copies stay: sync never deletes remote data.
-    pub fn purge_trash(&mut self, older_than: Option<Duration>) -> Result<usize, VaultError> {
-        let cutoff = older_than.map(|age| {
-            let then = SystemTime::now()
-                .checked_sub(age)
-                .unwrap_or(SystemTime::UNIX_EPOCH);
-            format_system_time(then).unwrap_or_default()
-        });
-        let ids = self.catalog.trashed_before(cutoff.as_deref())?;
-        self.catalog.delete_items(&ids)?;
-        for id in &ids {
-            match self.store.remove(id) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(VaultError::io(format!("removing object {id}"), e)),
-            }
-        }
-        Ok(ids.len())
+    pub fn item(&self, id: &ObjectId) -> Result<Option<Item>, VaultError> {
+        self.catalog.item(id)
+    }
+
+    pub fn rendition(
+        &self,
+        id: &ObjectId,
+        kind: RenditionKind,
+    ) -> Result<Option<StoredRendition>, VaultError> {
+        self.catalog.rendition(id, kind)
     }
 
     pub fn albums(&self) -> Result<Vec<Album>, VaultError> {
@@ -96,17 +102,62 @@ impl UnlockedVault {
         self.catalog.remove_from_album(album, ids)
     }
 
-    /// The original, decrypted and authenticated in memory (never on disk), for a viewer.
-    pub fn original(&self, id: &ObjectId) -> Result<(crate::Item, Vec<u8>), VaultError> {
-        open_original(&self.catalog, &self.store, &self.key, id)
-    }
-
     pub fn watch_folders(&self) -> Result<Vec<String>, VaultError> {
         self.catalog.watch_folders()
     }
 
     pub fn set_watch_folder(&mut self, path: &str, watched: bool) -> Result<(), VaultError> {
         self.catalog.set_watch_folder(path, watched)
+    }
+
+    /// The configured remotes, each with how many items it does not hold yet.
+    pub fn remotes(&self) -> Result<Vec<(RemoteConfig, u64)>, VaultError> {
+        let mut remotes = Vec::new();
+        for remote in self.catalog.remotes()? {
+            let pending = self.catalog.pending_on(&remote.name)?;
+            remotes.push((remote, pending));
+        }
+        Ok(remotes)
+    }
+
+    /// The original, decrypted and authenticated in memory (never on disk), for a viewer.
+    pub fn original(&self, id: &ObjectId) -> Result<(Item, Vec<u8>), VaultError> {
+        open_original(&self.catalog, &self.store, &self.key, id)
+    }
+}
+
+impl UnlockedVault {
+    pub fn library(&self) -> Result<Library, VaultError> {
+        Ok(Library {
+            key: self.key.clone(),
+            catalog: Catalog::open(&self.dir.join(catalog::FILE_NAME), &self.key.catalog_key())?,
+            store: ObjectStore::new(&self.dir),
+        })
+    }
+
+    /// Deletes trashed items for good: everything in the trash when `older_than` is None,
+    /// else what has been there longer. Returns how many were purged.
+    ///
+    /// The catalog row goes first, then the object: a crash in between leaves an orphan
+    /// object (harmless; `verify --repair` removes it), never an item without its original.
+    /// Remote copies stay: sync never deletes remote data.
+    pub fn purge_trash(&mut self, older_than: Option<Duration>) -> Result<usize, VaultError> {
+        let cutoff = older_than.map(|age| {
+            let then = SystemTime::now()
+                .checked_sub(age)
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            format_system_time(then).unwrap_or_default()
+        });
+        let ids = self.catalog.trashed_before(cutoff.as_deref())?;
+        self.catalog.delete_items(&ids)?;
+        for id in &ids {
+            match self.store.remove(id) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(VaultError::io(format!("removing object {id}"), e)),
+            }
+        }
+        Ok(ids.len())
     }
 
     /// Imports what is new in the watch folders: files not offered before at their
@@ -165,12 +216,12 @@ impl UnlockedVault {
     }
 }
 
-pub(crate) fn open_original(
+fn open_original(
     catalog: &Catalog,
     store: &ObjectStore,
     key: &VaultKey,
     id: &ObjectId,
-) -> Result<(crate::Item, Vec<u8>), VaultError> {
+) -> Result<(Item, Vec<u8>), VaultError> {
     let item = catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
     if item.size > VIEW_MAX_BYTES {
         return Err(VaultError::TooLargeToView(*id, item.size >> 20));
@@ -220,7 +271,8 @@ mod tests {
     #[test]
     fn timeline_is_newest_first_and_filters_by_text_kind_and_date() {
         let (_root, vault, imported) = vault_with(&[CANON, IPHONE]);
-        let all = vault.timeline(&LibraryFilter::default()).unwrap();
+        let lib = vault.library().unwrap();
+        let all = lib.timeline(&LibraryFilter::default()).unwrap();
         assert_eq!(all.len(), 2);
         let dates: Vec<_> = all.iter().map(|e| e.taken_at.clone().unwrap()).collect();
         assert!(dates[0] > dates[1], "newest first: {dates:?}");
@@ -233,64 +285,62 @@ mod tests {
             text: Some("canon".into()),
             ..Default::default()
         };
-        assert_eq!(ids(&vault.timeline(&canon).unwrap()), vec![imported[0]]);
+        assert_eq!(ids(&lib.timeline(&canon).unwrap()), vec![imported[0]]);
         let old = LibraryFilter {
             to: Some(dates[1][..10].to_string()),
             ..Default::default()
         };
-        assert_eq!(vault.timeline(&old).unwrap().len(), 1);
+        assert_eq!(lib.timeline(&old).unwrap().len(), 1);
         let videos = LibraryFilter {
             kind: Some(MediaKind::Video),
             ..Default::default()
         };
-        assert!(vault.timeline(&videos).unwrap().is_empty());
+        assert!(lib.timeline(&videos).unwrap().is_empty());
     }
 
     #[test]
     fn favourites_and_albums_never_touch_the_photos() {
-        let (_root, mut vault, imported) = vault_with(&[CANON, IPHONE]);
-        vault.set_favourite(&imported[..1], true).unwrap();
+        let (_root, vault, imported) = vault_with(&[CANON, IPHONE]);
+        let mut lib = vault.library().unwrap();
+        lib.set_favourite(&imported[..1], true).unwrap();
         let favourites = LibraryFilter {
             favourites: true,
             ..Default::default()
         };
-        assert_eq!(
-            ids(&vault.timeline(&favourites).unwrap()),
-            vec![imported[0]]
-        );
+        assert_eq!(ids(&lib.timeline(&favourites).unwrap()), vec![imported[0]]);
 
-        let trip = vault.create_album("Trip").unwrap();
+        let trip = lib.create_album("Trip").unwrap();
         assert!(matches!(
-            vault.create_album(" Trip "),
+            lib.create_album(" Trip "),
             Err(VaultError::AlbumExists(_))
         ));
         assert!(matches!(
-            vault.create_album("  "),
+            lib.create_album("  "),
             Err(VaultError::InvalidName(_))
         ));
-        vault.add_to_album(trip, &imported).unwrap();
-        vault.add_to_album(trip, &imported[..1]).unwrap(); // twice is once
-        vault.remove_from_album(trip, &imported[1..]).unwrap();
-        vault.rename_album(trip, "Summer trip").unwrap();
-        let albums = vault.albums().unwrap();
+        lib.add_to_album(trip, &imported).unwrap();
+        lib.add_to_album(trip, &imported[..1]).unwrap(); // twice is once
+        lib.remove_from_album(trip, &imported[1..]).unwrap();
+        lib.rename_album(trip, "Summer trip").unwrap();
+        let albums = lib.albums().unwrap();
         assert_eq!(albums.len(), 1);
         assert_eq!(
             (albums[0].name.as_str(), albums[0].items),
             ("Summer trip", 1)
         );
         assert_eq!(albums[0].cover, Some(imported[0]));
-        assert_eq!(vault.albums_of(&imported[0]).unwrap(), vec![trip]);
+        assert_eq!(lib.albums_of(&imported[0]).unwrap(), vec![trip]);
         let in_album = LibraryFilter {
             album: Some(trip),
             ..Default::default()
         };
-        assert_eq!(ids(&vault.timeline(&in_album).unwrap()), vec![imported[0]]);
+        assert_eq!(ids(&lib.timeline(&in_album).unwrap()), vec![imported[0]]);
 
-        vault.delete_album(trip).unwrap();
-        assert!(vault.albums().unwrap().is_empty());
-        assert_eq!(vault.timeline(&LibraryFilter::default()).unwrap().len(), 2);
+        lib.delete_album(trip).unwrap();
+        assert!(lib.albums().unwrap().is_empty());
+        assert_eq!(lib.timeline(&LibraryFilter::default()).unwrap().len(), 2);
         assert!(matches!(
-            vault.delete_album(trip),
+            lib.delete_album(trip),
             Err(VaultError::NoSuchAlbum(_))
         ));
     }
@@ -298,21 +348,22 @@ mod tests {
     #[test]
     fn trash_hides_restores_and_purges_only_what_is_old_enough() {
         let (root, mut vault, imported) = vault_with(&[CANON, IPHONE]);
-        vault.trash(&imported[..1]).unwrap();
+        let mut lib = vault.library().unwrap();
+        lib.trash(&imported[..1]).unwrap();
         let trash = LibraryFilter {
             trash: true,
             ..Default::default()
         };
-        assert_eq!(ids(&vault.timeline(&trash).unwrap()), vec![imported[0]]);
+        assert_eq!(ids(&lib.timeline(&trash).unwrap()), vec![imported[0]]);
         assert_eq!(
-            ids(&vault.timeline(&LibraryFilter::default()).unwrap()),
+            ids(&lib.timeline(&LibraryFilter::default()).unwrap()),
             vec![imported[1]]
         );
 
-        vault.restore_from_trash(&imported[..1]).unwrap();
-        assert_eq!(vault.timeline(&LibraryFilter::default()).unwrap().len(), 2);
+        lib.restore_from_trash(&imported[..1]).unwrap();
+        assert_eq!(lib.timeline(&LibraryFilter::default()).unwrap().len(), 2);
 
-        vault.trash(&imported[..1]).unwrap();
+        lib.trash(&imported[..1]).unwrap();
         assert_eq!(vault.purge_trash(Some(TRASH_RETENTION)).unwrap(), 0);
         let object = root
             .path()
@@ -321,9 +372,9 @@ mod tests {
         assert!(object.join(imported[0].to_string()).exists());
         assert_eq!(vault.purge_trash(None).unwrap(), 1);
         assert!(!object.join(imported[0].to_string()).exists());
-        assert!(vault.timeline(&trash).unwrap().is_empty());
+        assert!(lib.timeline(&trash).unwrap().is_empty());
         assert!(matches!(
-            vault.original(&imported[0]),
+            lib.original(&imported[0]),
             Err(VaultError::NoSuchItem(_))
         ));
         assert!(vault.verify(false, &mut |_, _| {}).unwrap().is_clean());
@@ -332,7 +383,8 @@ mod tests {
     #[test]
     fn originals_open_in_memory_byte_exact_and_damage_is_named() {
         let (root, vault, imported) = vault_with(&[CANON]);
-        let (item, bytes) = vault.original(&imported[0]).unwrap();
+        let lib = vault.library().unwrap();
+        let (item, bytes) = lib.original(&imported[0]).unwrap();
         assert_eq!(item.name, CANON);
         assert_eq!(bytes, std::fs::read(samples().join(CANON)).unwrap());
 
@@ -342,7 +394,7 @@ mod tests {
         let middle = stored.len() / 2;
         stored[middle] ^= 1;
         std::fs::write(&path, stored).unwrap();
-        let err = vault.original(&imported[0]).unwrap_err();
+        let err = lib.original(&imported[0]).unwrap_err();
         assert!(matches!(err, VaultError::ObjectDamaged { .. }), "{err}");
         assert_eq!(err.kind(), crate::ErrorKind::Integrity);
     }
@@ -354,8 +406,8 @@ mod tests {
         std::fs::create_dir(&watched).unwrap();
         std::fs::copy(samples().join(CANON), watched.join("a.jpg")).unwrap();
         std::fs::write(watched.join("notes.txt"), "not a photo").unwrap();
-        vault
-            .set_watch_folder(&watched.to_string_lossy(), true)
+        let mut lib = vault.library().unwrap();
+        lib.set_watch_folder(&watched.to_string_lossy(), true)
             .unwrap();
 
         let (first, error) = vault.import_watched(&mut |_| {});
@@ -372,9 +424,21 @@ mod tests {
         assert_eq!(second.imported.len(), 1);
         assert_eq!(second.imported[0].path, watched.join("b.heic"));
 
-        vault
-            .set_watch_folder(&watched.to_string_lossy(), false)
+        lib.set_watch_folder(&watched.to_string_lossy(), false)
             .unwrap();
-        assert!(vault.watch_folders().unwrap().is_empty());
+        assert!(lib.watch_folders().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_library_answers_while_an_import_writes() {
+        let (_root, mut vault, _) = vault_with(&[]);
+        let lib = vault.library().unwrap();
+        let photo = samples().join(CANON);
+        let (report, _) = vault.import(std::slice::from_ref(&photo), &mut |_| {
+            lib.timeline(&LibraryFilter::default()).unwrap();
+        });
+        let id = report.imported[0].id;
+        assert_eq!(lib.timeline(&LibraryFilter::default()).unwrap().len(), 1);
+        assert!(lib.rendition(&id, RenditionKind::Grid).unwrap().is_some());
     }
 }

@@ -191,6 +191,12 @@ impl UnlockedVault {
         Ok(())
     }
 
+    /// Checks a password against the header without changing anything (before a UI lets
+    /// someone change it, for instance).
+    pub fn check_password(&self, password: &Password) -> Result<(), VaultError> {
+        self.header.unlock_with_password(password).map(drop)
+    }
+
     pub fn items(&self) -> Result<Vec<crate::Item>, VaultError> {
         self.catalog.items()
     }

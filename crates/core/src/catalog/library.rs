@@ -409,6 +409,18 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// How many items a remote is not yet confirmed to hold.
+    pub fn pending_on(&self, remote: &str) -> Result<u64, VaultError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM items WHERE id NOT IN
+               (SELECT object_id FROM remote_objects WHERE remote = ?1)",
+            [remote],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}
+
 fn album_name(name: &str) -> Result<String, VaultError> {
     let name = name.trim();
     if name.is_empty() {

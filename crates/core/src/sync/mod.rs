@@ -74,3 +74,17 @@ pub trait RemoteStore: Send + Sync {
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<(String, u64)>, RemoteError>> + Send;
 }
+
+/// Writes a small probe and reads it back: the remote is reachable, the credentials work,
+/// and it returns what it was given.
+pub async fn probe(store: &impl RemoteStore) -> Result<(), RemoteError> {
+    const PROBE_PATH: &str = ".keepsake-write-test";
+    let probe = b"keepsake write test".to_vec();
+    store.put(PROBE_PATH, probe.clone()).await?;
+    if store.get(PROBE_PATH).await? != probe {
+        return Err(RemoteError::Other(
+            "the remote returned different bytes than were written".into(),
+        ));
+    }
+    Ok(())
+}

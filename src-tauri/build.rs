@@ -1,0 +1,44 @@
+// The app's own commands are declared so that each one is denied unless a capability
+// (src-tauri/capabilities/) allows it.
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "create_vault",
+    "open_vault",
+    "unlock",
+    "lock",
+    "restore_vault",
+    "change_password",
+    "activity",
+    "timeline",
+    "item_details",
+    "set_favourite",
+    "move_to_trash",
+    "restore_from_trash",
+    "empty_trash",
+    "export_items",
+    "albums",
+    "create_album",
+    "rename_album",
+    "delete_album",
+    "add_to_album",
+    "remove_from_album",
+    "import_paths",
+    "cancel_import",
+    "remotes",
+    "add_remote",
+    "test_remote",
+    "remove_remote",
+    "sync_now",
+    "pause_sync",
+    "resume_sync",
+    "sync_status",
+    "settings",
+    "save_settings",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("tauri build step failed");
+}

@@ -1,0 +1,94 @@
+//! The timeline, the viewer's details, favourites, trash and export.
+
+use super::{blocking, parse_ids};
+use crate::dto::{ExportSummary, Filter, ItemDetails, TimelineItem};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use std::path::PathBuf;
+use tauri::State;
+
+#[tauri::command]
+pub async fn timeline(state: State<'_, AppState>, filter: Filter) -> AppResult<Vec<TimelineItem>> {
+    let session = state.session()?;
+    blocking(move || {
+        let library = session.library();
+        let entries = library.timeline(&filter.into())?;
+        Ok(entries.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDetails> {
+    let id = parse_ids(&[id])?[0];
+    let session = state.session()?;
+    let library = session.library();
+    let item = library
+        .item(&id)?
+        .ok_or_else(|| AppError::new("not_found", format!("no item {id}")))?;
+    Ok(ItemDetails::new(
+        item,
+        library.is_favourite(&id)?,
+        library.albums_of(&id)?,
+    ))
+}
+
+#[tauri::command]
+pub fn set_favourite(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    favourite: bool,
+) -> AppResult<()> {
+    let ids = parse_ids(&ids)?;
+    let session = state.session()?;
+    let mut library = session.library();
+    Ok(library.set_favourite(&ids, favourite)?)
+}
+
+#[tauri::command]
+pub fn move_to_trash(state: State<'_, AppState>, ids: Vec<String>) -> AppResult<()> {
+    let ids = parse_ids(&ids)?;
+    let session = state.session()?;
+    let mut library = session.library();
+    Ok(library.trash(&ids)?)
+}
+
+#[tauri::command]
+pub fn restore_from_trash(state: State<'_, AppState>, ids: Vec<String>) -> AppResult<()> {
+    let ids = parse_ids(&ids)?;
+    let session = state.session()?;
+    let mut library = session.library();
+    Ok(library.restore_from_trash(&ids)?)
+}
+
+/// Deletes everything in the trash for good. Returns how many items went.
+#[tauri::command]
+pub async fn empty_trash(state: State<'_, AppState>) -> AppResult<u32> {
+    let session = state.session()?;
+    let mut vault = session.vault.lock().await;
+    Ok(vault.purge_trash(None)? as u32)
+}
+
+#[tauri::command]
+pub async fn export_items(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    folder: String,
+) -> AppResult<ExportSummary> {
+    let ids = parse_ids(&ids)?;
+    let session = state.session()?;
+    blocking(move || {
+        let vault = session.vault.blocking_lock();
+        let report = vault.export(Some(&ids), &PathBuf::from(&folder))?;
+        Ok(ExportSummary {
+            exported: report.exported.len() as u32,
+            failed: report
+                .failed
+                .iter()
+                .map(|f| format!("{}: {}", f.name.as_deref().unwrap_or("?"), f.reason))
+                .collect(),
+            folder,
+        })
+    })
+    .await
+}

@@ -1,0 +1,101 @@
+//! Remotes and sync: add, test and remove remotes; sync now; pause and resume.
+
+use crate::background;
+use crate::dto::{NewRemote, RemoteInfo, SyncStatus};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use keepsake_core::RemoteConfig;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+fn remote_error(e: keepsake_core::RemoteError) -> AppError {
+    AppError::new("remote", e.to_string())
+}
+
+#[tauri::command]
+pub fn remotes(state: State<'_, AppState>) -> AppResult<Vec<RemoteInfo>> {
+    let session = state.session()?;
+    let remotes = session.library().remotes()?;
+    let last = state.last_sync.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(remotes
+        .into_iter()
+        .map(|(remote, pending)| {
+            let (last_sync, last_error) = last.get(&remote.name).cloned().unzip();
+            RemoteInfo {
+                pending,
+                last_sync,
+                last_error: last_error.flatten(),
+                name: remote.name,
+                url: remote.url,
+                user: remote.user,
+            }
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn add_remote(state: State<'_, AppState>, remote: NewRemote) -> AppResult<()> {
+    let config = RemoteConfig {
+        name: remote.name.trim().to_string(),
+        url: remote.url.trim().to_string(),
+        user: remote.user.filter(|u| !u.is_empty()),
+        secret: remote.secret.filter(|s| !s.is_empty()),
+    };
+    if config.name.is_empty() {
+        return Err(AppError::invalid("a remote needs a name"));
+    }
+    // Refuse what cannot work (bad URL, plain http) before storing anything.
+    keepsake_remote::open(&config).map_err(remote_error)?;
+    let session = state.session()?;
+    let mut vault = session.vault.lock().await;
+    Ok(vault.add_remote(config)?)
+}
+
+/// Writes a probe and reads it back.
+#[tauri::command]
+pub async fn test_remote(state: State<'_, AppState>, name: String) -> AppResult<()> {
+    let session = state.session()?;
+    let config = session
+        .library()
+        .remotes()?
+        .into_iter()
+        .map(|(remote, _)| remote)
+        .find(|r| r.name == name)
+        .ok_or_else(|| AppError::new("not_found", format!("no remote named {name:?}")))?;
+    let store = keepsake_remote::open(&config).map_err(remote_error)?;
+    keepsake_core::probe_remote(&store)
+        .await
+        .map_err(remote_error)
+}
+
+#[tauri::command]
+pub async fn remove_remote(state: State<'_, AppState>, name: String) -> AppResult<()> {
+    let session = state.session()?;
+    let mut vault = session.vault.lock().await;
+    Ok(vault.remove_remote(&name)?)
+}
+
+#[tauri::command]
+pub fn sync_now<R: Runtime>(app: AppHandle<R>) -> AppResult<()> {
+    app.state::<AppState>().session()?;
+    background::start_sync(&app);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn pause_sync<R: Runtime>(app: AppHandle<R>) {
+    background::set_sync_paused(&app, true);
+}
+
+#[tauri::command]
+pub fn resume_sync<R: Runtime>(app: AppHandle<R>) {
+    background::set_sync_paused(&app, false);
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> SyncStatus {
+    state
+        .sync_status
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}

@@ -1,0 +1,153 @@
+//! Create, open, restore, unlock and lock the vault; change the password.
+
+use super::blocking;
+use crate::background;
+use crate::dto::{AppStatus, CreatedVault, VaultState};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use keepsake_core::{Password, RemoteConfig, RestoreSecret, Vault};
+use std::path::PathBuf;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+pub fn status(state: &AppState) -> AppStatus {
+    let vault_path = state.vault_path();
+    let state_now = if state.is_unlocked() {
+        VaultState::Unlocked
+    } else if vault_path
+        .as_deref()
+        .is_some_and(|p| Vault::open(p).is_ok())
+    {
+        VaultState::Locked
+    } else {
+        VaultState::NoVault
+    };
+    AppStatus {
+        state: state_now,
+        vault_path: vault_path.map(|p| p.display().to_string()),
+        os_unlock: false,
+    }
+}
+
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> AppStatus {
+    status(&state)
+}
+
+fn remember_vault(state: &AppState, path: PathBuf) -> AppResult<()> {
+    state.update_config(|c| c.vault_path = Some(path))
+}
+
+#[tauri::command]
+pub async fn create_vault<R: Runtime>(
+    app: AppHandle<R>,
+    path: String,
+    password: String,
+) -> AppResult<CreatedVault> {
+    let path = PathBuf::from(path);
+    let password = Password::new(password);
+    let (vault, recovery) = blocking({
+        let path = path.clone();
+        move || Ok(Vault::create(&path, &password, None)?)
+    })
+    .await?;
+    let state = app.state::<AppState>();
+    remember_vault(&state, path)?;
+    state.begin_session(vault)?;
+    background::unlocked(&app);
+    Ok(CreatedVault {
+        recovery_key: recovery.to_words().to_string(),
+    })
+}
+
+#[tauri::command]
+pub fn open_vault(state: State<'_, AppState>, path: String) -> AppResult<AppStatus> {
+    let path = PathBuf::from(path);
+    Vault::open(&path)?;
+    state.end_session();
+    remember_vault(&state, path)?;
+    Ok(status(&state))
+}
+
+#[tauri::command]
+pub async fn unlock<R: Runtime>(app: AppHandle<R>, password: String) -> AppResult<AppStatus> {
+    let state = app.state::<AppState>();
+    if state.is_unlocked() {
+        return Ok(status(&state));
+    }
+    let path = state
+        .vault_path()
+        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))?;
+    let password = Password::new(password);
+    let vault = blocking(move || Ok(Vault::open(&path)?.unlock(&password)?)).await?;
+    state.begin_session(vault)?;
+    background::unlocked(&app);
+    Ok(status(&state))
+}
+
+#[tauri::command]
+pub fn lock<R: Runtime>(app: AppHandle<R>) -> AppStatus {
+    background::lock(&app);
+    status(&app.state::<AppState>())
+}
+
+#[tauri::command]
+pub async fn restore_vault<R: Runtime>(
+    app: AppHandle<R>,
+    url: String,
+    user: Option<String>,
+    secret: Option<String>,
+    password: String,
+    path: String,
+) -> AppResult<AppStatus> {
+    let remote = RemoteConfig {
+        name: "origin".into(),
+        url,
+        user: user.filter(|u| !u.is_empty()),
+        secret: secret.filter(|s| !s.is_empty()),
+    };
+    let store =
+        keepsake_remote::open(&remote).map_err(|e| AppError::new("remote", e.to_string()))?;
+    let password = Password::new(password);
+    let dir = PathBuf::from(path);
+    let (vault, _report) = blocking({
+        let dir = dir.clone();
+        move || {
+            // The restore future is not Send; it runs to completion on a blocking thread.
+            Ok(tauri::async_runtime::block_on(keepsake_core::restore(
+                &store,
+                &dir,
+                remote,
+                RestoreSecret::Password(&password),
+                &mut |_, _| {},
+            ))?)
+        }
+    })
+    .await?;
+    let state = app.state::<AppState>();
+    remember_vault(&state, dir)?;
+    state.begin_session(vault)?;
+    background::unlocked(&app);
+    Ok(status(&state))
+}
+
+#[tauri::command]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    current: String,
+    new: String,
+) -> AppResult<()> {
+    let session = state.session()?;
+    let (current, new) = (Password::new(current), Password::new(new));
+    blocking(move || {
+        let mut vault = session.vault.blocking_lock();
+        vault.check_password(&current)?;
+        Ok(vault.change_password(&new)?)
+    })
+    .await
+}
+
+/// The UI reports user activity (throttled), which keeps auto-lock away.
+#[tauri::command]
+pub fn activity(state: State<'_, AppState>) {
+    state.touch();
+}

@@ -1,0 +1,327 @@
+//! What crosses IPC, as plain serialisable types. `ui/src/lib/bindings.ts` is generated
+//! from these (see `bindings()`); a test fails when the committed file drifts.
+
+use keepsake_core::{Album, Item, LibraryFilter, MediaKind, TimelineEntry};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultState {
+    /// No vault chosen yet: the first-run screen.
+    NoVault,
+    Locked,
+    Unlocked,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppStatus {
+    pub state: VaultState,
+    pub vault_path: Option<String>,
+    /// Unlock through the OS is set up on this device (OS-unlock issue).
+    pub os_unlock: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CreatedVault {
+    /// 24 words, shown once.
+    pub recovery_key: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Photo,
+    Raw,
+    Video,
+}
+
+impl From<MediaKind> for Kind {
+    fn from(kind: MediaKind) -> Self {
+        match kind {
+            MediaKind::Photo => Self::Photo,
+            MediaKind::Raw => Self::Raw,
+            MediaKind::Video => Self::Video,
+        }
+    }
+}
+
+impl From<Kind> for MediaKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Photo => Self::Photo,
+            Kind::Raw => Self::Raw,
+            Kind::Video => Self::Video,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+pub struct Filter {
+    pub text: Option<String>,
+    #[ts(type = "number | null")]
+    pub album: Option<i64>,
+    pub favourites: bool,
+    pub kind: Option<Kind>,
+    /// YYYY-MM-DD, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub trash: bool,
+}
+
+impl From<Filter> for LibraryFilter {
+    fn from(f: Filter) -> Self {
+        LibraryFilter {
+            text: f.text,
+            album: f.album,
+            favourites: f.favourites,
+            kind: f.kind.map(Into::into),
+            from: f.from,
+            to: f.to,
+            trash: f.trash,
+        }
+    }
+}
+
+/// One cell of the timeline grid.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TimelineItem {
+    pub id: String,
+    pub name: String,
+    pub taken_at: Option<String>,
+    pub kind: Kind,
+    #[ts(type = "number | null")]
+    pub duration_ms: Option<u64>,
+    pub favourite: bool,
+    /// Why there is no thumbnail, when there is none.
+    pub no_thumbnail: Option<String>,
+}
+
+impl From<TimelineEntry> for TimelineItem {
+    fn from(e: TimelineEntry) -> Self {
+        Self {
+            id: e.id.to_string(),
+            name: e.name,
+            taken_at: e.taken_at,
+            kind: e.kind.into(),
+            duration_ms: e.duration_ms,
+            favourite: e.favourite,
+            no_thumbnail: e.no_thumbnail,
+        }
+    }
+}
+
+/// Everything the viewer's info panel shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ItemDetails {
+    pub id: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub media_type: String,
+    pub kind: Kind,
+    pub taken_at: Option<String>,
+    pub date_source: Option<String>,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    pub exposure_time: Option<String>,
+    pub f_number: Option<f64>,
+    pub iso: Option<u32>,
+    pub focal_length_mm: Option<f64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub altitude: Option<f64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    #[ts(type = "number | null")]
+    pub duration_ms: Option<u64>,
+    pub favourite: bool,
+    #[ts(type = "number[]")]
+    pub albums: Vec<i64>,
+    /// Metadata that could not be read.
+    pub note: Option<String>,
+    pub render_error: Option<String>,
+}
+
+impl ItemDetails {
+    pub fn new(item: Item, favourite: bool, albums: Vec<i64>) -> Self {
+        let m = item.media;
+        let camera = match (m.camera_make, m.camera_model) {
+            (Some(make), Some(model)) if model.starts_with(&make) => Some(model),
+            (Some(make), Some(model)) => Some(format!("{make} {model}")),
+            (make, model) => make.or(model),
+        };
+        Self {
+            id: item.id.to_string(),
+            name: item.name,
+            size: item.size,
+            media_type: item.media_type,
+            kind: item.kind.into(),
+            taken_at: m.taken_at,
+            date_source: m.date_source,
+            camera,
+            lens: m.lens,
+            exposure_time: m.exposure_time,
+            f_number: m.f_number,
+            iso: m.iso,
+            focal_length_mm: m.focal_length_mm,
+            latitude: m.latitude,
+            longitude: m.longitude,
+            altitude: m.altitude,
+            width: m.width,
+            height: m.height,
+            duration_ms: m.duration_ms,
+            favourite,
+            albums,
+            note: item.note,
+            render_error: item.render_error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AlbumInfo {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    #[ts(type = "number")]
+    pub items: u64,
+    pub cover: Option<String>,
+}
+
+impl From<Album> for AlbumInfo {
+    fn from(a: Album) -> Self {
+        Self {
+            id: a.id,
+            name: a.name,
+            items: a.items,
+            cover: a.cover.map(|c| c.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportProgressEvent {
+    #[ts(type = "number")]
+    pub files_done: u64,
+    #[ts(type = "number")]
+    pub files_total: u64,
+    #[ts(type = "number")]
+    pub bytes_done: u64,
+    #[ts(type = "number")]
+    pub bytes_total: u64,
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct ImportSummary {
+    pub imported: u32,
+    pub duplicates: u32,
+    pub skipped: Vec<SkippedFile>,
+    pub cancelled: bool,
+    /// Why the import stopped early (disk full, vault locked), if it did.
+    pub error: Option<String>,
+    /// Started by a watch folder rather than by the user.
+    pub automatic: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportSummary {
+    pub exported: u32,
+    pub failed: Vec<String>,
+    pub folder: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct NewRemote {
+    pub name: String,
+    /// s3://bucket/prefix?endpoint=…, webdav://host/path, sftp://user@host/path, file:///path
+    pub url: String,
+    /// S3 access key id, or WebDAV user.
+    pub user: Option<String>,
+    /// S3 secret key, or WebDAV password. Stored only in the encrypted catalog.
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RemoteInfo {
+    pub name: String,
+    pub url: String,
+    pub user: Option<String>,
+    /// Objects not yet confirmed on this remote.
+    #[ts(type = "number")]
+    pub pending: u64,
+    pub last_sync: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    Locked,
+    /// No remote configured.
+    Off,
+    UpToDate,
+    Syncing,
+    Paused,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncStatus {
+    pub phase: SyncPhase,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq)]
+pub struct Settings {
+    /// 0 = never.
+    pub auto_lock_minutes: u32,
+    pub start_at_login: bool,
+    pub watch_folders: Vec<String>,
+}
+
+/// Every IPC type, in dependency order, as the TypeScript file declares them.
+pub fn bindings() -> String {
+    let mut out = String::from(
+        "// Generated from src-tauri/dto.rs and src-tauri/error.rs by \
+         `KEEPSAKE_BLESS=1 cargo test --test app-ipc`. Do not edit.\n",
+    );
+    for decl in [
+        crate::error::AppError::decl(),
+        VaultState::decl(),
+        AppStatus::decl(),
+        CreatedVault::decl(),
+        Kind::decl(),
+        Filter::decl(),
+        TimelineItem::decl(),
+        ItemDetails::decl(),
+        AlbumInfo::decl(),
+        ImportProgressEvent::decl(),
+        SkippedFile::decl(),
+        ImportSummary::decl(),
+        ExportSummary::decl(),
+        NewRemote::decl(),
+        RemoteInfo::decl(),
+        SyncPhase::decl(),
+        SyncStatus::decl(),
+        Settings::decl(),
+    ] {
+        out.push_str("\nexport ");
+        out.push_str(&decl);
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,103 @@
+//! Keepsake's desktop app: a thin Tauri 2 shell over keepsake-core. Commands (one module
+//! per screen) and the `vault://` image protocol are the whole interface to the web UI.
+
+mod background;
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod events;
+pub mod protocol;
+pub mod state;
+mod tray;
+
+use state::AppState;
+use tauri::{Manager, Runtime, WindowEvent};
+
+/// Everything but the platform integrations (tray, plugins): what the IPC tests drive on
+/// Tauri's mock runtime.
+pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
+    tauri::Builder::<R>::new()
+        .manage(state)
+        .register_asynchronous_uri_scheme_protocol(protocol::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                responder.respond(protocol::respond(&app, &request))
+            });
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::vault::app_status,
+            commands::vault::create_vault,
+            commands::vault::open_vault,
+            commands::vault::unlock,
+            commands::vault::lock,
+            commands::vault::restore_vault,
+            commands::vault::change_password,
+            commands::vault::activity,
+            commands::library::timeline,
+            commands::library::item_details,
+            commands::library::set_favourite,
+            commands::library::move_to_trash,
+            commands::library::restore_from_trash,
+            commands::library::empty_trash,
+            commands::library::export_items,
+            commands::albums::albums,
+            commands::albums::create_album,
+            commands::albums::rename_album,
+            commands::albums::delete_album,
+            commands::albums::add_to_album,
+            commands::albums::remove_from_album,
+            commands::import::import_paths,
+            commands::import::cancel_import,
+            commands::sync::remotes,
+            commands::sync::add_remote,
+            commands::sync::test_remote,
+            commands::sync::remove_remote,
+            commands::sync::sync_now,
+            commands::sync::pause_sync,
+            commands::sync::resume_sync,
+            commands::sync::sync_status,
+            commands::settings::settings,
+            commands::settings::save_settings,
+        ])
+}
+
+pub fn run() {
+    keepsake_core::install_panic_hook();
+    let context = tauri::generate_context!();
+    let config_dir = directories::ProjectDirs::from("app", "keepsake", "desktop")
+        .map(|dirs| dirs.config_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("keepsake"));
+    builder::<tauri::Wry>(AppState::new(config_dir.join("settings.json")))
+        // First, so a second launch only brings the running one forward.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main_window(app)
+        }))
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--minimized"]),
+        ))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            tray::create(app.handle())?;
+            background::start_ticker(app.handle());
+            if std::env::args().any(|a| a == "--minimized")
+                && let Some(window) = app.get_webview_window("main")
+            {
+                window.hide()?;
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Keepsake (and sync) running in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == "main"
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .run(context)
+        .expect("Keepsake could not start its window");
+}

@@ -1,0 +1,128 @@
+//! The `vault://` scheme: thumbnails, previews and originals, decrypted in memory and
+//! handed to the webview only while the vault is unlocked. Nothing is written to disk and
+//! `no-store` keeps the webview from caching it; nothing is base64 over IPC.
+//!
+//! Paths: `/thumb/<id>` (512 px grid), `/view/<id>` (the preview when there is one, else
+//! the original), `/original/<id>` (with Range support, for video).
+
+use crate::state::AppState;
+use keepsake_core::{ObjectId, RenditionKind, VaultError};
+use tauri::http::{Request, Response, StatusCode, header};
+use tauri::{AppHandle, Manager, Runtime};
+
+pub const SCHEME: &str = "vault";
+
+type Reply = Response<Vec<u8>>;
+
+pub fn respond<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Reply {
+    let mut parts = request.uri().path().trim_start_matches('/').splitn(2, '/');
+    let (what, id) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let Ok(id) = id.parse::<ObjectId>() else {
+        return status(StatusCode::NOT_FOUND);
+    };
+    let Ok(session) = app.state::<AppState>().session() else {
+        // Locked: nothing to show, and nothing the webview may keep.
+        return status(StatusCode::FORBIDDEN);
+    };
+    let images = session.images();
+    let served = match what {
+        "thumb" => images
+            .rendition(&id, RenditionKind::Grid)
+            .map(|r| r.map(|r| ("image/jpeg".to_string(), r.jpeg))),
+        "view" => match images.rendition(&id, RenditionKind::Preview) {
+            Ok(Some(preview)) => Ok(Some(("image/jpeg".to_string(), preview.jpeg))),
+            Ok(None) => original(&images, &id),
+            Err(e) => Err(e),
+        },
+        "original" => original(&images, &id),
+        _ => return status(StatusCode::NOT_FOUND),
+    };
+    drop(images);
+    match served {
+        Ok(Some((mime, bytes))) => body(request, &mime, bytes),
+        Ok(None) => status(StatusCode::NOT_FOUND),
+        Err(VaultError::NoSuchItem(_)) => status(StatusCode::NOT_FOUND),
+        Err(e) => {
+            let mut reply = Response::new(e.to_string().into_bytes());
+            *reply.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            reply
+        }
+    }
+}
+
+fn original(
+    library: &keepsake_core::Library,
+    id: &ObjectId,
+) -> Result<Option<(String, Vec<u8>)>, VaultError> {
+    let (item, bytes) = library.original(id)?;
+    Ok(Some((item.media_type, bytes)))
+}
+
+fn status(code: StatusCode) -> Reply {
+    let mut reply = Response::new(Vec::new());
+    *reply.status_mut() = code;
+    reply.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("static header"),
+    );
+    reply
+}
+
+/// The whole body, or the byte range asked for (video seeking needs ranges).
+fn body(request: &Request<Vec<u8>>, mime: &str, bytes: Vec<u8>) -> Reply {
+    let total = bytes.len();
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_range(v, total));
+    let builder = Response::builder()
+        .header(header::CONTENT_TYPE, mime)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("X-Content-Type-Options", "nosniff")
+        .header(header::ACCEPT_RANGES, "bytes");
+    let reply = match range {
+        Some((start, end)) => builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{total}"),
+            )
+            .body(bytes[start..=end].to_vec()),
+        None => builder.status(StatusCode::OK).body(bytes),
+    };
+    reply.unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+/// `bytes=a-b`, `bytes=a-` or `bytes=-n`, within `total`; None for anything else.
+fn parse_range(value: &str, total: usize) -> Option<(usize, usize)> {
+    let spec = value.strip_prefix("bytes=")?;
+    let (start, end) = spec.split_once('-')?;
+    let last = total.checked_sub(1)?;
+    let (start, end) = match (start.trim(), end.trim()) {
+        ("", n) => {
+            let n: usize = n.parse().ok()?;
+            (total.checked_sub(n.min(total))?, last)
+        }
+        (a, "") => (a.parse().ok()?, last),
+        (a, b) => (a.parse().ok()?, b.parse::<usize>().ok()?.min(last)),
+    };
+    (start <= end && end <= last).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_are_clamped_and_nonsense_is_ignored() {
+        assert_eq!(parse_range("bytes=0-99", 1000), Some((0, 99)));
+        assert_eq!(parse_range("bytes=900-", 1000), Some((900, 999)));
+        assert_eq!(parse_range("bytes=-100", 1000), Some((900, 999)));
+        assert_eq!(parse_range("bytes=990-2000", 1000), Some((990, 999)));
+        assert_eq!(parse_range("bytes=1000-", 1000), None);
+        assert_eq!(parse_range("bytes=5-1", 1000), None);
+        assert_eq!(parse_range("items=0-1", 1000), None);
+        assert_eq!(parse_range("bytes=0-0", 0), None);
+    }
+}

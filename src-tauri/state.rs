@@ -1,0 +1,173 @@
+//! What the app holds: its small settings file, and the unlocked session (if any).
+//! Locking drops the session; the keys in it are zeroized as it goes.
+
+use crate::dto::{SyncPhase, SyncStatus};
+use crate::error::{AppError, AppResult};
+use keepsake_core::{Library, SyncControl, UnlockedVault};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Instant;
+
+/// The only file the app writes outside the vault. Nothing in it is about a photo.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub vault_path: Option<PathBuf>,
+    pub auto_lock_minutes: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            vault_path: None,
+            auto_lock_minutes: 10,
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: &std::path::Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn save(&self, path: &std::path::Path) -> AppResult<()> {
+        let io = |e: std::io::Error| AppError::new("io", format!("saving settings: {e}"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let json = serde_json::to_vec_pretty(self).expect("config serialises");
+        std::fs::write(&tmp, json).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+/// An unlocked vault. Import and sync write through `vault` (async: sync awaits while
+/// holding it); the UI reads and organises through `library`, and the image protocol
+/// through `images`, so neither waits for a long import or sync.
+pub struct Session {
+    pub vault: tokio::sync::Mutex<UnlockedVault>,
+    pub library: Mutex<Library>,
+    pub images: Mutex<Library>,
+}
+
+impl Session {
+    pub fn new(vault: UnlockedVault) -> AppResult<Self> {
+        Ok(Self {
+            library: Mutex::new(vault.library()?),
+            images: Mutex::new(vault.library()?),
+            vault: tokio::sync::Mutex::new(vault),
+        })
+    }
+
+    pub fn library(&self) -> MutexGuard<'_, Library> {
+        self.library.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn images(&self) -> MutexGuard<'_, Library> {
+        self.images.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub struct AppState {
+    pub config_path: PathBuf,
+    pub config: Mutex<Config>,
+    session: RwLock<Option<Arc<Session>>>,
+    pub last_activity: Mutex<Instant>,
+    /// One import at a time: user imports queue here; watch-folder scans skip when taken.
+    pub import_gate: Mutex<()>,
+    pub import_running: AtomicBool,
+    pub import_cancel: AtomicBool,
+    /// The running sync's control, so pause and resume reach it.
+    pub sync_control: Mutex<Option<Arc<SyncControl>>>,
+    pub sync_paused: AtomicBool,
+    pub sync_status: Mutex<SyncStatus>,
+    pub last_sync: Mutex<std::collections::HashMap<String, (String, Option<String>)>>,
+}
+
+impl AppState {
+    pub fn new(config_path: PathBuf) -> Self {
+        Self {
+            config: Mutex::new(Config::load(&config_path)),
+            config_path,
+            session: RwLock::new(None),
+            last_activity: Mutex::new(Instant::now()),
+            import_gate: Mutex::new(()),
+            import_running: AtomicBool::new(false),
+            import_cancel: AtomicBool::new(false),
+            sync_control: Mutex::new(None),
+            sync_paused: AtomicBool::new(false),
+            sync_status: Mutex::new(SyncStatus {
+                phase: SyncPhase::Locked,
+                done: 0,
+                total: 0,
+                message: None,
+            }),
+            last_sync: Mutex::new(Default::default()),
+        }
+    }
+
+    pub fn session(&self) -> AppResult<Arc<Session>> {
+        self.session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(AppError::locked)
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    pub fn begin_session(&self, vault: UnlockedVault) -> AppResult<()> {
+        let session = Session::new(vault)?;
+        *self.session.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(session));
+        self.touch();
+        Ok(())
+    }
+
+    /// Drops the session. Work in flight (an import batch, a thumbnail) finishes with its
+    /// own reference; the keys are zeroized when the last one goes.
+    pub fn end_session(&self) -> bool {
+        if let Some(control) = self
+            .sync_control
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            control.cancel();
+        }
+        self.import_cancel.store(true, Ordering::SeqCst);
+        self.session
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .is_some()
+    }
+
+    pub fn vault_path(&self) -> Option<PathBuf> {
+        self.config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .vault_path
+            .clone()
+    }
+
+    pub fn update_config(&self, change: impl FnOnce(&mut Config)) -> AppResult<()> {
+        let mut config = self.config.lock().unwrap_or_else(|p| p.into_inner());
+        change(&mut config);
+        config.save(&self.config_path)
+    }
+
+    pub fn touch(&self) {
+        *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+}

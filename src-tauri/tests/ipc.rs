@@ -1,0 +1,256 @@
+//! The app's commands over real IPC on Tauri's mock runtime (no webview): the same
+//! serialisation, state and error codes the UI sees, on real photos.
+
+use keepsake_app::dto::bindings;
+use keepsake_app::state::AppState;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{MockRuntime, mock_context, noop_assets};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/photos/exif-samples")
+}
+
+struct TestApp {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    root: tempfile::TempDir,
+}
+
+impl TestApp {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let state = AppState::new(root.path().join("config/settings.json"));
+        let app = keepsake_app::builder::<MockRuntime>(state)
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Self {
+            _app: app,
+            window,
+            root,
+        }
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        tauri::test::get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: self.window.app_handle().invoke_key().to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn error_code(&self, cmd: &str, args: Value) -> String {
+        let error = self.call(cmd, args).expect_err(cmd);
+        error["code"].as_str().unwrap_or_default().to_string()
+    }
+
+    fn vault_path(&self) -> String {
+        self.root.path().join("vault").display().to_string()
+    }
+
+    fn timeline(&self, filter: Value) -> Vec<Value> {
+        self.ok("timeline", json!({ "filter": filter }))
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Imports through the same command the drop handler calls, and waits for it.
+    fn import(&self, paths: &[PathBuf], expect_items: usize) {
+        self.ok("import_paths", json!({ "paths": paths }));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.timeline(json!({})).len() < expect_items {
+            assert!(Instant::now() < deadline, "import did not finish");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn bindings_ts_matches_the_rust_types() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/bindings.ts");
+    let generated = bindings();
+    if std::env::var_os("KEEPSAKE_BLESS").is_some() {
+        std::fs::write(&committed, &generated).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "ui/src/lib/bindings.ts is out of date: run `KEEPSAKE_BLESS=1 cargo test --test app-ipc`"
+    );
+}
+
+#[test]
+fn a_new_vault_unlocks_only_with_its_password_and_locks_cleanly() {
+    let app = TestApp::new();
+    assert_eq!(app.ok("app_status", json!({}))["state"], "no_vault");
+    assert_eq!(app.error_code("timeline", json!({"filter": {}})), "locked");
+    assert_eq!(
+        app.error_code(
+            "create_vault",
+            json!({"path": app.vault_path(), "password": "short"})
+        ),
+        "invalid_input"
+    );
+
+    let created = app.ok(
+        "create_vault",
+        json!({"path": app.vault_path(), "password": PASSWORD}),
+    );
+    let words = created["recovery_key"].as_str().unwrap();
+    assert_eq!(words.split_whitespace().count(), 24);
+    assert_eq!(app.ok("app_status", json!({}))["state"], "unlocked");
+
+    assert_eq!(app.ok("lock", json!({}))["state"], "locked");
+    assert_eq!(app.error_code("timeline", json!({"filter": {}})), "locked");
+    assert_eq!(
+        app.error_code("unlock", json!({"password": "not the password"})),
+        "wrong_password"
+    );
+    assert_eq!(
+        app.ok("unlock", json!({"password": PASSWORD}))["state"],
+        "unlocked"
+    );
+
+    // The settings file names the vault and nothing about any photo.
+    let settings = std::fs::read_to_string(app.root.path().join("config/settings.json")).unwrap();
+    assert!(settings.contains("vault"), "{settings}");
+}
+
+#[test]
+fn browse_organise_and_export_real_photos() {
+    let app = TestApp::new();
+    app.ok(
+        "create_vault",
+        json!({"path": app.vault_path(), "password": PASSWORD}),
+    );
+    let photos = [
+        samples().join("jpg__Canon_40D.jpg"),
+        samples().join("jpg__gps__DSCN0010.jpg"),
+        samples().join("heic__mobile__iphone_13_pro_max.HEIC"),
+    ];
+    app.import(&photos, 3);
+    let all = app.timeline(json!({}));
+    let ids: Vec<String> = all
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().into())
+        .collect();
+    assert!(all.iter().all(|i| i["no_thumbnail"].is_null()), "{all:?}");
+
+    let gps = all
+        .iter()
+        .find(|i| i["name"] == "jpg__gps__DSCN0010.jpg")
+        .unwrap();
+    let details = app.ok("item_details", json!({"id": gps["id"]}));
+    assert!(details["latitude"].as_f64().unwrap() > 43.0, "{details}");
+    assert!(
+        details["camera"].as_str().unwrap().contains("NIKON"),
+        "{details}"
+    );
+
+    app.ok("set_favourite", json!({"ids": [ids[0]], "favourite": true}));
+    assert_eq!(app.timeline(json!({"favourites": true})).len(), 1);
+
+    let album = app.ok("create_album", json!({"name": "Holidays"}));
+    assert_eq!(
+        app.error_code("create_album", json!({"name": "Holidays"})),
+        "exists"
+    );
+    app.ok("add_to_album", json!({"album": album, "ids": &ids[..2]}));
+    assert_eq!(app.timeline(json!({"album": album})).len(), 2);
+    assert_eq!(app.ok("albums", json!({}))[0]["items"], 2);
+
+    app.ok("move_to_trash", json!({"ids": [ids[1]]}));
+    assert_eq!(app.timeline(json!({})).len(), 2);
+    assert_eq!(app.timeline(json!({"trash": true})).len(), 1);
+    app.ok("restore_from_trash", json!({"ids": [ids[1]]}));
+    assert_eq!(app.timeline(json!({})).len(), 3);
+
+    let out = app.root.path().join("exported");
+    let summary = app.ok(
+        "export_items",
+        json!({"ids": [gps["id"]], "folder": out.display().to_string()}),
+    );
+    assert_eq!(summary["exported"], 1);
+    assert_eq!(
+        std::fs::read(out.join("jpg__gps__DSCN0010.jpg")).unwrap(),
+        std::fs::read(&photos[1]).unwrap()
+    );
+
+    app.ok("move_to_trash", json!({"ids": [ids[2]]}));
+    assert_eq!(app.ok("empty_trash", json!({})), 1);
+    assert_eq!(app.timeline(json!({})).len(), 2);
+    assert_eq!(
+        app.error_code("item_details", json!({"id": ids[2]})),
+        "not_found"
+    );
+    assert_eq!(
+        app.error_code("item_details", json!({"id": "nonsense"})),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn images_are_served_only_while_unlocked() {
+    use tauri::http::Request;
+    let app = TestApp::new();
+    app.ok(
+        "create_vault",
+        json!({"path": app.vault_path(), "password": PASSWORD}),
+    );
+    let photo = samples().join("jpg__Canon_40D.jpg");
+    app.import(std::slice::from_ref(&photo), 1);
+    let id = app.timeline(json!({}))[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let handle = app.window.app_handle();
+    let get = |path: &str, range: Option<&str>| {
+        let mut request = Request::builder().uri(format!("vault://localhost{path}"));
+        if let Some(range) = range {
+            request = request.header("Range", range);
+        }
+        keepsake_app::protocol::respond(handle, &request.body(Vec::new()).unwrap())
+    };
+
+    let thumb = get(&format!("/thumb/{id}"), None);
+    assert_eq!(thumb.status(), 200);
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    assert_eq!(thumb.headers()["cache-control"], "no-store");
+    assert!(thumb.body().starts_with(b"\xFF\xD8\xFF"));
+
+    let original = get(&format!("/original/{id}"), None);
+    assert_eq!(original.body(), &std::fs::read(&photo).unwrap());
+    let part = get(&format!("/original/{id}"), Some("bytes=0-9"));
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.body().len(), 10);
+
+    assert_eq!(
+        get("/thumb/00000000000000000000000000000000", None).status(),
+        404
+    );
+    app.ok("lock", json!({}));
+    assert_eq!(get(&format!("/thumb/{id}"), None).status(), 403);
+}

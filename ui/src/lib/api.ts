@@ -1,0 +1,98 @@
+// Typed wrappers over the app's IPC commands and events. Types come from bindings.ts,
+// generated from the Rust DTOs.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  AlbumInfo,
+  AppError,
+  AppStatus,
+  CreatedVault,
+  ExportSummary,
+  Filter,
+  ImportProgressEvent,
+  ImportSummary,
+  ItemDetails,
+  NewRemote,
+  RemoteInfo,
+  Settings,
+  SyncStatus,
+  TimelineItem,
+} from './bindings';
+
+export type * from './bindings';
+
+/** Every command rejects with an AppError: a stable `code` and a message for people. */
+export function isAppError(e: unknown): e is AppError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
+
+export function errorMessage(e: unknown): string {
+  if (isAppError(e)) return e.message;
+  return String(e);
+}
+
+export const api = {
+  appStatus: () => invoke<AppStatus>('app_status'),
+  createVault: (path: string, password: string) =>
+    invoke<CreatedVault>('create_vault', { path, password }),
+  openVault: (path: string) => invoke<AppStatus>('open_vault', { path }),
+  unlock: (password: string) => invoke<AppStatus>('unlock', { password }),
+  lock: () => invoke<AppStatus>('lock'),
+  restoreVault: (args: { url: string; user: string; secret: string; password: string; path: string }) =>
+    invoke<AppStatus>('restore_vault', args),
+  changePassword: (current: string, next: string) =>
+    invoke<void>('change_password', { current, new: next }),
+  activity: () => invoke<void>('activity'),
+
+  timeline: (filter: Partial<Filter>) => invoke<TimelineItem[]>('timeline', { filter }),
+  itemDetails: (id: string) => invoke<ItemDetails>('item_details', { id }),
+  setFavourite: (ids: string[], favourite: boolean) =>
+    invoke<void>('set_favourite', { ids, favourite }),
+  moveToTrash: (ids: string[]) => invoke<void>('move_to_trash', { ids }),
+  restoreFromTrash: (ids: string[]) => invoke<void>('restore_from_trash', { ids }),
+  emptyTrash: () => invoke<number>('empty_trash'),
+  exportItems: (ids: string[], folder: string) =>
+    invoke<ExportSummary>('export_items', { ids, folder }),
+
+  albums: () => invoke<AlbumInfo[]>('albums'),
+  createAlbum: (name: string) => invoke<number>('create_album', { name }),
+  renameAlbum: (id: number, name: string) => invoke<void>('rename_album', { id, name }),
+  deleteAlbum: (id: number) => invoke<void>('delete_album', { id }),
+  addToAlbum: (album: number, ids: string[]) => invoke<void>('add_to_album', { album, ids }),
+  removeFromAlbum: (album: number, ids: string[]) =>
+    invoke<void>('remove_from_album', { album, ids }),
+
+  importPaths: (paths: string[]) => invoke<void>('import_paths', { paths }),
+  cancelImport: () => invoke<void>('cancel_import'),
+
+  remotes: () => invoke<RemoteInfo[]>('remotes'),
+  addRemote: (remote: NewRemote) => invoke<void>('add_remote', { remote }),
+  testRemote: (name: string) => invoke<void>('test_remote', { name }),
+  removeRemote: (name: string) => invoke<void>('remove_remote', { name }),
+  syncNow: () => invoke<void>('sync_now'),
+  pauseSync: () => invoke<void>('pause_sync'),
+  resumeSync: () => invoke<void>('resume_sync'),
+  syncStatus: () => invoke<SyncStatus>('sync_status'),
+
+  settings: () => invoke<Settings>('settings'),
+  saveSettings: (settings: Settings) => invoke<Settings>('save_settings', { settings }),
+};
+
+export const events = {
+  importProgress: (f: (p: ImportProgressEvent) => void): Promise<UnlistenFn> =>
+    listen<ImportProgressEvent>('import-progress', (e) => f(e.payload)),
+  importFinished: (f: (s: ImportSummary) => void): Promise<UnlistenFn> =>
+    listen<ImportSummary>('import-finished', (e) => f(e.payload)),
+  libraryChanged: (f: () => void): Promise<UnlistenFn> => listen('library-changed', () => f()),
+  syncStatus: (f: (s: SyncStatus) => void): Promise<UnlistenFn> =>
+    listen<SyncStatus>('sync-status', (e) => f(e.payload)),
+  locked: (f: () => void): Promise<UnlistenFn> => listen('locked', () => f()),
+};
+
+/** The URL of an image served by the app's `vault://` protocol (see src-tauri/protocol.rs). */
+export function vaultUrl(kind: 'thumb' | 'view' | 'original', id: string): string {
+  // WebView2 (Windows) and Android reach custom schemes as http://<scheme>.localhost.
+  const windowsLike = /Windows|Android/.test(navigator.userAgent);
+  const base = windowsLike ? 'http://vault.localhost' : 'vault://localhost';
+  return `${base}/${kind}/${id}`;
+}

@@ -1,0 +1,90 @@
+// Generated from src-tauri/dto.rs and src-tauri/error.rs by `KEEPSAKE_BLESS=1 cargo test --test app-ipc`. Do not edit.
+
+export type AppError = { 
+/**
+ * One of: wrong_password, integrity, locked, no_vault, busy, not_found, exists,
+ * invalid_input, remote, disk_full, io, internal.
+ */
+code: string, message: string, };
+
+export type VaultState = "no_vault" | "locked" | "unlocked";
+
+export type AppStatus = { state: VaultState, vault_path: string | null, 
+/**
+ * Unlock through the OS is set up on this device (OS-unlock issue).
+ */
+os_unlock: boolean, };
+
+export type CreatedVault = { 
+/**
+ * 24 words, shown once.
+ */
+recovery_key: string, };
+
+export type Kind = "photo" | "raw" | "video";
+
+export type Filter = { text: string | null, album: number | null, favourites: boolean, kind: Kind | null, 
+/**
+ * YYYY-MM-DD, inclusive.
+ */
+from: string | null, to: string | null, trash: boolean, };
+
+export type TimelineItem = { id: string, name: string, taken_at: string | null, kind: Kind, duration_ms: number | null, favourite: boolean, 
+/**
+ * Why there is no thumbnail, when there is none.
+ */
+no_thumbnail: string | null, };
+
+export type ItemDetails = { id: string, name: string, size: number, media_type: string, kind: Kind, taken_at: string | null, date_source: string | null, camera: string | null, lens: string | null, exposure_time: string | null, f_number: number | null, iso: number | null, focal_length_mm: number | null, latitude: number | null, longitude: number | null, altitude: number | null, width: number | null, height: number | null, duration_ms: number | null, favourite: boolean, albums: number[], 
+/**
+ * Metadata that could not be read.
+ */
+note: string | null, render_error: string | null, };
+
+export type AlbumInfo = { id: number, name: string, items: number, cover: string | null, };
+
+export type ImportProgressEvent = { files_done: number, files_total: number, bytes_done: number, bytes_total: number, elapsed_ms: number, };
+
+export type SkippedFile = { path: string, reason: string, };
+
+export type ImportSummary = { imported: number, duplicates: number, skipped: Array<SkippedFile>, cancelled: boolean, 
+/**
+ * Why the import stopped early (disk full, vault locked), if it did.
+ */
+error: string | null, 
+/**
+ * Started by a watch folder rather than by the user.
+ */
+automatic: boolean, };
+
+export type ExportSummary = { exported: number, failed: Array<string>, folder: string, };
+
+export type NewRemote = { name: string, 
+/**
+ * s3://bucket/prefix?endpoint=…, webdav://host/path, sftp://user@host/path, file:///path
+ */
+url: string, 
+/**
+ * S3 access key id, or WebDAV user.
+ */
+user: string | null, 
+/**
+ * S3 secret key, or WebDAV password. Stored only in the encrypted catalog.
+ */
+secret: string | null, };
+
+export type RemoteInfo = { name: string, url: string, user: string | null, 
+/**
+ * Objects not yet confirmed on this remote.
+ */
+pending: number, last_sync: string | null, last_error: string | null, };
+
+export type SyncPhase = "locked" | "off" | "up_to_date" | "syncing" | "paused" | "error";
+
+export type SyncStatus = { phase: SyncPhase, done: number, total: number, message: string | null, };
+
+export type Settings = { 
+/**
+ * 0 = never.
+ */
+auto_lock_minutes: number, start_at_login: boolean, watch_folders: Array<string>, };

@@ -1,0 +1,52 @@
+// How numbers look to people.
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+export function duration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+export function eta(bytesDone: number, bytesTotal: number, elapsedMs: number): string | null {
+  if (bytesDone <= 0 || elapsedMs < 1000 || bytesTotal <= bytesDone) return null;
+  const seconds = ((bytesTotal - bytesDone) / bytesDone) * (elapsedMs / 1000);
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s left`;
+  return `${Math.round(seconds / 60)} min left`;
+}
+
+export function rate(bytesDone: number, elapsedMs: number): string {
+  if (elapsedMs <= 0) return '';
+  return `${bytes((bytesDone / elapsedMs) * 1000)}/s`;
+}
+
+/** 43.467°N 11.885°E */
+export function coordinates(lat: number, lon: number): string {
+  const ns = lat >= 0 ? 'N' : 'S';
+  const ew = lon >= 0 ? 'E' : 'W';
+  return `${Math.abs(lat).toFixed(5)}°${ns} ${Math.abs(lon).toFixed(5)}°${ew}`;
+}
+
+/** The date as taken (its own offset kept), e.g. "3 May 2008, 14:02". */
+export function takenAt(iso: string | null): string {
+  if (!iso) return 'Unknown date';
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(iso);
+  if (!m) return iso;
+  const month = new Date(Date.UTC(2000, Number(m[2]) - 1, 1)).toLocaleString('en', {
+    month: 'short',
+    timeZone: 'UTC',
+  });
+  return `${Number(m[3])} ${month} ${m[1]}${m[4] ? `, ${m[4]}:${m[5]}` : ''}`;
+}
