@@ -64,8 +64,9 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
 pub fn run() {
     keepsake_core::install_panic_hook();
     let context = tauri::generate_context!();
-    let config_dir = directories::ProjectDirs::from("app", "keepsake", "desktop")
-        .map(|dirs| dirs.config_dir().to_path_buf())
+    // Where Tauri keeps app config too: the OS config folder, under the identifier.
+    let config_dir = directories::BaseDirs::new()
+        .map(|dirs| dirs.config_dir().join(&context.config().identifier))
         .unwrap_or_else(|| std::env::temp_dir().join("keepsake"));
     builder::<tauri::Wry>(AppState::new(config_dir.join("settings.json")))
         // First, so a second launch only brings the running one forward.

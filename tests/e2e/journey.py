@@ -131,11 +131,11 @@ class Journey:
 
     def create_vault(self):
         self.el("#create-vault")
-        self.shot("01-first-run")
         self.type_into("#vault-folder", str(WORK / "Vault"))
         self.type_into("#new-password", PASSWORD)
         wait_for("the strength meter", lambda: self.text("#password-strength"))
         self.type_into("#confirm-password", PASSWORD)
+        self.shot("01-first-run")
         self.el("#create-vault").click()
         words = wait_for(
             "the recovery key",
@@ -179,6 +179,9 @@ class Journey:
         skipped = int(self.text("#import-skipped"))
         assert imported == len(IMPORT_FROM), (imported, len(IMPORT_FROM))
         assert skipped == 1, skipped
+        self.el("#import-summary button.link").click()  # show skipped files
+        assert "notes.txt" in self.text("#import-summary .skipped")
+        self.el("#import-summary-dismiss").click()
         wait_for("the grid to show everything", lambda: self.count() == imported)
         cells = self.scroll_through_grid()
         states = list(cells.values())
