@@ -32,8 +32,11 @@ export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" \
   XDG_DATA_HOME="$WORK/home/.local/share" XDG_CACHE_HOME="$WORK/home/.cache"
 mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 
+# The app's "system bus" is this session bus too: the journey plays logind there to check
+# that sleep locks the vault (no logind runs in a container or on CI).
 dbus-run-session -- bash -c '
   set -euo pipefail
+  export DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS"
   "$0" --port 4444 --native-port 4445 >"$5/driver.log" 2>&1 &
   for _ in $(seq 100); do
     curl -fs http://127.0.0.1:4444/status >/dev/null 2>&1 && break

@@ -68,6 +68,8 @@ pub struct Filter {
     pub from: Option<String>,
     pub to: Option<String>,
     pub trash: bool,
+    /// Only the first so many: a first screenful while the rest is on its way.
+    pub limit: Option<u32>,
 }
 
 impl From<Filter> for LibraryFilter {
@@ -80,6 +82,7 @@ impl From<Filter> for LibraryFilter {
             from: f.from,
             to: f.to,
             trash: f.trash,
+            limit: f.limit.map(|l| l as usize),
         }
     }
 }
@@ -289,6 +292,8 @@ pub struct SyncStatus {
 pub struct Settings {
     /// 0 = never.
     pub auto_lock_minutes: u32,
+    /// Lock when the computer sleeps or the screen locks.
+    pub lock_on_sleep: bool,
     pub start_at_login: bool,
     pub watch_folders: Vec<String>,
 }

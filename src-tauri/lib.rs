@@ -6,6 +6,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+mod os_lock;
 pub mod protocol;
 pub mod state;
 mod tray;
@@ -83,6 +84,7 @@ pub fn run() {
         .setup(|app| {
             tray::create(app.handle())?;
             background::start_ticker(app.handle());
+            os_lock::watch(app.handle());
             if std::env::args().any(|a| a == "--minimized")
                 && let Some(window) = app.get_webview_window("main")
             {

@@ -16,6 +16,8 @@ use std::time::Instant;
 pub struct Config {
     pub vault_path: Option<PathBuf>,
     pub auto_lock_minutes: u32,
+    /// Lock when the computer sleeps or the screen locks.
+    pub lock_on_sleep: bool,
 }
 
 impl Default for Config {
@@ -23,6 +25,7 @@ impl Default for Config {
         Self {
             vault_path: None,
             auto_lock_minutes: 10,
+            lock_on_sleep: true,
         }
     }
 }
@@ -170,4 +173,11 @@ impl AppState {
     pub fn touch(&self) {
         *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
+}
+
+pub fn lock_on_sleep<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> bool {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    let config = state.config.lock().unwrap_or_else(|p| p.into_inner());
+    config.lock_on_sleep
 }

@@ -16,13 +16,14 @@ pub fn settings<R: Runtime>(app: AppHandle<R>) -> AppResult<Settings> {
     let state = app.state::<AppState>();
     let session = state.session()?;
     let watch_folders = session.library().watch_folders()?;
-    let auto_lock_minutes = state
+    let config = state
         .config
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .auto_lock_minutes;
+        .clone();
     Ok(Settings {
-        auto_lock_minutes,
+        auto_lock_minutes: config.auto_lock_minutes,
+        lock_on_sleep: config.lock_on_sleep,
         start_at_login: start_at_login(&app),
         watch_folders,
     })
@@ -32,7 +33,10 @@ pub fn settings<R: Runtime>(app: AppHandle<R>) -> AppResult<Settings> {
 pub fn save_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> AppResult<Settings> {
     let state = app.state::<AppState>();
     let session = state.session()?;
-    state.update_config(|c| c.auto_lock_minutes = settings.auto_lock_minutes)?;
+    state.update_config(|c| {
+        c.auto_lock_minutes = settings.auto_lock_minutes;
+        c.lock_on_sleep = settings.lock_on_sleep;
+    })?;
     if settings.start_at_login != start_at_login(&app)
         && let Some(launcher) = app.try_state::<AutoLaunchManager>()
     {

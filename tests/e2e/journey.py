@@ -9,6 +9,7 @@ Usage: journey.py APP_BINARY SAMPLES_DIR WORK_DIR SCREENSHOT_DIR
 
 import hashlib
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -163,6 +164,24 @@ class Journey:
         self.el("#unlock-button").click()
         self.el("#item-count")
 
+    def sleep_locks(self):
+        def prepare_for_sleep(going):
+            # logind's signal, on the bus scripts/e2e.sh gives the app as its system bus.
+            subprocess.run(
+                ["dbus-send", "--session", "--type=signal", "/org/freedesktop/login1",
+                 "org.freedesktop.login1.Manager.PrepareForSleep", f"boolean:{going}"],
+                check=True,
+            )
+
+        prepare_for_sleep("false")  # waking up is no reason to lock
+        time.sleep(1)
+        assert self.els("#item-count") and not self.els("#unlock-password")
+        prepare_for_sleep("true")
+        self.el("#unlock-password", timeout=10)
+        self.type_into("#unlock-password", PASSWORD)
+        self.el("#unlock-button").click()
+        self.el("#item-count")
+
     def import_by_drop(self):
         phone = WORK / "Phone"
         phone.mkdir()
@@ -312,6 +331,7 @@ class Journey:
             steps = [
                 self.create_vault,
                 self.lock_and_unlock,
+                self.sleep_locks,
                 self.import_by_drop,
                 self.view_and_step,
                 self.album,

@@ -130,7 +130,8 @@ impl UnlockedVault {
     pub fn library(&self) -> Result<Library, VaultError> {
         Ok(Library {
             key: self.key.clone(),
-            catalog: Catalog::open(&self.dir.join(catalog::FILE_NAME), &self.key.catalog_key())?,
+            catalog: Catalog::open(&self.dir.join(catalog::FILE_NAME), &self.key.catalog_key())?
+                .for_browsing()?,
             store: ObjectStore::new(&self.dir),
         })
     }
@@ -281,6 +282,11 @@ mod tests {
                 .all(|e| e.no_thumbnail.is_none() && e.kind == MediaKind::Photo)
         );
 
+        let first = LibraryFilter {
+            limit: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(ids(&lib.timeline(&first).unwrap()), vec![all[0].id]);
         let canon = LibraryFilter {
             text: Some("canon".into()),
             ..Default::default()

@@ -27,7 +27,11 @@ export type Filter = { text: string | null, album: number | null, favourites: bo
 /**
  * YYYY-MM-DD, inclusive.
  */
-from: string | null, to: string | null, trash: boolean, };
+from: string | null, to: string | null, trash: boolean, 
+/**
+ * Only the first so many: a first screenful while the rest is on its way.
+ */
+limit: number | null, };
 
 export type TimelineItem = { id: string, name: string, taken_at: string | null, kind: Kind, duration_ms: number | null, favourite: boolean, 
 /**
@@ -87,4 +91,8 @@ export type Settings = {
 /**
  * 0 = never.
  */
-auto_lock_minutes: number, start_at_login: boolean, watch_folders: Array<string>, };
+auto_lock_minutes: number, 
+/**
+ * Lock when the computer sleeps or the screen locks.
+ */
+lock_on_sleep: boolean, start_at_login: boolean, watch_folders: Array<string>, };

