@@ -182,6 +182,21 @@ class Journey:
         self.el("#unlock-button").click()
         self.el("#item-count")
 
+    def drop_overlay(self):
+        def drag(event):
+            # What the native drag-and-drop layer emits to the window (Tauri 2's events).
+            self.invoke(
+                "plugin:event|emit",
+                {"event": f"tauri://drag-{event}",
+                 "payload": {"paths": ["/tmp/x.jpg"], "position": {"x": 10, "y": 10}}},
+            )
+
+        drag("enter")
+        self.el(".drop-overlay", timeout=5)
+        self.shot("04-drop-overlay")
+        drag("leave")
+        wait_for("the overlay to go", lambda: not self.els(".drop-overlay"), timeout=5)
+
     def import_by_drop(self):
         phone = WORK / "Phone"
         phone.mkdir()
@@ -332,6 +347,7 @@ class Journey:
                 self.create_vault,
                 self.lock_and_unlock,
                 self.sleep_locks,
+                self.drop_overlay,
                 self.import_by_drop,
                 self.view_and_step,
                 self.album,
