@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Drives the real desktop app through WebDriver: Xvfb for the display, a private D-Bus
-# session (tray, notifications, single instance), tauri-driver in front of Debian's
+# session (tray, notifications, single instance, gnome-keyring), tauri-driver in front of Debian's
 # WebKitWebDriver, and HOME in a temporary folder so nothing of the user's is touched.
 # Screenshots of each screen land in $KEEPSAKE_E2E_SHOTS (default: target/e2e-screenshots).
 # Needs scripts/setup.sh, and the app built by scripts/test.sh (or `cargo build --release`).
@@ -37,6 +37,8 @@ mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 dbus-run-session -- bash -c '
   set -euo pipefail
   export DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS"
+  # A real Secret Service (gnome-keyring, login keyring unlocked) for OS unlock.
+  printf "e2e keyring password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   "$0" --port 4444 --native-port 4445 >"$5/driver.log" 2>&1 &
   for _ in $(seq 100); do
     curl -fs http://127.0.0.1:4444/status >/dev/null 2>&1 && break

@@ -10,6 +10,8 @@
 #     benchmark's reference figure).
 #   - The desktop app (Tauri 2): WebKitGTK 4.1, the Ayatana tray library, librsvg, libxdo;
 #     Node.js and npm for the web UI (ui/, packages from package-lock.json).
+#   - OS unlock: libdbus (the keyring crate's Secret Service client); gnome-keyring, the real
+#     Secret Service the tests run against.
 #   - The WebDriver journeys: Xvfb, a D-Bus session bus, Debian's WebKitWebDriver, fonts;
 #     tauri-driver (from crates.io, into the cache) in front of it; selenium in the venv.
 #   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
@@ -23,7 +25,8 @@ PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv
   libturbojpeg0-dev libheif-dev ffmpeg libimage-exiftool-perl libvips-tools time
   openssh-client
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file curl
-  xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core)
+  xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core
+  libdbus-1-dev gnome-keyring)
 # Node.js: Debian's, unless one is installed already (nvm, NodeSource, the machine's own).
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 missing=()

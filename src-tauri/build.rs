@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "create_vault",
     "open_vault",
     "unlock",
+    "unlock_with_os",
     "lock",
     "restore_vault",
     "change_password",
@@ -34,6 +35,10 @@ const COMMANDS: &[&str] = &[
     "sync_status",
     "settings",
     "save_settings",
+    "enable_os_unlock",
+    "disable_os_unlock",
+    "devices",
+    "revoke_device",
 ];
 
 fn main() {

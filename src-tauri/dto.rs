@@ -298,6 +298,17 @@ pub struct Settings {
     pub watch_folders: Vec<String>,
 }
 
+/// A device that can unlock through its OS keyring.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    /// The device this app runs on.
+    pub this_device: bool,
+}
+
 /// Every IPC type, in dependency order, as the TypeScript file declares them.
 pub fn bindings() -> String {
     let mut out = String::from(
@@ -323,6 +334,7 @@ pub fn bindings() -> String {
         SyncPhase::decl(),
         SyncStatus::decl(),
         Settings::decl(),
+        Device::decl(),
     ] {
         out.push_str("\nexport ");
         out.push_str(&decl);

@@ -7,7 +7,7 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Serialize, TS, PartialEq)]
 pub struct AppError {
     /// One of: wrong_password, integrity, locked, no_vault, busy, not_found, exists,
-    /// invalid_input, remote, disk_full, io, internal.
+    /// invalid_input, remote, os_unlock, disk_full, io, internal.
     pub code: &'static str,
     pub message: String,
 }

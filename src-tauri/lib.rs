@@ -30,6 +30,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::vault::create_vault,
             commands::vault::open_vault,
             commands::vault::unlock,
+            commands::vault::unlock_with_os,
             commands::vault::lock,
             commands::vault::restore_vault,
             commands::vault::change_password,
@@ -59,6 +60,10 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::sync::sync_status,
             commands::settings::settings,
             commands::settings::save_settings,
+            commands::devices::enable_os_unlock,
+            commands::devices::disable_os_unlock,
+            commands::devices::devices,
+            commands::devices::revoke_device,
         ])
 }
 

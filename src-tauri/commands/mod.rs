@@ -1,6 +1,7 @@
 //! IPC commands, one module per screen. Each is a few lines over keepsake-core.
 
 pub mod albums;
+pub mod devices;
 pub mod import;
 pub mod library;
 pub mod settings;

@@ -6,31 +6,34 @@ use crate::dto::{AppStatus, CreatedVault, VaultState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use keepsake_core::{Password, RemoteConfig, RestoreSecret, Vault};
+use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
 
+/// Where the app stands. Asks the OS keyring whether this device can unlock (a D-Bus
+/// call on Linux): call it off the main thread.
 pub fn status(state: &AppState) -> AppStatus {
     let vault_path = state.vault_path();
-    let state_now = if state.is_unlocked() {
-        VaultState::Unlocked
-    } else if vault_path
-        .as_deref()
-        .is_some_and(|p| Vault::open(p).is_ok())
-    {
-        VaultState::Locked
-    } else {
-        VaultState::NoVault
+    let unlocked = state.is_unlocked();
+    let locked = match (&vault_path, unlocked) {
+        (Some(path), false) => Vault::open(path).ok(),
+        _ => None,
+    };
+    let state_now = match (unlocked, &locked) {
+        (true, _) => VaultState::Unlocked,
+        (false, Some(_)) => VaultState::Locked,
+        (false, None) => VaultState::NoVault,
     };
     AppStatus {
         state: state_now,
         vault_path: vault_path.map(|p| p.display().to_string()),
-        os_unlock: false,
+        os_unlock: locked.is_some_and(|v| keepsake_os_unlock::is_enabled(&v, &OsKeyring)),
     }
 }
 
 #[tauri::command]
-pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    status(&state)
+pub async fn app_status<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatus> {
+    blocking(move || Ok(status(&app.state::<AppState>()))).await
 }
 
 fn remember_vault(state: &AppState, path: PathBuf) -> AppResult<()> {
@@ -60,12 +63,13 @@ pub async fn create_vault<R: Runtime>(
 }
 
 #[tauri::command]
-pub fn open_vault(state: State<'_, AppState>, path: String) -> AppResult<AppStatus> {
+pub async fn open_vault<R: Runtime>(app: AppHandle<R>, path: String) -> AppResult<AppStatus> {
     let path = PathBuf::from(path);
     Vault::open(&path)?;
+    let state = app.state::<AppState>();
     state.end_session();
     remember_vault(&state, path)?;
-    Ok(status(&state))
+    blocking(move || Ok(status(&app.state::<AppState>()))).await
 }
 
 #[tauri::command]
@@ -84,10 +88,34 @@ pub async fn unlock<R: Runtime>(app: AppHandle<R>, password: String) -> AppResul
     Ok(status(&state))
 }
 
+/// Unlocks with this device's secret from the OS keyring.
 #[tauri::command]
-pub fn lock<R: Runtime>(app: AppHandle<R>) -> AppStatus {
+pub async fn unlock_with_os<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatus> {
+    let state = app.state::<AppState>();
+    let path = state
+        .vault_path()
+        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))?;
+    let vault = blocking(move || {
+        keepsake_os_unlock::unlock(Vault::open(&path)?, &OsKeyring).map_err(os_error)
+    })
+    .await?;
+    state.begin_session(vault)?;
+    background::unlocked(&app);
+    Ok(status(&state))
+}
+
+pub(crate) fn os_error(e: OsUnlockError) -> AppError {
+    match e {
+        OsUnlockError::Vault(e) => e.into(),
+        OsUnlockError::Revoked => AppError::new("wrong_password", e.to_string()),
+        other => AppError::new("os_unlock", other.to_string()),
+    }
+}
+
+#[tauri::command]
+pub async fn lock<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatus> {
     background::lock(&app);
-    status(&app.state::<AppState>())
+    blocking(move || Ok(status(&app.state::<AppState>()))).await
 }
 
 #[tauri::command]

@@ -164,6 +164,30 @@ class Journey:
         self.el("#unlock-button").click()
         self.el("#item-count")
 
+    def os_unlock(self):
+        self.el("#lock-button").click()
+        self.el("#unlock-password")
+        assert not self.els("#os-unlock-button"), "no OS button before it is enabled"
+        self.type_into("#unlock-password", PASSWORD)
+        self.el("#unlock-button").click()
+        self.el("#nav-settings").click()
+        self.type_into("#os-unlock-password", PASSWORD)
+        self.el("#enable-os-unlock").click()
+        wait_for("the device to be remembered", lambda: self.els("#disable-os-unlock"))
+        assert "(this device)" in self.text("table[aria-label=Devices]")
+        self.el("#lock-button").click()
+        self.el("#os-unlock-button").click()
+        self.el("#nav-library")
+        self.el("#nav-settings").click()
+        last_used = self.text("table[aria-label=Devices] tbody td:nth-child(3)")
+        assert last_used != "never", last_used
+        self.el("#lock-button").click()
+        self.el("#os-unlock-button")
+        self.shot("03-unlock-os-keyring")
+        self.type_into("#unlock-password", PASSWORD)
+        self.el("#unlock-button").click()
+        self.el("#nav-library").click()
+
     def sleep_locks(self):
         def prepare_for_sleep(going):
             # logind's signal, on the bus scripts/e2e.sh gives the app as its system bus.
@@ -346,6 +370,7 @@ class Journey:
             steps = [
                 self.create_vault,
                 self.lock_and_unlock,
+                self.os_unlock,
                 self.sleep_locks,
                 self.drop_overlay,
                 self.import_by_drop,

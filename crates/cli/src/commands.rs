@@ -24,8 +24,23 @@ impl Context {
     pub fn unlock(&self) -> Result<UnlockedVault, Failure> {
         // Open first: "no vault here" beats a password prompt for a vault that isn't there.
         let vault = Vault::open(&self.vault)?;
-        let password = secrets::password(self.password_stdin)?;
-        Ok(vault.unlock(&password)?)
+        if self.password_stdin || std::env::var_os("KEEPSAKE_PASSWORD").is_some() {
+            return Ok(vault.unlock(&secrets::password(self.password_stdin)?)?);
+        }
+        // No password given: this device may have been remembered for OS unlock.
+        let os = match keepsake_os_unlock::unlock(vault, &keepsake_os_unlock::OsKeyring) {
+            Ok(vault) => return Ok(vault),
+            Err(keepsake_os_unlock::OsUnlockError::Vault(e)) => return Err(e.into()),
+            Err(why) => why,
+        };
+        let vault = Vault::open(&self.vault)?;
+        match secrets::password(false) {
+            Ok(password) => Ok(vault.unlock(&password)?),
+            Err(Failure::NoCredentials(message)) => Err(Failure::NoCredentials(format!(
+                "{message}; OS unlock: {os}"
+            ))),
+            Err(other) => Err(other),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! 0 ok, 1 other failure, 2 usage, 3 wrong password or recovery key, 4 integrity problem.
 
 mod commands;
+mod device_commands;
 mod progress;
 mod secrets;
 mod sync_commands;
@@ -49,6 +50,9 @@ enum Command {
     /// Manage remotes (S3, WebDAV, SFTP, a folder)
     #[command(subcommand)]
     Remote(sync_commands::RemoteCommand),
+    /// Unlock through the OS keyring on this device: enable, disable, ls, revoke
+    #[command(subcommand)]
+    Device(device_commands::DeviceCommand),
     /// Upload what the remotes lack (encrypted objects, catalog snapshot, header)
     Sync(sync_commands::SyncArgs),
     /// Rebuild a vault in --vault DIR from a remote, with the password or recovery key
@@ -72,6 +76,8 @@ pub enum Failure {
     NoCredentials(String),
     /// Understood, but what was asked for is not there (exit 1).
     Missing(String),
+    /// The operating system refused (its keyring, say): exit 1.
+    System(String),
 }
 
 impl From<VaultError> for Failure {
@@ -90,7 +96,7 @@ impl Failure {
             },
             Failure::Usage(_) => 2,
             Failure::NoCredentials(_) => 3,
-            Failure::Missing(_) => 1,
+            Failure::Missing(_) | Failure::System(_) => 1,
         }
     }
 }
@@ -99,7 +105,10 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Vault(e) => write!(f, "{e}"),
-            Failure::Usage(m) | Failure::NoCredentials(m) | Failure::Missing(m) => f.write_str(m),
+            Failure::Usage(m)
+            | Failure::NoCredentials(m)
+            | Failure::Missing(m)
+            | Failure::System(m) => f.write_str(m),
         }
     }
 }
@@ -128,6 +137,7 @@ fn main() -> ExitCode {
         Command::Rethumb(args) => commands::rethumb(&ctx, args),
         Command::Verify(args) => commands::verify(&ctx, args),
         Command::Remote(command) => sync_commands::remote(&ctx, command),
+        Command::Device(command) => device_commands::device(&ctx, command),
         Command::Sync(args) => sync_commands::sync(&ctx, args),
         Command::Restore(args) => sync_commands::restore(&ctx, args),
         Command::Info(args) => commands::info(&ctx, args),

@@ -94,6 +94,11 @@ const MIGRATIONS: &[&str] = &[
         size INTEGER NOT NULL,
         modified TEXT
     ) STRICT;",
+    // 5: when each remembered device last unlocked (the devices live in the header).
+    "CREATE TABLE device_use (
+        device_id TEXT PRIMARY KEY NOT NULL,
+        last_used TEXT NOT NULL               -- UTC
+    ) STRICT;",
 ];
 
 mod library;
@@ -470,6 +475,25 @@ impl Catalog {
         exported?;
         detached?;
         Ok(())
+    }
+
+    pub fn device_used(&mut self, device_id: &str, at: &str) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO device_use (device_id, last_used) VALUES (?1, ?2)",
+            params![device_id, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn device_last_used(&self, device_id: &str) -> Result<Option<String>, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT last_used FROM device_use WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     pub fn totals(&self) -> Result<(u64, u64), VaultError> {

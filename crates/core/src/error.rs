@@ -47,6 +47,12 @@ pub enum VaultError {
     Remote(String),
     #[error("wrong password")]
     WrongPassword,
+    #[error("this device's OS unlock was revoked (unlock with the password)")]
+    DeviceRevoked,
+    #[error("the device secret in the system keyring does not open this vault")]
+    WrongDeviceKey,
+    #[error("no device {0:?} can unlock this vault (see `keepsake device ls`)")]
+    NoSuchDevice(String),
     #[error("wrong recovery key")]
     WrongRecoveryKey,
     #[error("{0}")]
@@ -78,9 +84,11 @@ pub enum VaultError {
 impl VaultError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::WrongPassword | Self::WrongRecoveryKey | Self::RecoveryKeyFormat(_) => {
-                ErrorKind::Credentials
-            }
+            Self::WrongPassword
+            | Self::WrongRecoveryKey
+            | Self::RecoveryKeyFormat(_)
+            | Self::DeviceRevoked
+            | Self::WrongDeviceKey => ErrorKind::Credentials,
             Self::HeaderDamaged { .. }
             | Self::HeaderTampered
             | Self::CatalogDamaged(_)

@@ -11,8 +11,8 @@ use crate::fsutil::write_atomic;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use keepsake_crypto::{
-    KdfParams, Password, RecoveryKey, VaultKey, WRAPPED_KEY_LEN, WrappedKey, WrappingKey,
-    derive_password_key, random_bytes, unwrap_key, wrap_key,
+    DeviceSecret, KdfParams, Password, RecoveryKey, VaultKey, WRAPPED_KEY_LEN, WrappedKey,
+    WrappingKey, derive_password_key, random_bytes, unwrap_key, wrap_key,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -31,6 +31,32 @@ pub struct HeaderBody {
     pub password_slot: String,
     /// The vault key wrapped under the recovery key.
     pub recovery_slot: String,
+    /// Devices remembered for unlock through the OS, each with its own wrap of the vault
+    /// key (absent while there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceSlot>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+pub struct DeviceSlot {
+    /// 16 lowercase hex digits.
+    pub id: String,
+    pub name: String,
+    /// UTC, when it was enabled.
+    pub created: String,
+    /// The vault key wrapped under a key derived from the device's secret.
+    pub slot: String,
+}
+
+/// BLAKE3 `derive_key` context: device secret -> the key that wraps its slot.
+const DEVICE_SLOT_CONTEXT: &str = "keepsake 2026-11 device slot";
+
+fn device_kek(secret: &DeviceSecret) -> WrappingKey {
+    WrappingKey::from_bytes(blake3::derive_key(DEVICE_SLOT_CONTEXT, secret.expose()))
+}
+
+fn device_aad(vault_id: &str, device_id: &str) -> Vec<u8> {
+    format!("keepsake-vault v1 device slot {vault_id} {device_id}").into_bytes()
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -142,6 +168,7 @@ impl Header {
             kdf,
             password_slot: B64.encode(password_slot),
             recovery_slot: B64.encode(recovery_slot),
+            devices: Vec::new(),
         };
         Self::seal(body, vault_key)
     }
@@ -239,11 +266,42 @@ impl Header {
         slot: Slot,
         wrong: VaultError,
     ) -> Result<VaultKey, VaultError> {
-        let wrapped = decode_slot(match slot {
+        let wrapped = match slot {
             Slot::Password => &self.body.password_slot,
             Slot::Recovery => &self.body.recovery_slot,
-        })?;
-        let key = unwrap_key(kek, &wrapped, &slot.aad(&self.body.vault_id)).map_err(|_| wrong)?;
+        };
+        self.open(kek, wrapped, &slot.aad(&self.body.vault_id), wrong)
+    }
+
+    /// Unlocks with a remembered device's secret.
+    pub fn unlock_with_device(
+        &self,
+        device_id: &str,
+        secret: &DeviceSecret,
+    ) -> Result<VaultKey, VaultError> {
+        let device = self
+            .body
+            .devices
+            .iter()
+            .find(|d| d.id == device_id)
+            .ok_or(VaultError::DeviceRevoked)?;
+        self.open(
+            &device_kek(secret),
+            &device.slot,
+            &device_aad(&self.body.vault_id, device_id),
+            VaultError::WrongDeviceKey,
+        )
+    }
+
+    fn open(
+        &self,
+        kek: &WrappingKey,
+        wrapped: &str,
+        aad: &[u8],
+        wrong: VaultError,
+    ) -> Result<VaultKey, VaultError> {
+        let wrapped = decode_slot(wrapped)?;
+        let key = unwrap_key(kek, &wrapped, aad).map_err(|_| wrong)?;
         let vault_key = VaultKey::from_bytes(*key);
         // The slot opened, so the key is right; now the whole header must be authentic.
         if vault_key.header_mac(self.body_line.as_bytes()) != self.mac {
@@ -268,6 +326,49 @@ impl Header {
             &Slot::Password.aad(&body.vault_id),
         )?;
         body.password_slot = B64.encode(slot);
+        Self::seal(body, vault_key)
+    }
+
+    /// The same header with one more device slot.
+    pub fn with_device(
+        &self,
+        vault_key: &VaultKey,
+        device: (&str, &str, &str),
+        secret: &DeviceSecret,
+    ) -> Result<Self, VaultError> {
+        let (id, name, created) = device;
+        let mut body = self.body.clone();
+        let slot = wrap_key(
+            &device_kek(secret),
+            vault_key.expose(),
+            &device_aad(&body.vault_id, id),
+        )?;
+        body.devices.push(DeviceSlot {
+            id: id.into(),
+            name: name.into(),
+            created: created.into(),
+            slot: B64.encode(slot),
+        });
+        Self::seal(body, vault_key)
+    }
+
+    /// The same header without the given device (None: without any device).
+    pub fn without_device(
+        &self,
+        vault_key: &VaultKey,
+        device_id: Option<&str>,
+    ) -> Result<Self, VaultError> {
+        let mut body = self.body.clone();
+        match device_id {
+            Some(id) => {
+                let before = body.devices.len();
+                body.devices.retain(|d| d.id != id);
+                if body.devices.len() == before {
+                    return Err(VaultError::NoSuchDevice(id.to_string()));
+                }
+            }
+            None => body.devices.clear(),
+        }
         Self::seal(body, vault_key)
     }
 }

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod catalog;
+mod devices;
 mod error;
 mod export;
 mod fsutil;
@@ -20,13 +21,14 @@ mod vault;
 mod verify;
 
 pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry};
+pub use devices::DeviceInfo;
 pub use error::{ErrorKind, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
 pub use guard::install_panic_hook;
 pub use import::{
     ImportProgress, ImportReport, Imported, Skipped, format_system_time, plan_import,
 };
-pub use keepsake_crypto::{KdfParams, ObjectId, Password, RecoveryKey};
+pub use keepsake_crypto::{DeviceSecret, KdfParams, ObjectId, Password, RecoveryKey};
 pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};
 pub use rethumb::RethumbReport;

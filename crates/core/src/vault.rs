@@ -22,14 +22,14 @@ const KDF_TARGET: Duration = Duration::from_millis(750);
 /// A vault on disk, locked.
 pub struct Vault {
     dir: PathBuf,
-    header: Header,
+    pub(crate) header: Header,
 }
 
 /// A vault with its key in memory. Holds the vault's write lock while it lives: one
 /// process writes to a vault at a time.
 pub struct UnlockedVault {
     pub(crate) dir: PathBuf,
-    header: Header,
+    pub(crate) header: Header,
     pub(crate) key: VaultKey,
     pub(crate) catalog: Catalog,
     pub(crate) store: ObjectStore,
@@ -128,6 +128,8 @@ impl Vault {
         let key = self.header.unlock_with_recovery(&recovery)?;
         let mut vault = self.into_unlocked(key)?;
         vault.change_password(new_password)?;
+        // Whoever needed the recovery key may have lost a device too: revoke them all.
+        vault.remove_all_devices()?;
         Ok(vault)
     }
 
@@ -136,7 +138,7 @@ impl Vault {
         self.into_unlocked(key)
     }
 
-    fn into_unlocked(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
+    pub(crate) fn into_unlocked(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
         let lock = acquire_lock(&self.dir)?;
         let store = ObjectStore::new(&self.dir);
         store

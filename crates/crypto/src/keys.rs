@@ -54,6 +54,11 @@ secret_key!(
     FileKey
 );
 secret_key!(
+    /// A random secret a remembered device keeps in the OS credential store; it opens
+    /// that device's slot in the vault header.
+    DeviceSecret
+);
+secret_key!(
     /// A key-encryption key: from the password (Argon2id), the recovery key, or a
     /// vault-key subkey for object headers.
     WrappingKey

@@ -15,7 +15,7 @@ mod wrap;
 
 pub use error::{CryptoError, ObjectError};
 pub use kdf::{KdfParams, derive_password_key};
-pub use keys::{FileKey, KEY_LEN, KeyId, Password, VaultKey, WrappingKey};
+pub use keys::{DeviceSecret, FileKey, KEY_LEN, KeyId, Password, VaultKey, WrappingKey};
 pub use object::{
     HEADER_LEN, MAGIC, ObjectHeader, ObjectId, ObjectWriter, TAG_LEN, VERSION, decrypt_object,
     encrypted_len,

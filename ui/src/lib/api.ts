@@ -7,6 +7,7 @@ import type {
   AppError,
   AppStatus,
   CreatedVault,
+  Device,
   ExportSummary,
   Filter,
   ImportProgressEvent,
@@ -37,6 +38,7 @@ export const api = {
     invoke<CreatedVault>('create_vault', { path, password }),
   openVault: (path: string) => invoke<AppStatus>('open_vault', { path }),
   unlock: (password: string) => invoke<AppStatus>('unlock', { password }),
+  unlockWithOs: () => invoke<AppStatus>('unlock_with_os'),
   lock: () => invoke<AppStatus>('lock'),
   restoreVault: (args: { url: string; user: string; secret: string; password: string; path: string }) =>
     invoke<AppStatus>('restore_vault', args),
@@ -76,6 +78,10 @@ export const api = {
 
   settings: () => invoke<Settings>('settings'),
   saveSettings: (settings: Settings) => invoke<Settings>('save_settings', { settings }),
+  enableOsUnlock: (password: string) => invoke<void>('enable_os_unlock', { password }),
+  disableOsUnlock: () => invoke<void>('disable_os_unlock'),
+  devices: () => invoke<Device[]>('devices'),
+  revokeDevice: (id: string) => invoke<void>('revoke_device', { id }),
 };
 
 export const events = {

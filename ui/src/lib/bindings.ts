@@ -3,7 +3,7 @@
 export type AppError = { 
 /**
  * One of: wrong_password, integrity, locked, no_vault, busy, not_found, exists,
- * invalid_input, remote, disk_full, io, internal.
+ * invalid_input, remote, os_unlock, disk_full, io, internal.
  */
 code: string, message: string, };
 
@@ -96,3 +96,9 @@ auto_lock_minutes: number,
  * Lock when the computer sleeps or the screen locks.
  */
 lock_on_sleep: boolean, start_at_login: boolean, watch_folders: Array<string>, };
+
+export type Device = { id: string, name: string, created: string, last_used: string | null, 
+/**
+ * The device this app runs on.
+ */
+this_device: boolean, };

@@ -1,0 +1,77 @@
+//! `keepsake device`: remember this device for unlock through the OS keyring, forget it,
+//! list the devices that can, revoke one.
+
+use crate::Failure;
+use crate::commands::{Context, EXIT_OK, Outcome, print_json};
+use clap::Subcommand;
+use keepsake_os_unlock::{OsKeyring, OsUnlockError};
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// Let this device unlock the vault through the OS keyring (asks for the password once)
+    Enable {
+        /// A name for the devices list [default: the host name]
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Stop this device unlocking through the OS keyring
+    Disable,
+    /// The devices that can unlock through their OS keyring
+    Ls {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take unlock away from a device (a lost laptop, say), by its id from `device ls`
+    Revoke { id: String },
+}
+
+/// OS-store failures are not about the vault: exit 1 with the store's reason.
+pub fn os_failure(e: OsUnlockError) -> Failure {
+    match e {
+        OsUnlockError::Vault(e) => Failure::Vault(e),
+        other => Failure::System(other.to_string()),
+    }
+}
+
+pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    match command {
+        DeviceCommand::Enable { name } => {
+            let name = name.unwrap_or_else(keepsake_os_unlock::device_name);
+            let id =
+                keepsake_os_unlock::enable(&mut vault, &OsKeyring, &name).map_err(os_failure)?;
+            println!(
+                "This device ({name}, id {id}) now unlocks the vault through the system keyring."
+            );
+        }
+        DeviceCommand::Disable => {
+            keepsake_os_unlock::disable(&mut vault, &OsKeyring).map_err(os_failure)?;
+            println!("This device no longer unlocks the vault through the system keyring.");
+        }
+        DeviceCommand::Ls { json } => {
+            let devices = vault.devices()?;
+            if json {
+                print_json(&serde_json::to_value(&devices).unwrap_or_default());
+            } else if devices.is_empty() {
+                println!("No device unlocks this vault through its OS keyring.");
+            } else {
+                for d in devices {
+                    println!(
+                        "{}  {}  created {}  last used {}",
+                        d.id,
+                        d.name,
+                        d.created,
+                        d.last_used.as_deref().unwrap_or("never")
+                    );
+                }
+            }
+        }
+        DeviceCommand::Revoke { id } => {
+            vault.remove_device(&id)?;
+            println!(
+                "Device {id} can no longer unlock this vault (once this header syncs, anywhere)."
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,157 @@
+//! Devices remembered for unlock through the OS: each has its own slot in the header
+//! (the vault key wrapped under a key from the device's secret); the secret itself lives
+//! in that device's OS credential store, which is the shells' business. Revoking removes
+//! the slot, so the secret opens nothing from then on.
+
+use crate::import::format_system_time;
+use crate::{UnlockedVault, Vault, VaultError};
+use keepsake_crypto::{DeviceSecret, random_bytes};
+use serde::Serialize;
+use std::time::SystemTime;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeviceInfo {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+impl Vault {
+    pub fn vault_id(&self) -> &str {
+        &self.header.body.vault_id
+    }
+
+    pub fn has_device(&self, device_id: &str) -> bool {
+        self.header.body.devices.iter().any(|d| d.id == device_id)
+    }
+
+    /// Unlocks with a remembered device's secret, and notes when.
+    pub fn unlock_with_device(
+        self,
+        device_id: &str,
+        secret: &DeviceSecret,
+    ) -> Result<UnlockedVault, VaultError> {
+        let key = self.header.unlock_with_device(device_id, secret)?;
+        let mut vault = self.into_unlocked(key)?;
+        let now = format_system_time(SystemTime::now()).unwrap_or_default();
+        vault.catalog.device_used(device_id, &now)?;
+        Ok(vault)
+    }
+}
+
+impl UnlockedVault {
+    pub fn vault_id(&self) -> &str {
+        &self.header.body.vault_id
+    }
+
+    /// Adds a device slot; returns its id and the secret for the OS store.
+    pub fn add_device(&mut self, name: &str) -> Result<(String, DeviceSecret), VaultError> {
+        let id = hex::encode(random_bytes::<8>()?);
+        let secret = DeviceSecret::random()?;
+        let created = format_system_time(SystemTime::now()).unwrap_or_default();
+        let name = name.trim();
+        let name = if name.is_empty() {
+            "unnamed device"
+        } else {
+            name
+        };
+        let header = self
+            .header
+            .with_device(&self.key, (&id, name, &created), &secret)?;
+        header.save(&self.dir)?;
+        self.header = header;
+        Ok((id, secret))
+    }
+
+    pub fn remove_device(&mut self, device_id: &str) -> Result<(), VaultError> {
+        let header = self.header.without_device(&self.key, Some(device_id))?;
+        header.save(&self.dir)?;
+        self.header = header;
+        Ok(())
+    }
+
+    pub(crate) fn remove_all_devices(&mut self) -> Result<(), VaultError> {
+        if self.header.body.devices.is_empty() {
+            return Ok(());
+        }
+        let header = self.header.without_device(&self.key, None)?;
+        header.save(&self.dir)?;
+        self.header = header;
+        Ok(())
+    }
+
+    pub fn devices(&self) -> Result<Vec<DeviceInfo>, VaultError> {
+        let mut devices = Vec::new();
+        for d in &self.header.body.devices {
+            devices.push(DeviceInfo {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                created: d.created.clone(),
+                last_used: self.catalog.device_last_used(&d.id)?,
+            });
+        }
+        Ok(devices)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::FAST;
+    use crate::{Password, Vault, VaultError};
+
+    #[test]
+    fn a_device_slot_opens_the_vault_until_revoked_and_survives_a_new_password() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("v");
+        let password = Password::new("long enough password".into());
+        let (mut vault, recovery) = Vault::create(&dir, &password, Some(FAST)).unwrap();
+        let (id, secret) = vault.add_device("laptop").unwrap();
+        let (other, other_secret) = vault.add_device("desktop").unwrap();
+        vault
+            .change_password(&Password::new("a different password".into()))
+            .unwrap();
+        drop(vault.lock());
+
+        let opened = Vault::open(&dir)
+            .unwrap()
+            .unlock_with_device(&id, &secret)
+            .unwrap();
+        let listed = opened.devices().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].name, "laptop");
+        assert!(listed[0].last_used.is_some() && listed[1].last_used.is_none());
+        // A secret opens only its own slot.
+        let mut opened = opened;
+        opened.remove_device(&id).unwrap();
+        drop(opened.lock());
+        let vault = Vault::open(&dir).unwrap();
+        assert!(matches!(
+            vault.unlock_with_device(&other, &secret),
+            Err(VaultError::WrongDeviceKey)
+        ));
+        let vault = Vault::open(&dir).unwrap();
+        assert!(matches!(
+            vault.unlock_with_device(&id, &secret),
+            Err(VaultError::DeviceRevoked)
+        ));
+        let vault = Vault::open(&dir).unwrap();
+        let recovered = vault
+            .recover(
+                &recovery.to_words(),
+                &Password::new("recovered password".into()),
+            )
+            .unwrap();
+        assert!(
+            recovered.devices().unwrap().is_empty(),
+            "recovery revokes every device"
+        );
+        drop(recovered.lock());
+        assert!(matches!(
+            Vault::open(&dir)
+                .unwrap()
+                .unlock_with_device(&other, &other_secret),
+            Err(VaultError::DeviceRevoked)
+        ));
+    }
+}

@@ -1,0 +1,63 @@
+//! Unlock through the OS keyring on this device, and the devices that can.
+
+use super::blocking;
+use super::vault::os_error;
+use crate::dto::Device;
+use crate::error::AppResult;
+use crate::state::AppState;
+use keepsake_core::Password;
+use keepsake_os_unlock::OsKeyring;
+use tauri::State;
+
+/// Remembers this device (the password is asked again: enabling is a security decision).
+#[tauri::command]
+pub async fn enable_os_unlock(state: State<'_, AppState>, password: String) -> AppResult<()> {
+    let session = state.session()?;
+    let password = Password::new(password);
+    blocking(move || {
+        let mut vault = session.vault.blocking_lock();
+        vault.check_password(&password)?;
+        let name = keepsake_os_unlock::device_name();
+        keepsake_os_unlock::enable(&mut vault, &OsKeyring, &name).map_err(os_error)?;
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn disable_os_unlock(state: State<'_, AppState>) -> AppResult<()> {
+    let session = state.session()?;
+    blocking(move || {
+        let mut vault = session.vault.blocking_lock();
+        keepsake_os_unlock::disable(&mut vault, &OsKeyring).map_err(os_error)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn devices(state: State<'_, AppState>) -> AppResult<Vec<Device>> {
+    let session = state.session()?;
+    blocking(move || {
+        let vault = session.vault.blocking_lock();
+        let this = keepsake_os_unlock::this_device(vault.vault_id(), &OsKeyring);
+        Ok(vault
+            .devices()?
+            .into_iter()
+            .map(|d| Device {
+                this_device: this.as_deref() == Some(d.id.as_str()),
+                id: d.id,
+                name: d.name,
+                created: d.created,
+                last_used: d.last_used,
+            })
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<()> {
+    let session = state.session()?;
+    let mut vault = session.vault.lock().await;
+    Ok(vault.remove_device(&id)?)
+}
