@@ -365,6 +365,39 @@ class Journey:
         assert status == "refused", "the protocol serves nothing while locked"
         self.shot("07-locked")
 
+    def nothing_readable(self):
+        """After the whole journey (import, thumbnails, viewer, albums, sync, lock): nothing
+        of a photo, and no secret, is readable in the vault, the remote, or anything the app
+        and its webview wrote under HOME (config, caches, webview data, keyring files)."""
+        needles = {
+            "a file name": b"DSCN0010",
+            "another file name": b"cheers_1440x960",
+            "a camera model": b"COOLPIX",
+            "a GPS coordinate": b"43.4674",
+            "an album name": b"Summer",
+            "the password": PASSWORD.encode(),
+            "EXIF (big-endian)": b"Exif\x00\x00MM",
+            "EXIF (little-endian)": b"Exif\x00\x00II",
+            "a JFIF header": b"JFIF\x00",
+            "a PNG signature": b"\x89PNG\r\n\x1a\n",
+            "a HEIC brand": b"ftypheic",
+        }
+        # The inputs and the export are plaintext by design; the driver log is the test's.
+        skip = {WORK / "Phone", WORK / "Exported"}
+        found = []
+        scanned = 0
+        for path in WORK.rglob("*"):
+            if not path.is_file() or any(s in path.parents for s in skip):
+                continue
+            if path.name == "driver.log":
+                continue
+            data = path.read_bytes()
+            scanned += len(data)
+            found += [f"{what} in {path.relative_to(WORK)}" for what, n in needles.items() if n in data]
+        assert scanned > 1_000_000, f"scanned only {scanned} bytes"
+        assert not found, "readable on disk: " + "; ".join(found)
+        print(f"    scanned {scanned / 1e6:.1f} MB: nothing readable", flush=True)
+
     def run(self):
         try:
             steps = [
@@ -380,6 +413,7 @@ class Journey:
                 self.export,
                 self.sync_to_a_folder_remote,
                 self.lock_drops_everything,
+                self.nothing_readable,
             ]
             for step in steps:
                 started = time.monotonic()
