@@ -1,6 +1,8 @@
 //! SIGKILL in the middle of an import: the vault still opens and verifies clean, every
 //! photo is either fully there (byte-identical on export) or absent, and a re-run finishes.
-//! KEEPSAKE_CRASH_ROUNDS sets how many kills (default 4; the long run uses hundreds).
+//! SIGKILL in the middle of `passwd`: the old or the new password opens the vault, never
+//! neither. KEEPSAKE_CRASH_ROUNDS sets how many kills of each (default 30; the long run
+//! uses hundreds); KEEPSAKE_CRASH_SEED repeats a run.
 
 mod support;
 
@@ -11,8 +13,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use support::*;
 
-const FILES: usize = 40;
-const FILE_LEN: usize = 3 << 20;
+const FILES: usize = 24;
+const FILE_LEN: usize = 1 << 20;
 
 /// A small seeded generator, so a failing run can be repeated exactly.
 struct Lcg(u64);
@@ -25,6 +27,15 @@ impl Lcg {
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
+}
+
+/// (kills per test, seeded generator) from the environment.
+fn settings() -> (usize, Lcg) {
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    (
+        env("KEEPSAKE_CRASH_ROUNDS").unwrap_or(30) as usize,
+        Lcg(env("KEEPSAKE_CRASH_SEED").unwrap_or(20261127)),
+    )
 }
 
 fn assert_consistent(vault: &TestVault, originals: &BTreeMap<String, String>) -> usize {
@@ -55,15 +66,7 @@ fn assert_consistent(vault: &TestVault, originals: &BTreeMap<String, String>) ->
 
 #[test]
 fn sigkill_during_import_never_leaves_a_partial_photo() {
-    let rounds: usize = std::env::var("KEEPSAKE_CRASH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
-    let seed: u64 = std::env::var("KEEPSAKE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20261127);
-    let mut rng = Lcg(seed);
+    let (rounds, mut rng) = settings();
     let inputs = tempfile::tempdir().unwrap();
     let input = inputs.path().join("in");
     fs::create_dir_all(&input).unwrap();
@@ -109,8 +112,62 @@ fn sigkill_during_import_never_leaves_a_partial_photo() {
         assert!(no_temp_files_left(&vault.dir));
     }
     assert!(
-        kills > 0,
-        "no import was still running when killed (full import took {full:?})"
+        kills * 2 >= rounds,
+        "only {kills} of {rounds} imports were still running when killed (full import took {full:?})"
+    );
+}
+
+#[test]
+fn sigkill_during_passwd_always_leaves_a_password_that_works() {
+    let (rounds, mut rng) = settings();
+    let vault = TestVault::new();
+    // Time one password change, to aim the kills inside it.
+    let started = Instant::now();
+    let mut probe = vault.command(&["passwd"]);
+    probe.env("KEEPSAKE_NEW_PASSWORD", "probe password one");
+    assert!(probe.output().unwrap().status.success());
+    let full = started.elapsed();
+    let (mut current, mut kills) = ("probe password one".to_string(), 0);
+
+    for round in 0..rounds {
+        let next = format!("password number {round}");
+        let mut child = vault.command(&["passwd"]);
+        child
+            .env("KEEPSAKE_PASSWORD", &current)
+            .env("KEEPSAKE_NEW_PASSWORD", &next)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = child.spawn().unwrap();
+        let delay = Duration::from_micros(rng.below(full.as_micros().max(1) as u64));
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        let opens = |password: &str| {
+            let mut ls = vault.command(&["info"]);
+            ls.env("KEEPSAKE_PASSWORD", password);
+            ls.output().unwrap().status.success()
+        };
+        let (old, new) = (opens(&current), opens(&next));
+        assert!(
+            old != new,
+            "round {round}: old opens {old}, new opens {new}"
+        );
+        if new {
+            current = next;
+        }
+        let header_temp = fs::read_dir(&vault.dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+            .count();
+        assert_eq!(header_temp, 0, "round {round}: a temporary header was left");
+    }
+    assert!(
+        kills * 2 >= rounds,
+        "only {kills} of {rounds} passwd runs were killed mid-way"
     );
 }
 

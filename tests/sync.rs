@@ -300,30 +300,73 @@ fn sync_killed_midway_finishes_on_the_next_run_without_duplicates() {
         );
     }
     vault.import(&[&input]);
-    ok_s3(&vault, &["remote", "add", "cloud", &server.s3_url("k")]);
-    for delay_ms in [150, 400] {
-        let mut child = with_s3_keys(vault.command(&["sync"]))
+    // Each round syncs to a fresh prefix and is killed at a seeded moment inside a sync;
+    // the next sync must finish the job with every object stored exactly once.
+    let rounds: u64 = std::env::var("KEEPSAKE_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let mut seed: u64 = 20261127;
+    let started = std::time::Instant::now();
+    ok_s3(&vault, &["remote", "add", "probe", &server.s3_url("probe")]);
+    ok_s3(&vault, &["sync", "probe"]);
+    let full = started.elapsed().as_micros().max(1) as u64;
+    let mut kills = 0;
+    for round in 0..rounds {
+        let (name, prefix) = (format!("cloud{round}"), format!("k{round}"));
+        ok_s3(&vault, &["remote", "add", &name, &server.s3_url(&prefix)]);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = Duration::from_micros((seed >> 33) % full);
+        let mut child = with_s3_keys(vault.command(&["sync", &name]))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            let _ = child.kill();
+            kills += 1;
+        }
         child.wait().unwrap();
+        ok_s3(&vault, &["sync", &name]);
+        let check: serde_json::Value =
+            serde_json::from_slice(&ok_s3(&vault, &["verify", "--remote", &name, "--json"]).stdout)
+                .unwrap();
+        assert_eq!(check["checked"], 24, "round {round}: {check}");
+        assert_eq!(
+            check["missing"].as_array().unwrap().len() + check["damaged"].as_array().unwrap().len(),
+            0,
+            "round {round}: {check}"
+        );
+        let objects = files_under(&server.data.join("bucket").join(&prefix).join("objects"));
+        assert_eq!(
+            objects.len(),
+            24,
+            "round {round}: each object stored exactly once"
+        );
+        ok_s3(&vault, &["remote", "rm", &name]);
     }
-    ok_s3(&vault, &["sync"]);
-    let check: serde_json::Value = serde_json::from_slice(
-        &ok_s3(&vault, &["verify", "--remote", "cloud", "--deep", "--json"]).stdout,
+    assert!(
+        kills * 2 >= rounds,
+        "only {kills} of {rounds} syncs were killed mid-way"
+    );
+    // One deep check: every byte of the last round authenticates.
+    ok_s3(
+        &vault,
+        &[
+            "remote",
+            "add",
+            "last",
+            &server.s3_url(&format!("k{}", rounds - 1)),
+        ],
+    );
+    let deep: serde_json::Value = serde_json::from_slice(
+        &ok_s3(&vault, &["verify", "--remote", "last", "--deep", "--json"]).stdout,
     )
     .unwrap();
-    assert_eq!(check["checked"], 24);
-    assert_eq!(
-        check["missing"].as_array().unwrap().len() + check["damaged"].as_array().unwrap().len(),
-        0,
-        "{check}"
-    );
-    let objects = files_under(&server.data.join("bucket/k/objects"));
-    assert_eq!(objects.len(), 24, "each object stored exactly once");
+    assert_eq!(deep["damaged"].as_array().unwrap().len(), 0, "{deep}");
 }
 
 #[test]
