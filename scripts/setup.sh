@@ -58,5 +58,10 @@ if ! command -v tauri-driver >/dev/null && [ ! -x "$CACHE/tools/bin/tauri-driver
   cargo install --locked --quiet tauri-driver --root "$CACHE/tools"
 fi
 
+# The fuzz suite (scripts/fuzz.sh): cargo-fuzz, into the cache.
+if ! command -v cargo-fuzz >/dev/null && [ ! -x "$CACHE/tools/bin/cargo-fuzz" ]; then
+  cargo install --locked --quiet cargo-fuzz --root "$CACHE/tools"
+fi
+
 (cd "$(dirname "$0")/../ui" && npm ci --no-audit --no-fund --loglevel=error)
 echo "setup done (python venv: $VENV; tools: $CACHE/tools)"

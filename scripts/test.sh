@@ -23,6 +23,9 @@ scripts/e2e.sh
 
 cargo test --release --workspace
 
+# A short run of every fuzz target (KEEPSAKE_FUZZ_SECONDS each; longer on demand).
+scripts/fuzz.sh
+
 contract=../shared/checks/cli-contract.sh
 if [ -f "$contract" ]; then
   bash "$contract" "$CARGO_TARGET_DIR/release/keepsake"

@@ -40,6 +40,28 @@ pub use sync::{
 pub use vault::{UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, VerifyReport};
 
+/// The parsers that read untrusted bytes, as entry points for the fuzz targets (fuzz/) and
+/// for tools. Nothing here touches a vault.
+pub mod untrusted_input {
+    use crate::media::{self, MediaInfo, Original};
+    use crate::sniff::{MediaKind, SNIFF_LEN, sniff};
+
+    /// Parses a vault header file's text and checks its checksum (no key needed).
+    pub fn parse_header(text: &str) -> Result<(), crate::VaultError> {
+        crate::header::Header::parse(text).map(drop)
+    }
+
+    /// Sniffs and analyses a photo in memory: metadata, then both renditions. Videos are
+    /// left out (they go to ffmpeg in a child process, which is fuzzed upstream).
+    pub fn analyse_photo(bytes: &[u8]) -> Option<MediaInfo> {
+        let media = sniff(&bytes[..bytes.len().min(SNIFF_LEN)])?;
+        if media.kind == MediaKind::Video {
+            return None;
+        }
+        Some(media::analyse(Original::Bytes(bytes), media, None).info)
+    }
+}
+
 #[cfg(test)]
 mod test_support {
     /// Argon2id at its floor, so unit tests unlock in milliseconds.
