@@ -395,6 +395,67 @@ fn remote_damage_is_found_by_verify() {
 }
 
 #[test]
+fn a_remote_that_returns_another_objects_bytes_is_caught() {
+    let server = Server::start("s3");
+    let vault = library();
+    ok_s3(&vault, &["remote", "add", "cloud", &server.s3_url("swap")]);
+    ok_s3(&vault, &["sync"]);
+    // The remote answers for one object with another's (intact, authentic) bytes: the
+    // object id bound into each header and chunk gives it away.
+    let objects = files_under(&server.data.join("bucket/swap/objects"));
+    let (a, b) = (&objects[0], &objects[1]);
+    let (bytes_a, bytes_b) = (fs::read(a).unwrap(), fs::read(b).unwrap());
+    fs::write(a, &bytes_b).unwrap();
+    fs::write(b, &bytes_a).unwrap();
+    std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
+    let deep = run_s3(&vault, &["verify", "--remote", "cloud", "--deep", "--json"]);
+    assert_eq!(deep.status.code(), Some(4), "{}", stderr(&deep));
+    let report: serde_json::Value = serde_json::from_slice(&deep.stdout).unwrap();
+    let damaged: Vec<String> = report["damaged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    for swapped in [a, b] {
+        let id = swapped.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            damaged.iter().any(|d| d.contains(&id)),
+            "{id} not named in {report}"
+        );
+    }
+    // A restore from that remote names those two and brings back only authentic photos.
+    let restored = new_machine("restored");
+    let out = with_s3_keys(restored.command(&["restore", &server.s3_url("swap")]))
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    // The two stay listed but missing: export says so and writes only authentic photos.
+    let back = restored.path("back");
+    let out = restored.run(&["export", "--all", "--to", back.to_str().unwrap()]);
+    no_panic(&out);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(
+        stderr(&out).matches("missing").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+    let originals = exported(&vault, "originals");
+    let written = files_under(&back);
+    assert_eq!(
+        written.len(),
+        originals.len() - 2,
+        "all but the two swapped"
+    );
+    for file in written {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(originals.get(&name), Some(&sha256(&file)), "{name} differs");
+    }
+}
+
+#[test]
 fn bad_credentials_dead_endpoints_and_plain_http_are_clear_errors() {
     let server = Server::start("s3");
     let vault = library();
