@@ -455,6 +455,98 @@ fn a_remote_that_returns_another_objects_bytes_is_caught() {
     }
 }
 
+/// A remote that lies: it answers every object upload "200 OK" (with the right ETag, as a
+/// careful liar would) and stores nothing. Everything else passes through to `upstream`.
+fn start_lying_remote(upstream: u16) -> u16 {
+    use md5::{Digest, Md5};
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut client = client;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let first = text.lines().next().unwrap_or_default().to_string();
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                let mut body = vec![0u8; length];
+                if client.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if first.starts_with("PUT ") && first.contains("/objects/") {
+                    let etag = format!("{:x}", Md5::digest(&body));
+                    let _ = write!(
+                        client,
+                        "HTTP/1.1 200 OK\r\nETag: \"{etag}\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                    return;
+                }
+                // Anything else: one request upstream, on a connection that then closes.
+                let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    return;
+                };
+                let head = text.replacen("\r\n", "\r\nConnection: close\r\n", 1);
+                let _ = server.write_all(head.as_bytes());
+                let _ = server.write_all(&body);
+                let mut answer = Vec::new();
+                let _ = server.read_to_end(&mut answer);
+                let _ = client.write_all(&answer);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_remote_that_acknowledges_uploads_but_stores_nothing_is_caught() {
+    let server = Server::start("s3");
+    let liar = start_lying_remote(server.port);
+    let vault = library();
+    let lying_url = format!("s3://bucket/lie?endpoint=http://127.0.0.1:{liar}&region=us-east-1");
+    ok_s3(&vault, &["remote", "add", "liar", &lying_url]);
+    let out = run_s3(&vault, &["sync", "--json"]);
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "a sync to a lying remote must not pass"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let said = format!("{}{report}", stderr(&out));
+    // The check after each upload finds nothing there (however the backend words it).
+    assert!(
+        said.contains("not confirmed") || said.contains("not found on the remote"),
+        "{said}"
+    );
+    // Nothing was recorded as stored there: the honest endpoint gets everything.
+    ok_s3(&vault, &["remote", "add", "honest", &server.s3_url("lie")]);
+    ok_s3(&vault, &["sync", "honest"]);
+    let check: serde_json::Value = serde_json::from_slice(
+        &ok_s3(
+            &vault,
+            &["verify", "--remote", "honest", "--deep", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(check["missing"].as_array().unwrap().len(), 0, "{check}");
+    assert_eq!(check["damaged"].as_array().unwrap().len(), 0, "{check}");
+}
+
 #[test]
 fn bad_credentials_dead_endpoints_and_plain_http_are_clear_errors() {
     let server = Server::start("s3");
