@@ -9,25 +9,11 @@ mod support;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 use support::*;
 
 const FILES: usize = 24;
 const FILE_LEN: usize = 1 << 20;
-
-/// A small seeded generator, so a failing run can be repeated exactly.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
 
 /// (kills per test, seeded generator) from the environment.
 fn settings() -> (usize, Lcg) {
@@ -91,18 +77,12 @@ fn sigkill_during_import_never_leaves_a_partial_photo() {
         // A fresh vault each round, so every kill lands in a real import, not a re-run.
         let vault = TestVault::new();
         let delay = Duration::from_micros(rng.below(full.as_micros().max(1) as u64));
-        let mut child = vault
-            .command(&["import", input.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL on Unix
+        if kill_after(
+            &mut vault.command(&["import", input.to_str().unwrap()]),
+            delay,
+        ) {
             kills += 1;
         }
-        child.wait().unwrap();
         let present = assert_consistent(&vault, &originals);
         eprintln!("round {round}: killed after {delay:?}, {present}/{FILES} photos present");
 
@@ -131,20 +111,14 @@ fn sigkill_during_passwd_always_leaves_a_password_that_works() {
 
     for round in 0..rounds {
         let next = format!("password number {round}");
-        let mut child = vault.command(&["passwd"]);
-        child
+        let mut passwd = vault.command(&["passwd"]);
+        passwd
             .env("KEEPSAKE_PASSWORD", &current)
-            .env("KEEPSAKE_NEW_PASSWORD", &next)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut child = child.spawn().unwrap();
-        let delay = Duration::from_micros(rng.below(full.as_micros().max(1) as u64));
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
+            .env("KEEPSAKE_NEW_PASSWORD", &next);
+        let delay = Duration::from_micros(rng.below(full.as_micros() as u64));
+        if kill_after(&mut passwd, delay) {
             kills += 1;
         }
-        child.wait().unwrap();
         let opens = |password: &str| {
             let mut ls = vault.command(&["info"]);
             ls.env("KEEPSAKE_PASSWORD", password);

@@ -306,7 +306,7 @@ fn sync_killed_midway_finishes_on_the_next_run_without_duplicates() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    let mut seed: u64 = 20261127;
+    let mut rng = Lcg(20261127);
     let started = std::time::Instant::now();
     ok_s3(&vault, &["remote", "add", "probe", &server.s3_url("probe")]);
     ok_s3(&vault, &["sync", "probe"]);
@@ -315,21 +315,10 @@ fn sync_killed_midway_finishes_on_the_next_run_without_duplicates() {
     for round in 0..rounds {
         let (name, prefix) = (format!("cloud{round}"), format!("k{round}"));
         ok_s3(&vault, &["remote", "add", &name, &server.s3_url(&prefix)]);
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = Duration::from_micros((seed >> 33) % full);
-        let mut child = with_s3_keys(vault.command(&["sync", &name]))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_none() {
-            let _ = child.kill();
+        let delay = Duration::from_micros(rng.below(full));
+        if kill_after(&mut with_s3_keys(vault.command(&["sync", &name])), delay) {
             kills += 1;
         }
-        child.wait().unwrap();
         ok_s3(&vault, &["sync", &name]);
         let check: serde_json::Value =
             serde_json::from_slice(&ok_s3(&vault, &["verify", "--remote", &name, "--json"]).stdout)

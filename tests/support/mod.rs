@@ -220,3 +220,33 @@ pub fn synthetic_file(path: &Path, signature: &[u8], len: usize, seed: u64) {
 }
 
 pub const JPEG_SIGNATURE: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00";
+
+/// A small seeded generator, so a failing crash run can be repeated exactly.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Starts `cmd` quietly, SIGKILLs it after `delay` if it is still running, and waits for
+/// it. Returns whether the kill landed mid-run.
+pub fn kill_after(cmd: &mut Command, delay: std::time::Duration) -> bool {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start keepsake");
+    std::thread::sleep(delay);
+    let killed = child.try_wait().unwrap().is_none();
+    if killed {
+        let _ = child.kill(); // SIGKILL on Unix
+    }
+    child.wait().unwrap();
+    killed
+}
