@@ -5,43 +5,7 @@
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use support::*;
-
-/// A size-limited tmpfs, unmounted on drop.
-struct SmallDisk(PathBuf);
-
-impl SmallDisk {
-    fn mount(at: &Path, mib: u32) -> Self {
-        fs::create_dir_all(at).unwrap();
-        let status = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
-            .arg(at)
-            .status()
-            .expect("mount");
-        assert!(
-            status.success(),
-            "could not mount a tmpfs (the test needs root)"
-        );
-        SmallDisk(at.to_path_buf())
-    }
-
-    fn grow(&self, mib: u32) {
-        let status = Command::new("mount")
-            .args(["-o", &format!("remount,size={mib}m")])
-            .arg(&self.0)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
 
 #[test]
 fn a_full_disk_stops_import_cleanly_and_it_resumes_when_there_is_room() {

@@ -228,3 +228,103 @@ fn a_damaged_header_or_catalog_is_integrity_not_a_wrong_password() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("catalog"), "{}", stderr(&out));
 }
+
+/// What `export` writes, as content hashes.
+fn exported_contents(vault: &TestVault, into: &str) -> std::collections::BTreeMap<String, usize> {
+    let out = vault.path(into);
+    vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+    content_multiset(&out)
+}
+
+#[test]
+fn a_lost_catalog_is_refused_and_nothing_is_treated_as_an_orphan() {
+    let (vault, ids) = vault_with_photos();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(vault.dir.join(format!("catalog.db{suffix}")));
+    }
+    let out = vault.run(&["verify", "--repair"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rebuild-catalog"), "{}", stderr(&out));
+    assert_eq!(
+        vault.object_files().len(),
+        ids.len(),
+        "no photo was removed"
+    );
+}
+
+#[test]
+fn a_damaged_catalog_is_rebuilt_from_the_objects_and_a_damaged_object_is_named() {
+    let (vault, ids) = vault_with_photos();
+    let before = exported_contents(&vault, "before");
+    let catalog = vault.dir.join("catalog.db");
+    let mut bytes = fs::read(&catalog).unwrap();
+    bytes[5000] ^= 0x01;
+    fs::write(&catalog, bytes).unwrap();
+    let damaged = ids
+        .iter()
+        .find(|(n, _)| n == "jpg__mobile__jolla.jpg")
+        .unwrap();
+    let object = vault.object_file(&damaged.1);
+    let mut bytes = fs::read(&object).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    fs::write(&object, bytes).unwrap();
+
+    let out = vault.run(&["rebuild-catalog"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Listed 3 objects"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(&format!("{}: the object does not authenticate", damaged.1)),
+        "{}",
+        stderr(&out)
+    );
+    let aside: Vec<_> = fs::read_dir(&vault.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("catalog.damaged-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "the damaged catalog is kept, not deleted");
+
+    // The three intact photos are back, byte for byte, with their metadata read again.
+    let listed = vault.json(&["ls"]);
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(
+        listed
+            .iter()
+            .all(|i| i["name"].as_str().unwrap().starts_with("recovered-"))
+    );
+    let canon = &ids
+        .iter()
+        .find(|(n, _)| n == "jpg__Canon_40D.jpg")
+        .unwrap()
+        .1;
+    let shown = vault.json(&["show", canon]);
+    assert_eq!(
+        shown["metadata"]["camera_model"], "Canon EOS 40D",
+        "{shown}"
+    );
+    assert_eq!(shown["metadata"]["date_source"], "exif", "{shown}");
+    let after = exported_contents(&vault, "after");
+    let mut expected = before.clone();
+    let damaged_hash = sha256(&vault.path("in").join(&damaged.0));
+    expected.remove(&damaged_hash);
+    assert_eq!(after, expected);
+
+    // The damaged object stays where it was (for a remote to repair), named by verify.
+    let (code, report) = verify(&vault);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["orphans"].as_array().unwrap().len(), 1);
+    assert!(object.exists());
+}

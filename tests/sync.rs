@@ -8,6 +8,7 @@ use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -26,6 +27,15 @@ impl Server {
     fn start(kind: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
         let data = root.path().join("data");
+        Self::serve(kind, data, root)
+    }
+
+    /// Serves `data` (a folder the caller keeps, e.g. on a small disk).
+    fn start_in(kind: &str, data: &Path) -> Self {
+        Self::serve(kind, data.to_path_buf(), tempfile::tempdir().unwrap())
+    }
+
+    fn serve(kind: &str, data: PathBuf, root: tempfile::TempDir) -> Self {
         fs::create_dir_all(data.join("bucket")).unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -444,15 +454,20 @@ fn a_remote_that_returns_another_objects_bytes_is_caught() {
     }
 }
 
-/// A remote that lies: it answers every object upload "200 OK" (with the right ETag, as a
-/// careful liar would) and stores nothing. Everything else passes through to `upstream`.
-fn start_lying_remote(upstream: u16) -> u16 {
-    use md5::{Digest, Md5};
+/// A proxy in front of `upstream` that may answer object uploads itself: `answer` sees
+/// each object PUT's body and returns the whole HTTP response to send instead, or None to
+/// pass the upload on. Everything else passes through.
+fn start_object_proxy(
+    upstream: u16,
+    answer: impl Fn(&[u8]) -> Option<String> + Send + Sync + 'static,
+) -> u16 {
     use std::io::{Read, Write};
+    let answer = std::sync::Arc::new(answer);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
+            let answer = answer.clone();
             std::thread::spawn(move || {
                 let mut client = client;
                 let mut head = Vec::new();
@@ -477,12 +492,11 @@ fn start_lying_remote(upstream: u16) -> u16 {
                 if client.read_exact(&mut body).is_err() {
                     return;
                 }
-                if first.starts_with("PUT ") && first.contains("/objects/") {
-                    let etag = format!("{:x}", Md5::digest(&body));
-                    let _ = write!(
-                        client,
-                        "HTTP/1.1 200 OK\r\nETag: \"{etag}\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    );
+                if first.starts_with("PUT ")
+                    && first.contains("/objects/")
+                    && let Some(response) = answer(&body)
+                {
+                    let _ = client.write_all(response.as_bytes());
                     return;
                 }
                 // Anything else: one request upstream, on a connection that then closes.
@@ -499,6 +513,38 @@ fn start_lying_remote(upstream: u16) -> u16 {
         }
     });
     port
+}
+
+/// A remote that lies: it answers every object upload "200 OK" (with the right ETag, as a
+/// careful liar would) and stores nothing.
+fn start_lying_remote(upstream: u16) -> u16 {
+    use md5::{Digest, Md5};
+    start_object_proxy(upstream, |body| {
+        let etag = format!("{:x}", Md5::digest(body));
+        Some(format!(
+            "HTTP/1.1 200 OK\r\nETag: \"{etag}\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ))
+    })
+}
+
+/// A remote with a storage quota, answering as Ceph's RGW and other S3 services do once
+/// it is used up: 403 with the S3 error code QuotaExceeded.
+fn start_quota_remote(upstream: u16, quota: std::sync::Arc<AtomicUsize>) -> u16 {
+    start_object_proxy(upstream, move |body| {
+        let fits = quota
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(body.len())
+            })
+            .is_ok();
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>QuotaExceeded</Code>\
+                   <Message>The quota for this account is used up.</Message></Error>";
+        (!fits).then(|| {
+            format!(
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            )
+        })
+    })
 }
 
 #[test]
@@ -856,4 +902,240 @@ fn sftp_remotes_round_trip_with_an_ssh_key() {
     let restored = new_machine("restored");
     restored.run_ok(&["restore", &url]);
     assert_eq!(exported(&restored, "out"), exported(&vault, "orig"));
+}
+
+#[test]
+fn a_tampered_snapshot_is_refused_and_a_damaged_catalog_is_rebuilt_from_the_last_good_one() {
+    let server = Server::start("s3");
+    let url = server.s3_url("rebuild");
+    let vault = TestVault::new();
+    ok_s3(&vault, &["remote", "add", "cloud", &url]);
+    // Three batches: the first in snapshot 1, the second in snapshot 2 (then tampered
+    // with), the third never synced.
+    let batches: [&[&str]; 3] = [
+        &["jpg__Canon_40D.jpg", "jpg__gps__DSCN0010.jpg"],
+        &["jpg__mobile__jolla.jpg"],
+        &["heic__IMG_5195.HEIC"],
+    ];
+    let mut ids = BTreeMap::new();
+    for (n, batch) in batches.iter().enumerate() {
+        let dir = vault.path(&format!("in/{n}"));
+        fs::create_dir_all(&dir).unwrap();
+        for name in *batch {
+            fs::copy(samples().join("exif-samples").join(name), dir.join(name)).unwrap();
+        }
+        for entry in vault.import(&[&dir])["imported"].as_array().unwrap() {
+            let path = Path::new(entry["path"].as_str().unwrap());
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            ids.insert(name, entry["id"].as_str().unwrap().to_string());
+        }
+        if n < 2 {
+            ok_s3(&vault, &["sync"]);
+            std::thread::sleep(Duration::from_millis(5)); // distinct snapshot names
+        }
+    }
+    let everything = content_multiset(&vault.path("in"));
+    let snapshots = files_under(&server.data.join("bucket/rebuild/catalog"));
+    assert_eq!(snapshots.len(), 2);
+    let name_of = |p: &Path| format!("catalog/{}", p.file_name().unwrap().to_string_lossy());
+    let (older, newest) = (name_of(&snapshots[0]), name_of(&snapshots[1]));
+    let mut bytes = fs::read(&snapshots[1]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x04;
+    fs::write(&snapshots[1], bytes).unwrap();
+    std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
+
+    // A restore from that remote names the tampered snapshot and uses the one before.
+    let restored = new_machine("restored");
+    let out = with_s3_keys(restored.command(&["restore", &url]))
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("snapshot {newest} refused")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("Restored 2 items"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Here: the catalog is damaged and one photo of the first batch is gone from disk.
+    fs::remove_file(vault.object_file(&ids["jpg__Canon_40D.jpg"])).unwrap();
+    let catalog = vault.dir.join("catalog.db");
+    let mut bytes = fs::read(&catalog).unwrap();
+    bytes[5000] ^= 0x01;
+    fs::write(&catalog, bytes).unwrap();
+    let out = run_s3(
+        &vault,
+        &["rebuild-catalog", "--from", &url, "--name", "cloud"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("snapshot {newest} refused")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!(
+            "Rebuilt from snapshot {older}: 1 items kept, 1 fetched from the remote"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("Listed 2 objects again"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Names from the good snapshot survive; the later photos are back under new names;
+    // every photo is there byte for byte.
+    let names: Vec<String> = vault
+        .json(&["ls"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"jpg__Canon_40D.jpg".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"jpg__gps__DSCN0010.jpg".to_string()),
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("recovered-")).count(),
+        2
+    );
+    let out = vault.path("out");
+    vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+    assert_eq!(content_multiset(&out), everything);
+    let verify: serde_json::Value = vault.json(&["verify"]);
+    assert_eq!(verify["damaged"].as_array().unwrap().len(), 0, "{verify}");
+    assert_eq!(verify["orphans"].as_array().unwrap().len(), 0, "{verify}");
+
+    // The next sync puts a good snapshot on top: a restore is whole again.
+    ok_s3(&vault, &["sync"]);
+    let again = new_machine("again");
+    let out = ok_s3(&again, &["restore", &url]);
+    assert!(
+        stdout(&out).contains("Restored 4 items"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(exported(&again, "again-out").len(), 4);
+}
+
+/// Counts what the remote is recorded as holding: the confirmed objects of `ls`-listed items
+/// are what `sync --json` reports as skipped on a run that uploads nothing.
+fn pending_on(vault: &TestVault, remote: &str) -> u64 {
+    let status = vault.json(&["remote", "ls"]);
+    status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == remote)
+        .and_then(|r| r["pending"].as_u64())
+        .unwrap_or_else(|| panic!("no pending count for {remote} in {status}"))
+}
+
+#[test]
+fn a_remote_over_its_quota_stops_the_sync_with_one_clear_error_and_nothing_is_lost() {
+    let server = Server::start("s3");
+    let quota = std::sync::Arc::new(AtomicUsize::new(2 << 20));
+    let proxy = start_quota_remote(server.port, quota.clone());
+    let vault = library();
+    let items = vault.json(&["ls"]).as_array().unwrap().len() as u64;
+    let url = format!("s3://bucket/quota?endpoint=http://127.0.0.1:{proxy}&region=us-east-1");
+    ok_s3(&vault, &["remote", "add", "cloud", &url]);
+    let out = run_s3(&vault, &["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert_eq!(
+        said.lines().count(),
+        1,
+        "one line, not one per object: {said}"
+    );
+    assert!(
+        said.contains("the remote is full (or over its quota)"),
+        "{said}"
+    );
+    assert!(said.contains("QuotaExceeded"), "{said}");
+    assert!(said.len() < 300, "{said}");
+    // What went up is recorded; the rest is pending; no snapshot names missing objects.
+    let pending = pending_on(&vault, "cloud");
+    assert!(pending > 0 && pending < items, "{pending} of {items}");
+    assert!(!server.data.join("bucket/quota/catalog").exists());
+
+    // More room: the next sync finishes the job, and everything is there.
+    quota.store(usize::MAX, Ordering::SeqCst);
+    ok_s3(&vault, &["sync"]);
+    assert_eq!(pending_on(&vault, "cloud"), 0);
+    let check = vault_check(&vault, "cloud");
+    assert_eq!(check["missing"].as_array().unwrap().len(), 0, "{check}");
+    assert_eq!(check["damaged"].as_array().unwrap().len(), 0, "{check}");
+}
+
+#[test]
+fn a_remote_whose_disk_fills_up_records_only_what_it_stored() {
+    // A real server on a real full disk: rclone's S3 on a 3 MiB tmpfs. It says only
+    // "500 InternalError", so each object fails on its own; none may be recorded.
+    let root = tempfile::tempdir().unwrap();
+    let disk = SmallDisk::mount(&root.path().join("disk"), 3);
+    let server = Server::start_in("s3", &root.path().join("disk"));
+    // 4.9 MB of photos: some fit, some cannot. Few, because rclone's 500s are retried.
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    for name in [
+        "heic__mobile__iphone_13_pro_max.HEIC",
+        "heic__IMG_5195.HEIC",
+        "jpg__mobile__jolla.jpg",
+        "jpg__Reconyx_HC500_Hyperfire.jpg",
+        "tiff__BSG1.tiff",
+        "jpg__xmp__no_exif.jpg",
+        "jpg__gps__DSCN0010.jpg",
+    ] {
+        fs::copy(samples().join("exif-samples").join(name), input.join(name)).unwrap();
+    }
+    vault.import(&[&input]);
+    let items = vault.json(&["ls"]).as_array().unwrap().len() as u64;
+    ok_s3(&vault, &["remote", "add", "nas", &server.s3_url("full")]);
+    let out = run_s3(&vault, &["sync"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("HTTP 500"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).lines().all(|l| l.len() < 300),
+        "short errors: {}",
+        stderr(&out)
+    );
+    let pending = pending_on(&vault, "nas");
+    assert!(pending > 0 && pending < items, "{pending} of {items}");
+    // Every object recorded as stored is there, whole.
+    let check = vault_check(&vault, "nas");
+    assert_eq!(check["damaged"].as_array().unwrap().len(), 0, "{check}");
+    assert_eq!(
+        check["missing"].as_array().unwrap().len() as u64,
+        pending,
+        "{check}"
+    );
+
+    disk.grow(64);
+    ok_s3(&vault, &["sync"]);
+    assert_eq!(pending_on(&vault, "nas"), 0);
+    let check = vault_check(&vault, "nas");
+    assert_eq!(check["missing"].as_array().unwrap().len(), 0, "{check}");
+    assert_eq!(check["damaged"].as_array().unwrap().len(), 0, "{check}");
+}
+
+/// `verify --remote NAME --deep --json`, whatever its exit code.
+fn vault_check(vault: &TestVault, remote: &str) -> serde_json::Value {
+    let out = run_s3(vault, &["verify", "--remote", remote, "--deep", "--json"]);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)))
 }

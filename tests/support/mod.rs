@@ -250,3 +250,37 @@ pub fn kill_after(cmd: &mut Command, delay: std::time::Duration) -> bool {
     child.wait().unwrap();
     killed
 }
+
+/// A size-limited tmpfs, unmounted on drop.
+pub struct SmallDisk(pub PathBuf);
+
+impl SmallDisk {
+    pub fn mount(at: &Path, mib: u32) -> Self {
+        fs::create_dir_all(at).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(at)
+            .status()
+            .expect("mount");
+        assert!(
+            status.success(),
+            "could not mount a tmpfs (the test needs root)"
+        );
+        SmallDisk(at.to_path_buf())
+    }
+
+    pub fn grow(&self, mib: u32) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={mib}m")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}

@@ -57,6 +57,8 @@ enum Command {
     Sync(sync_commands::SyncArgs),
     /// Rebuild a vault in --vault DIR from a remote, with the password or recovery key
     Restore(sync_commands::RestoreArgs),
+    /// Rebuild a damaged catalog from the stored photos (and a remote's snapshot with --from)
+    RebuildCatalog(sync_commands::RebuildArgs),
     /// Decrypt and authenticate everything; exit 4 if anything is damaged
     Verify(commands::VerifyArgs),
     /// Show facts about the vault
@@ -140,6 +142,7 @@ fn main() -> ExitCode {
         Command::Device(command) => device_commands::device(&ctx, command),
         Command::Sync(args) => sync_commands::sync(&ctx, args),
         Command::Restore(args) => sync_commands::restore(&ctx, args),
+        Command::RebuildCatalog(args) => sync_commands::rebuild_catalog(&ctx, args),
         Command::Info(args) => commands::info(&ctx, args),
         Command::Passwd(args) => commands::passwd(&ctx, args),
         Command::Recover(args) => commands::recover(&ctx, args),
@@ -148,6 +151,12 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             eprintln!("error: {failure}");
+            if let Failure::Vault(VaultError::CatalogDamaged(_)) = failure {
+                eprintln!(
+                    "hint: `keepsake rebuild-catalog` rebuilds it from the stored photos \
+                     (add --from URL to start from a remote's catalog snapshot)"
+                );
+            }
             ExitCode::from(failure.exit_code())
         }
     }

@@ -5,7 +5,7 @@ use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome, prin
 use crate::progress::count_bar;
 use crate::{Failure, secrets};
 use clap::{Args, Subcommand};
-use keepsake_core::{RemoteConfig, RestoreSecret, SyncControl, VaultError};
+use keepsake_core::{RebuildSource, RemoteConfig, RestoreSecret, SyncControl, VaultError};
 use serde_json::json;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -94,17 +94,19 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
             println!("Added remote {} ({})", config.name, config.url);
         }
         RemoteCommand::Ls { json } => {
-            let remotes = vault.remotes()?;
+            let remotes = vault.library()?.remotes()?;
             if json {
                 print_json(&json!(
                     remotes
                         .iter()
-                        .map(|r| json!({"name": r.name, "url": r.url, "user": r.user}))
+                        .map(|(r, pending)| json!({
+                            "name": r.name, "url": r.url, "user": r.user, "pending": pending,
+                        }))
                         .collect::<Vec<_>>()
                 ));
             } else {
-                for r in remotes {
-                    println!("{:<12} {}", r.name, r.url);
+                for (r, pending) in remotes {
+                    println!("{:<12} {}  ({pending} pending)", r.name, r.url);
                 }
             }
         }
@@ -248,6 +250,15 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
     for (id, reason) in &report.failed {
         eprintln!("error: {id}: {reason}");
     }
+    for (name, reason) in &report.rejected_snapshots {
+        eprintln!("error: snapshot {name} refused: {reason}");
+    }
+    if !report.rejected_snapshots.is_empty() {
+        eprintln!(
+            "warning: restored from the older snapshot {}: photos added after it are not listed",
+            report.snapshot
+        );
+    }
     println!(
         "Restored {} items ({:.1} MB) into {} from {}",
         report.restored,
@@ -256,11 +267,13 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
         report.snapshot
     );
     drop(vault);
-    Ok(if report.failed.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_DAMAGED
-    })
+    Ok(
+        if report.failed.is_empty() && report.rejected_snapshots.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_DAMAGED
+        },
+    )
 }
 
 /// Restores damaged local objects from the first remote holding an authentic copy.
@@ -380,4 +393,78 @@ pub fn verify_remote(
     } else {
         EXIT_DAMAGED
     })
+}
+
+#[derive(Args)]
+pub struct RebuildArgs {
+    /// Start from this remote's newest authentic catalog snapshot (credentials from the
+    /// environment, as for `remote add`); without it, only the photos' own metadata is
+    /// recovered: names, albums and favourites are not
+    #[arg(long, value_name = "URL")]
+    from: Option<String>,
+    /// The name the rebuilt catalog gives the remote
+    #[arg(long, default_value = "origin", requires = "from")]
+    name: String,
+    /// Allow plain http to a host that is not this machine
+    #[arg(long, requires = "from")]
+    allow_insecure: bool,
+}
+
+pub fn rebuild_catalog(ctx: &Context, args: RebuildArgs) -> Outcome {
+    let vault = keepsake_core::Vault::open(&ctx.vault)?;
+    let password = secrets::password(ctx.password_stdin)?;
+    let bar = count_bar("Listing objects");
+    let mut progress = |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let from_remote = args.from.is_some();
+    let result = match args.from {
+        Some(url) => {
+            let mut config = credentials(&url, args.allow_insecure)?;
+            config.name = args.name;
+            let store = keepsake_remote::open(&config).map_err(remote_failure)?;
+            let source = RebuildSource::Remote(&store, config);
+            runtime()?.block_on(vault.rebuild_catalog(&password, source, &mut progress))
+        }
+        None => runtime()?.block_on(vault.rebuild_catalog::<keepsake_remote::OpendalStore>(
+            &password,
+            RebuildSource::Objects,
+            &mut progress,
+        )),
+    };
+    bar.finish_and_clear();
+    let (vault, report) = result?;
+    if let Some(aside) = &report.set_aside {
+        println!("The damaged catalog was kept as {}", aside.display());
+    }
+    for (name, reason) in &report.rejected_snapshots {
+        eprintln!("error: snapshot {name} refused: {reason}");
+    }
+    match &report.snapshot {
+        Some(name) => println!(
+            "Rebuilt from snapshot {name}: {} items kept, {} fetched from the remote",
+            report.from_snapshot,
+            report.fetched.len()
+        ),
+        None if from_remote => {
+            println!("No usable snapshot on the remote: rebuilt from the objects alone")
+        }
+        None => {}
+    }
+    println!(
+        "Listed {} objects again from their content",
+        report.relisted.len()
+    );
+    for (id, reason) in &report.missing {
+        eprintln!("error: {id}: missing here and on the remote: {reason}");
+    }
+    for (id, reason) in &report.unreadable {
+        eprintln!("error: {id}: the object does not authenticate, left unlisted: {reason}");
+    }
+    drop(vault);
+    let clean = report.rejected_snapshots.is_empty()
+        && report.missing.is_empty()
+        && report.unreadable.is_empty();
+    Ok(if clean { EXIT_OK } else { EXIT_DAMAGED })
 }

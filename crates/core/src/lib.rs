@@ -13,6 +13,7 @@ mod header;
 mod import;
 mod library;
 mod media;
+mod rebuild;
 mod rethumb;
 mod sniff;
 mod store;
@@ -31,6 +32,7 @@ pub use import::{
 pub use keepsake_crypto::{DeviceSecret, KdfParams, ObjectId, Password, RecoveryKey};
 pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};
+pub use rebuild::{RebuildReport, RebuildSource};
 pub use rethumb::RethumbReport;
 pub use sniff::MediaKind;
 pub use sync::{

@@ -140,13 +140,30 @@ impl Vault {
 
     pub(crate) fn into_unlocked(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
         let lock = acquire_lock(&self.dir)?;
+        self.into_unlocked_holding(key, lock)
+    }
+
+    /// As `into_unlocked`, for a caller that took the vault's write lock already.
+    pub(crate) fn into_unlocked_holding(
+        self,
+        key: VaultKey,
+        lock: File,
+    ) -> Result<UnlockedVault, VaultError> {
         let store = ObjectStore::new(&self.dir);
         store
             .clear_temp()
             .map_err(|e| VaultError::io("clearing the vault's temporary folder", e))?;
         // A header write interrupted before its rename; the real header is intact.
         let _ = fs::remove_file(atomic_temp(&self.dir.join(header::FILE_NAME)));
-        let catalog = Catalog::open(&self.dir.join(catalog::FILE_NAME), &key.catalog_key())?;
+        let catalog_path = self.dir.join(catalog::FILE_NAME);
+        // Opening would create an empty catalog, and every photo would look like an orphan.
+        if !catalog_path.exists() {
+            return Err(VaultError::CatalogDamaged(format!(
+                "{} is missing",
+                catalog_path.display()
+            )));
+        }
+        let catalog = Catalog::open(&catalog_path, &key.catalog_key())?;
         Ok(UnlockedVault {
             dir: self.dir,
             header: self.header,
@@ -158,7 +175,7 @@ impl Vault {
     }
 }
 
-fn acquire_lock(dir: &Path) -> Result<File, VaultError> {
+pub(crate) fn acquire_lock(dir: &Path) -> Result<File, VaultError> {
     let file = File::options()
         .create(true)
         .truncate(false)

@@ -90,7 +90,16 @@ impl UnlockedVault {
             .into_iter()
             .filter(|id| !known.contains(id))
             .collect();
-        if repair {
+        if crate::rebuild::interrupted(&self.dir) {
+            // Mid-rebuild, an unlisted object is a photo still to be listed, not an orphan.
+            report.damaged.push(Damage {
+                id: None,
+                name: None,
+                problem: "a catalog rebuild was interrupted: run `rebuild-catalog` again \
+                          (unlisted objects are kept until it finishes)"
+                    .into(),
+            });
+        } else if repair {
             for id in &report.orphans {
                 self.store
                     .remove(id)

@@ -174,38 +174,87 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 fn classify(e: opendal::Error) -> RemoteError {
-    let text = e.to_string();
-    let lower = text.to_lowercase();
+    // Classified on everything OpenDAL says; shown in a few words.
+    let lower = e.to_string().to_lowercase();
+    let said = summary(&e);
+    let mentions = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if mentions(&[
+        "status: 507",
+        "quotaexceeded",
+        "quota exceeded",
+        "storagefull",
+        "insufficient storage",
+        "no space left",
+        "storage cap",
+    ]) {
+        return RemoteError::Full(said);
+    }
     match e.kind() {
-        ErrorKind::NotFound => RemoteError::NotFound(text),
-        ErrorKind::PermissionDenied => RemoteError::Credentials(text),
-        _ if [
+        ErrorKind::NotFound => RemoteError::NotFound(said),
+        ErrorKind::PermissionDenied => RemoteError::Credentials(said),
+        _ if mentions(&[
             "invalidaccesskeyid",
             "signaturedoesnotmatch",
             "accessdenied",
-            "401",
+            "status: 401",
             "403 forbidden",
             "unauthorized",
-        ]
-        .iter()
-        .any(|s| lower.contains(s)) =>
+        ]) =>
         {
-            RemoteError::Credentials(text)
+            RemoteError::Credentials(said)
         }
-        _ if [
+        _ if mentions(&[
             "error sending request",
             "connect",
             "dns",
             "timed out",
             "connection refused",
             "broken pipe",
-        ]
-        .iter()
-        .any(|s| lower.contains(s)) =>
+        ]) =>
         {
-            RemoteError::Unreachable(text)
+            RemoteError::Unreachable(said)
         }
-        _ => RemoteError::Other(text),
+        _ => RemoteError::Other(said),
+    }
+}
+
+/// An OpenDAL error in a few words: the operation, the HTTP status and the server's own
+/// words, without the request context and response headers OpenDAL adds (hundreds of
+/// characters, repeated for every object).
+fn summary(e: &opendal::Error) -> String {
+    let text = e.to_string();
+    let operation = text
+        .split_once(" at ")
+        .map(|(_, rest)| rest.split([',', ' ']).next().unwrap_or_default());
+    let status = text
+        .split_once("status: ")
+        .and_then(|(_, rest)| rest.get(..3))
+        .filter(|code| code.bytes().all(|b| b.is_ascii_digit()));
+    // S3 bodies arrive as `S3Error { code: "QuotaExceeded", message: "...", ... }`.
+    let message = e.message().lines().next().unwrap_or_default();
+    let quoted = |field: &str| {
+        let (_, rest) = message.split_once(&format!("{field}: \""))?;
+        rest.split_once('"').map(|(value, _)| value)
+    };
+    let words = match (quoted("code"), quoted("message")) {
+        (Some(code), Some(text)) if !text.is_empty() => format!("{code}: {text}"),
+        (Some(code), _) => code.to_string(),
+        _ => message.chars().take(160).collect(),
+    };
+    let source = std::error::Error::source(e).map(|s| s.to_string().chars().take(160).collect());
+    let parts: Vec<String> = [
+        operation.map(|op| format!("{op} failed")),
+        status.map(|code| format!("HTTP {code}")),
+        (!words.is_empty()).then_some(words),
+        source,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        e.kind().to_string()
+    } else {
+        parts.join(", ")
     }
 }
 

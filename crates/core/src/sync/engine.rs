@@ -120,6 +120,7 @@ impl UnlockedVault {
             (item.id, Some(result))
         });
         let mut results = futures::stream::iter(jobs).buffer_unordered(PARALLEL);
+        let mut stopped_by = None;
         while let Some((id, result)) = results.next().await {
             match result {
                 None => continue, // cancelled before it started
@@ -133,6 +134,10 @@ impl UnlockedVault {
                     }
                     state.bytes_done += size;
                 }
+                Some(Err(e)) if e.stops_a_sync() => {
+                    stopped_by = Some(e);
+                    break;
+                }
                 Some(Err(e)) => {
                     state.last_error = Some(e.to_string());
                     report.failed.push((id, e.to_string()));
@@ -142,7 +147,16 @@ impl UnlockedVault {
             state.state = control.state();
             progress(&state);
         }
+        // Dropping the stream abandons uploads in flight: none was confirmed, so none is
+        // recorded, and the next sync sends them again.
         drop(results);
+        if let Some(e) = stopped_by {
+            return Err(VaultError::Remote(format!(
+                "{e}; stopped after {} of {} objects (the rest stay pending)",
+                report.uploaded + report.skipped,
+                items.len()
+            )));
+        }
         if control.is_cancelled() {
             report.cancelled = true;
             state.state = SyncState::Cancelled;

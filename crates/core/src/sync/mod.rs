@@ -13,6 +13,7 @@ mod snapshot;
 pub use control::{SyncControl, SyncProgress, SyncState};
 pub use engine::{RemoteCheck, SyncReport};
 pub use restore::{RestoreReport, RestoreSecret, restore};
+pub(crate) use snapshot::fetch_snapshot;
 
 use std::future::Future;
 use std::path::Path;
@@ -39,10 +40,19 @@ pub enum RemoteError {
     Unreachable(String),
     #[error("not found on the remote: {0}")]
     NotFound(String),
+    #[error("the remote is full (or over its quota): {0}")]
+    Full(String),
     #[error("remote error: {0}")]
     Other(String),
     #[error("local file: {0}")]
     Local(#[from] std::io::Error),
+}
+
+impl RemoteError {
+    /// Whether every later upload would fail the same way, so a sync should stop here.
+    pub fn stops_a_sync(&self) -> bool {
+        matches!(self, Self::Full(_) | Self::Credentials(_))
+    }
 }
 
 /// A remote as the sync engine needs it. Paths are relative to the remote's root and use

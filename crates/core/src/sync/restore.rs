@@ -28,6 +28,9 @@ pub struct RestoreReport {
     pub restored: u64,
     pub bytes: u64,
     pub snapshot: String,
+    /// Newer snapshots that did not authenticate: photos added after `snapshot` are not
+    /// in this restore.
+    pub rejected_snapshots: Vec<(String, String)>,
     pub failed: Vec<(keepsake_crypto::ObjectId, String)>,
 }
 
@@ -60,26 +63,27 @@ pub async fn restore(
         }
     };
 
-    let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
-    let newest = snapshots
-        .iter()
-        .filter_map(|(path, _)| snapshot::snapshot_id(path).map(|id| (path, id)))
-        .max_by(|a, b| a.0.cmp(b.0))
-        .ok_or_else(|| VaultError::Remote("the remote has no catalog snapshot yet: run `keepsake sync` on the original vault first".into()))?;
-
     create_private_dir(dir)
         .map_err(|e| VaultError::io(format!("creating {}", dir.display()), e))?;
     let objects = ObjectStore::new(dir);
     objects
         .create_layout()
         .map_err(|e| VaultError::io("creating the object store", e))?;
-    let sealed = dir.join("tmp").join("snapshot.download");
-    store
-        .download(newest.0, &sealed)
-        .await
-        .map_err(remote_error)?;
-    snapshot::unseal(&sealed, &newest.1, &key, &dir.join(catalog::FILE_NAME))?;
-    let _ = std::fs::remove_file(&sealed);
+    let fetched =
+        snapshot::fetch_snapshot(store, &key, &dir.join("tmp"), &dir.join(catalog::FILE_NAME))
+            .await?;
+    let Some(snapshot) = fetched.name else {
+        let _ = std::fs::remove_dir_all(dir.join("objects"));
+        let _ = std::fs::remove_dir_all(dir.join("tmp"));
+        return Err(match fetched.rejected.first() {
+            Some((name, why)) => VaultError::CatalogDamaged(format!(
+                "no catalog snapshot on the remote authenticates ({name}: {why})"
+            )),
+            None => VaultError::Remote(
+                "the remote has no catalog snapshot yet: run `keepsake sync` on the original vault first".into(),
+            ),
+        });
+    };
     write_atomic(&dir.join(header::FILE_NAME), &header_bytes)
         .map_err(|e| VaultError::io("writing the vault header", e))?;
 
@@ -88,7 +92,8 @@ pub async fn restore(
         vault.change_password(new_password)?;
     }
     let mut report = RestoreReport {
-        snapshot: newest.0.clone(),
+        snapshot,
+        rejected_snapshots: fetched.rejected,
         ..RestoreReport::default()
     };
     let items = vault.catalog.items()?;

@@ -5,7 +5,9 @@
 //! Remote name: `catalog/<20-digit milliseconds since 1970>-<object id>`: the newest sorts
 //! last, and the id in the name is checked against the header on the way back.
 
-use super::layout;
+use super::engine::remote_error;
+use super::{RemoteStore, layout};
+use crate::catalog::Catalog;
 use crate::store::PendingObject;
 use crate::{UnlockedVault, VaultError};
 use keepsake_crypto::{ObjectId, ObjectWriter, decrypt_object};
@@ -74,6 +76,61 @@ pub fn unseal(
     })?;
     out.sync_all()
         .map_err(|e| VaultError::io("syncing the catalog", e))
+}
+
+/// The snapshot a catalog was taken from, and the newer ones that were refused.
+pub struct FetchedSnapshot {
+    pub name: Option<String>,
+    pub rejected: Vec<(String, String)>,
+}
+
+/// Writes the newest snapshot on `store` that authenticates and opens as a sound catalog
+/// to `catalog` (absent when `name` is None: there was none). A refused snapshot is named
+/// in `rejected`, never used, and the next older one is tried.
+pub(crate) async fn fetch_snapshot(
+    store: &impl RemoteStore,
+    key: &keepsake_crypto::VaultKey,
+    scratch: &Path,
+    catalog: &Path,
+) -> Result<FetchedSnapshot, VaultError> {
+    let mut snapshots: Vec<(String, ObjectId)> = store
+        .list(layout::SNAPSHOTS)
+        .await
+        .map_err(remote_error)?
+        .into_iter()
+        .filter_map(|(path, _)| snapshot_id(&path).map(|id| (path, id)))
+        .collect();
+    snapshots.sort();
+    let mut fetched = FetchedSnapshot {
+        name: None,
+        rejected: Vec::new(),
+    };
+    let sealed = scratch.join("snapshot.download");
+    for (name, id) in snapshots.into_iter().rev() {
+        let opened = match store.download(&name, &sealed).await {
+            Ok(_) => unseal(&sealed, &id, key, catalog).and_then(|()| {
+                match Catalog::open(catalog, &key.catalog_key())?.check()? {
+                    None => Ok(()),
+                    Some(problem) => Err(VaultError::CatalogDamaged(problem)),
+                }
+            }),
+            Err(e) => Err(remote_error(e)),
+        };
+        let _ = fs::remove_file(&sealed);
+        match opened {
+            Ok(()) => {
+                fetched.name = Some(name);
+                return Ok(fetched);
+            }
+            Err(e) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = fs::remove_file(format!("{}{suffix}", catalog.display()));
+                }
+                fetched.rejected.push((name, e.to_string()));
+            }
+        }
+    }
+    Ok(fetched)
 }
 
 #[cfg(test)]
