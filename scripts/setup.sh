@@ -12,6 +12,7 @@
 #     Node.js and npm for the web UI (ui/, packages from package-lock.json).
 #   - OS unlock: libdbus (the keyring crate's Secret Service client); gnome-keyring, the real
 #     Secret Service the tests run against.
+#   - strace: the power-loss test records the write path's system calls with it.
 #   - The WebDriver journeys: Xvfb, a D-Bus session bus, Debian's WebKitWebDriver, fonts;
 #     tauri-driver (from crates.io, into the cache) in front of it; selenium in the venv.
 #   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
@@ -26,7 +27,7 @@ PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv
   openssh-client
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file curl
   xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core
-  libdbus-1-dev gnome-keyring)
+  libdbus-1-dev gnome-keyring strace)
 # Node.js: Debian's, unless one is installed already (nvm, NodeSource, the machine's own).
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 missing=()

@@ -36,11 +36,18 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
     commit_rename(&tmp, dest)
 }
 
-/// Creates a folder only its owner can enter.
+/// Creates a folder (and any missing parents) only its owner can enter, and makes each
+/// new entry durable by fsyncing the folder that holds it: a file renamed into a folder
+/// whose own entry was lost to a power cut would be lost with it.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    builder.create(dir)?;
+    for made in missing.iter().rev() {
+        sync_dir(made.parent().unwrap_or(Path::new(".")))?;
+    }
+    Ok(())
 }

@@ -82,15 +82,20 @@ impl ObjectStore {
     pub fn commit(&self, mut pending: PendingObject) -> Result<ObjectId, VaultError> {
         let dest = self.path_of(&pending.id);
         let shard = dest.parent().unwrap_or(&self.objects);
-        if !shard.exists() {
-            create_private_dir(shard)
-                .map_err(|e| VaultError::io("creating an object folder", e))?;
-            sync_dir(&self.objects).map_err(|e| VaultError::io("syncing the object folder", e))?;
-        }
+        create_private_dir(shard).map_err(|e| VaultError::io("creating an object folder", e))?;
         commit_rename(&pending.path, &dest)
             .map_err(|e| VaultError::io("moving an object into place", e))?;
         pending.committed = true;
         Ok(pending.id)
+    }
+
+    /// Moves a fetched copy of object `id` (authenticated, in the same file system) into
+    /// place: fsynced, renamed, its folder fsynced.
+    pub fn place(&self, fetched: &Path, id: &ObjectId) -> io::Result<()> {
+        File::open(fetched)?.sync_all()?;
+        let dest = self.path_of(id);
+        create_private_dir(dest.parent().unwrap_or(&self.objects))?;
+        commit_rename(fetched, &dest)
     }
 
     pub fn remove(&self, id: &ObjectId) -> io::Result<()> {

@@ -274,16 +274,8 @@ impl UnlockedVault {
                 Ok(_) => self.authenticate_file(&tmp, &item),
                 Err(e) => Err(e.to_string()),
             };
-            let placed = fetched.and_then(|()| {
-                std::fs::File::open(&tmp)
-                    .and_then(|f| f.sync_all())
-                    .map_err(|e| e.to_string())?;
-                let dest = self.store.path_of(id);
-                if let Some(shard) = dest.parent() {
-                    crate::fsutil::create_private_dir(shard).map_err(|e| e.to_string())?;
-                }
-                crate::fsutil::commit_rename(&tmp, &dest).map_err(|e| e.to_string())
-            });
+            let placed =
+                fetched.and_then(|()| self.store.place(&tmp, id).map_err(|e| e.to_string()));
             if placed.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }

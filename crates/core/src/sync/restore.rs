@@ -5,7 +5,7 @@
 use super::engine::remote_error;
 use super::{RemoteStore, layout, snapshot};
 use crate::catalog::{self, RemoteConfig};
-use crate::fsutil::{commit_rename, create_private_dir, write_atomic};
+use crate::fsutil::{create_private_dir, write_atomic};
 use crate::header::{self, Header};
 use crate::store::ObjectStore;
 use crate::{UnlockedVault, Vault, VaultError};
@@ -107,13 +107,10 @@ pub async fn restore(
             Err(e) => Err(e.to_string()),
         };
         let placed = fetched.and_then(|()| {
-            let dest = vault_ref.store.path_of(&item.id);
-            std::fs::File::open(&tmp)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| e.to_string())?;
-            let shard = dest.parent().unwrap_or(dir);
-            create_private_dir(shard).map_err(|e| e.to_string())?;
-            commit_rename(&tmp, &dest).map_err(|e| e.to_string())
+            vault_ref
+                .store
+                .place(&tmp, &item.id)
+                .map_err(|e| e.to_string())
         });
         if placed.is_err() {
             let _ = std::fs::remove_file(&tmp);
