@@ -15,6 +15,8 @@ export KEEPSAKE_RCLONE="${KEEPSAKE_RCLONE:-$CACHE/venv/bin/rclone}"
 
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets --quiet -- -D warnings
+# The scale benchmark builds only with the `bench` feature: keep it compiling.
+cargo clippy --release -p keepsake-core --features bench --benches --quiet -- -D warnings
 cargo build --release --workspace --quiet
 
 # The real app through WebDriver, with screenshots of each screen. Before `cargo test`,

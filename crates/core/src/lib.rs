@@ -42,6 +42,28 @@ pub use sync::{
 pub use vault::{UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, VerifyReport};
 
+/// For the scale benchmark only (feature `bench`): catalog rows with no photo behind them.
+#[cfg(feature = "bench")]
+pub mod bench_support {
+    /// Adds `count` synthetic items, numbered from `first`, in one transaction.
+    pub fn add_synthetic_items(
+        vault: &mut crate::UnlockedVault,
+        first: u64,
+        count: u64,
+    ) -> Result<(), crate::VaultError> {
+        vault.catalog.add_synthetic(first, count)
+    }
+
+    /// Writes a plaintext copy of the catalog to `dest`: the benchmark's plain-SQLite
+    /// reference. Synthetic rows only; a real catalog must never be written out so.
+    pub fn export_plain(
+        vault: &crate::UnlockedVault,
+        dest: &std::path::Path,
+    ) -> Result<(), crate::VaultError> {
+        vault.catalog.export_plain(dest)
+    }
+}
+
 /// The parsers that read untrusted bytes, as entry points for the fuzz targets (fuzz/) and
 /// for tools. Nothing here touches a vault.
 pub mod untrusted_input {

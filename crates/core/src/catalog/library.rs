@@ -73,7 +73,9 @@ impl Catalog {
         sql.push_str(if filter.trash {
             "i.trashed_at IS NOT NULL"
         } else {
-            "i.trashed_at IS NULL"
+            // `+` keeps SQLite off the trashed_at index (every live row is NULL there), so
+            // a first screenful walks the date index and stops early.
+            "+i.trashed_at IS NULL"
         });
         if let Some(text) = filter
             .text
@@ -109,18 +111,25 @@ impl Catalog {
                 Value::Text(kind.as_str().into()),
             );
         }
+        // Ranges on taken_at itself (ISO 8601 sorts as text), so the date index serves
+        // them: every time on day D sorts between "D" and "DT9".
         if let Some(from) = &filter.from {
-            bind(
-                &mut sql,
-                " AND substr(i.taken_at, 1, 10) >= ?",
-                Value::Text(from.clone()),
-            );
+            bind(&mut sql, " AND i.taken_at >= ?", Value::Text(from.clone()));
         }
         if let Some(to) = &filter.to {
             bind(
                 &mut sql,
-                " AND substr(i.taken_at, 1, 10) <= ?",
-                Value::Text(to.clone()),
+                " AND i.taken_at <= ?",
+                Value::Text(format!("{to}T9")),
+            );
+        }
+        if let Some(limit) = filter.limit {
+            // The order below, in one direction so that SQLite walks items_taken_at
+            // backwards and stops early (NULLs sort last under DESC).
+            bind(
+                &mut sql,
+                " ORDER BY i.taken_at DESC, i.name DESC, i.id DESC LIMIT ?",
+                Value::Integer(limit as i64),
             );
         }
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -150,13 +159,14 @@ impl Catalog {
             entries.push(entry);
         }
         // Sorted here rather than by SQLite, whose sorter copies every row: 5x faster at
-        // 100,000 items. Newest first, undated last.
+        // 100,000 items. Newest first, undated last; a burst shot in one second shows its
+        // last frame first, like the rest of the timeline.
         entries.sort_unstable_by(|a, b| {
-            (a.taken_at.is_none(), &b.taken_at, &a.name, &a.id.0).cmp(&(
+            (a.taken_at.is_none(), &b.taken_at, &b.name, &b.id.0).cmp(&(
                 b.taken_at.is_none(),
                 &a.taken_at,
-                &b.name,
-                &b.id.0,
+                &a.name,
+                &a.id.0,
             ))
         });
         if let Some(limit) = filter.limit {
