@@ -328,3 +328,46 @@ fn a_damaged_catalog_is_rebuilt_from_the_objects_and_a_damaged_object_is_named()
     assert_eq!(report["orphans"].as_array().unwrap().len(), 1);
     assert!(object.exists());
 }
+
+#[test]
+fn a_truncated_or_extended_catalog_never_lists_less_than_there_is() {
+    let (vault, ids) = vault_with_photos();
+    let catalog = vault.dir.join("catalog.db");
+    // Fold the WAL into the file, so that the catalog file is the whole catalog.
+    for suffix in ["-wal", "-shm"] {
+        assert!(!vault.dir.join(format!("catalog.db{suffix}")).exists());
+    }
+    let pristine = fs::read(&catalog).unwrap();
+    let page = 4096;
+    for (kind, bytes) in [
+        ("truncated", pristine[..pristine.len() - page].to_vec()),
+        ("cut to one page", pristine[..page].to_vec()),
+        ("extended", [&pristine[..], &[0x5a; 4096][..]].concat()),
+    ] {
+        fs::write(&catalog, &bytes).unwrap();
+        let out = vault.run(&["ls", "--json"]);
+        no_panic(&out);
+        if out.status.success() {
+            let listed = serde_json::from_slice::<Value>(&out.stdout).unwrap();
+            assert_eq!(
+                listed.as_array().unwrap().len(),
+                ids.len(),
+                "{kind}: silently short"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(4), "{kind}: {}", stderr(&out));
+        }
+        let out = vault.run(&["verify", "--json"]);
+        no_panic(&out);
+        let code = out.status.code().unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        assert!(
+            code == 4 || (code == 0 && report["checked"] == ids.len()),
+            "{kind}: verify said {code}: {report} {}",
+            stderr(&out)
+        );
+    }
+    fs::write(&catalog, &pristine).unwrap();
+    let (code, _) = verify(&vault);
+    assert_eq!(code, 0);
+}

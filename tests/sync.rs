@@ -1139,3 +1139,54 @@ fn vault_check(vault: &TestVault, remote: &str) -> serde_json::Value {
     let out = run_s3(vault, &["verify", "--remote", remote, "--deep", "--json"]);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)))
 }
+
+#[test]
+fn every_kind_of_damage_to_the_newest_snapshot_is_refused_and_named() {
+    let server = Server::start("s3");
+    let url = server.s3_url("snapshots");
+    let vault = TestVault::new();
+    ok_s3(&vault, &["remote", "add", "cloud", &url]);
+    for (n, name) in ["jpg__Canon_40D.jpg", "jpg__mobile__jolla.jpg"]
+        .iter()
+        .enumerate()
+    {
+        let dir = vault.path(&format!("in/{n}"));
+        fs::create_dir_all(&dir).unwrap();
+        fs::copy(samples().join("exif-samples").join(name), dir.join(name)).unwrap();
+        vault.import(&[&dir]);
+        ok_s3(&vault, &["sync"]);
+        std::thread::sleep(Duration::from_millis(5)); // distinct snapshot names
+    }
+    let snapshots = files_under(&server.data.join("bucket/snapshots/catalog"));
+    let (older, newest) = (&snapshots[0], &snapshots[1]);
+    let pristine = fs::read(newest).unwrap();
+    let older_bytes = fs::read(older).unwrap();
+    let newest_name = format!("catalog/{}", newest.file_name().unwrap().to_string_lossy());
+    let damages: [(&str, Vec<u8>); 4] = [
+        ("truncated", pristine[..pristine.len() / 2].to_vec()),
+        ("extended", [&pristine[..], &[0u8; 100]].concat()),
+        ("emptied", Vec::new()),
+        // Another authentic snapshot under this one's name: its id gives it away.
+        ("swapped", older_bytes),
+    ];
+    for (n, (kind, bytes)) in damages.into_iter().enumerate() {
+        fs::write(newest, bytes).unwrap();
+        std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
+        let restored = new_machine(&format!("restored-{n}"));
+        let out = with_s3_keys(restored.command(&["restore", &url]))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(4), "{kind}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("snapshot {newest_name} refused")),
+            "{kind}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).contains("Restored 1 items"),
+            "{kind}: {}",
+            stdout(&out)
+        );
+    }
+}
