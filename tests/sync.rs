@@ -646,7 +646,8 @@ fn bad_credentials_dead_endpoints_and_plain_http_are_clear_errors() {
             ),
         ],
     );
-    assert_eq!(run_s3(&vault, &["sync", "nobucket"]).status.code(), Some(1));
+    let missing_bucket = run_s3(&vault, &["sync", "nobucket"]);
+    assert_eq!(missing_bucket.status.code(), Some(1));
 
     let insecure = run_s3(
         &vault,
@@ -664,6 +665,15 @@ fn bad_credentials_dead_endpoints_and_plain_http_are_clear_errors() {
         stderr(&insecure)
     );
     assert_eq!(exported(&vault, "after"), before, "nothing changed locally");
+    // What the user sees is short and carries no secret: no key, no password, no request
+    // signature or response headers.
+    for out in [&refused, &dead, &missing_bucket, &insecure] {
+        let said = format!("{}{}", stdout(out), stderr(out));
+        for secret in [SECRET_KEY, "wrong-secret-wrong-secret", PASSWORD, "Signature"] {
+            assert!(!said.contains(secret), "{secret:?} shown: {said}");
+        }
+        assert!(said.lines().all(|line| line.len() < 300), "{said}");
+    }
 }
 
 #[test]
