@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "open_vault",
     "unlock",
     "unlock_with_os",
+    "rebuild_catalog",
     "lock",
     "restore_vault",
     "change_password",

@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, TS, PartialEq)]
 pub struct AppError {
-    /// One of: wrong_password, integrity, locked, no_vault, busy, not_found, exists,
+    /// One of: wrong_password, integrity, catalog_damaged, locked, no_vault, busy, not_found, exists,
     /// invalid_input, remote, os_unlock, disk_full, io, internal.
     pub code: &'static str,
     pub message: String,
@@ -33,6 +33,8 @@ impl From<VaultError> for AppError {
     fn from(e: VaultError) -> Self {
         let code = match (&e, e.kind()) {
             (_, ErrorKind::Credentials) => "wrong_password",
+            // The one integrity problem the app can repair: it offers rebuild_catalog.
+            (VaultError::CatalogDamaged(_), _) => "catalog_damaged",
             (_, ErrorKind::Integrity) => "integrity",
             (VaultError::NotAVault(_), _) => "no_vault",
             (VaultError::Busy(_), _) => "busy",

@@ -31,6 +31,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::vault::open_vault,
             commands::vault::unlock,
             commands::vault::unlock_with_os,
+            commands::vault::rebuild_catalog,
             commands::vault::lock,
             commands::vault::restore_vault,
             commands::vault::change_password,

@@ -669,7 +669,12 @@ fn bad_credentials_dead_endpoints_and_plain_http_are_clear_errors() {
     // signature or response headers.
     for out in [&refused, &dead, &missing_bucket, &insecure] {
         let said = format!("{}{}", stdout(out), stderr(out));
-        for secret in [SECRET_KEY, "wrong-secret-wrong-secret", PASSWORD, "Signature"] {
+        for secret in [
+            SECRET_KEY,
+            "wrong-secret-wrong-secret",
+            PASSWORD,
+            "Signature",
+        ] {
             assert!(!said.contains(secret), "{secret:?} shown: {said}");
         }
         assert!(said.lines().all(|line| line.len() < 300), "{said}");

@@ -5,7 +5,7 @@ use crate::background;
 use crate::dto::{AppStatus, CreatedVault, VaultState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use keepsake_core::{Password, RemoteConfig, RestoreSecret, Vault};
+use keepsake_core::{Password, RebuildSource, RemoteConfig, RestoreSecret, Vault};
 use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -83,6 +83,38 @@ pub async fn unlock<R: Runtime>(app: AppHandle<R>, password: String) -> AppResul
         .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))?;
     let password = Password::new(password);
     let vault = blocking(move || Ok(Vault::open(&path)?.unlock(&password)?)).await?;
+    state.begin_session(vault)?;
+    background::unlocked(&app);
+    Ok(status(&state))
+}
+
+/// Sets a damaged or lost catalog aside and rebuilds it from the stored photos, then
+/// unlocks. Names, albums and favourites are not in the photos: `keepsake rebuild-catalog
+/// --from URL` recovers them from a remote's snapshot (the remote's settings were in the
+/// damaged catalog, so the app cannot reach it by itself).
+#[tauri::command]
+pub async fn rebuild_catalog<R: Runtime>(
+    app: AppHandle<R>,
+    password: String,
+) -> AppResult<AppStatus> {
+    let state = app.state::<AppState>();
+    if state.is_unlocked() {
+        return Ok(status(&state));
+    }
+    let path = state
+        .vault_path()
+        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))?;
+    let password = Password::new(password);
+    let (vault, _report) = blocking(move || {
+        let mut progress = |_, _| {};
+        let rebuild = Vault::open(&path)?.rebuild_catalog::<keepsake_remote::OpendalStore>(
+            &password,
+            RebuildSource::Objects,
+            &mut progress,
+        );
+        Ok(tauri::async_runtime::block_on(rebuild)?)
+    })
+    .await?;
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))

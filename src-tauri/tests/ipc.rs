@@ -254,3 +254,41 @@ fn images_are_served_only_while_unlocked() {
     app.ok("lock", json!({}));
     assert_eq!(get(&format!("/thumb/{id}"), None).status(), 403);
 }
+
+#[test]
+fn a_lost_catalog_is_reported_as_such_and_rebuilt_from_the_photos() {
+    let app = TestApp::new();
+    app.ok(
+        "create_vault",
+        json!({"path": app.vault_path(), "password": PASSWORD}),
+    );
+    let photos = [
+        samples().join("jpg__Canon_40D.jpg"),
+        samples().join("jpg__gps__DSCN0010.jpg"),
+    ];
+    app.import(&photos, 2);
+    app.ok("lock", json!({}));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}/catalog.db{suffix}", app.vault_path()));
+    }
+    assert_eq!(
+        app.error_code("unlock", json!({"password": PASSWORD})),
+        "catalog_damaged"
+    );
+    assert_eq!(
+        app.error_code("rebuild_catalog", json!({"password": "not the password"})),
+        "wrong_password"
+    );
+    assert_eq!(
+        app.ok("rebuild_catalog", json!({"password": PASSWORD}))["state"],
+        "unlocked"
+    );
+    let items = app.timeline(json!({}));
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["name"].as_str().unwrap().starts_with("recovered-")),
+        "{items:?}"
+    );
+}

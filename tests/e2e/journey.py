@@ -365,6 +365,23 @@ class Journey:
         assert status == "refused", "the protocol serves nothing while locked"
         self.shot("07-locked")
 
+    def rebuild_a_lost_catalog(self):
+        """The catalog is lost while locked: the right password is met with an offer to
+        rebuild it from the photos, and every stored photo is back in the grid."""
+        vault = WORK / "Vault"
+        for name in ("catalog.db", "catalog.db-wal", "catalog.db-shm"):
+            (vault / name).unlink(missing_ok=True)
+        stored = sum(1 for p in (vault / "objects").rglob("*") if p.is_file())
+        self.type_into("#unlock-password", PASSWORD)
+        self.el("#unlock-button").click()
+        self.el("#rebuild-offer")
+        self.shot("10-rebuild-offer")
+        self.el("#rebuild-button").click()
+        self.el("#item-count")
+        wait_for("every photo listed again", lambda: self.count() == stored)
+        self.el("#lock-button").click()
+        self.el("#unlock-password")
+
     def nothing_readable(self):
         """After the whole journey (import, thumbnails, viewer, albums, sync, lock): nothing
         of a photo, and no secret, is readable in the vault, the remote, or anything the app
@@ -413,6 +430,7 @@ class Journey:
                 self.export,
                 self.sync_to_a_folder_remote,
                 self.lock_drops_everything,
+                self.rebuild_a_lost_catalog,
                 self.nothing_readable,
             ]
             for step in steps:

@@ -18,11 +18,13 @@ describe('api', () => {
     await api.addToAlbum(7, ['a']);
     await api.changePassword('old', 'new');
     await api.timeline({ favourites: true });
+    await api.rebuildCatalog('pw');
     expect(calls).toEqual([
       ['create_album', { name: 'Trip' }],
       ['add_to_album', { album: 7, ids: ['a'] }],
       ['change_password', { current: 'old', new: 'new' }],
       ['timeline', { filter: { favourites: true } }],
+      ['rebuild_catalog', { password: 'pw' }],
     ]);
   });
 

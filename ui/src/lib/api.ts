@@ -39,6 +39,7 @@ export const api = {
   openVault: (path: string) => invoke<AppStatus>('open_vault', { path }),
   unlock: (password: string) => invoke<AppStatus>('unlock', { password }),
   unlockWithOs: () => invoke<AppStatus>('unlock_with_os'),
+  rebuildCatalog: (password: string) => invoke<AppStatus>('rebuild_catalog', { password }),
   lock: () => invoke<AppStatus>('lock'),
   restoreVault: (args: { url: string; user: string; secret: string; password: string; path: string }) =>
     invoke<AppStatus>('restore_vault', args),

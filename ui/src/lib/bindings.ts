@@ -2,7 +2,7 @@
 
 export type AppError = { 
 /**
- * One of: wrong_password, integrity, locked, no_vault, busy, not_found, exists,
+ * One of: wrong_password, integrity, catalog_damaged, locked, no_vault, busy, not_found, exists,
  * invalid_input, remote, os_unlock, disk_full, io, internal.
  */
 code: string, message: string, };
