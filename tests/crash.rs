@@ -154,3 +154,57 @@ fn sigkill_during_passwd_always_leaves_a_password_that_works() {
 fn no_temp_files_left(vault: &Path) -> bool {
     fs::read_dir(vault.join("tmp")).unwrap().next().is_none()
 }
+
+#[test]
+fn sigkill_during_rebuild_catalog_loses_nothing_and_a_rerun_finishes() {
+    let (rounds, mut rng) = settings();
+    let rounds = (rounds / 3).max(5);
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    for i in 0..FILES {
+        synthetic_file(
+            &input.join(format!("IMG_{i:04}.jpg")),
+            JPEG_SIGNATURE,
+            FILE_LEN,
+            900 + i as u64,
+        );
+    }
+    vault.import(&[&input]);
+    let originals = content_multiset(&input);
+    let started = Instant::now();
+    vault.run_ok(&["rebuild-catalog"]);
+    let full = started.elapsed();
+
+    let mut kills = 0;
+    for round in 0..rounds {
+        let delay = Duration::from_micros(rng.below(full.as_micros().max(1) as u64));
+        if kill_after(&mut vault.command(&["rebuild-catalog"]), delay) {
+            kills += 1;
+        }
+        // Mid-rebuild, unlisted objects are photos still to list: repair removes nothing.
+        let repair = vault.run(&["verify", "--repair"]);
+        no_panic(&repair);
+        assert_eq!(
+            vault.object_files().len(),
+            FILES,
+            "round {round}: a photo was removed"
+        );
+        let interrupted = vault.dir.join("catalog.rebuilding").exists();
+        eprintln!("round {round}: killed after {delay:?}, rebuild interrupted: {interrupted}");
+        if interrupted {
+            assert_eq!(repair.status.code(), Some(4), "round {round}");
+            let said = format!("{}{}", stdout(&repair), stderr(&repair));
+            assert!(said.contains("rebuild"), "{said}");
+        }
+        vault.run_ok(&["rebuild-catalog"]);
+        let out = vault.path("out");
+        let _ = fs::remove_dir_all(&out);
+        vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+        assert_eq!(content_multiset(&out), originals, "round {round}");
+    }
+    assert!(
+        kills * 2 >= rounds,
+        "only {kills} of {rounds} rebuilds were killed mid-way (a full one took {full:?})"
+    );
+}
