@@ -919,6 +919,54 @@ fn sftp_remotes_round_trip_with_an_ssh_key() {
     assert_eq!(exported(&restored, "out"), exported(&vault, "orig"));
 }
 
+/// Imports each batch of EXIF samples (from its own folder under `in/`) and syncs after
+/// each of the first `synced`, each sync making a snapshot. Returns the ids by file name.
+fn import_in_batches(
+    vault: &TestVault,
+    batches: &[&[&str]],
+    synced: usize,
+) -> BTreeMap<String, String> {
+    let mut ids = BTreeMap::new();
+    for (n, batch) in batches.iter().enumerate() {
+        let dir = vault.path(&format!("in/{n}"));
+        fs::create_dir_all(&dir).unwrap();
+        for name in *batch {
+            fs::copy(samples().join("exif-samples").join(name), dir.join(name)).unwrap();
+        }
+        for entry in vault.import(&[&dir])["imported"].as_array().unwrap() {
+            let path = Path::new(entry["path"].as_str().unwrap());
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            ids.insert(name, entry["id"].as_str().unwrap().to_string());
+        }
+        if n < synced {
+            ok_s3(vault, &["sync"]);
+            std::thread::sleep(Duration::from_millis(5)); // distinct snapshot names
+        }
+    }
+    ids
+}
+
+/// A restore onto a new machine: refuses `snapshot` by name, restores `items` from the
+/// one before, and exits 4.
+fn restore_past_a_refused_snapshot(url: &str, snapshot: &str, items: usize, damage: &str) {
+    let restored = new_machine("restored");
+    let out = with_s3_keys(restored.command(&["restore", url]))
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{damage}: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("snapshot {snapshot} refused")),
+        "{damage}: {}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!("Restored {items} items")),
+        "{damage}: {}",
+        stdout(&out)
+    );
+}
+
 #[test]
 fn a_tampered_snapshot_is_refused_and_a_damaged_catalog_is_rebuilt_from_the_last_good_one() {
     let server = Server::start("s3");
@@ -932,23 +980,7 @@ fn a_tampered_snapshot_is_refused_and_a_damaged_catalog_is_rebuilt_from_the_last
         &["jpg__mobile__jolla.jpg"],
         &["heic__IMG_5195.HEIC"],
     ];
-    let mut ids = BTreeMap::new();
-    for (n, batch) in batches.iter().enumerate() {
-        let dir = vault.path(&format!("in/{n}"));
-        fs::create_dir_all(&dir).unwrap();
-        for name in *batch {
-            fs::copy(samples().join("exif-samples").join(name), dir.join(name)).unwrap();
-        }
-        for entry in vault.import(&[&dir])["imported"].as_array().unwrap() {
-            let path = Path::new(entry["path"].as_str().unwrap());
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            ids.insert(name, entry["id"].as_str().unwrap().to_string());
-        }
-        if n < 2 {
-            ok_s3(&vault, &["sync"]);
-            std::thread::sleep(Duration::from_millis(5)); // distinct snapshot names
-        }
-    }
+    let ids = import_in_batches(&vault, &batches, 2);
     let everything = content_multiset(&vault.path("in"));
     let snapshots = files_under(&server.data.join("bucket/rebuild/catalog"));
     assert_eq!(snapshots.len(), 2);
@@ -961,22 +993,7 @@ fn a_tampered_snapshot_is_refused_and_a_damaged_catalog_is_rebuilt_from_the_last
     std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
 
     // A restore from that remote names the tampered snapshot and uses the one before.
-    let restored = new_machine("restored");
-    let out = with_s3_keys(restored.command(&["restore", &url]))
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(&format!("snapshot {newest} refused")),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stdout(&out).contains("Restored 2 items"),
-        "{}",
-        stdout(&out)
-    );
+    restore_past_a_refused_snapshot(&url, &newest, 2, "flipped");
 
     // Here: the catalog is damaged and one photo of the first batch is gone from disk.
     fs::remove_file(vault.object_file(&ids["jpg__Canon_40D.jpg"])).unwrap();
@@ -1161,17 +1178,11 @@ fn every_kind_of_damage_to_the_newest_snapshot_is_refused_and_named() {
     let url = server.s3_url("snapshots");
     let vault = TestVault::new();
     ok_s3(&vault, &["remote", "add", "cloud", &url]);
-    for (n, name) in ["jpg__Canon_40D.jpg", "jpg__mobile__jolla.jpg"]
-        .iter()
-        .enumerate()
-    {
-        let dir = vault.path(&format!("in/{n}"));
-        fs::create_dir_all(&dir).unwrap();
-        fs::copy(samples().join("exif-samples").join(name), dir.join(name)).unwrap();
-        vault.import(&[&dir]);
-        ok_s3(&vault, &["sync"]);
-        std::thread::sleep(Duration::from_millis(5)); // distinct snapshot names
-    }
+    import_in_batches(
+        &vault,
+        &[&["jpg__Canon_40D.jpg"], &["jpg__mobile__jolla.jpg"]],
+        2,
+    );
     let snapshots = files_under(&server.data.join("bucket/snapshots/catalog"));
     let (older, newest) = (&snapshots[0], &snapshots[1]);
     let pristine = fs::read(newest).unwrap();
@@ -1184,24 +1195,9 @@ fn every_kind_of_damage_to_the_newest_snapshot_is_refused_and_named() {
         // Another authentic snapshot under this one's name: its id gives it away.
         ("swapped", older_bytes),
     ];
-    for (n, (kind, bytes)) in damages.into_iter().enumerate() {
+    for (kind, bytes) in damages {
         fs::write(newest, bytes).unwrap();
         std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
-        let restored = new_machine(&format!("restored-{n}"));
-        let out = with_s3_keys(restored.command(&["restore", &url]))
-            .output()
-            .unwrap();
-        no_panic(&out);
-        assert_eq!(out.status.code(), Some(4), "{kind}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!("snapshot {newest_name} refused")),
-            "{kind}: {}",
-            stderr(&out)
-        );
-        assert!(
-            stdout(&out).contains("Restored 1 items"),
-            "{kind}: {}",
-            stdout(&out)
-        );
+        restore_past_a_refused_snapshot(&url, &newest_name, 1, kind);
     }
 }

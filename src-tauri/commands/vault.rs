@@ -78,14 +78,18 @@ pub async fn unlock<R: Runtime>(app: AppHandle<R>, password: String) -> AppResul
     if state.is_unlocked() {
         return Ok(status(&state));
     }
-    let path = state
-        .vault_path()
-        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))?;
+    let path = chosen_vault(&state)?;
     let password = Password::new(password);
     let vault = blocking(move || Ok(Vault::open(&path)?.unlock(&password)?)).await?;
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))
+}
+
+fn chosen_vault(state: &AppState) -> AppResult<PathBuf> {
+    state
+        .vault_path()
+        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))
 }
 
 /// Sets a damaged or lost catalog aside and rebuilds it from the stored photos, then
@@ -101,9 +105,7 @@ pub async fn rebuild_catalog<R: Runtime>(
     if state.is_unlocked() {
         return Ok(status(&state));
     }
-    let path = state
-        .vault_path()
-        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))?;
+    let path = chosen_vault(&state)?;
     let password = Password::new(password);
     let (vault, _report) = blocking(move || {
         let mut progress = |_, _| {};
@@ -124,9 +126,7 @@ pub async fn rebuild_catalog<R: Runtime>(
 #[tauri::command]
 pub async fn unlock_with_os<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatus> {
     let state = app.state::<AppState>();
-    let path = state
-        .vault_path()
-        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))?;
+    let path = chosen_vault(&state)?;
     let vault = blocking(move || {
         keepsake_os_unlock::unlock(Vault::open(&path)?, &OsKeyring).map_err(os_error)
     })
