@@ -40,6 +40,18 @@ impl TestApp {
         }
     }
 
+    /// A new app with a new vault holding these sample photos.
+    fn with_photos(names: &[&str]) -> (Self, Vec<PathBuf>) {
+        let app = Self::new();
+        app.ok(
+            "create_vault",
+            json!({"path": app.vault_path(), "password": PASSWORD}),
+        );
+        let photos: Vec<PathBuf> = names.iter().map(|name| samples().join(name)).collect();
+        app.import(&photos, photos.len());
+        (app, photos)
+    }
+
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         tauri::test::get_ipc_response(
             &self.window,
@@ -141,17 +153,11 @@ fn a_new_vault_unlocks_only_with_its_password_and_locks_cleanly() {
 
 #[test]
 fn browse_organise_and_export_real_photos() {
-    let app = TestApp::new();
-    app.ok(
-        "create_vault",
-        json!({"path": app.vault_path(), "password": PASSWORD}),
-    );
-    let photos = [
-        samples().join("jpg__Canon_40D.jpg"),
-        samples().join("jpg__gps__DSCN0010.jpg"),
-        samples().join("heic__mobile__iphone_13_pro_max.HEIC"),
-    ];
-    app.import(&photos, 3);
+    let (app, photos) = TestApp::with_photos(&[
+        "jpg__Canon_40D.jpg",
+        "jpg__gps__DSCN0010.jpg",
+        "heic__mobile__iphone_13_pro_max.HEIC",
+    ]);
     let all = app.timeline(json!({}));
     let ids: Vec<String> = all
         .iter()
@@ -215,13 +221,8 @@ fn browse_organise_and_export_real_photos() {
 #[test]
 fn images_are_served_only_while_unlocked() {
     use tauri::http::Request;
-    let app = TestApp::new();
-    app.ok(
-        "create_vault",
-        json!({"path": app.vault_path(), "password": PASSWORD}),
-    );
-    let photo = samples().join("jpg__Canon_40D.jpg");
-    app.import(std::slice::from_ref(&photo), 1);
+    let (app, photos) = TestApp::with_photos(&["jpg__Canon_40D.jpg"]);
+    let photo = &photos[0];
     let id = app.timeline(json!({}))[0]["id"]
         .as_str()
         .unwrap()
@@ -242,7 +243,7 @@ fn images_are_served_only_while_unlocked() {
     assert!(thumb.body().starts_with(b"\xFF\xD8\xFF"));
 
     let original = get(&format!("/original/{id}"), None);
-    assert_eq!(original.body(), &std::fs::read(&photo).unwrap());
+    assert_eq!(original.body(), &std::fs::read(photo).unwrap());
     let part = get(&format!("/original/{id}"), Some("bytes=0-9"));
     assert_eq!(part.status(), 206);
     assert_eq!(part.body().len(), 10);
@@ -257,16 +258,7 @@ fn images_are_served_only_while_unlocked() {
 
 #[test]
 fn a_lost_catalog_is_reported_as_such_and_rebuilt_from_the_photos() {
-    let app = TestApp::new();
-    app.ok(
-        "create_vault",
-        json!({"path": app.vault_path(), "password": PASSWORD}),
-    );
-    let photos = [
-        samples().join("jpg__Canon_40D.jpg"),
-        samples().join("jpg__gps__DSCN0010.jpg"),
-    ];
-    app.import(&photos, 2);
+    let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__gps__DSCN0010.jpg"]);
     app.ok("lock", json!({}));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}/catalog.db{suffix}", app.vault_path()));
