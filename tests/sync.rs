@@ -947,8 +947,13 @@ fn import_in_batches(
 }
 
 /// A restore onto a new machine: refuses `snapshot` by name, restores `items` from the
-/// one before, and exits 4.
-fn restore_past_a_refused_snapshot(url: &str, snapshot: &str, items: usize, damage: &str) {
+/// one before, lists the `later` photos added since from their content, and exits 4.
+fn restore_past_a_refused_snapshot(
+    url: &str,
+    snapshot: &str,
+    (items, later): (usize, usize),
+    damage: &str,
+) {
     let restored = new_machine("restored");
     let out = with_s3_keys(restored.command(&["restore", url]))
         .output()
@@ -965,6 +970,19 @@ fn restore_past_a_refused_snapshot(url: &str, snapshot: &str, items: usize, dama
         "{damage}: {}",
         stdout(&out)
     );
+    assert!(
+        stderr(&out).contains(&format!(
+            "the {later} photos added after it were listed again"
+        )),
+        "{damage}: {}",
+        stderr(&out)
+    );
+    // Nothing authentic on the remote is left behind, and all of it verifies.
+    assert_eq!(
+        restored.json(&["ls"]).as_array().unwrap().len(),
+        items + later
+    );
+    assert_eq!(restored.run(&["verify"]).status.code(), Some(0), "{damage}");
 }
 
 #[test]
@@ -993,7 +1011,7 @@ fn a_tampered_snapshot_is_refused_and_a_damaged_catalog_is_rebuilt_from_the_last
     std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
 
     // A restore from that remote names the tampered snapshot and uses the one before.
-    restore_past_a_refused_snapshot(&url, &newest, 2, "flipped");
+    restore_past_a_refused_snapshot(&url, &newest, (2, 1), "flipped");
 
     // Here: the catalog is damaged and one photo of the first batch is gone from disk.
     fs::remove_file(vault.object_file(&ids["jpg__Canon_40D.jpg"])).unwrap();
@@ -1198,6 +1216,6 @@ fn every_kind_of_damage_to_the_newest_snapshot_is_refused_and_named() {
     for (kind, bytes) in damages {
         fs::write(newest, bytes).unwrap();
         std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
-        restore_past_a_refused_snapshot(&url, &newest_name, 1, kind);
+        restore_past_a_refused_snapshot(&url, &newest_name, (1, 1), kind);
     }
 }

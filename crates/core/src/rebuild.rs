@@ -158,7 +158,7 @@ fn move_catalog(from: &Path, to: &Path) -> Result<Option<PathBuf>, VaultError> {
     Ok(Some(to.to_path_buf()))
 }
 
-enum Relist {
+pub(crate) enum Relist {
     /// The object itself is damaged (or belongs to another vault).
     Unreadable(String),
     /// The vault could not record it (disk, catalog).
@@ -187,7 +187,7 @@ impl Write for HeadAndHash {
 impl UnlockedVault {
     /// Lists an object again from its content alone. Its file name is gone with the
     /// catalog, so it gets one from its id and type.
-    fn relist(&mut self, id: ObjectId) -> Result<(), Relist> {
+    pub(crate) fn relist(&mut self, id: ObjectId) -> Result<(), Relist> {
         let path = self.store.path_of(&id);
         let stored_len = fs::metadata(&path)
             .map_err(|e| Relist::Unreadable(e.to_string()))?

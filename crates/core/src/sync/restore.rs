@@ -7,10 +7,12 @@ use super::{RemoteStore, layout, snapshot};
 use crate::catalog::{self, RemoteConfig};
 use crate::fsutil::{create_private_dir, write_atomic};
 use crate::header::{self, Header};
+use crate::rebuild::Relist;
 use crate::store::ObjectStore;
 use crate::{UnlockedVault, Vault, VaultError};
 use futures::StreamExt;
-use keepsake_crypto::{Password, RecoveryKey};
+use keepsake_crypto::{ObjectId, Password, RecoveryKey};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// How to open the vault being restored.
@@ -32,6 +34,9 @@ pub struct RestoreReport {
     /// in this restore.
     pub rejected_snapshots: Vec<(String, String)>,
     pub failed: Vec<(keepsake_crypto::ObjectId, String)>,
+    /// Photos on the remote that the snapshot used does not list (added after it, when a
+    /// newer one was refused): listed again from their content.
+    pub relisted: u64,
 }
 
 const PARALLEL: usize = 4;
@@ -139,5 +144,59 @@ pub async fn restore(
             Err(problem) => report.failed.push((id, problem)),
         }
     }
+    if !report.rejected_snapshots.is_empty() {
+        let listed: HashSet<ObjectId> = items.iter().map(|item| item.id).collect();
+        relist_the_rest(&mut vault, store, &remote, &listed, &mut report).await?;
+    }
     Ok((vault, report))
+}
+
+/// After falling back to an older snapshot: the photos added since are still on the
+/// remote. Each is fetched, authenticated and listed again from its content (its name was
+/// in the refused snapshot), so a tampered snapshot costs names, never photos.
+async fn relist_the_rest(
+    vault: &mut UnlockedVault,
+    store: &impl RemoteStore,
+    remote: &RemoteConfig,
+    listed: &HashSet<ObjectId>,
+    report: &mut RestoreReport,
+) -> Result<(), VaultError> {
+    for (path, _) in store.list(layout::OBJECTS).await.map_err(remote_error)? {
+        let Some(id) = path
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.parse::<ObjectId>().ok())
+        else {
+            continue;
+        };
+        if listed.contains(&id) || layout::object(&id) != path {
+            continue;
+        }
+        let tmp = vault.dir.join("tmp").join(format!("{id}.unlisted"));
+        let placed = match store.download(&path, &tmp).await {
+            Ok(_) => vault.store.place(&tmp, &id).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let _ = std::fs::remove_file(&tmp);
+        let listed_again = match placed {
+            Ok(()) => match vault.relist(id) {
+                Ok(()) => Ok(()),
+                Err(Relist::Unreadable(why)) => {
+                    let _ = vault.store.remove(&id);
+                    Err(why)
+                }
+                Err(Relist::Failed(e)) => return Err(e),
+            },
+            Err(why) => Err(why),
+        };
+        match listed_again {
+            Ok(()) => {
+                let stored = std::fs::metadata(vault.store.path_of(&id)).map_or(0, |m| m.len());
+                vault.catalog.confirm_object(&remote.name, &id, stored)?;
+                report.relisted += 1;
+            }
+            Err(problem) => report.failed.push((id, problem)),
+        }
+    }
+    Ok(())
 }
