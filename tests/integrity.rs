@@ -371,3 +371,30 @@ fn a_truncated_or_extended_catalog_never_lists_less_than_there_is() {
     let (code, _) = verify(&vault);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_rebuild_from_a_remote_without_snapshots_changes_nothing() {
+    let (vault, ids) = vault_with_photos();
+    let empty = vault.path("not-a-remote");
+    fs::create_dir_all(&empty).unwrap();
+    let url = format!("file://{}", empty.display());
+    let out = vault.run(&["rebuild-catalog", "--from", &url]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was changed"),
+        "{}",
+        stderr(&out)
+    );
+    // The catalog is the one it was: original names, nothing set aside.
+    let listed = vault.json(&["ls"]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), ids.len());
+    assert!(ids.iter().all(|(name, _)| names.contains(&name.as_str())));
+    assert!(!vault.dir.join("catalog.rebuilding").exists());
+}

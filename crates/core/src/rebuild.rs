@@ -75,6 +75,14 @@ impl Vault {
         if let RebuildSource::Remote(store, _) = &source {
             let scratch = self.dir().join("tmp");
             let fetched = fetch_snapshot(*store, &key, &scratch, &rebuilt).await?;
+            if fetched.name.is_none() && fetched.rejected.is_empty() {
+                // Most likely a mistyped URL: rebuilding from the objects alone would
+                // drop every name the user asked the remote to bring back.
+                return Err(VaultError::Remote(
+                    "no catalog snapshot on this remote (check the URL); nothing was changed"
+                        .into(),
+                ));
+            }
             report.snapshot = fetched.name;
             report.rejected_snapshots = fetched.rejected;
         }
