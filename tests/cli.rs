@@ -308,3 +308,196 @@ fn a_locked_vault_holds_no_plaintext() {
         }
     }
 }
+
+/// Appends to a file until dropped, as a copy still running or an editor saving would.
+struct Grower {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Grower {
+    fn start(path: &Path) -> Self {
+        use std::io::Write;
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut file = fs::OpenOptions::new().append(true).open(path).unwrap();
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                file.write_all(&[0x5A; 4096]).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+        });
+        Grower {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Grower {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn a_file_that_changes_during_import_is_skipped_never_stored_cut() {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    // One read into memory, one streamed (past 64 MiB, where the cut used to happen).
+    let small = input.join("copying.jpg");
+    let large = input.join("scan.jpg");
+    synthetic_file(&small, JPEG_SIGNATURE, 2 << 20, 1);
+    synthetic_file(&large, JPEG_SIGNATURE, (64 << 20) + 4096, 2);
+    let growing = [Grower::start(&small), Grower::start(&large)];
+    let out = vault.run(&["import", input.to_str().unwrap(), "--json"]);
+    drop(growing);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        summary["imported"].as_array().unwrap().len(),
+        0,
+        "{summary}"
+    );
+    let skipped = summary["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{summary}");
+    for entry in skipped {
+        assert!(
+            entry["reason"].as_str().unwrap().contains("changed while"),
+            "{entry}"
+        );
+    }
+    assert!(vault.json(&["ls"]).as_array().unwrap().is_empty());
+    assert!(vault.object_files().is_empty(), "a cut copy was stored");
+
+    // Once the file is complete, it imports whole.
+    let summary = vault.import(&[&large]);
+    assert_eq!(summary["imported"].as_array().unwrap().len(), 1);
+    let out = vault.path("out");
+    vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+    assert_eq!(sha256(&out.join("scan.jpg")), sha256(&large));
+}
+
+#[test]
+fn init_whose_recovery_key_cannot_be_shown_creates_no_vault() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("vault");
+    let full = fs::File::options().write(true).open("/dev/full").unwrap();
+    let out = std::process::Command::new(keepsake_bin())
+        .arg("--vault")
+        .arg(&dir)
+        .args(["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"])
+        .env("KEEPSAKE_PASSWORD", PASSWORD)
+        .stdout(full)
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("recovery key"), "{}", stderr(&out));
+    assert!(
+        !dir.join("keepsake-vault.json").exists(),
+        "a vault nobody saw the key of"
+    );
+    // The folder takes a vault afterwards.
+    let out = std::process::Command::new(keepsake_bin())
+        .arg("--vault")
+        .arg(&dir)
+        .args(["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"])
+        .env("KEEPSAKE_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn output_to_a_full_disk_or_a_closed_pipe_is_a_clean_exit_not_a_panic() {
+    let vault = TestVault::new();
+    vault.import(&[&samples().join("exif-samples/jpg__Canon_40D.jpg")]);
+    for args in [&["ls"][..], &["info"], &["ls", "--json"]] {
+        let full = fs::File::options().write(true).open("/dev/full").unwrap();
+        let out = vault.command(args).stdout(full).output().unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("No space left"), "{}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+        // `keepsake ls | head -0`: the reader is gone before the first line.
+        let mut child = vault
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "a closed pipe ends quietly");
+    }
+}
+
+#[test]
+fn export_to_a_file_system_without_hard_links_still_exports_and_overwrites_nothing() {
+    let vault = TestVault::new();
+    let input = copy_samples("exif-samples", vault.root.path());
+    vault.import(&[&input]);
+    let out = vault.path("usb-stick");
+    fs::create_dir_all(&out).unwrap();
+    fs::write(out.join("jpg__Canon_40D.jpg"), b"already on the stick").unwrap();
+    // FAT and exFAT refuse link(2) with EPERM: injected here by strace.
+    let keepsake = vault.command(&[]);
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", "trace=link,linkat"])
+        .args(["-e", "inject=link,linkat:error=EPERM"])
+        .arg(keepsake.get_program())
+        .args(keepsake.get_args())
+        .args(["export", "--all", "--to", out.to_str().unwrap()])
+        .env("KEEPSAKE_PASSWORD", PASSWORD)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("strace (scripts/setup.sh installs it)");
+    no_panic(&status);
+    assert!(status.status.success(), "{}", stderr(&status));
+    assert_eq!(
+        fs::read(out.join("jpg__Canon_40D.jpg")).unwrap(),
+        b"already on the stick"
+    );
+    let mut want = content_multiset(&input);
+    let exported = content_multiset(&out);
+    *want
+        .entry(sha256(&out.join("jpg__Canon_40D.jpg")))
+        .or_insert(0) += 1;
+    let imported = vault.json(&["ls"]).as_array().unwrap().len();
+    assert_eq!(exported.values().sum::<usize>(), imported + 1);
+    assert!(exported.keys().all(|k| want.contains_key(k)));
+    assert!(
+        files_under(&out)
+            .iter()
+            .all(|f| !f.to_string_lossy().contains(".partial")),
+        "a partial file was left"
+    );
+}
+
+#[test]
+fn no_panic_sees_a_planted_panic() {
+    let vault = TestVault::new();
+    let out = vault
+        .command(&["info"])
+        .env("KEEPSAKE_TEST_PANIC", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(101));
+    let seen = std::panic::catch_unwind(|| no_panic(&out));
+    assert!(
+        seen.is_err(),
+        "no_panic let a panic through: {}",
+        stderr(&out)
+    );
+    no_panic(&vault.run(&["info"]));
+}

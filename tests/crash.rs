@@ -15,16 +15,28 @@ use support::*;
 const FILES: usize = 24;
 const FILE_LEN: usize = 1 << 20;
 
+/// Fewer kills than this cannot show that kills land where they must.
+const MIN_ROUNDS: usize = 10;
+/// Import pauses this long after storing each object, before listing it: the window in
+/// which a kill leaves a stored photo the catalog does not list yet.
+const STORE_TO_LIST_PAUSE: &str = "object stored:5";
+/// `passwd` pauses this long between writing the new header and renaming it into place.
+const HEADER_RENAME_PAUSE: &str = "written keepsake-vault.json:60";
+
 /// (kills per test, seeded generator) from the environment.
 fn settings() -> (usize, Lcg) {
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
-    (
-        env("KEEPSAKE_CRASH_ROUNDS").unwrap_or(30) as usize,
-        Lcg(env("KEEPSAKE_CRASH_SEED").unwrap_or(20261127)),
-    )
+    let rounds = env("KEEPSAKE_CRASH_ROUNDS").unwrap_or(30) as usize;
+    assert!(
+        rounds >= MIN_ROUNDS,
+        "KEEPSAKE_CRASH_ROUNDS={rounds}: at least {MIN_ROUNDS}, or the kill tests prove nothing"
+    );
+    (rounds, Lcg(env("KEEPSAKE_CRASH_SEED").unwrap_or(20261127)))
 }
 
-fn assert_consistent(vault: &TestVault, originals: &BTreeMap<String, String>) -> usize {
+/// Checks the vault after a kill; returns how many photos it lists and how many stored
+/// photos it does not list.
+fn assert_consistent(vault: &TestVault, originals: &BTreeMap<String, String>) -> (usize, usize) {
     let verify = vault.run(&["verify", "--json"]);
     no_panic(&verify);
     assert_eq!(
@@ -33,6 +45,8 @@ fn assert_consistent(vault: &TestVault, originals: &BTreeMap<String, String>) ->
         "verify after a kill: {}",
         stdout(&verify)
     );
+    let report: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let unlisted = report["unlisted"].as_array().unwrap().len();
     let listed = vault.json(&["ls"]).as_array().unwrap().len();
     let out = vault.path("check");
     let _ = fs::remove_dir_all(&out);
@@ -47,7 +61,7 @@ fn assert_consistent(vault: &TestVault, originals: &BTreeMap<String, String>) ->
             "{name} is not byte-identical"
         );
     }
-    listed
+    (listed, unlisted)
 }
 
 #[test]
@@ -72,34 +86,73 @@ fn sigkill_during_import_never_leaves_a_partial_photo() {
         .map(|_| {
             let probe = TestVault::new();
             let started = Instant::now();
-            probe.import(&[&input]);
+            let mut import = probe.command(&["import", input.to_str().unwrap()]);
+            import.env("KEEPSAKE_TEST_PAUSE", STORE_TO_LIST_PAUSE);
+            assert!(import.output().unwrap().status.success());
             started.elapsed()
         })
         .min()
         .unwrap();
 
-    let mut kills = 0;
+    let (mut kills, mut between_store_and_list, mut partial) = (0, 0, 0);
     for round in 0..rounds {
         // A fresh vault each round, so every kill lands in a real import, not a re-run.
         let vault = TestVault::new();
+        let phases = Phases::new(vault.root.path(), "import");
         let delay = Duration::from_micros(rng.below(full.as_micros().max(1) as u64));
-        if kill_after(
-            &mut vault.command(&["import", input.to_str().unwrap()]),
-            delay,
-        ) {
-            kills += 1;
+        let mut import = vault.command(&["import", input.to_str().unwrap()]);
+        import.env("KEEPSAKE_TEST_PAUSE", STORE_TO_LIST_PAUSE);
+        let killed = kill_after(phases.record(&mut import), delay);
+        kills += usize::from(killed);
+        let (present, unlisted) = assert_consistent(&vault, &originals);
+        // A phase is written just after its step, so a kill can show one step short.
+        let lines = phases.lines();
+        let count = |phase: &str| lines.iter().filter(|l| *l == phase).count();
+        let (stored, listed) = (count("object stored"), count("item listed"));
+        assert!(
+            present == listed || present == listed + 1,
+            "round {round}: {present} listed, {listed} listings recorded"
+        );
+        assert!(
+            [stored, stored + 1].contains(&(present + unlisted)),
+            "round {round}: {present} listed + {unlisted} unlisted, {stored} stored"
+        );
+        // One committer: at most the photo in hand is stored and not yet listed.
+        assert!(unlisted <= 1, "round {round}: {unlisted} unlisted");
+        if unlisted == 1 && present + unlisted == stored {
+            assert_eq!(
+                phases.last().as_deref(),
+                Some("object stored"),
+                "round {round}"
+            );
         }
-        let present = assert_consistent(&vault, &originals);
-        eprintln!("round {round}: killed after {delay:?}, {present}/{FILES} photos present");
+        between_store_and_list += unlisted;
+        partial += usize::from(present > 0 && present < FILES);
+        eprintln!(
+            "round {round}: killed {killed} after {delay:?} ({:?}), {present}/{FILES} listed, \
+             {unlisted} unlisted",
+            phases.last()
+        );
 
-        // A re-run finishes the job.
+        // A re-run finishes the job; a repair lists nothing twice and loses nothing.
         vault.import(&[&input]);
-        assert_eq!(assert_consistent(&vault, &originals), FILES);
+        assert_eq!(assert_consistent(&vault, &originals).0, FILES);
+        vault.run_ok(&["verify", "--repair"]);
+        assert_eq!(assert_consistent(&vault, &originals), (FILES, 0));
         assert!(no_temp_files_left(&vault.dir));
     }
     assert!(
         kills * 2 >= rounds,
         "only {kills} of {rounds} imports were still running when killed (full import took {full:?})"
+    );
+    eprintln!(
+        "import: {kills} of {rounds} killed mid-run, {between_store_and_list} between storing \
+         and listing, {partial} with some photos in"
+    );
+    assert!(
+        between_store_and_list * 10 >= rounds && partial * 10 >= rounds,
+        "of {rounds} kills, {between_store_and_list} landed between storing and listing a \
+         photo and {partial} left some photos in: each needs at least a tenth"
     );
 }
 
@@ -110,21 +163,27 @@ fn sigkill_during_passwd_always_leaves_a_password_that_works() {
     // Time one password change, to aim the kills inside it.
     let started = Instant::now();
     let mut probe = vault.command(&["passwd"]);
-    probe.env("KEEPSAKE_NEW_PASSWORD", "probe password one");
+    probe
+        .env("KEEPSAKE_NEW_PASSWORD", "probe password one")
+        .env("KEEPSAKE_TEST_PAUSE", HEADER_RENAME_PAUSE);
     assert!(probe.output().unwrap().status.success());
     let full = started.elapsed();
-    let (mut current, mut kills) = ("probe password one".to_string(), 0);
+    let (mut current, mut kills, mut before_rename) = ("probe password one".to_string(), 0, 0);
 
     for round in 0..rounds {
         let next = format!("password number {round}");
+        let phases = Phases::new(vault.root.path(), "passwd");
         let mut passwd = vault.command(&["passwd"]);
         passwd
             .env("KEEPSAKE_PASSWORD", &current)
-            .env("KEEPSAKE_NEW_PASSWORD", &next);
+            .env("KEEPSAKE_NEW_PASSWORD", &next)
+            .env("KEEPSAKE_TEST_PAUSE", HEADER_RENAME_PAUSE);
         let delay = Duration::from_micros(rng.below(full.as_micros() as u64));
-        if kill_after(&mut passwd, delay) {
-            kills += 1;
-        }
+        let killed = kill_after(phases.record(&mut passwd), delay);
+        kills += usize::from(killed);
+        // Killed with the new header written but not yet in place.
+        let in_window = killed && phases.last().as_deref() == Some("written keepsake-vault.json");
+        before_rename += usize::from(in_window);
         let opens = |password: &str| {
             let mut ls = vault.command(&["info"]);
             ls.env("KEEPSAKE_PASSWORD", password);
@@ -135,6 +194,12 @@ fn sigkill_during_passwd_always_leaves_a_password_that_works() {
             old != new,
             "round {round}: old opens {old}, new opens {new}"
         );
+        if in_window {
+            assert!(
+                old,
+                "round {round}: killed before the rename, the old password must open"
+            );
+        }
         if new {
             current = next;
         }
@@ -148,6 +213,12 @@ fn sigkill_during_passwd_always_leaves_a_password_that_works() {
     assert!(
         kills * 2 >= rounds,
         "only {kills} of {rounds} passwd runs were killed mid-way"
+    );
+    eprintln!("passwd: {kills} of {rounds} killed mid-run, {before_rename} before the rename");
+    assert!(
+        before_rename * 5 >= rounds,
+        "only {before_rename} of {rounds} kills landed between writing the new header and \
+         renaming it (at least a fifth must)"
     );
 }
 
@@ -192,10 +263,12 @@ fn sigkill_during_rebuild_catalog_loses_nothing_and_a_rerun_finishes() {
         );
         let interrupted = vault.dir.join("catalog.rebuilding").exists();
         eprintln!("round {round}: killed after {delay:?}, rebuild interrupted: {interrupted}");
+        let said = format!("{}{}", stdout(&repair), stderr(&repair));
         if interrupted {
-            assert_eq!(repair.status.code(), Some(4), "round {round}");
-            let said = format!("{}{}", stdout(&repair), stderr(&repair));
+            assert_eq!(repair.status.code(), Some(4), "round {round}: {said}");
             assert!(said.contains("rebuild"), "{said}");
+        } else {
+            assert_eq!(repair.status.code(), Some(0), "round {round}: {said}");
         }
         vault.run_ok(&["rebuild-catalog"]);
         let out = vault.path("out");

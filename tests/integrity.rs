@@ -177,31 +177,152 @@ fn objects_from_another_vault_are_named_as_such() {
     );
 }
 
-#[test]
-fn orphans_from_an_interrupted_import_are_reported_and_repaired_but_are_not_damage() {
-    let (vault, ids) = vault_with_photos();
-    // An object the catalog never recorded: what a kill between rename and commit leaves.
-    let (_, id) = &ids[0];
-    let orphan = vault.object_file("00ff00ff00ff00ff00ff00ff00ff00ff");
-    fs::create_dir_all(orphan.parent().unwrap()).unwrap();
-    fs::copy(vault.object_file(id), &orphan).unwrap();
-    let (code, report) = verify(&vault);
-    assert_eq!(code, 0);
-    assert_eq!(
-        report["orphans"],
-        serde_json::json!(["00ff00ff00ff00ff00ff00ff00ff00ff"])
-    );
+/// The vault's photos as content hashes, exported.
+fn contents(vault: &TestVault, into: &str) -> std::collections::BTreeMap<String, usize> {
+    exported_contents(vault, into)
+}
 
+/// Copies the catalog (folded into one file) aside, to put it back later: a catalog
+/// restored from a file backup or a cloud-folder conflict.
+fn catalog_copy(vault: &TestVault) -> Vec<u8> {
+    for suffix in ["-wal", "-shm"] {
+        assert!(!vault.dir.join(format!("catalog.db{suffix}")).exists());
+    }
+    fs::read(vault.dir.join("catalog.db")).unwrap()
+}
+
+#[test]
+fn repair_after_a_catalog_rollback_lists_the_newer_photos_again_and_deletes_nothing() {
+    let (vault, ids) = vault_with_photos();
+    let older = catalog_copy(&vault);
+    let later = vault.path("later");
+    fs::create_dir_all(&later).unwrap();
+    for name in ["png__Issue 62.png", "webp__Photo (1).webp"] {
+        fs::copy(samples().join("formats").join(name), later.join(name)).unwrap();
+    }
+    let added = vault.import(&[&later])["imported"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(added, 2);
+    let everything = contents(&vault, "before");
+    fs::write(vault.dir.join("catalog.db"), older).unwrap();
+
+    let (code, report) = verify(&vault);
+    assert_eq!(
+        code, 0,
+        "unlisted photos of this vault are not damage: {report}"
+    );
+    assert_eq!(
+        report["unlisted"].as_array().unwrap().len(),
+        added,
+        "{report}"
+    );
     let repaired = vault.json(&["verify", "--repair"]);
-    assert_eq!(repaired["orphans_removed"], 1);
-    assert!(!orphan.exists());
+    assert_eq!(repaired["relisted"].as_array().unwrap().len(), added);
     assert_eq!(
         vault.object_files().len(),
-        ids.len(),
-        "only the orphan was removed"
+        ids.len() + added,
+        "an object was deleted"
+    );
+    assert_eq!(
+        contents(&vault, "after"),
+        everything,
+        "every photo is listed again"
     );
     let (code, report) = verify(&vault);
-    assert_eq!((code, report["orphans"].as_array().unwrap().len()), (0, 0));
+    assert_eq!((code, report["unlisted"].as_array().unwrap().len()), (0, 0));
+}
+
+#[test]
+fn repair_sets_a_second_copy_aside_in_quarantine_never_deletes_it() {
+    let (vault, ids) = vault_with_photos();
+    let older = catalog_copy(&vault);
+    // A kill between storing a photo and listing it, then the import run again: two
+    // objects with one photo's content, the first one unlisted.
+    let again = vault.path("again");
+    fs::create_dir_all(&again).unwrap();
+    fs::copy(
+        samples().join("exif-samples/jpg__Fujifilm_FinePix6900ZOOM.jpg"),
+        again.join("f.jpg"),
+    )
+    .unwrap();
+    vault.import(&[&again]);
+    fs::write(vault.dir.join("catalog.db"), &older).unwrap();
+    vault.import(&[&again]);
+    assert_eq!(vault.object_files().len(), ids.len() + 2);
+
+    let (code, report) = verify(&vault);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["redundant"].as_array().unwrap().len(), 1, "{report}");
+    let repaired = vault.json(&["verify", "--repair"]);
+    assert_eq!(
+        repaired["quarantined"].as_array().unwrap().len(),
+        1,
+        "{repaired}"
+    );
+    assert_eq!(vault.object_files().len(), ids.len() + 1);
+    assert_eq!(files_under(&vault.dir.join("quarantine")).len(), 1);
+    let shown = vault.run_ok(&["verify"]);
+    assert!(stdout(&shown).contains("quarantine"), "{}", stdout(&shown));
+}
+
+#[test]
+fn verify_repair_on_an_empty_catalog_file_refuses_and_deletes_nothing() {
+    let (vault, ids) = vault_with_photos();
+    // A 0-byte catalog: a failed copy, a full disk, a sync-folder glitch.
+    fs::write(vault.dir.join("catalog.db"), b"").unwrap();
+    for args in [
+        &["ls"][..],
+        &["verify", "--repair"],
+        &["import", "/nonexistent"],
+    ] {
+        let out = vault.run(args);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("empty"), "{}", stderr(&out));
+    }
+    assert_eq!(
+        fs::metadata(vault.dir.join("catalog.db")).unwrap().len(),
+        0,
+        "the empty catalog was set up afresh"
+    );
+    assert_eq!(vault.object_files().len(), ids.len(), "a photo was deleted");
+}
+
+#[test]
+fn verify_repair_with_another_vaults_header_keeps_every_object() {
+    let (vault, ids) = vault_with_photos();
+    let before: Vec<Vec<u8>> = vault
+        .object_files()
+        .iter()
+        .map(|f| fs::read(f).unwrap())
+        .collect();
+    // Another vault with the same password: its header unlocks, its key opens nothing here.
+    let other = TestVault::new();
+    fs::copy(
+        other.dir.join("keepsake-vault.json"),
+        vault.dir.join("keepsake-vault.json"),
+    )
+    .unwrap();
+    let out = vault.run(&["rebuild-catalog"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let out = vault.run(&["verify", "--repair", "--json"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["unreadable"].as_array().unwrap().len(),
+        ids.len(),
+        "{report}"
+    );
+    let after: Vec<Vec<u8>> = vault
+        .object_files()
+        .iter()
+        .map(|f| fs::read(f).unwrap())
+        .collect();
+    assert_eq!(after, before, "objects were deleted or changed");
 }
 
 #[test]
@@ -324,8 +445,12 @@ fn a_damaged_catalog_is_rebuilt_from_the_objects_and_a_damaged_object_is_named()
 
     // The damaged object stays where it was (for a remote to repair), named by verify.
     let (code, report) = verify(&vault);
-    assert_eq!(code, 0, "{report}");
-    assert_eq!(report["orphans"].as_array().unwrap().len(), 1);
+    assert_eq!(code, 4, "{report}");
+    assert_eq!(
+        report["unreadable"].as_array().unwrap().len(),
+        1,
+        "{report}"
+    );
     assert!(object.exists());
 }
 

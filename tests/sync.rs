@@ -316,6 +316,10 @@ fn sync_killed_midway_finishes_on_the_next_run_without_duplicates() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
+    assert!(
+        rounds >= 10,
+        "KEEPSAKE_CRASH_ROUNDS={rounds}: at least 10, or the kill test proves nothing"
+    );
     let mut rng = Lcg(20261127);
     let started = std::time::Instant::now();
     ok_s3(&vault, &["remote", "add", "probe", &server.s3_url("probe")]);
@@ -770,10 +774,24 @@ fn damage_on_either_side_is_repaired_from_the_other() {
 
 /// A TCP proxy in front of the S3 server that breaks connections on purpose: resets,
 /// 500/503 answers, stalls and truncated responses, chosen by a seeded generator, at most
-/// `budget` of them.
+/// `budget` of them. Counts what it injected, by kind.
 struct FaultProxy {
     port: u16,
-    injected: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    injected: std::sync::Arc<[std::sync::atomic::AtomicUsize; FAULT_KINDS.len()]>,
+}
+
+/// What `FaultProxy` injects, by the generator's roll.
+const FAULT_KINDS: [&str; 4] = ["reset", "503", "500", "stall and truncation"];
+
+impl FaultProxy {
+    /// How many faults of each kind were injected.
+    fn injected(&self) -> Vec<(&'static str, usize)> {
+        FAULT_KINDS
+            .iter()
+            .zip(self.injected.iter())
+            .map(|(kind, n)| (*kind, n.load(std::sync::atomic::Ordering::SeqCst)))
+            .collect()
+    }
 }
 
 impl FaultProxy {
@@ -783,9 +801,9 @@ impl FaultProxy {
         use std::sync::{Arc, Mutex};
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let injected = Arc::new(AtomicUsize::new(0));
+        let injected: Arc<[AtomicUsize; FAULT_KINDS.len()]> = Arc::new(Default::default());
         let rng = Arc::new(Mutex::new(seed | 1));
-        let counter = injected.clone();
+        let counters = injected.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let roll = {
@@ -795,9 +813,11 @@ impl FaultProxy {
                     *state ^= *state << 17;
                     *state % 10
                 };
-                let fault = roll < 6 && counter.load(Ordering::SeqCst) < budget;
+                let total: usize = counters.iter().map(|c| c.load(Ordering::SeqCst)).sum();
+                let fault = roll < 6 && total < budget;
                 if fault {
-                    counter.fetch_add(1, Ordering::SeqCst);
+                    counters[(roll as usize).min(FAULT_KINDS.len() - 1)]
+                        .fetch_add(1, Ordering::SeqCst);
                 }
                 std::thread::spawn(move || {
                     let mut client = client;
@@ -871,9 +891,12 @@ fn sync_and_restore_complete_through_resets_errors_stalls_and_truncation() {
     let restored = new_machine("restored");
     ok_s3(&restored, &["restore", &url]);
     assert_eq!(exported(&restored, "out"), exported(&vault, "orig"));
-    eprintln!(
-        "{} faults injected",
-        proxy.injected.load(std::sync::atomic::Ordering::SeqCst)
+    // A run that met no fault proves nothing: each kind must have been met.
+    let injected = proxy.injected();
+    eprintln!("faults injected: {injected:?}");
+    assert!(
+        injected.iter().all(|(_, n)| *n >= 1),
+        "some kind of fault was never injected: {injected:?}"
     );
 }
 

@@ -165,11 +165,17 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Fails on a panic: the CLI's panic hook prints "internal error" and Rust exits 101
+/// (without the hook, a panic prints "panicked").
 pub fn no_panic(out: &Output) {
     let all = format!("{}{}", stdout(out), stderr(out));
     assert!(
-        !all.contains("panicked") && !all.contains("RUST_BACKTRACE"),
-        "panic: {all}"
+        out.status.code() != Some(101)
+            && !all.contains("internal error")
+            && !all.contains("panicked")
+            && !all.contains("RUST_BACKTRACE"),
+        "panic (exit {:?}): {all}",
+        out.status.code()
     );
 }
 
@@ -235,20 +241,52 @@ impl Lcg {
 }
 
 /// Starts `cmd` quietly, SIGKILLs it after `delay` if it is still running, and waits for
-/// it. Returns whether the kill landed mid-run.
+/// it. Returns whether it died of the SIGKILL; if it did not, it must have finished well.
 pub fn kill_after(cmd: &mut Command, delay: std::time::Duration) -> bool {
+    use std::os::unix::process::ExitStatusExt;
     let mut child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start keepsake");
     std::thread::sleep(delay);
-    let killed = child.try_wait().unwrap().is_none();
-    if killed {
-        let _ = child.kill(); // SIGKILL on Unix
-    }
-    child.wait().unwrap();
+    let _ = child.kill(); // SIGKILL on Unix; nothing if it has ended
+    let status = child.wait().unwrap();
+    let killed = status.signal() == Some(libc::SIGKILL);
+    assert!(
+        killed || status.success(),
+        "neither killed nor a clean finish: {status:?}"
+    );
     killed
+}
+
+/// A file for the CLI's phase markers (`KEEPSAKE_TEST_PHASES`), and what it says.
+pub struct Phases(pub PathBuf);
+
+impl Phases {
+    pub fn new(dir: &Path, name: &str) -> Self {
+        let path = dir.join(format!("{name}.phases"));
+        let _ = fs::remove_file(&path);
+        Phases(path)
+    }
+
+    /// Sets `cmd` to record its phases here.
+    pub fn record<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("KEEPSAKE_TEST_PHASES", &self.0)
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        fs::read_to_string(&self.0)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The last step completed before the process ended.
+    pub fn last(&self) -> Option<String> {
+        self.lines().pop()
+    }
 }
 
 /// A size-limited tmpfs, unmounted on drop.

@@ -6,6 +6,7 @@ use crate::{Failure, secrets};
 use clap::Args;
 use keepsake_core::{Item, KdfParams, ObjectId, RenditionKind, UnlockedVault, Vault};
 use serde_json::json;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -44,13 +45,6 @@ impl Context {
     }
 }
 
-pub fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
-}
-
 #[derive(Args)]
 pub struct JsonArgs {
     /// Print JSON instead of text
@@ -82,16 +76,26 @@ pub fn init(ctx: &Context, args: InitArgs) -> Outcome {
             iterations: passes,
             parallelism: KdfParams::DEFAULT.parallelism,
         });
-    let (vault, recovery) = Vault::create(&ctx.vault, &password, kdf)?;
+    // The key is printed, and must reach its reader, before the vault exists.
+    let (vault, _) = Vault::create_revealing(&ctx.vault, &password, kdf, |recovery| {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "Creating a vault at {}", ctx.vault.display())?;
+        writeln!(stdout)?;
+        writeln!(
+            stdout,
+            "Your recovery key (shown only this once; write it down and keep it safe):"
+        )?;
+        writeln!(stdout)?;
+        writeln!(stdout, "    {}", recovery.to_words().as_str())?;
+        writeln!(stdout)?;
+        stdout.flush()
+    })?;
     let info = vault.info()?;
-    println!("Created a vault at {}", info.path.display());
-    println!();
-    println!("Your recovery key (shown only this once; write it down and keep it safe):");
-    println!();
-    println!("    {}", recovery.to_words().as_str());
-    println!();
-    println!("With it you can set a new password if you forget yours (`keepsake recover`).");
-    println!("Without the password or this key, nobody, including you, can open the vault.");
+    out!("Created the vault at {}.", info.path.display());
+    out!(
+        "With the recovery key you can set a new password if you forget yours (`keepsake recover`)."
+    );
+    out!("Without the password or this key, nobody, including you, can open the vault.");
     Ok(EXIT_OK)
 }
 
@@ -121,7 +125,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
     bar.finish_and_clear();
     if args.json {
         let entry = |path: &PathBuf, id: &ObjectId| json!({"path": path, "id": id.to_string()});
-        print_json(&json!({
+        crate::output::json(&json!({
             "imported": report.imported.iter().map(|i| {
                 let mut e = entry(&i.path, &i.id);
                 if let Some(note) = &i.note { e["note"] = json!(note); }
@@ -129,19 +133,19 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
             }).collect::<Vec<_>>(),
             "duplicates": report.duplicates.iter().map(|d| entry(&d.path, &d.id)).collect::<Vec<_>>(),
             "skipped": report.skipped.iter().map(|s| json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
-        }));
+        }))?;
     } else {
         for item in report.imported.iter().filter(|i| i.note.is_some()) {
-            println!(
+            out!(
                 "stored, with a note: {}: {}",
                 item.path.display(),
                 item.note.as_deref().unwrap_or_default()
             );
         }
         for skipped in &report.skipped {
-            println!("skipped: {}: {}", skipped.path.display(), skipped.reason);
+            out!("skipped: {}: {}", skipped.path.display(), skipped.reason);
         }
-        println!(
+        out!(
             "Imported {}, already in the vault {}, skipped {} ({:.1} s)",
             report.imported.len(),
             report.duplicates.len(),
@@ -170,7 +174,7 @@ pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
     let vault = ctx.unlock()?;
     let items = vault.items()?;
     if args.json {
-        print_json(&json!(
+        crate::output::json(&json!(
             items
                 .iter()
                 .map(|i| json!({
@@ -183,10 +187,10 @@ pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
                     "note": i.note,
                 }))
                 .collect::<Vec<_>>()
-        ));
+        ))?;
     } else {
         for i in &items {
-            println!(
+            out!(
                 "{}  {:<25}  {:>10}  {}",
                 i.id,
                 i.media.taken_at.as_deref().unwrap_or("-"),
@@ -223,12 +227,12 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
     let vault = ctx.unlock()?;
     let report = vault.export(ids.as_deref(), &args.to)?;
     if args.json {
-        print_json(&json!({
+        crate::output::json(&json!({
             "exported": report.exported.iter().map(|e| json!({"id": e.id.to_string(), "path": e.path})).collect::<Vec<_>>(),
             "failed": report.failed.iter().map(|f| json!({"id": f.id.to_string(), "name": f.name, "reason": f.reason})).collect::<Vec<_>>(),
-        }));
+        }))?;
     } else {
-        println!(
+        out!(
             "Exported {} files to {}",
             report.exported.len(),
             args.to.display()
@@ -296,7 +300,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Outcome {
         .ok_or(keepsake_core::VaultError::NoSuchItem(id))?;
     let record = item_json(&item);
     if args.json {
-        print_json(&record);
+        crate::output::json(&record)?;
     } else {
         let flat = record
             .as_object()
@@ -304,7 +308,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Outcome {
             .flatten()
             .chain(record["metadata"].as_object().into_iter().flatten());
         for (key, value) in flat.filter(|(k, v)| !v.is_null() && *k != "metadata") {
-            println!(
+            out!(
                 "{key:<17} {}",
                 value
                     .as_str()
@@ -354,7 +358,7 @@ pub fn thumb(ctx: &Context, args: ThumbArgs) -> Outcome {
     };
     std::fs::write(&args.out, &rendition.jpeg)
         .map_err(|e| Failure::Missing(format!("could not write {}: {e}", args.out.display())))?;
-    println!(
+    out!(
         "{}x{} JPEG written to {}",
         rendition.width,
         rendition.height,
@@ -389,7 +393,7 @@ pub fn rethumb(ctx: &Context, args: RethumbArgs) -> Outcome {
     for (id, reason) in &report.failed {
         eprintln!("error: {id}: {reason}");
     }
-    println!(
+    out!(
         "Regenerated {} items, {} failed",
         report.updated.len(),
         report.failed.len()
@@ -403,8 +407,9 @@ pub fn rethumb(ctx: &Context, args: RethumbArgs) -> Outcome {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Repair what can be: remove orphan objects, restore damaged objects from a remote's
-    /// copy (with --remote: re-upload what the remote lacks or holds damaged)
+    /// Repair what can be: list again photos the catalog does not name, set aside second
+    /// copies, restore damaged objects from a remote's copy (with --remote: re-upload what
+    /// the remote lacks or holds damaged). Nothing is ever deleted.
     #[arg(long)]
     repair: bool,
     /// Check a remote instead: every object listed with its size
@@ -416,6 +421,10 @@ pub struct VerifyArgs {
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
+}
+
+fn ids(ids: &[ObjectId]) -> Vec<String> {
+    ids.iter().map(ToString::to_string).collect()
 }
 
 pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
@@ -430,48 +439,74 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
     })?;
     bar.finish_and_clear();
     if args.json {
-        print_json(&json!({
+        crate::output::json(&json!({
             "checked": report.checked,
             "bytes": report.bytes,
             "damaged": report.damaged.iter().map(|d| json!({
                 "id": d.id.map(|id| id.to_string()), "name": d.name, "problem": d.problem,
             })).collect::<Vec<_>>(),
-            "orphans": report.orphans.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "orphans_removed": report.orphans_removed,
+            "unlisted": ids(&report.unlisted),
+            "relisted": ids(&report.relisted),
+            "redundant": ids(&report.redundant),
+            "unreadable": report.unreadable.iter().map(|(id, why)| json!({
+                "id": id.to_string(), "problem": why,
+            })).collect::<Vec<_>>(),
+            "quarantined": report.quarantined,
             "strays": report.strays,
-        }));
+        }))?;
     } else {
         for d in &report.damaged {
             let id =
                 d.id.map(|id| id.to_string())
                     .unwrap_or_else(|| "catalog".into());
-            println!(
+            out!(
                 "DAMAGED {id} {}: {}",
                 d.name.as_deref().unwrap_or(""),
                 d.problem
             );
         }
-        if !report.orphans.is_empty() {
-            if args.repair {
-                println!(
-                    "Removed {} orphan objects left by an interrupted import.",
-                    report.orphans_removed
-                );
-            } else {
-                println!(
-                    "{} orphan objects left by an interrupted import (no photo is missing); \
-                     `keepsake verify --repair` removes them.",
-                    report.orphans.len()
-                );
-            }
+        for (id, why) in &report.unreadable {
+            out!(
+                "UNREADABLE {id}: not listed, and does not open with this vault's key \
+                 (another vault's object, or damaged): {why}; left in place"
+            );
+        }
+        let unlisted = report.unlisted.len() - report.relisted.len();
+        if !report.relisted.is_empty() {
+            out!(
+                "Listed again {} photos the catalog did not name (as recovered-…).",
+                report.relisted.len()
+            );
+        }
+        if unlisted > 0 {
+            out!(
+                "{unlisted} photos of this vault are not in the catalog (an interrupted import \
+                 or a catalog restored from an older copy); `keepsake verify --repair` lists \
+                 them again."
+            );
+        }
+        if !report.redundant.is_empty() && !args.repair {
+            out!(
+                "{} stored copies of photos that are listed under another object; \
+                 `keepsake verify --repair` moves them to quarantine/.",
+                report.redundant.len()
+            );
+        }
+        if !report.quarantined.is_empty() {
+            out!(
+                "note: {} holds {} objects set aside by a repair (copies of listed photos); \
+                 Keepsake never deletes them: remove the folder when you no longer want them.",
+                ctx.vault.join(keepsake_core::QUARANTINE).display(),
+                report.quarantined.len()
+            );
         }
         for stray in &report.strays {
-            println!(
+            out!(
                 "note: {} is not a Keepsake object (left alone)",
                 stray.display()
             );
         }
-        println!(
+        out!(
             "Checked {} items ({:.1} MB): {}",
             report.checked,
             report.bytes as f64 / 1e6,
@@ -486,11 +521,13 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
         let damaged: Vec<ObjectId> = report.damaged.iter().filter_map(|d| d.id).collect();
         let unrepaired = crate::sync_commands::repair_from_remotes(&mut vault, &damaged)?;
         let catalog_damage = report.damaged.iter().any(|d| d.id.is_none());
-        return Ok(if unrepaired == 0 && !catalog_damage {
-            EXIT_OK
-        } else {
-            EXIT_DAMAGED
-        });
+        return Ok(
+            if unrepaired == 0 && !catalog_damage && report.unreadable.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_DAMAGED
+            },
+        );
     }
     Ok(if report.is_clean() {
         EXIT_OK
@@ -503,20 +540,21 @@ pub fn info(ctx: &Context, args: JsonArgs) -> Outcome {
     let vault = ctx.unlock()?;
     let info = vault.info()?;
     if args.json {
-        print_json(&json!(info));
+        crate::output::json(&json!(info))?;
     } else {
-        println!("vault      {}", info.path.display());
-        println!("id         {}", info.vault_id);
-        println!(
+        out!("vault      {}", info.path.display());
+        out!("id         {}", info.vault_id);
+        out!(
             "format     {} (catalog schema {})",
-            info.format_version, info.catalog_schema
+            info.format_version,
+            info.catalog_schema
         );
-        println!(
+        out!(
             "items      {} ({:.1} MB)",
             info.items,
             info.bytes as f64 / 1e6
         );
-        println!("password   {}", info.kdf);
+        out!("password   {}", info.kdf);
     }
     Ok(EXIT_OK)
 }
@@ -533,7 +571,7 @@ pub fn passwd(ctx: &Context, args: PasswdArgs) -> Outcome {
     let mut vault = ctx.unlock()?;
     let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
     vault.change_password(&new)?;
-    println!("Password changed. The recovery key is unchanged.");
+    out!("Password changed. The recovery key is unchanged.");
     Ok(EXIT_OK)
 }
 
@@ -553,6 +591,6 @@ pub fn recover(ctx: &Context, args: RecoverArgs) -> Outcome {
     let words = secrets::recovery_key(args.recovery_key_stdin)?;
     let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
     vault.recover(&words, &new)?;
-    println!("New password set. The recovery key is unchanged and still works.");
+    out!("New password set. The recovery key is unchanged and still works.");
     Ok(EXIT_OK)
 }

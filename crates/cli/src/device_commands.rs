@@ -2,7 +2,7 @@
 //! list the devices that can, revoke one.
 
 use crate::Failure;
-use crate::commands::{Context, EXIT_OK, Outcome, print_json};
+use crate::commands::{Context, EXIT_OK, Outcome};
 use clap::Subcommand;
 use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 
@@ -40,23 +40,21 @@ pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
             let name = name.unwrap_or_else(keepsake_os_unlock::device_name);
             let id =
                 keepsake_os_unlock::enable(&mut vault, &OsKeyring, &name).map_err(os_failure)?;
-            println!(
-                "This device ({name}, id {id}) now unlocks the vault through the system keyring."
-            );
+            out!("This device ({name}, id {id}) now unlocks the vault through the system keyring.");
         }
         DeviceCommand::Disable => {
             keepsake_os_unlock::disable(&mut vault, &OsKeyring).map_err(os_failure)?;
-            println!("This device no longer unlocks the vault through the system keyring.");
+            out!("This device no longer unlocks the vault through the system keyring.");
         }
         DeviceCommand::Ls { json } => {
             let devices = vault.devices()?;
             if json {
-                print_json(&serde_json::to_value(&devices).unwrap_or_default());
+                crate::output::json(&serde_json::to_value(&devices).unwrap_or_default())?;
             } else if devices.is_empty() {
-                println!("No device unlocks this vault through its OS keyring.");
+                out!("No device unlocks this vault through its OS keyring.");
             } else {
                 for d in devices {
-                    println!(
+                    out!(
                         "{}  {}  created {}  last used {}",
                         d.id,
                         d.name,
@@ -68,9 +66,7 @@ pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
         }
         DeviceCommand::Revoke { id } => {
             vault.remove_device(&id)?;
-            println!(
-                "Device {id} can no longer unlock this vault (once this header syncs, anywhere)."
-            );
+            out!("Device {id} can no longer unlock this vault (once this header syncs, anywhere).");
         }
     }
     Ok(EXIT_OK)

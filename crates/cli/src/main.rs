@@ -2,6 +2,8 @@
 //! gather input, call the core and print; exit codes are part of the contract:
 //! 0 ok, 1 other failure, 2 usage, 3 wrong password or recovery key, 4 integrity problem.
 
+#[macro_use]
+mod output;
 mod commands;
 mod device_commands;
 mod progress;
@@ -80,6 +82,8 @@ pub enum Failure {
     Missing(String),
     /// The operating system refused (its keyring, say): exit 1.
     System(String),
+    /// Standard output could not be written (exit 1; a closed pipe ends quietly, 141).
+    Output(std::io::Error),
 }
 
 impl From<VaultError> for Failure {
@@ -99,6 +103,9 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::NoCredentials(_) => 3,
             Failure::Missing(_) | Failure::System(_) => 1,
+            // 128 + SIGPIPE: what a shell reports for a reader that went away.
+            Failure::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 141,
+            Failure::Output(_) => 1,
         }
     }
 }
@@ -111,12 +118,17 @@ impl std::fmt::Display for Failure {
             | Failure::NoCredentials(m)
             | Failure::Missing(m)
             | Failure::System(m) => f.write_str(m),
+            Failure::Output(e) => write!(f, "writing the output: {e}"),
         }
     }
 }
 
 fn main() -> ExitCode {
     keepsake_core::install_panic_hook();
+    // For the tests of the tests only: a panic that `no_panic` in tests/ must see.
+    if std::env::var_os("KEEPSAKE_TEST_PANIC").is_some() {
+        panic!("planted by KEEPSAKE_TEST_PANIC");
+    }
     let cli = Cli::parse();
     let vault = match cli.vault.clone().or_else(default_vault_dir) {
         Some(dir) => dir,
@@ -149,6 +161,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            // The reader has all it wanted (`keepsake ls | head -1`): nothing to say.
+            ExitCode::from(Failure::Output(e).exit_code())
+        }
         Err(failure) => {
             eprintln!("error: {failure}");
             if let Failure::Vault(VaultError::CatalogDamaged(_)) = failure {

@@ -1,7 +1,7 @@
 //! Remotes, sync, restore and remote verification: the async core driven from a runtime
 //! this binary owns.
 
-use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome, print_json};
+use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome};
 use crate::progress::count_bar;
 use crate::{Failure, secrets};
 use clap::{Args, Subcommand};
@@ -91,28 +91,28 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
             // Refuse what cannot work (bad URL, plain http) before storing anything.
             keepsake_remote::open(&config).map_err(remote_failure)?;
             vault.add_remote(config.clone())?;
-            println!("Added remote {} ({})", config.name, config.url);
+            out!("Added remote {} ({})", config.name, config.url);
         }
         RemoteCommand::Ls { json } => {
             let remotes = vault.library()?.remotes()?;
             if json {
-                print_json(&json!(
+                crate::output::json(&json!(
                     remotes
                         .iter()
                         .map(|(r, pending)| json!({
                             "name": r.name, "url": r.url, "user": r.user, "pending": pending,
                         }))
                         .collect::<Vec<_>>()
-                ));
+                ))?;
             } else {
                 for (r, pending) in remotes {
-                    println!("{:<12} {}  ({pending} pending)", r.name, r.url);
+                    out!("{:<12} {}  ({pending} pending)", r.name, r.url);
                 }
             }
         }
         RemoteCommand::Rm { name } => {
             vault.remove_remote(&name)?;
-            println!("Forgot remote {name}; nothing on it was deleted.");
+            out!("Forgot remote {name}; nothing on it was deleted.");
         }
         RemoteCommand::Test { name } => {
             let config = vault.remote(&name)?;
@@ -120,7 +120,7 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
             runtime()?
                 .block_on(keepsake_core::probe_remote(&store))
                 .map_err(remote_failure)?;
-            println!("Remote {name} is reachable, writable and readable.");
+            out!("Remote {name} is reachable, writable and readable.");
         }
     }
     Ok(EXIT_OK)
@@ -168,7 +168,7 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
                 }
                 failed |= !report.failed.is_empty();
                 if !args.json {
-                    println!(
+                    out!(
                         "{name}: uploaded {} objects ({:.1} MB), {} already there, {} failed{}",
                         report.uploaded,
                         report.uploaded_bytes as f64 / 1e6,
@@ -198,7 +198,7 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
         }
     }
     if args.json {
-        print_json(&json!(summaries));
+        crate::output::json(&json!(summaries))?;
     }
     Ok(if failed { EXIT_FAILED } else { EXIT_OK })
 }
@@ -260,7 +260,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
             report.snapshot, report.relisted
         );
     }
-    println!(
+    out!(
         "Restored {} items ({:.1} MB) into {} from {}",
         report.restored,
         report.bytes as f64 / 1e6,
@@ -296,7 +296,7 @@ pub fn repair_from_remotes(
         for (id, result) in results {
             match result {
                 Ok(()) => {
-                    println!("REPAIRED {id} from remote {}", config.name);
+                    out!("REPAIRED {id} from remote {}", config.name);
                     left.retain(|l| *l != id);
                 }
                 Err(problem) => {
@@ -306,7 +306,7 @@ pub fn repair_from_remotes(
         }
     }
     if !left.is_empty() {
-        println!(
+        out!(
             "{} damaged items could not be repaired (no remote holds an authentic copy)",
             left.len()
         );
@@ -332,25 +332,25 @@ pub fn verify_remote(
                 .map(|(id, p)| json!({"id": id.to_string(), "problem": p}))
                 .collect::<Vec<_>>()
         };
-        print_json(&json!({
+        crate::output::json(&json!({
             "remote": name, "checked": check.checked, "deep": deep,
             "missing": list(&check.missing), "damaged": list(&check.damaged),
             "header": check.has_header, "snapshots": check.snapshots,
-        }));
+        }))?;
     } else {
         for (id, problem) in &check.missing {
-            println!("MISSING {id} {problem}");
+            out!("MISSING {id} {problem}");
         }
         for (id, problem) in &check.damaged {
-            println!("DAMAGED {id} {problem}");
+            out!("DAMAGED {id} {problem}");
         }
         if !check.has_header {
-            println!("MISSING the vault header on the remote (run `keepsake sync {name}`)");
+            out!("MISSING the vault header on the remote (run `keepsake sync {name}`)");
         }
         if check.snapshots == 0 {
-            println!("MISSING a catalog snapshot on the remote (run `keepsake sync {name}`)");
+            out!("MISSING a catalog snapshot on the remote (run `keepsake sync {name}`)");
         }
-        println!(
+        out!(
             "Checked {} items on {name}{}: {}",
             check.checked,
             if deep {
@@ -379,7 +379,7 @@ pub fn verify_remote(
             match result {
                 Ok(()) => {
                     fixed += 1;
-                    println!("REPAIRED {id} on {name} from the local copy");
+                    out!("REPAIRED {id} on {name} from the local copy");
                 }
                 Err(problem) => eprintln!("error: {id}: {problem}"),
             }
@@ -437,23 +437,23 @@ pub fn rebuild_catalog(ctx: &Context, args: RebuildArgs) -> Outcome {
     bar.finish_and_clear();
     let (vault, report) = result?;
     if let Some(aside) = &report.set_aside {
-        println!("The damaged catalog was kept as {}", aside.display());
+        out!("The damaged catalog was kept as {}", aside.display());
     }
     for (name, reason) in &report.rejected_snapshots {
         eprintln!("error: snapshot {name} refused: {reason}");
     }
     match &report.snapshot {
-        Some(name) => println!(
+        Some(name) => out!(
             "Rebuilt from snapshot {name}: {} items kept, {} fetched from the remote",
             report.from_snapshot,
             report.fetched.len()
         ),
         None if from_remote => {
-            println!("No usable snapshot on the remote: rebuilt from the objects alone")
+            out!("No usable snapshot on the remote: rebuilt from the objects alone")
         }
         None => {}
     }
-    println!(
+    out!(
         "Listed {} objects again from their content",
         report.relisted.len()
     );

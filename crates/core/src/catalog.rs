@@ -196,16 +196,49 @@ pub struct Catalog {
     conn: Connection,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// There must be no file yet.
+    New,
+    /// The file must exist and hold a catalog.
+    Existing,
+}
+
 impl Catalog {
+    /// Opens an existing catalog. One that holds no schema (a 0-byte file left by a failed
+    /// copy or a full disk) is refused as damaged, never set up afresh: an empty catalog
+    /// would make every stored photo look unlisted.
     pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Self, VaultError> {
-        Self::open_with(path, key, MIGRATIONS)
+        Self::open_with(path, key, MIGRATIONS, Opening::Existing)
+    }
+
+    /// Creates a new, empty catalog where there is none.
+    pub fn create(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Self, VaultError> {
+        Self::open_with(path, key, MIGRATIONS, Opening::New)
     }
 
     fn open_with(
         path: &Path,
         key: &Zeroizing<[u8; 32]>,
         migrations: &[&str],
+        opening: Opening,
     ) -> Result<Self, VaultError> {
+        let exists = path.exists();
+        match opening {
+            Opening::New if exists => {
+                return Err(VaultError::io(
+                    format!("creating {}", path.display()),
+                    std::io::ErrorKind::AlreadyExists.into(),
+                ));
+            }
+            Opening::Existing if !exists => {
+                return Err(VaultError::CatalogDamaged(format!(
+                    "{} is missing",
+                    path.display()
+                )));
+            }
+            _ => {}
+        }
         let conn = Connection::open(path)?;
         // A wrong key shows at the first read; keep SQLCipher from logging it to stderr.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -222,6 +255,15 @@ impl Catalog {
                 "{e} (the catalog is damaged or belongs to another vault)"
             ))
         })?;
+        // Before anything below writes to it (WAL mode writes the first page).
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if opening == Opening::Existing && version == 0 {
+            return Err(VaultError::CatalogDamaged(format!(
+                "{} is empty ({} bytes): it lists nothing, not even its own tables",
+                path.display(),
+                std::fs::metadata(path).map_or(0, |m| m.len())
+            )));
+        }
         // FULL: an import reported done survives power loss, even if the source is then
         // deleted. temp_store MEMORY: SQLite never spills plaintext into temp files.
         conn.execute_batch(
@@ -655,7 +697,7 @@ mod tests {
     fn migrations_run_once_to_the_latest_version() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        let catalog = Catalog::open(&path, &key(1)).unwrap();
+        let catalog = Catalog::create(&path, &key(1)).unwrap();
         assert_eq!(catalog.schema_version().unwrap(), MIGRATIONS.len());
         drop(catalog);
         // Re-opening must not re-run a migration (CREATE TABLE would fail).
@@ -668,7 +710,7 @@ mod tests {
     fn upgrading_a_version_1_catalog_keeps_its_items() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        let old = Catalog::open_with(&path, &key(1), &MIGRATIONS[..1]).unwrap();
+        let old = Catalog::open_with(&path, &key(1), &MIGRATIONS[..1], Opening::New).unwrap();
         old.conn
             .execute(
                 "INSERT INTO items (id, name, source_path, size, content_hash, media_type, kind,
@@ -698,7 +740,7 @@ mod tests {
     fn a_catalog_from_a_newer_keepsake_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        let catalog = Catalog::open(&path, &key(1)).unwrap();
+        let catalog = Catalog::create(&path, &key(1)).unwrap();
         catalog
             .conn
             .pragma_update(None, "user_version", 99)
@@ -714,7 +756,7 @@ mod tests {
     fn the_file_is_unreadable_without_its_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        drop(Catalog::open(&path, &key(1)).unwrap());
+        drop(Catalog::create(&path, &key(1)).unwrap());
         assert!(matches!(
             Catalog::open(&path, &key(2)),
             Err(VaultError::CatalogDamaged(_))
@@ -725,5 +767,28 @@ mod tests {
             "plaintext SQLite header"
         );
         assert!(!bytes.windows(5).any(|w| w == b"items"), "plaintext schema");
+    }
+
+    #[test]
+    fn an_empty_or_missing_catalog_is_refused_never_set_up_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        assert!(matches!(
+            Catalog::open(&path, &key(1)),
+            Err(VaultError::CatalogDamaged(_))
+        ));
+        assert!(!path.exists(), "opening created a catalog");
+        std::fs::write(&path, b"").unwrap();
+        let refused = Catalog::open(&path, &key(1));
+        assert!(
+            matches!(&refused, Err(VaultError::CatalogDamaged(why)) if why.contains("empty")),
+            "{:?}",
+            refused.err()
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "it was written");
+        assert!(
+            Catalog::create(&path, &key(1)).is_err(),
+            "create replaced a file"
+        );
     }
 }

@@ -148,8 +148,7 @@ fn link_unique(
         if taken.contains(&candidate) {
             continue;
         }
-        // A hard link fails if the name exists: no check-then-write race.
-        match fs::hard_link(partial, &candidate) {
+        match place_new(partial, &candidate) {
             Ok(()) => {
                 taken.insert(candidate.clone());
                 return Ok(candidate);
@@ -159,6 +158,22 @@ fn link_unique(
         }
     }
     Err(io::Error::other("no free file name"))
+}
+
+/// Gives `partial` the name `candidate`, failing with `AlreadyExists` rather than replace
+/// a file. A hard link does it in one step. File systems without hard links (FAT and exFAT
+/// USB sticks, some network shares) get an exclusive create of the name, which the
+/// partial file then replaces: ours alone, since we created it.
+fn place_new(partial: &Path, candidate: &Path) -> io::Result<()> {
+    match fs::hard_link(partial, candidate) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+        Err(_) => {}
+    }
+    File::create_new(candidate)?;
+    fs::rename(partial, candidate).inspect_err(|_| {
+        let _ = fs::remove_file(candidate);
+    })
 }
 
 /// A stored name as a single, harmless path component.

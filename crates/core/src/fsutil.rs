@@ -33,7 +33,11 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
-    commit_rename(&tmp, dest)
+    let name = dest.file_name().unwrap_or_default().to_string_lossy();
+    crate::probe::phase(&format!("written {name}"));
+    commit_rename(&tmp, dest)?;
+    crate::probe::phase(&format!("replaced {name}"));
+    Ok(())
 }
 
 /// Creates a folder (and any missing parents) only its owner can enter, and makes each

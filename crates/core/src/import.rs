@@ -80,6 +80,38 @@ enum Prepared {
     Ready(Box<Ready>),
 }
 
+/// What a file's metadata says about its content: if any of it differs after reading, the
+/// file was written to meanwhile (a copy still running, an editor saving).
+#[derive(PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    /// The inode change time: moves on every write, and cannot be set back by a program.
+    #[cfg(unix)]
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// Whether `file` still has this stamp.
+    fn holds(&self, file: &File) -> io::Result<bool> {
+        Ok(Stamp::of(&file.metadata()?) == *self)
+    }
+}
+
+/// How long to wait before reading a changing file a second time.
+const CHANGED_RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 struct Candidate {
     path: PathBuf,
     size: u64,
@@ -201,7 +233,9 @@ fn commit(
         return Ok(Outcome::Duplicate(id));
     }
     item.id = store.commit(pending)?;
+    crate::probe::phase("object stored");
     catalog.insert(&item, &renditions)?;
+    crate::probe::phase("item listed");
     lock(dedup).add(item.size, item.content_hash, item.id);
     let mut notes: Vec<&str> = item.note.iter().map(String::as_str).collect();
     let render_note = item
@@ -224,14 +258,36 @@ fn lock(dedup: &Mutex<DedupIndex>) -> std::sync::MutexGuard<'_, DedupIndex> {
 }
 
 /// The worker half. `Err` only for failures of the vault itself; problems with the file
-/// are outcomes.
+/// are outcomes. A file that changes while it is read is read once more, then skipped:
+/// storing it would keep a cut or mixed copy and call it intact.
 fn prepare(
     key: &VaultKey,
     store: &ObjectStore,
     dedup: &Mutex<DedupIndex>,
     path: &Path,
 ) -> Result<Prepared, VaultError> {
-    let settled = |outcome| Ok(Prepared::Settled(outcome));
+    if let Some(prepared) = prepare_once(key, store, dedup, path)? {
+        return Ok(prepared);
+    }
+    std::thread::sleep(CHANGED_RETRY_AFTER);
+    Ok(prepare_once(key, store, dedup, path)?.unwrap_or_else(|| {
+        Prepared::Settled(Outcome::Unreadable(
+            "it changed while being read (still being copied or saved?): import it again \
+             once it is complete"
+                .into(),
+        ))
+    }))
+}
+
+/// One reading of the file; None when it was written to meanwhile (what was read may be a
+/// mix of old and new).
+fn prepare_once(
+    key: &VaultKey,
+    store: &ObjectStore,
+    dedup: &Mutex<DedupIndex>,
+    path: &Path,
+) -> Result<Option<Prepared>, VaultError> {
+    let settled = |outcome| Ok(Some(Prepared::Settled(outcome)));
     let unreadable = |e: io::Error| settled(Outcome::Unreadable(format!("could not read: {e}")));
     let mut file = match File::open(path) {
         Ok(file) => file,
@@ -241,11 +297,14 @@ fn prepare(
         Ok(meta) => meta,
         Err(e) => return unreadable(e),
     };
+    let stamp = Stamp::of(&meta);
+    let unchanged = |file: &File| stamp.holds(file).unwrap_or(false);
     let in_memory = meta.len() <= IN_MEMORY_MAX;
     let mut bytes = Vec::new();
     let read = if in_memory {
+        // One byte past the size it had: a file that grew shows as a longer read.
         (&mut file)
-            .take(IN_MEMORY_MAX + 1)
+            .take(meta.len() + 1)
             .read_to_end(&mut bytes)
             .map(|_| ())
     } else {
@@ -254,6 +313,9 @@ fn prepare(
     };
     if let Err(e) = read {
         return unreadable(e);
+    }
+    if in_memory && (bytes.len() as u64 != meta.len() || !unchanged(&file)) {
+        return Ok(None);
     }
     let Some(media) = sniff(&bytes[..bytes.len().min(SNIFF_LEN)]) else {
         return settled(Outcome::NotMedia(
@@ -282,6 +344,9 @@ fn prepare(
         if let Err(e) = hashed {
             return unreadable(e);
         }
+        if !in_memory && !unchanged(&file) {
+            return Ok(None);
+        }
         if let Some(id) = lock(dedup).find(hasher.finalize().as_bytes()) {
             return settled(Outcome::Duplicate(id));
         }
@@ -308,6 +373,11 @@ fn prepare(
         Err(ObjectError::Read(e)) => return unreadable(e),
         Err(e) => return Err(VaultError::from_object_write("writing an object", e)),
     };
+    // Streamed: every byte up to the end went through the hash; the end must be where it
+    // was (dropping `pending` removes the temporary object).
+    if !in_memory && (size != meta.len() || !unchanged(&file)) {
+        return Ok(None);
+    }
     let tmp = writer
         .finish()
         .map_err(|e| VaultError::from_object_write("writing an object", e))?;
@@ -339,11 +409,11 @@ fn prepare(
         &analysis.notes,
         analysis.render_error,
     );
-    Ok(Prepared::Ready(Box::new(Ready {
+    Ok(Some(Prepared::Ready(Box::new(Ready {
         pending,
         item,
         renditions: analysis.renditions,
-    })))
+    }))))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -13,6 +13,7 @@ mod header;
 mod import;
 mod library;
 mod media;
+mod probe;
 mod rebuild;
 mod rethumb;
 mod sniff;
@@ -40,7 +41,7 @@ pub use sync::{
     SyncReport, SyncState, layout as remote_layout, probe as probe_remote, restore,
 };
 pub use vault::{UnlockedVault, Vault, VaultInfo};
-pub use verify::{Damage, VerifyReport};
+pub use verify::{Damage, QUARANTINE, VerifyReport};
 
 /// For the scale benchmark only (feature `bench`): catalog rows with no photo behind them.
 #[cfg(feature = "bench")]

@@ -94,7 +94,7 @@ impl Vault {
             move_catalog(&rebuilt, &catalog_path)?;
         } else {
             // An empty catalog, to be filled from the objects below.
-            drop(Catalog::open(&catalog_path, &key.catalog_key())?);
+            drop(Catalog::create(&catalog_path, &key.catalog_key())?);
         }
         crate::fsutil::sync_dir(self.dir())
             .map_err(|e| VaultError::io("replacing the catalog", e))?;
@@ -134,6 +134,9 @@ impl Vault {
             match vault.relist(id) {
                 Ok(()) => report.relisted.push(id),
                 Err(Relist::Unreadable(reason)) => report.unreadable.push((id, reason)),
+                // A second copy (an import killed after storing it, then run again):
+                // left for `verify --repair` to set aside.
+                Err(Relist::Duplicate) => {}
                 Err(Relist::Failed(e)) => return Err(e),
             }
         }
@@ -169,6 +172,8 @@ fn move_catalog(from: &Path, to: &Path) -> Result<Option<PathBuf>, VaultError> {
 pub(crate) enum Relist {
     /// The object itself is damaged (or belongs to another vault).
     Unreadable(String),
+    /// Its photo is listed already, under another object.
+    Duplicate,
     /// The vault could not record it (disk, catalog).
     Failed(VaultError),
 }
@@ -230,6 +235,15 @@ impl UnlockedVault {
                 notes: Vec::new(),
             }
         };
+        let content_hash = *sink.hasher.finalize().as_bytes();
+        if self
+            .catalog
+            .find_by_hash(&content_hash)
+            .map_err(Relist::Failed)?
+            .is_some()
+        {
+            return Err(Relist::Duplicate);
+        }
         let item = Item {
             id,
             name: format!(
@@ -239,13 +253,13 @@ impl UnlockedVault {
             ),
             source_path: String::new(),
             size,
-            content_hash: *sink.hasher.finalize().as_bytes(),
+            content_hash,
             media_type: media.mime.to_string(),
             kind: media.kind,
             file_modified_at: None,
             imported_at: format_system_time(SystemTime::now()).unwrap_or_default(),
             note: Some(
-                std::iter::once("listed again from its object after a catalog rebuild".into())
+                std::iter::once("listed again from its object: the catalog did not name it".into())
                     .chain(analysis.notes)
                     .collect::<Vec<String>>()
                     .join("; "),

@@ -62,6 +62,18 @@ impl Vault {
         password: &Password,
         kdf: Option<KdfParams>,
     ) -> Result<(UnlockedVault, RecoveryKey), VaultError> {
+        Self::create_revealing(dir, password, kdf, |_| Ok(()))
+    }
+
+    /// As `create`, showing the recovery key through `reveal` before the vault exists: if
+    /// it cannot be shown (output to a full disk, a closed pipe), everything written is
+    /// removed again and there is no vault whose recovery key nobody saw.
+    pub fn create_revealing(
+        dir: &Path,
+        password: &Password,
+        kdf: Option<KdfParams>,
+        reveal: impl FnOnce(&RecoveryKey) -> std::io::Result<()>,
+    ) -> Result<(UnlockedVault, RecoveryKey), VaultError> {
         check_password(password)?;
         if dir.join(header::FILE_NAME).exists() {
             return Err(VaultError::AlreadyExists(dir.to_path_buf()));
@@ -84,7 +96,15 @@ impl Vault {
             .create_layout()
             .map_err(|e| VaultError::io("creating the object store", e))?;
         let lock = acquire_lock(dir)?;
-        let catalog = Catalog::open(&dir.join(catalog::FILE_NAME), &key.catalog_key())?;
+        let catalog = Catalog::create(&dir.join(catalog::FILE_NAME), &key.catalog_key())?;
+        if let Err(e) = reveal(&recovery) {
+            drop((catalog, lock));
+            remove_unfinished(dir);
+            return Err(VaultError::io(
+                "showing the recovery key (so no vault was created)",
+                e,
+            ));
+        }
         // The header goes last: its presence is what makes the folder a vault.
         header.save(dir)?;
         let vault = UnlockedVault {
@@ -155,15 +175,8 @@ impl Vault {
             .map_err(|e| VaultError::io("clearing the vault's temporary folder", e))?;
         // A header write interrupted before its rename; the real header is intact.
         let _ = fs::remove_file(atomic_temp(&self.dir.join(header::FILE_NAME)));
-        let catalog_path = self.dir.join(catalog::FILE_NAME);
-        // Opening would create an empty catalog, and every photo would look like an orphan.
-        if !catalog_path.exists() {
-            return Err(VaultError::CatalogDamaged(format!(
-                "{} is missing",
-                catalog_path.display()
-            )));
-        }
-        let catalog = Catalog::open(&catalog_path, &key.catalog_key())?;
+        // Refuses a missing or empty catalog: set up afresh, it would list nothing.
+        let catalog = Catalog::open(&self.dir.join(catalog::FILE_NAME), &key.catalog_key())?;
         Ok(UnlockedVault {
             dir: self.dir,
             header: self.header,
@@ -173,6 +186,23 @@ impl Vault {
             _lock: lock,
         })
     }
+}
+
+/// Removes what `create_revealing` wrote before its header, and the folder if that leaves
+/// it empty (it was empty or new). Best effort: nothing here is a photo.
+fn remove_unfinished(dir: &Path) {
+    for file in [
+        catalog::FILE_NAME,
+        "catalog.db-wal",
+        "catalog.db-shm",
+        LOCK_FILE,
+    ] {
+        let _ = fs::remove_file(dir.join(file));
+    }
+    for folder in ["objects", "tmp"] {
+        let _ = fs::remove_dir(dir.join(folder));
+    }
+    let _ = fs::remove_dir(dir);
 }
 
 pub(crate) fn acquire_lock(dir: &Path) -> Result<File, VaultError> {
@@ -266,5 +296,25 @@ mod tests {
         let result = Vault::create(&dir, &Password::new("short".into()), Some(FAST));
         assert!(matches!(result, Err(VaultError::WeakPassword(8))));
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_recovery_key_that_could_not_be_shown_leaves_no_vault() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("v");
+        let password = Password::new("long enough password".into());
+        let result = Vault::create_revealing(&dir, &password, Some(FAST), |_| {
+            Err(std::io::Error::other("the terminal went away"))
+        });
+        assert!(
+            matches!(result, Err(VaultError::Io { .. })),
+            "{:?}",
+            result.err()
+        );
+        let left: Vec<_> =
+            fs::read_dir(&dir).map_or(Vec::new(), |d| d.flatten().map(|e| e.file_name()).collect());
+        assert!(!dir.exists(), "a vault folder was left behind: {left:?}");
+        // The same folder takes a vault afterwards.
+        Vault::create(&dir, &password, Some(FAST)).unwrap();
     }
 }

@@ -1,12 +1,20 @@
 //! Verify: decrypt and authenticate every object and check it against its catalog row, and
 //! check the catalog against the store both ways.
+//!
+//! Repair never deletes an object. One the catalog does not list is a photo of this vault
+//! (an import killed before its commit, a catalog rolled back, a trash purge cut short)
+//! only if it authenticates under this vault's key: then it is listed again from its
+//! content. One that does not authenticate (another vault's, or damaged) is left where it
+//! is and reported. A second copy of a photo the catalog lists is moved to `quarantine/`.
 
 use crate::catalog::{Item, ObjectRef};
+use crate::fsutil::{create_private_dir, sync_dir};
+use crate::rebuild::Relist;
 use crate::store::ObjectStore;
 use crate::{UnlockedVault, VaultError};
 use keepsake_crypto::{ObjectId, VaultKey, decrypt_object};
 use std::collections::HashSet;
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,18 +33,41 @@ pub struct VerifyReport {
     pub checked: u64,
     pub bytes: u64,
     pub damaged: Vec<Damage>,
-    /// Complete objects no catalog row points to: left by an interrupted import. Not
-    /// damage (no photo is missing), but space to reclaim with `--repair`.
-    pub orphans: Vec<ObjectId>,
-    pub orphans_removed: usize,
+    /// Authentic objects of this vault that the catalog does not list: `--repair` lists
+    /// them again from their content.
+    pub unlisted: Vec<ObjectId>,
+    /// Of those, listed again by this run (`--repair`).
+    pub relisted: Vec<ObjectId>,
+    /// Authentic second copies of a photo the catalog lists under another object (an
+    /// import killed after storing it, then run again): `--repair` moves them to
+    /// `quarantine/`.
+    pub redundant: Vec<ObjectId>,
+    /// Unlisted objects that do not authenticate under this vault's key, and why: another
+    /// vault's, or damaged. Never moved or deleted.
+    pub unreadable: Vec<(ObjectId, String)>,
+    /// What `quarantine/` holds: set aside by an earlier repair, never deleted by Keepsake.
+    pub quarantined: Vec<PathBuf>,
     /// Files in the object store that are not objects at all.
     pub strays: Vec<PathBuf>,
 }
 
 impl VerifyReport {
     pub fn is_clean(&self) -> bool {
-        self.damaged.is_empty()
+        self.damaged.is_empty() && self.unreadable.is_empty()
     }
+}
+
+/// Where repair sets objects aside, beside `objects/`.
+pub const QUARANTINE: &str = "quarantine";
+
+/// What an object the catalog does not list turned out to be.
+enum Unlisted {
+    /// A photo of this vault, unknown to the catalog.
+    Photo,
+    /// A second copy of a listed photo.
+    Copy,
+    /// Not this vault's, or damaged.
+    Unreadable(String),
 }
 
 /// Hashes what it is given and keeps nothing.
@@ -89,12 +120,10 @@ impl UnlockedVault {
             .scan()
             .map_err(|e| VaultError::io("listing the object store", e))?;
         report.strays = strays;
-        report.orphans = on_disk
-            .into_iter()
-            .filter(|id| !known.contains(id))
-            .collect();
-        if crate::rebuild::interrupted(&self.dir) {
-            // Mid-rebuild, an unlisted object is a photo still to be listed, not an orphan.
+        report.quarantined = self.quarantined()?;
+        let rebuilding = crate::rebuild::interrupted(&self.dir);
+        if rebuilding {
+            // Mid-rebuild, unlisted objects are the rebuild's to list.
             report.damaged.push(Damage {
                 id: None,
                 name: None,
@@ -102,15 +131,84 @@ impl UnlockedVault {
                           (unlisted objects are kept until it finishes)"
                     .into(),
             });
-        } else if repair {
-            for id in &report.orphans {
-                self.store
-                    .remove(id)
-                    .map_err(|e| VaultError::io(format!("removing orphan object {id}"), e))?;
-                report.orphans_removed += 1;
+        }
+        for id in on_disk.into_iter().filter(|id| !known.contains(id)) {
+            match self.classify_unlisted(&id) {
+                Unlisted::Photo => report.unlisted.push(id),
+                Unlisted::Copy => report.redundant.push(id),
+                Unlisted::Unreadable(why) => report.unreadable.push((id, why)),
             }
         }
+        if repair && !rebuilding {
+            self.repair_unlisted(&mut report)?;
+        }
         Ok(report)
+    }
+
+    /// Lists unlisted photos again and moves redundant copies to `quarantine/`.
+    fn repair_unlisted(&mut self, report: &mut VerifyReport) -> Result<(), VaultError> {
+        for id in report.unlisted.clone() {
+            match self.relist(id) {
+                Ok(()) => report.relisted.push(id),
+                // Another unlisted object with the same content came first.
+                Err(Relist::Duplicate) => self.quarantine(&id)?,
+                Err(Relist::Unreadable(why)) => report.unreadable.push((id, why)),
+                Err(Relist::Failed(e)) => return Err(e),
+            }
+        }
+        for id in &report.redundant {
+            self.quarantine(id)?;
+        }
+        report.quarantined = self.quarantined()?;
+        Ok(())
+    }
+
+    /// Decides what an object the catalog does not list is, by decrypting it.
+    fn classify_unlisted(&self, id: &ObjectId) -> Unlisted {
+        let path = self.store.path_of(id);
+        let digest = File::open(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|file| {
+                let mut sink = HashSink(self.key.content_hasher());
+                decrypt_object(
+                    BufReader::with_capacity(1 << 20, file),
+                    &mut sink,
+                    &self.key,
+                    Some(id),
+                )
+                .map_err(|e| e.to_string())?;
+                Ok(*sink.0.finalize().as_bytes())
+            });
+        match digest {
+            Err(why) => Unlisted::Unreadable(why),
+            Ok(hash) => match self.catalog.find_by_hash(&hash) {
+                Ok(Some(_)) => Unlisted::Copy,
+                _ => Unlisted::Photo,
+            },
+        }
+    }
+
+    /// Moves an object out of the store into `quarantine/`, durably, without deleting it.
+    fn quarantine(&self, id: &ObjectId) -> Result<(), VaultError> {
+        let folder = self.dir.join(QUARANTINE);
+        let moved = create_private_dir(&folder)
+            .and_then(|()| fs::rename(self.store.path_of(id), folder.join(id.to_string())))
+            .and_then(|()| sync_dir(&folder))
+            .and_then(|()| sync_dir(self.store.path_of(id).parent().unwrap_or(&self.dir)));
+        moved.map_err(|e| VaultError::io(format!("moving object {id} to quarantine"), e))
+    }
+
+    fn quarantined(&self) -> Result<Vec<PathBuf>, VaultError> {
+        let mut files = match fs::read_dir(self.dir.join(QUARANTINE)) {
+            Ok(entries) => entries
+                .map(|entry| entry.map(|e| e.path()))
+                .collect::<io::Result<Vec<_>>>()
+                .map_err(|e| VaultError::io("listing the quarantine folder", e))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(VaultError::io("listing the quarantine folder", e)),
+        };
+        files.sort();
+        Ok(files)
     }
 
     /// Decrypts a copy of an object (local, or downloaded from a remote) and checks it is

@@ -185,6 +185,12 @@ async fn relist_the_rest(
                     let _ = vault.store.remove(&id);
                     Err(why)
                 }
+                // A second copy of a listed photo: this download is not needed (the
+                // remote keeps its copy).
+                Err(Relist::Duplicate) => {
+                    let _ = vault.store.remove(&id);
+                    continue;
+                }
                 Err(Relist::Failed(e)) => return Err(e),
             },
             Err(why) => Err(why),
