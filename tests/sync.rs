@@ -773,14 +773,14 @@ fn damage_on_either_side_is_repaired_from_the_other() {
 }
 
 /// A TCP proxy in front of the S3 server that breaks connections on purpose: resets,
-/// 500/503 answers, stalls and truncated responses, chosen by a seeded generator, at most
+/// 500/503 answers, stalls and truncated responses, on connections a seeded generator picks, at most
 /// `budget` of them. Counts what it injected, by kind.
 struct FaultProxy {
     port: u16,
     injected: std::sync::Arc<[std::sync::atomic::AtomicUsize; FAULT_KINDS.len()]>,
 }
 
-/// What `FaultProxy` injects, by the generator's roll.
+/// What `FaultProxy` injects, in turn.
 const FAULT_KINDS: [&str; 4] = ["reset", "503", "500", "stall and truncation"];
 
 impl FaultProxy {
@@ -815,9 +815,10 @@ impl FaultProxy {
                 };
                 let total: usize = counters.iter().map(|c| c.load(Ordering::SeqCst)).sum();
                 let fault = roll < 6 && total < budget;
+                // Kinds take turns, so that any four faults include one of each.
+                let kind = total % FAULT_KINDS.len();
                 if fault {
-                    counters[(roll as usize).min(FAULT_KINDS.len() - 1)]
-                        .fetch_add(1, Ordering::SeqCst);
+                    counters[kind].fetch_add(1, Ordering::SeqCst);
                 }
                 std::thread::spawn(move || {
                     let mut client = client;
@@ -829,7 +830,7 @@ impl FaultProxy {
                             "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                         );
                     };
-                    match (fault, roll) {
+                    match (fault, kind) {
                         (true, 0) => drop(client), // reset
                         (true, 1) => answer(&mut client, "503 Service Unavailable"),
                         (true, 2) => answer(&mut client, "500 Internal Server Error"),
@@ -1091,7 +1092,12 @@ fn a_tampered_snapshot_is_refused_and_a_damaged_catalog_is_rebuilt_from_the_last
     assert_eq!(content_multiset(&out), everything);
     let verify: serde_json::Value = vault.json(&["verify"]);
     assert_eq!(verify["damaged"].as_array().unwrap().len(), 0, "{verify}");
-    assert_eq!(verify["orphans"].as_array().unwrap().len(), 0, "{verify}");
+    assert_eq!(verify["unlisted"].as_array().unwrap().len(), 0, "{verify}");
+    assert_eq!(
+        verify["unreadable"].as_array().unwrap().len(),
+        0,
+        "{verify}"
+    );
 
     // The next sync puts a good snapshot on top: a restore is whole again.
     ok_s3(&vault, &["sync"]);

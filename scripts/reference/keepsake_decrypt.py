@@ -19,8 +19,9 @@ Limitations:
 * The catalog (catalog.db) is SQLCipher, which Python's standard library cannot open, so
   it is not read. Consequently original file names are NOT restored: each plaintext is
   written as OUT_DIR/<object id>; the catalog's size and content_hash checks of section 11
-  are not done; and orphans (complete objects that have no catalog row, section 8) cannot
-  be told apart from catalogued objects, so they are decrypted too.
+  are not done; and unlisted objects (complete objects that have no catalog row, section
+  8) cannot be told apart from catalogued objects, so they are decrypted too. quarantine/
+  (second copies set aside by `verify --repair`) is not read.
 * Entries under objects/ that are not <2 hex>/<32 hex> with a matching shard ("strays",
   section 1) are skipped with a warning on stderr; they do not count as failures. tmp/ is
   never read.

@@ -5,15 +5,16 @@ use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 
 thread_local! {
-    static GUARDED: Cell<bool> = const { Cell::new(false) };
+    /// How many `untrusted` calls this thread is inside (they nest: EXIF within a decoder).
+    static GUARDED: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Runs `parse`, turning a panic into `Err`. The panic message is not printed when the
 /// hook from `install_panic_hook` is in place.
 pub fn untrusted<T>(parse: impl FnOnce() -> T) -> Result<T, String> {
-    GUARDED.with(|g| g.set(true));
+    GUARDED.with(|g| g.set(g.get() + 1));
     let result = panic::catch_unwind(AssertUnwindSafe(parse));
-    GUARDED.with(|g| g.set(false));
+    GUARDED.with(|g| g.set(g.get() - 1));
     result.map_err(|payload| {
         payload
             .downcast_ref::<&str>()
@@ -27,7 +28,7 @@ pub fn untrusted<T>(parse: impl FnOnce() -> T) -> Result<T, String> {
 /// line instead of a backtrace.
 pub fn install_panic_hook() {
     panic::set_hook(Box::new(|info| {
-        if GUARDED.with(Cell::get) {
+        if GUARDED.with(Cell::get) > 0 {
             return;
         }
         let location = info
@@ -50,6 +51,16 @@ mod tests {
         let failed = untrusted(|| -> u8 { panic!("bad box size") });
         assert_eq!(failed, Err("bad box size".to_string()));
         // The flag is reset: later panics elsewhere are not silenced.
-        assert!(!GUARDED.with(Cell::get));
+        assert_eq!(GUARDED.with(Cell::get), 0);
+        let nested = untrusted(|| {
+            let inner = untrusted(|| -> u8 { panic!("inner") });
+            assert_eq!(
+                GUARDED.with(Cell::get),
+                1,
+                "still guarded after the inner call"
+            );
+            inner
+        });
+        assert_eq!(nested, Ok(Err("inner".to_string())));
     }
 }

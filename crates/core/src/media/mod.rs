@@ -89,13 +89,16 @@ pub enum Original<'a> {
 pub fn analyse(original: Original, media: MediaType, file_time: Option<&str>) -> Analysis {
     let mut info = MediaInfo::default();
     let mut notes = Vec::new();
-    let rendered = match media.kind {
+    // Every decoder runs on untrusted bytes: a panic in one costs this photo its
+    // thumbnail, never the import (or, in the app, a worker that never reports back).
+    let rendered = crate::guard::untrusted(|| match media.kind {
         MediaKind::Video => analyse_video(&original, &mut info, &mut notes),
         MediaKind::Photo | MediaKind::Raw => match &original {
             Original::Bytes(bytes) => analyse_photo(bytes, media, &mut info, &mut notes),
             Original::File(_) => Err("too large to render in memory".to_string()),
         },
-    };
+    })
+    .unwrap_or_else(|panic| Err(format!("the decoder failed: {panic}")));
     if info.taken_at.is_none()
         && let Some(time) = file_time
     {
@@ -120,6 +123,10 @@ fn analyse_photo(
     info: &mut MediaInfo,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Rendition>, String> {
+    #[cfg(test)]
+    if bytes.ends_with(tests::PLANTED_PANIC) {
+        panic!("a decoder bug, planted by a test");
+    }
     match exif::read(bytes, info) {
         Ok(partly) => notes.extend(partly),
         Err(note) => notes.push(note),
@@ -258,6 +265,20 @@ fn encode(
 
 #[cfg(test)]
 mod tests {
+
+    /// Photo bytes ending in this make `analyse_photo` panic, as a decoder bug would.
+    pub(super) const PLANTED_PANIC: &[u8] = b"PLANTED DECODER PANIC";
+
+    #[test]
+    fn a_panicking_decoder_costs_the_thumbnail_not_the_import() {
+        let mut bytes = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00".to_vec();
+        bytes.extend_from_slice(PLANTED_PANIC);
+        let media = crate::sniff::sniff(&bytes).expect("a JPEG by its signature");
+        let analysis = analyse(Original::Bytes(&bytes), media, Some("2020-01-02T03:04:05Z"));
+        let error = analysis.render_error.expect("a render error");
+        assert!(error.contains("the decoder failed"), "{error}");
+        assert_eq!(analysis.info.date_source.as_deref(), Some("file-time"));
+    }
     use super::*;
 
     #[test]
