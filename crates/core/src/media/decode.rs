@@ -2,6 +2,7 @@
 //! the largest rendition (decoding at reduced scale where the format allows), plus the
 //! full size of the original so the catalog records the real dimensions.
 
+use super::budget::{check_pixels, reserve};
 use super::pixels::Rgb;
 use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
 
@@ -25,12 +26,15 @@ pub fn jpeg(bytes: &[u8], min_long_side: u32) -> Result<Decoded, String> {
     if w == 0 || h == 0 {
         return Err("JPEG has no pixels".into());
     }
+    check_pixels(w, h)?;
     // The smallest DCT scale whose long side still covers the largest rendition.
     let denom = [8u32, 4, 2, 1]
         .into_iter()
         .find(|d| w.max(h).div_ceil(*d) >= min_long_side)
         .unwrap_or(1);
     let (sw, sh) = (w.div_ceil(denom), h.div_ceil(denom));
+    // A progressive JPEG keeps its coefficients for the whole image while decoding.
+    let room = reserve(u64::from(sw) * u64::from(sh) * 3 + u64::from(w) * u64::from(h) / 4);
     let mut pixels = vec![0u8; sw as usize * sh as usize * 3];
     let image = turbojpeg::Image {
         pixels: &mut pixels[..],
@@ -48,7 +52,10 @@ pub fn jpeg(bytes: &[u8], min_long_side: u32) -> Result<Decoded, String> {
         }),
         // libjpeg-turbo cannot convert CMYK to RGB; `image` can. A truncated JPEG also
         // lands here and fails there too, with its own message.
-        Err(turbo) => raster(bytes).map_err(|e| format!("{turbo}; {e}")),
+        Err(turbo) => {
+            drop(room); // `raster` takes its own, and waiting on ourselves would never end
+            raster(bytes).map_err(|e| format!("{turbo}; {e}"))
+        }
     }
 }
 
@@ -58,6 +65,11 @@ pub fn raster(bytes: &[u8]) -> Result<Decoded, String> {
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    check_pixels(w, h)?;
+    // The decoded image, and its RGB copy.
+    let _room =
+        reserve(image::ImageDecoder::total_bytes(&decoder) + u64::from(w) * u64::from(h) * 3);
     let icc = image::ImageDecoder::icc_profile(&mut decoder)
         .ok()
         .flatten();
@@ -77,6 +89,9 @@ pub fn raster(bytes: &[u8]) -> Result<Decoded, String> {
 pub fn heif(bytes: &[u8]) -> Result<Decoded, String> {
     let context = HeifContext::read_from_bytes(bytes).map_err(|e| e.message)?;
     let handle = context.primary_image_handle().map_err(|e| e.message)?;
+    check_pixels(handle.width(), handle.height())?;
+    // libheif's planes, and our copy of the RGB rows.
+    let _room = reserve(u64::from(handle.width()) * u64::from(handle.height()) * 6);
     let icc = handle.color_profile_raw().map(|profile| profile.data);
     let image = LibHeif::new()
         .decode(&handle, ColorSpace::Rgb(RgbChroma::Rgb), None)
