@@ -2,6 +2,7 @@
 //! thumbnail and, where the viewer needs one, a preview). Everything here works on
 //! plaintext in memory, or on the user's own file; nothing is written to disk.
 
+mod budget;
 mod decode;
 mod exif;
 mod icc;
@@ -92,7 +93,7 @@ pub fn analyse(original: Original, media: MediaType, file_time: Option<&str>) ->
     // Every decoder runs on untrusted bytes: a panic in one costs this photo its
     // thumbnail, never the import (or, in the app, a worker that never reports back).
     let rendered = crate::guard::untrusted(|| match media.kind {
-        MediaKind::Video => analyse_video(&original, &mut info, &mut notes),
+        MediaKind::Video => analyse_video(&original, media, &mut info, &mut notes),
         MediaKind::Photo | MediaKind::Raw => match &original {
             Original::Bytes(bytes) => analyse_photo(bytes, media, &mut info, &mut notes),
             Original::File(_) => Err("too large to render in memory".to_string()),
@@ -171,6 +172,7 @@ fn analyse_photo(
 
 fn analyse_video(
     original: &Original,
+    media: MediaType,
     info: &mut MediaInfo,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Rendition>, String> {
@@ -178,7 +180,8 @@ fn analyse_video(
         Original::Bytes(bytes) => video::Input::Bytes(bytes),
         Original::File(path) => video::Input::Path(path),
     };
-    match video::probe(&input) {
+    let demuxer = video::demuxer(media.mime);
+    match video::probe(&input, demuxer) {
         Ok(probed) => {
             info.duration_ms = probed.duration_ms;
             info.taken_at = probed.created.as_deref().and_then(normalise_video_time);
@@ -190,7 +193,7 @@ fn analyse_video(
         }
         Err(note) => notes.push(note),
     }
-    let frame = video::poster(&input, info.duration_ms, PREVIEW_SIDE)?;
+    let frame = video::poster(&input, demuxer, info.duration_ms, PREVIEW_SIDE)?;
     renditions(frame, 1, true)
 }
 

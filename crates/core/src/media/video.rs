@@ -6,7 +6,15 @@ use super::decode::Decoded;
 use super::pixels::Rgb;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+fn lock(child: &Arc<Mutex<Child>>) -> MutexGuard<'_, Child> {
+    child
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// What ffprobe tells about a video.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -29,9 +37,35 @@ pub enum Input<'a> {
     Bytes(&'a [u8]),
 }
 
-fn run(tool: &str, args: &[&str], input: &Input) -> Result<Vec<u8>, String> {
+/// The demuxer for a sniffed video type. Naming it stops ffmpeg guessing the format from
+/// the content, where a hostile file could pass for a playlist that opens URLs.
+pub fn demuxer(mime: &str) -> Option<&'static str> {
+    match mime {
+        "video/mp4" | "video/quicktime" | "video/x-m4v" | "video/3gpp" => Some("mov"),
+        "video/x-msvideo" => Some("avi"),
+        "video/x-matroska" | "video/webm" => Some("matroska"),
+        _ => None,
+    }
+}
+
+/// The longest a tool may run on one video before it is stopped.
+const TOOL_TIME_LIMIT: Duration = Duration::from_secs(120);
+/// The largest single allocation ffmpeg may make (`-max_alloc`): far above a 8K frame.
+const TOOL_MAX_ALLOC: &str = "536870912";
+
+fn run(tool: &str, args: &[&str], input: &Input, demuxer: Option<&str>) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new(tool);
-    cmd.args(["-v", "error"]);
+    // Nothing of Keepsake's environment (KEEPSAKE_PASSWORD, a remote's keys) reaches it.
+    cmd.env_clear().env("LC_ALL", "C");
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.args(["-v", "error", "-max_alloc", TOOL_MAX_ALLOC]);
+    // Only the input it is given: no network, no other files through nested URLs.
+    cmd.args(["-protocol_whitelist", "file,pipe,fd"]);
+    if let Some(demuxer) = demuxer {
+        cmd.args(["-f", demuxer]);
+    }
     let mut feed = None;
     match input {
         Input::Path(path) => {
@@ -59,15 +93,37 @@ fn run(tool: &str, args: &[&str], input: &Input) -> Result<Vec<u8>, String> {
         })),
         _ => None,
     };
+    // Stops a tool that hangs on a hostile file (closing its pipes ends the reads below).
+    let child = Arc::new(Mutex::new(child));
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let watchdog = {
+        let child = child.clone();
+        std::thread::spawn(move || {
+            if finished.recv_timeout(TOOL_TIME_LIMIT).is_err() {
+                let _ = lock(&child).kill();
+            }
+        })
+    };
+    let (stdout, stderr) = {
+        let mut child = lock(&child);
+        (child.stdout.take(), child.stderr.take())
+    };
     let mut out = Vec::new();
     let mut err = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
+    if let Some(mut stdout) = stdout {
         let _ = stdout.read_to_end(&mut out);
     }
-    if let Some(mut stderr) = child.stderr.take() {
+    if let Some(mut stderr) = stderr {
         let _ = stderr.read_to_string(&mut err);
     }
-    let status = child.wait().map_err(|e| e.to_string())?;
+    let status = loop {
+        if let Some(status) = lock(&child).try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = done.send(());
+    let _ = watchdog.join();
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
@@ -86,11 +142,12 @@ fn run(tool: &str, args: &[&str], input: &Input) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-pub fn probe(input: &Input) -> Result<VideoInfo, String> {
+pub fn probe(input: &Input, demuxer: Option<&str>) -> Result<VideoInfo, String> {
     let json = run(
         "ffprobe",
         &["-print_format", "json", "-show_format", "-show_streams"],
         input,
+        demuxer,
     )?;
     let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
     let format = &value["format"];
@@ -175,7 +232,12 @@ fn parse_iso6709(s: &str) -> Option<(f64, f64, Option<f64>)> {
 
 /// A poster frame (one second in, or the first frame of shorter clips), at most `max_side`
 /// on its long side; ffmpeg applies the video's rotation.
-pub fn poster(input: &Input, duration_ms: Option<u64>, max_side: u32) -> Result<Decoded, String> {
+pub fn poster(
+    input: &Input,
+    demuxer: Option<&str>,
+    duration_ms: Option<u64>,
+    max_side: u32,
+) -> Result<Decoded, String> {
     let seek = if duration_ms.unwrap_or(0) > 2000 {
         "1"
     } else {
@@ -184,7 +246,7 @@ pub fn poster(input: &Input, duration_ms: Option<u64>, max_side: u32) -> Result<
     let scale = format!(
         "scale='min({max_side},iw)':'min({max_side},ih)':force_original_aspect_ratio=decrease"
     );
-    let ppm = run_with_seek(seek, &scale, input)?;
+    let ppm = run_with_seek(seek, &scale, input, demuxer)?;
     let image = parse_ppm(&ppm)?;
     Ok(Decoded {
         full_width: image.width,
@@ -194,7 +256,12 @@ pub fn poster(input: &Input, duration_ms: Option<u64>, max_side: u32) -> Result<
     })
 }
 
-fn run_with_seek(seek: &str, scale: &str, input: &Input) -> Result<Vec<u8>, String> {
+fn run_with_seek(
+    seek: &str,
+    scale: &str,
+    input: &Input,
+    demuxer: Option<&str>,
+) -> Result<Vec<u8>, String> {
     // -ss after -i: exact and works on piped input (slower to seek, but it is one frame).
     run(
         "ffmpeg",
@@ -212,6 +279,7 @@ fn run_with_seek(seek: &str, scale: &str, input: &Input) -> Result<Vec<u8>, Stri
             "pipe:1",
         ],
         input,
+        demuxer,
     )
 }
 
