@@ -49,9 +49,14 @@ pub enum RemoteError {
 }
 
 impl RemoteError {
-    /// Whether every later upload would fail the same way, so a sync should stop here.
+    /// Whether every later upload would fail the same way, so a sync should stop here. An
+    /// unreachable remote counts once the sync's patience with the network has run out:
+    /// trying each object in turn held everything up for minutes.
     pub fn stops_a_sync(&self) -> bool {
-        matches!(self, Self::Full(_) | Self::Credentials(_))
+        matches!(
+            self,
+            Self::Full(_) | Self::Credentials(_) | Self::Unreachable(_)
+        )
     }
 }
 
