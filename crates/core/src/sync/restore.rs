@@ -95,6 +95,8 @@ pub async fn restore(
     let mut vault = Vault::open(dir)?.unlock_with_key(key)?;
     if let RestoreSecret::Recovery { new_password, .. } = secret {
         vault.change_password(new_password)?;
+        // As `recover`: whoever needed the recovery key may have lost a device too.
+        vault.remove_all_devices()?;
     }
     let mut report = RestoreReport {
         snapshot,
