@@ -37,7 +37,9 @@ impl UnlockedVault {
         ids: Option<&[ObjectId]>,
         dest: &Path,
     ) -> Result<ExportReport, VaultError> {
-        fs::create_dir_all(dest)
+        // A folder Keepsake makes for plaintext is private (0700); one that exists is the
+        // user's choice and stays as it is.
+        crate::fsutil::create_private_dir(dest)
             .map_err(|e| VaultError::io(format!("creating {}", dest.display()), e))?;
         let items = self.catalog.items()?;
         let mut report = ExportReport::default();
@@ -89,7 +91,7 @@ impl UnlockedVault {
                 true,
             )
         })?;
-        let out = File::create_new(&partial).map_err(write_err)?;
+        let out = crate::fsutil::create_new_private(&partial).map_err(write_err)?;
         let mut out = BufWriter::with_capacity(1 << 20, out);
         let decrypted = decrypt_object(
             BufReader::with_capacity(1 << 20, source),
@@ -140,11 +142,7 @@ fn link_unique(
         _ => (name.as_str(), ""),
     };
     for n in 1u32.. {
-        let candidate = if n == 1 {
-            dest.join(&name)
-        } else {
-            dest.join(format!("{stem} ({n}){ext}"))
-        };
+        let candidate = dest.join(numbered(stem, n, ext));
         if taken.contains(&candidate) {
             continue;
         }
@@ -170,10 +168,30 @@ fn place_new(partial: &Path, candidate: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
         Err(_) => {}
     }
-    File::create_new(candidate)?;
+    crate::fsutil::create_new_private(candidate)?;
     fs::rename(partial, candidate).inspect_err(|_| {
         let _ = fs::remove_file(candidate);
     })
+}
+
+/// The longest file name (in bytes) common file systems take.
+const NAME_MAX: usize = 255;
+
+/// `stem.ext`, then `stem (n).ext`, with the stem shortened (at a character boundary) so
+/// that the name fits in NAME_MAX bytes.
+fn numbered(stem: &str, n: u32, ext: &str) -> String {
+    let suffix = if n == 1 {
+        String::new()
+    } else {
+        format!(" ({n})")
+    };
+    let mut end = stem
+        .len()
+        .min(NAME_MAX.saturating_sub(suffix.len() + ext.len()));
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{suffix}{ext}", &stem[..end])
 }
 
 /// A stored name as a single, harmless path component.
@@ -204,6 +222,22 @@ mod tests {
         assert_eq!(safe_name(".."), "unnamed");
         assert_eq!(safe_name("a\nb.jpg"), "a_b.jpg");
         assert_eq!(safe_name("IMG (1).jpg"), "IMG (1).jpg");
+    }
+
+    #[test]
+    fn numbered_names_still_fit_a_file_system() {
+        let stem = "é".repeat(125) + "x"; // 251 bytes
+        let name = format!("{stem}.jpg");
+        assert_eq!(numbered(&stem, 1, ".jpg"), name);
+        let second = numbered(&stem, 2, ".jpg");
+        assert!(second.len() <= NAME_MAX, "{} bytes", second.len());
+        assert!(second.ends_with(" (2).jpg"));
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("p");
+        fs::write(&partial, b"new").unwrap();
+        fs::write(dir.path().join(&name), b"old").unwrap();
+        let placed = link_unique(&partial, dir.path(), &name, &mut HashSet::new()).unwrap();
+        assert_eq!(placed.file_name().unwrap().to_str().unwrap(), second);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, Tim
 pub use devices::DeviceInfo;
 pub use error::{ErrorKind, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
+pub use fsutil::create_new_private;
 pub use guard::install_panic_hook;
 pub use import::{
     ImportProgress, ImportReport, Imported, Skipped, format_system_time, plan_import,

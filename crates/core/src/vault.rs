@@ -4,7 +4,7 @@
 
 use crate::VaultError;
 use crate::catalog::{self, Catalog};
-use crate::fsutil::{atomic_temp, create_private_dir};
+use crate::fsutil::{atomic_temp, create_private_dir, make_private};
 use crate::header::{self, Header};
 use crate::store::ObjectStore;
 use keepsake_crypto::{KdfParams, Password, RecoveryKey, VaultKey};
@@ -83,6 +83,7 @@ impl Vault {
             return Err(VaultError::NotEmpty(dir.to_path_buf()));
         }
         create_private_dir(dir)
+            .and_then(|()| make_private(dir))
             .map_err(|e| VaultError::io(format!("creating {}", dir.display()), e))?;
         let kdf = match kdf {
             Some(params) => params,
@@ -169,6 +170,9 @@ impl Vault {
         key: VaultKey,
         lock: File,
     ) -> Result<UnlockedVault, VaultError> {
+        make_private(&self.dir).map_err(|e| {
+            VaultError::io(format!("making {} private (0700)", self.dir.display()), e)
+        })?;
         let store = ObjectStore::new(&self.dir);
         store
             .clear_temp()
