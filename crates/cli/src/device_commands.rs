@@ -34,7 +34,11 @@ pub fn os_failure(e: OsUnlockError) -> Failure {
 }
 
 pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
-    let mut vault = ctx.unlock()?;
+    let mut vault = match &command {
+        DeviceCommand::Enable { .. } => ctx.unlock_with_password("remember a device")?,
+        DeviceCommand::Revoke { .. } => ctx.unlock_with_password("revoke a device")?,
+        DeviceCommand::Disable | DeviceCommand::Ls { .. } => ctx.unlock()?,
+    };
     match command {
         DeviceCommand::Enable { name } => {
             let name = name.unwrap_or_else(keepsake_os_unlock::device_name);

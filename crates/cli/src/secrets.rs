@@ -31,13 +31,25 @@ fn prompt(label: &str) -> Result<Zeroizing<String>, Failure> {
         .map_err(|e| Failure::NoCredentials(format!("could not read the {label}: {e}")))
 }
 
+/// A secret from the environment, if set. One that is not UTF-8 is an error of its own,
+/// not "no password given".
+fn from_env(name: &str) -> Result<Option<Zeroizing<String>>, Failure> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(Zeroizing::new(value))),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Failure::Usage(format!(
+            "{name} is not valid UTF-8 text; set it to the password as typed"
+        ))),
+    }
+}
+
 /// The password of an existing vault.
 pub fn password(from_stdin: bool) -> Result<Password, Failure> {
     if from_stdin {
         return Ok(Password::new(stdin_line("password")?.to_string()));
     }
-    if let Ok(pw) = std::env::var("KEEPSAKE_PASSWORD") {
-        return Ok(Password::new(pw));
+    if let Some(pw) = from_env("KEEPSAKE_PASSWORD")? {
+        return Ok(Password::new(pw.to_string()));
     }
     Ok(Password::new(prompt("Password")?.to_string()))
 }
@@ -47,8 +59,8 @@ pub fn new_password(from_stdin: bool, env_var: &str) -> Result<Password, Failure
     if from_stdin {
         return Ok(Password::new(stdin_line("new password")?.to_string()));
     }
-    if let Ok(pw) = std::env::var(env_var) {
-        return Ok(Password::new(pw));
+    if let Some(pw) = from_env(env_var)? {
+        return Ok(Password::new(pw.to_string()));
     }
     let first = prompt("New password")?;
     let second = prompt("Repeat the new password")?;
@@ -65,8 +77,8 @@ pub fn recovery_key(from_stdin: bool) -> Result<Zeroizing<String>, Failure> {
     if from_stdin {
         return stdin_line("recovery key");
     }
-    if let Ok(words) = std::env::var("KEEPSAKE_RECOVERY_KEY") {
-        return Ok(Zeroizing::new(words));
+    if let Some(words) = from_env("KEEPSAKE_RECOVERY_KEY")? {
+        return Ok(words);
     }
     prompt("Recovery key (24 words)")
 }

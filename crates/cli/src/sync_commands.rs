@@ -79,7 +79,11 @@ pub enum RemoteCommand {
 }
 
 pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
-    let mut vault = ctx.unlock()?;
+    let mut vault = match &command {
+        RemoteCommand::Add { .. } => ctx.unlock_with_password("add a remote")?,
+        RemoteCommand::Rm { .. } => ctx.unlock_with_password("remove a remote")?,
+        _ => ctx.unlock()?,
+    };
     match command {
         RemoteCommand::Add {
             name,
