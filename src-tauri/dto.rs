@@ -243,7 +243,8 @@ pub struct ExportSummary {
     pub folder: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+/// `Debug` by hand: it carries a secret.
+#[derive(Clone, Serialize, Deserialize, TS)]
 pub struct NewRemote {
     pub name: String,
     /// s3://bucket/prefix?endpoint=…, webdav://host/path, sftp://user@host/path, file:///path
@@ -252,6 +253,17 @@ pub struct NewRemote {
     pub user: Option<String>,
     /// S3 secret key, or WebDAV password. Stored only in the encrypted catalog.
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for NewRemote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewRemote")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("secret", &self.secret.as_ref().map(|_| "redacted"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

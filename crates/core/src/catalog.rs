@@ -242,10 +242,8 @@ impl Catalog {
         let conn = Connection::open(path)?;
         // A wrong key shows at the first read; keep SQLCipher from logging it to stderr.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-        let key_sql = Zeroizing::new(format!(
-            "PRAGMA key = \"x'{}'\";",
-            hex::encode(key.as_slice())
-        ));
+        let key_hex = Zeroizing::new(hex::encode(key.as_slice()));
+        let key_sql = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key_hex.as_str()));
         conn.execute_batch(&key_sql)?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -537,9 +535,10 @@ impl Catalog {
     /// A consistent copy of the whole catalog in `dest`, encrypted with the same key
     /// (SQLCipher's `sqlcipher_export`): never plaintext on disk.
     pub fn snapshot_to(&self, dest: &Path, key: &Zeroizing<[u8; 32]>) -> Result<(), VaultError> {
+        let key_hex = Zeroizing::new(hex::encode(key.as_slice()));
         let attach = Zeroizing::new(format!(
             "ATTACH DATABASE ?1 AS snapshot KEY \"x'{}'\"",
-            hex::encode(key.as_slice())
+            key_hex.as_str()
         ));
         self.conn.execute(&attach, [dest.to_string_lossy()])?;
         let exported = self

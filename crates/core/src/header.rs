@@ -304,7 +304,9 @@ impl Header {
         let key = unwrap_key(kek, &wrapped, aad).map_err(|_| wrong)?;
         let vault_key = VaultKey::from_bytes(*key);
         // The slot opened, so the key is right; now the whole header must be authentic.
-        if vault_key.header_mac(self.body_line.as_bytes()) != self.mac {
+        // blake3::Hash compares in constant time.
+        let expected = blake3::Hash::from(vault_key.header_mac(self.body_line.as_bytes()));
+        if expected != blake3::Hash::from(self.mac) {
             return Err(VaultError::HeaderTampered);
         }
         Ok(vault_key)

@@ -103,7 +103,24 @@ pub fn open(remote: &RemoteConfig) -> Result<OpendalStore, RemoteError> {
             }
             Operator::new(builder)
         }
-        "file" => Operator::new(services::Fs::default().root(&path)),
+        "file" => {
+            // `file://nas/photos` would silently write to /photos, and `file:photos` to
+            // /photos too (URLs have no relative paths): both are refused.
+            if !matches!(url.host_str(), None | Some("") | Some("localhost")) {
+                return Err(bad_url(
+                    &remote.url,
+                    "a file URL names a folder on this machine and has no host: file:///path",
+                ));
+            }
+            if !(remote.url.starts_with("file:///") || remote.url.starts_with("file://localhost/"))
+            {
+                return Err(bad_url(
+                    &remote.url,
+                    "give the folder's absolute path: file:///path",
+                ));
+            }
+            Operator::new(services::Fs::default().root(&path))
+        }
         other => {
             return Err(bad_url(
                 &remote.url,
@@ -388,6 +405,16 @@ mod tests {
             url: url.into(),
             user: None,
             secret: None,
+        }
+    }
+
+    #[test]
+    fn file_urls_with_a_host_or_a_relative_path_are_refused() {
+        assert!(open(&remote("file:///mnt/nas/keepsake")).is_ok());
+        assert!(open(&remote("file://localhost/mnt/nas")).is_ok());
+        for url in ["file://nas/photos", "file:photos", "file:/photos"] {
+            let refused = open(&remote(url)).err();
+            assert!(refused.is_some(), "{url} was accepted");
         }
     }
 
