@@ -1,6 +1,7 @@
 //! One function per command: gather input, call the core, print. Nothing here decides
 //! anything about the vault.
 
+use crate::output::{count, printable};
 use crate::progress::{bytes_bar, count_bar};
 use crate::{Failure, secrets};
 use clap::Args;
@@ -42,6 +43,21 @@ impl Context {
             ))),
             Err(other) => Err(other),
         }
+    }
+
+    /// Unlocks with the password only, for what changes who can open the vault or where
+    /// its copies go (`passwd`, `device enable`, `remote add`): someone at an unlocked
+    /// session with OS unlock on must not be able to take the vault over.
+    pub fn unlock_with_password(&self, to: &str) -> Result<UnlockedVault, Failure> {
+        let vault = Vault::open(&self.vault)?;
+        let password = secrets::password(self.password_stdin).map_err(|e| match e {
+            Failure::NoCredentials(message) => Failure::NoCredentials(format!(
+                "{message}: to {to} the password is needed, the OS keyring is not enough \
+                 (forgot it? `keepsake recover` takes the recovery key)"
+            )),
+            other => other,
+        })?;
+        Ok(vault.unlock(&password)?)
     }
 }
 
@@ -143,7 +159,11 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
             );
         }
         for skipped in &report.skipped {
-            out!("skipped: {}: {}", skipped.path.display(), skipped.reason);
+            out!(
+                "skipped: {}: {}",
+                printable(&skipped.path.to_string_lossy()),
+                skipped.reason
+            );
         }
         out!(
             "Imported {}, already in the vault {}, skipped {} ({:.1} s)",
@@ -162,8 +182,8 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
     }
     if report.unreadable > 0 {
         eprintln!(
-            "error: {} files could not be read (listed as skipped)",
-            report.unreadable
+            "error: {} could not be read (listed as skipped)",
+            count(report.unreadable, "file")
         );
         return Ok(EXIT_FAILED);
     }
@@ -195,7 +215,7 @@ pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
                 i.id,
                 i.media.taken_at.as_deref().unwrap_or("-"),
                 i.size,
-                i.name
+                printable(&i.name)
             );
         }
     }
@@ -233,15 +253,15 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
         }))?;
     } else {
         out!(
-            "Exported {} files to {}",
-            report.exported.len(),
+            "Exported {} to {}",
+            count(report.exported.len(), "file"),
             args.to.display()
         );
     }
     for failure in &report.failed {
         eprintln!(
             "error: {} ({}): {}",
-            failure.name.as_deref().unwrap_or("?"),
+            printable(failure.name.as_deref().unwrap_or("?")),
             failure.id,
             failure.reason
         );
@@ -308,12 +328,10 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Outcome {
             .flatten()
             .chain(record["metadata"].as_object().into_iter().flatten());
         for (key, value) in flat.filter(|(k, v)| !v.is_null() && *k != "metadata") {
-            out!(
-                "{key:<17} {}",
-                value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), String::from)
-            );
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), String::from);
+            out!("{key:<17} {}", printable(&text));
         }
     }
     Ok(EXIT_OK)
@@ -356,8 +374,17 @@ pub fn thumb(ctx: &Context, args: ThumbArgs) -> Outcome {
         };
         return Err(Failure::Missing(why));
     };
-    std::fs::write(&args.out, &rendition.jpeg)
-        .map_err(|e| Failure::Missing(format!("could not write {}: {e}", args.out.display())))?;
+    // Never over an existing file: it may be the exported original.
+    let written = keepsake_core::create_new_private(&args.out)
+        .and_then(|mut file| file.write_all(&rendition.jpeg));
+    written.map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "it exists already, and Keepsake never replaces a file".to_string()
+        } else {
+            e.to_string()
+        };
+        Failure::Missing(format!("could not write {}: {why}", args.out.display()))
+    })?;
     out!(
         "{}x{} JPEG written to {}",
         rendition.width,
@@ -461,7 +488,7 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
                     .unwrap_or_else(|| "catalog".into());
             out!(
                 "DAMAGED {id} {}: {}",
-                d.name.as_deref().unwrap_or(""),
+                printable(d.name.as_deref().unwrap_or("")),
                 d.problem
             );
         }
@@ -568,7 +595,7 @@ pub struct PasswdArgs {
 }
 
 pub fn passwd(ctx: &Context, args: PasswdArgs) -> Outcome {
-    let mut vault = ctx.unlock()?;
+    let mut vault = ctx.unlock_with_password("change the password")?;
     let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
     vault.change_password(&new)?;
     out!("Password changed. The recovery key is unchanged.");

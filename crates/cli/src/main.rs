@@ -12,6 +12,7 @@ mod sync_commands;
 
 use clap::{Parser, Subcommand};
 use keepsake_core::{ErrorKind, VaultError};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -129,6 +130,7 @@ fn main() -> ExitCode {
     if std::env::var_os("KEEPSAKE_TEST_PANIC").is_some() {
         panic!("planted by KEEPSAKE_TEST_PANIC");
     }
+    let wants_json = std::env::args_os().any(|arg| arg == "--json");
     let cli = Cli::parse();
     let vault = match cli.vault.clone().or_else(default_vault_dir) {
         Some(dir) => dir,
@@ -167,6 +169,14 @@ fn main() -> ExitCode {
         }
         Err(failure) => {
             eprintln!("error: {failure}");
+            if wants_json {
+                // A script that asked for JSON gets JSON, also when the command fails.
+                let error = serde_json::json!({
+                    "error": failure.to_string(),
+                    "exit_code": failure.exit_code(),
+                });
+                let _ = writeln!(std::io::stdout(), "{error}");
+            }
             if let Failure::Vault(VaultError::CatalogDamaged(_)) = failure {
                 eprintln!(
                     "hint: `keepsake rebuild-catalog` rebuilds it from the stored photos \
