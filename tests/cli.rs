@@ -501,3 +501,105 @@ fn no_panic_sees_a_planted_panic() {
     );
     no_panic(&vault.run(&["info"]));
 }
+
+#[test]
+fn a_relative_vault_path_works_on_first_use() {
+    let root = tempfile::tempdir().unwrap();
+    let photo = samples().join("exif-samples/jpg__Canon_40D.jpg");
+    for (flag, path) in [(true, "myvault"), (true, "deep/a/b"), (false, "v")] {
+        let run = |args: &[&str]| {
+            let mut cmd = std::process::Command::new(keepsake_bin());
+            cmd.current_dir(root.path())
+                .env("KEEPSAKE_PASSWORD", PASSWORD);
+            if flag {
+                cmd.arg("--vault").arg(path).env_remove("KEEPSAKE_VAULT");
+            } else {
+                cmd.env("KEEPSAKE_VAULT", path);
+            }
+            let out = cmd.args(args).output().unwrap();
+            no_panic(&out);
+            assert!(out.status.success(), "{path} {args:?}: {}", stderr(&out));
+            out
+        };
+        run(&["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"]);
+        run(&["import", photo.to_str().unwrap()]);
+        let listed: Value = serde_json::from_slice(&run(&["ls", "--json"]).stdout).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{path}");
+        assert!(root.path().join(path).join("keepsake-vault.json").exists());
+    }
+}
+
+#[test]
+fn exported_photos_and_the_vault_folder_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("vault");
+    fs::create_dir(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(keepsake_bin())
+            .arg("--vault")
+            .arg(&dir)
+            .args(args)
+            .env("KEEPSAKE_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    run(&["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"]);
+    assert_eq!(mode(&dir), 0o700, "init tightens a folder that existed");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    run(&[
+        "import",
+        samples()
+            .join("exif-samples/jpg__Canon_40D.jpg")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(mode(&dir), 0o700, "unlock tightens it again");
+
+    let out = root.path().join("exported/photos");
+    run(&["export", "--all", "--to", out.to_str().unwrap()]);
+    assert_eq!(mode(&out), 0o700);
+    let files = files_under(&out);
+    assert_eq!(files.len(), 1);
+    assert_eq!(mode(&files[0]), 0o600);
+}
+
+#[test]
+fn names_print_escaped_and_json_failures_print_json() {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    let odd = input.join("holiday\n\u{1b}[31mred.jpg");
+    fs::copy(samples().join("exif-samples/jpg__Canon_40D.jpg"), &odd).unwrap();
+    vault.import(&[&input]);
+    let listing = stdout(&vault.run_ok(&["ls"]));
+    assert_eq!(
+        listing.lines().count(),
+        1,
+        "a name split a row: {listing:?}"
+    );
+    assert!(
+        !listing.contains('\u{1b}'),
+        "an escape sequence reached the terminal"
+    );
+    assert!(
+        listing.contains("holiday\\n\\u{1b}[31mred.jpg"),
+        "{listing:?}"
+    );
+
+    let out = vault
+        .command(&["ls", "--json"])
+        .env("KEEPSAKE_PASSWORD", "not the password")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let error: Value = serde_json::from_slice(&out.stdout).expect("a JSON error object");
+    assert_eq!(error["exit_code"], 3);
+    assert!(
+        error["error"].as_str().unwrap().contains("password"),
+        "{error}"
+    );
+}

@@ -36,6 +36,7 @@ fn id_of(summary: &Value, file_name: &str) -> String {
 
 fn thumbnail(vault: &TestVault, id: &str, preview: bool) -> image::RgbImage {
     let out = vault.path(&format!("{id}-{preview}.jpg"));
+    let _ = fs::remove_file(&out); // `thumb` never replaces a file
     let mut args = vec!["thumb", id, "--out", out.to_str().unwrap()];
     if preview {
         args.push("--preview");
@@ -332,4 +333,151 @@ fn wide_gamut_photos_keep_their_colour_profile_in_thumbnails() {
         .unwrap();
     let tags: Value = serde_json::from_slice(&tags.stdout).unwrap();
     assert_eq!(tags[0]["ProfileDescription"], "Display P3");
+}
+
+#[test]
+fn ffmpeg_and_ffprobe_get_no_secrets_no_network_and_a_named_demuxer() {
+    use std::os::unix::fs::PermissionsExt;
+    let vault = TestVault::new();
+    // Stand-ins for the tools, first on PATH, that record what they were given: the real
+    // tools cannot tell their environment (they run in every other video test).
+    let bin = vault.path("bin");
+    let log = vault.path("tools.log");
+    fs::create_dir_all(&bin).unwrap();
+    for tool in ["ffprobe", "ffmpeg"] {
+        let script = bin.join(tool);
+        fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\n{{ echo \"{tool} $*\"; env; }} >> '{}'\nexit 1\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let video = samples().join("formats/mp4__with-gps.mp4");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = vault
+        .command(&["import", video.to_str().unwrap(), "--json"])
+        .env("PATH", path)
+        .env("AWS_SECRET_ACCESS_KEY", "s3-secret-never-shared")
+        .env("KEEPSAKE_REMOTE_PASSWORD", "webdav-secret-never-shared")
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let seen = fs::read_to_string(&log).expect("the tools ran");
+    for secret in [
+        PASSWORD,
+        "s3-secret-never-shared",
+        "webdav-secret-never-shared",
+    ] {
+        assert!(
+            !seen.contains(secret),
+            "a tool was given {secret:?}:\n{seen}"
+        );
+    }
+    for tool in ["ffprobe", "ffmpeg"] {
+        let call = seen
+            .lines()
+            .find(|l| l.starts_with(&format!("{tool} ")))
+            .unwrap_or_else(|| panic!("{tool} did not run:\n{seen}"));
+        assert!(call.contains("-protocol_whitelist file,pipe,fd"), "{call}");
+        assert!(call.contains("-f mov -i "), "{call}");
+    }
+    // The tools failed: the video is stored all the same, with a note why.
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        summary["imported"].as_array().unwrap().len(),
+        1,
+        "{summary}"
+    );
+}
+
+#[test]
+fn thumb_never_writes_over_an_existing_file() {
+    let (vault, summary) = vault_with(&["formats"]);
+    let id = id_of(&summary, "heic__cheers_1440x960.heic");
+    let exported = vault.path("cheers.heic");
+    fs::write(&exported, b"the exported original").unwrap();
+    let out = vault.run(&["thumb", &id, "--out", exported.to_str().unwrap()]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("never replaces"), "{}", stderr(&out));
+    assert_eq!(fs::read(&exported).unwrap(), b"the exported original");
+}
+
+/// CRC-32 (IEEE), as PNG chunks carry it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn png_chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    let body: Vec<u8> = kind.iter().chain(data).copied().collect();
+    chunk.extend_from_slice(&body);
+    chunk.extend_from_slice(&crc32(&body).to_be_bytes());
+    chunk
+}
+
+/// A real JPEG whose frame header now declares `width` x `height`.
+fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
+    let mut bytes = fs::read(samples().join("exif-samples/jpg__Canon_40D.jpg")).unwrap();
+    let mut at = 2;
+    // Walk the segments (the EXIF thumbnail inside APP1 is skipped whole) to the frame.
+    while !matches!(bytes[at + 1], 0xC0..=0xC2) {
+        at += 2 + u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+    }
+    bytes[at + 5..at + 7].copy_from_slice(&height.to_be_bytes());
+    bytes[at + 7..at + 9].copy_from_slice(&width.to_be_bytes());
+    bytes
+}
+
+#[test]
+fn decompression_bombs_are_stored_with_a_note_in_little_memory() {
+    let vault = TestVault::new();
+    let input = vault.path("bombs");
+    fs::create_dir_all(&input).unwrap();
+    // A PNG declaring 100000 x 100000 (30 GB of RGB) in a few dozen bytes.
+    let mut ihdr = 100_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(png_chunk(b"IHDR", &ihdr));
+    png.extend(png_chunk(b"IDAT", &[0x78, 0x9C, 0x63, 0, 0, 0, 1, 0, 1]));
+    png.extend(png_chunk(b"IEND", b""));
+    fs::write(input.join("bomb.png"), png).unwrap();
+    fs::write(input.join("bomb.jpg"), jpeg_declaring(65000, 65000)).unwrap();
+
+    // Each decode must fit in far less than what the files declare.
+    let mut import = Command::new("prlimit");
+    import
+        .arg("--as=2147483648")
+        .arg("--")
+        .args([support::keepsake_bin().to_str().unwrap(), "--vault"])
+        .arg(&vault.dir)
+        .args(["import", input.to_str().unwrap(), "--json"])
+        .env("KEEPSAKE_PASSWORD", PASSWORD);
+    let out = import.output().expect("prlimit (util-linux)");
+    no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let imported = summary["imported"].as_array().unwrap();
+    assert_eq!(imported.len(), 2, "{summary}");
+    for entry in imported {
+        let note = entry["note"].as_str().unwrap_or_default();
+        assert!(note.contains("too large to preview"), "{entry}");
+    }
 }

@@ -214,3 +214,63 @@ fn without_a_secret_service_the_password_still_works_and_the_error_says_why() {
         "only the device enabled while the keyring ran"
     );
 }
+
+#[test]
+fn restoring_with_the_recovery_key_revokes_every_device() {
+    let vault = TestVault::new();
+    let bus = SessionBus::start(true);
+    ok(&vault, &bus, &["device", "enable"], true);
+    let url = format!("file://{}", vault.path("nas").display());
+    ok(&vault, &bus, &["remote", "add", "nas", &url], true);
+    ok(&vault, &bus, &["sync"], true);
+
+    // The laptop is gone; the owner restores onto a new machine with the recovery key.
+    let restored = vault.path("restored");
+    let on_restored = |args: &[&str]| {
+        let mut cmd = Command::new(support::keepsake_bin());
+        cmd.arg("--vault")
+            .arg(&restored)
+            .args(args)
+            .stdin(Stdio::null());
+        cmd
+    };
+    let mut restore = on_restored(&["restore", &url, "--recovery-key"]);
+    restore
+        .env("KEEPSAKE_RECOVERY_KEY", &vault.recovery_key)
+        .env("KEEPSAKE_NEW_PASSWORD", "recovered password");
+    let out = bus.env(&mut restore).output().unwrap();
+    no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut listing = on_restored(&["device", "ls", "--json"]);
+    listing.env("KEEPSAKE_PASSWORD", "recovered password");
+    let out = bus.env(&mut listing).output().unwrap();
+    assert_eq!(stdout(&out).trim(), "[]", "{}", stderr(&out));
+}
+
+#[test]
+fn the_keyring_alone_cannot_change_the_password_devices_or_remotes() {
+    let vault = TestVault::new();
+    let bus = SessionBus::start(true);
+    ok(&vault, &bus, &["device", "enable"], true);
+    ok(&vault, &bus, &["ls"], false);
+    // Someone at the owner's unlocked session, without the password.
+    let mut passwd = vault.command(&["passwd"]);
+    passwd
+        .env_remove("KEEPSAKE_PASSWORD")
+        .env("KEEPSAKE_NEW_PASSWORD", "an attacker's password");
+    let out = bus.env(&mut passwd).output().unwrap();
+    no_panic(&out);
+    refused(&out, "the password is needed");
+    let url = format!("file://{}", vault.path("elsewhere").display());
+    for args in [
+        &["remote", "add", "theirs", &url][..],
+        &["device", "enable", "--name", "theirs"],
+    ] {
+        refused(&run(&vault, &bus, args, false), "the password is needed");
+    }
+    // Nothing changed: the owner's password still opens it, with no remote added.
+    ok(&vault, &bus, &["info"], true);
+    let remotes = ok(&vault, &bus, &["remote", "ls", "--json"], true);
+    assert!(!remotes.contains("theirs"), "{remotes}");
+    assert_eq!(devices(&vault, &bus).len(), 1);
+}

@@ -463,7 +463,7 @@ fn a_remote_that_returns_another_objects_bytes_is_caught() {
 /// pass the upload on. Everything else passes through.
 fn start_object_proxy(
     upstream: u16,
-    answer: impl Fn(&[u8]) -> Option<String> + Send + Sync + 'static,
+    answer: impl Fn(&str, &[u8]) -> Option<String> + Send + Sync + 'static,
 ) -> u16 {
     use std::io::{Read, Write};
     let answer = std::sync::Arc::new(answer);
@@ -498,7 +498,7 @@ fn start_object_proxy(
                 }
                 if first.starts_with("PUT ")
                     && first.contains("/objects/")
-                    && let Some(response) = answer(&body)
+                    && let Some(response) = answer(&text, &body)
                 {
                     let _ = client.write_all(response.as_bytes());
                     return;
@@ -523,7 +523,7 @@ fn start_object_proxy(
 /// careful liar would) and stores nothing.
 fn start_lying_remote(upstream: u16) -> u16 {
     use md5::{Digest, Md5};
-    start_object_proxy(upstream, |body| {
+    start_object_proxy(upstream, |_, body| {
         let etag = format!("{:x}", Md5::digest(body));
         Some(format!(
             "HTTP/1.1 200 OK\r\nETag: \"{etag}\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -534,7 +534,7 @@ fn start_lying_remote(upstream: u16) -> u16 {
 /// A remote with a storage quota, answering as Ceph's RGW and other S3 services do once
 /// it is used up: 403 with the S3 error code QuotaExceeded.
 fn start_quota_remote(upstream: u16, quota: std::sync::Arc<AtomicUsize>) -> u16 {
-    start_object_proxy(upstream, move |body| {
+    start_object_proxy(upstream, move |_, body| {
         let fits = quota
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
                 left.checked_sub(body.len())
@@ -909,10 +909,51 @@ fn large_videos_go_up_in_checksummed_parts() {
     synthetic_file(&video, b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom", 21 << 20, 7);
     vault.import(&[&video]);
     let url = server.s3_url("big");
-    ok_s3(&vault, &["remote", "add", "cloud", &url]);
     // Three 8 MiB parts; each upload's ETag is checked against the MD5s of what was sent.
+    // A proxy records the part uploads on their way to the server.
+    let parts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = parts.clone();
+    let recorder = start_object_proxy(server.port, move |head, body| {
+        if let Some(part) = head.split("partNumber=").nth(1) {
+            let number: String = part.chars().take_while(char::is_ascii_digit).collect();
+            seen.lock().unwrap().push((number, body.len()));
+        }
+        None
+    });
+    let recorded_url =
+        format!("s3://bucket/big?endpoint=http://127.0.0.1:{recorder}&region=us-east-1");
+    ok_s3(&vault, &["remote", "add", "cloud", &recorded_url]);
     ok_s3(&vault, &["sync"]);
+    let mut parts = parts.lock().unwrap().clone();
+    parts.sort();
+    let sizes: Vec<usize> = parts.iter().map(|(_, len)| *len).collect();
+    assert_eq!(
+        parts.len(),
+        3,
+        "a multipart upload of three parts: {parts:?}"
+    );
+    let id = vault.json(&["ls"])[0]["id"].as_str().unwrap().to_string();
+    let stored = fs::metadata(vault.object_file(&id)).unwrap().len();
+    assert_eq!(sizes.iter().sum::<usize>() as u64, stored, "{parts:?}");
     ok_s3(&vault, &["verify", "--remote", "cloud", "--deep"]);
+
+    // A part whose ETag is not the MD5 of what was sent fails the upload.
+    let liar = start_object_proxy(server.port, |head, _| {
+        head.contains("partNumber=2").then(|| {
+            "HTTP/1.1 200 OK\r\nETag: \"00000000000000000000000000000000\"\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_string()
+        })
+    });
+    let lying_url = format!("s3://bucket/bigger?endpoint=http://127.0.0.1:{liar}&region=us-east-1");
+    ok_s3(&vault, &["remote", "add", "lying", &lying_url]);
+    let refused = run_s3(&vault, &["sync", "lying"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert_eq!(
+        pending_on(&vault, "lying"),
+        1,
+        "the object was recorded as stored"
+    );
     let restored = new_machine("restored");
     ok_s3(&restored, &["restore", &url]);
     let out = restored.path("out");
@@ -1247,4 +1288,37 @@ fn every_kind_of_damage_to_the_newest_snapshot_is_refused_and_named() {
         std::thread::sleep(Duration::from_millis(1500)); // rclone's directory cache
         restore_past_a_refused_snapshot(&url, &newest_name, (1, 1), kind);
     }
+}
+
+#[test]
+fn a_dead_remote_costs_one_line_and_the_other_remotes_still_sync() {
+    let vault = library();
+    let items = vault.json(&["ls"]).as_array().unwrap().len();
+    let dead_port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("s3://bucket/z?endpoint=http://127.0.0.1:{dead_port}");
+    ok_s3(&vault, &["remote", "add", "dead", &dead]);
+    let nas = vault.path("nas");
+    vault.run_ok(&["remote", "add", "nas", &format!("file://{}", nas.display())]);
+    let out = run_s3(&vault, &["sync"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    let about_dead: Vec<&str> = said.lines().filter(|l| l.contains("dead")).collect();
+    assert_eq!(
+        about_dead.len(),
+        1,
+        "one line for the dead remote, not one per object:\n{said}"
+    );
+    assert!(
+        about_dead[0].contains("cannot be reached"),
+        "{}",
+        about_dead[0]
+    );
+    assert!(stdout(&out).contains("nas: uploaded"), "{}", stdout(&out));
+    assert_eq!(files_under(&nas.join("objects")).len(), items);
+    vault.run_ok(&["verify", "--remote", "nas", "--deep"]);
 }
