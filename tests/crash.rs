@@ -181,9 +181,7 @@ fn sigkill_during_passwd_always_leaves_a_password_that_works() {
         let delay = Duration::from_micros(rng.below(full.as_micros() as u64));
         let killed = kill_after(phases.record(&mut passwd), delay);
         kills += usize::from(killed);
-        // Killed with the new header written but not yet in place.
-        let in_window = killed && phases.last().as_deref() == Some("written keepsake-vault.json");
-        before_rename += usize::from(in_window);
+        let written_last = phases.last().as_deref() == Some("written keepsake-vault.json");
         let opens = |password: &str| {
             let mut ls = vault.command(&["info"]);
             ls.env("KEEPSAKE_PASSWORD", password);
@@ -194,12 +192,10 @@ fn sigkill_during_passwd_always_leaves_a_password_that_works() {
             old != new,
             "round {round}: old opens {old}, new opens {new}"
         );
-        if in_window {
-            assert!(
-                old,
-                "round {round}: killed before the rename, the old password must open"
-            );
-        }
+        // Killed with the new header written and not yet renamed into place (a kill during
+        // the rename's folder fsync also shows "written" last, but then the new one opens).
+        let in_window = killed && written_last && old;
+        before_rename += usize::from(in_window);
         if new {
             current = next;
         }

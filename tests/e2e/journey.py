@@ -8,6 +8,7 @@ Usage: journey.py APP_BINARY SAMPLES_DIR WORK_DIR SCREENSHOT_DIR
 """
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,70 @@ IMPORT_FROM = [
     SAMPLES / "exif-samples/jpg__Canon_40D.jpg",
     SAMPLES / "exif-samples/heic__mobile__iphone_13_pro_max.HEIC",
 ]
+
+VIDEO = SAMPLES / "formats/mp4__with-gps.mp4"
+# What a decrypted copy of the sample videos would show.
+VIDEO_NEEDLES = {
+    "an MP4 brand": b"ftypmp42",
+    "a QuickTime brand": b"ftypqt  ",
+    "a video's GPS tag": b"+51.4169-000.0806",
+}
+
+
+def temporary_folders():
+    """Where a webview or GStreamer may buffer media outside HOME."""
+    roots = [Path("/tmp"), Path("/var/tmp")]
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        roots.append(Path(os.environ["XDG_RUNTIME_DIR"]))
+    return [r for r in roots if r.is_dir()]
+
+
+def files_in_temporary_folders():
+    """The files in the temporary folders, but for this journey's own WORK folder."""
+    found = set()
+    for root in temporary_folders():
+        for path in root.rglob("*"):
+            try:
+                if path.is_file() and WORK not in path.parents:
+                    found.add(path)
+            except OSError:
+                continue
+    return found
+
+
+# What was there before the journey (other programs' files) is not looked at.
+BEFORE = files_in_temporary_folders()
+
+
+def open_files_of_the_webview():
+    """(path, bytes) of every regular file outside WORK/Vault that the app's and WebKit's
+    processes hold open, read through /proc (so unlinked files count too)."""
+    held = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "comm").read_text().strip()
+        except OSError:
+            continue
+        if not (command.startswith("WebKit") or command.startswith("keepsake")):
+            continue
+        try:
+            fds = list((proc / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+                if not target.startswith("/") or target.startswith(("/dev/", "/proc/", "/sys/")):
+                    continue
+                if target.startswith(str(WORK / "Vault")) or not fd.is_file():
+                    continue
+                with open(fd, "rb") as f:
+                    held.append((f"{command}: {target}", f.read(64 << 20)))
+            except OSError:
+                continue
+    return held
 
 
 def wait_for(what, check, timeout=30.0):
@@ -319,6 +384,33 @@ class Journey:
         self.el("#nav-library").click()
         wait_for("all back", lambda: self.count() == total)
 
+    def play_a_video(self):
+        """Plays a video in the viewer and, while it plays, reads every file the webview's
+        processes hold open outside the vault (an unlinked media buffer in /var/tmp would
+        not show in a folder scan): no decrypted video may be among them."""
+        webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
+        for _ in range(len(IMPORT_FROM) + 1):
+            if self.text(".viewer-title") == VIDEO.name:
+                break
+            self.press(Keys.ARROW_RIGHT)
+            time.sleep(0.2)
+        assert self.text(".viewer-title") == VIDEO.name
+        wait_for(
+            "the video to play",
+            lambda: self.d.execute_script(
+                "const v = document.querySelector('video.media');"
+                "if (!v) return false; v.muted = true; v.play().catch(() => {});"
+                "return v.currentTime > 0.2 || v.ended;"
+            ),
+        )
+        self.shot("05b-video")
+        held = open_files_of_the_webview()
+        self.video_buffers = [f for f, data in held if any(n in data for n in VIDEO_NEEDLES.values())]
+        assert not self.video_buffers, f"decrypted video in files the webview holds: {self.video_buffers}"
+        self.press(Keys.ESCAPE)
+        wait_for("the viewer to close", lambda: not self.els(".viewer"))
+        print(f"    {len(held)} files held open by the webview while playing: no video in them", flush=True)
+
     def export(self):
         # The export button opens a native folder dialog WebDriver cannot reach, so the
         # journey calls the command that dialog's answer goes to.
@@ -327,7 +419,10 @@ class Journey:
         result = self.invoke("export_items", {"ids": ids, "folder": str(target)})
         assert "ok" in result and result["ok"]["exported"] == 2, result
         originals = {hashlib.sha256(f.read_bytes()).hexdigest() for f in IMPORT_FROM}
-        for exported in target.iterdir():
+        written = sorted(target.iterdir())
+        # Counted on disk, not taken from the app's own report.
+        assert len(written) == 2, f"{len(written)} files in the export folder: {written}"
+        for exported in written:
             digest = hashlib.sha256(exported.read_bytes()).hexdigest()
             assert digest in originals, f"{exported.name} differs from its original"
 
@@ -383,37 +478,56 @@ class Journey:
         self.el("#unlock-password")
 
     def nothing_readable(self):
-        """After the whole journey (import, thumbnails, viewer, albums, sync, lock): nothing
-        of a photo, and no secret, is readable in the vault, the remote, or anything the app
-        and its webview wrote under HOME (config, caches, webview data, keyring files)."""
+        """After the whole journey (import, thumbnails, viewer, a video played, albums,
+        export, sync, lock): nothing of a photo, and no secret, is readable in the vault, the
+        remote, anything the app and its webview wrote under HOME (config, caches, webview
+        data, keyring files), or what appeared in /tmp, /var/tmp and XDG_RUNTIME_DIR while
+        the journey ran. Text is looked for in UTF-8 and UTF-16 (WebKit's localStorage)."""
+        text = {
+            "a file name": "DSCN0010",
+            "another file name": "cheers_1440x960",
+            "a camera model": "COOLPIX",
+            "a GPS coordinate": "43.4674",
+            "an album name": "Summer",
+            "the password": PASSWORD,
+        }
         needles = {
-            "a file name": b"DSCN0010",
-            "another file name": b"cheers_1440x960",
-            "a camera model": b"COOLPIX",
-            "a GPS coordinate": b"43.4674",
-            "an album name": b"Summer",
-            "the password": PASSWORD.encode(),
             "EXIF (big-endian)": b"Exif\x00\x00MM",
             "EXIF (little-endian)": b"Exif\x00\x00II",
             "a JFIF header": b"JFIF\x00",
             "a PNG signature": b"\x89PNG\r\n\x1a\n",
             "a HEIC brand": b"ftypheic",
+            **VIDEO_NEEDLES,
         }
+        for what, value in text.items():
+            needles[what] = value.encode()
+            needles[what + " (UTF-16)"] = value.encode("utf-16-le")
         # The inputs and the export are plaintext by design; the driver log is the test's.
         skip = {WORK / "Phone", WORK / "Exported"}
+        areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
+        scanned = {area: 0 for area in [*areas, "temporary folders"]}
         found = []
-        scanned = 0
+
+        def scan(path, area):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return  # a socket, or gone meanwhile
+            scanned[area] += len(data)
+            found.extend(f"{what} in {path}" for what, n in needles.items() if n in data)
+
         for path in WORK.rglob("*"):
-            if not path.is_file() or any(s in path.parents for s in skip):
+            if not path.is_file() or any(s in path.parents for s in skip) or path.name == "driver.log":
                 continue
-            if path.name == "driver.log":
-                continue
-            data = path.read_bytes()
-            scanned += len(data)
-            found += [f"{what} in {path.relative_to(WORK)}" for what, n in needles.items() if n in data]
-        assert scanned > 1_000_000, f"scanned only {scanned} bytes"
+            area = next((a for a, root in areas.items() if root in path.parents), "HOME")
+            scan(path, area)
+        for path in files_in_temporary_folders() - BEFORE:
+            scan(path, "temporary folders")
+        for area in areas:
+            assert scanned[area] > 0, f"nothing scanned in {area}: {scanned}"
         assert not found, "readable on disk: " + "; ".join(found)
-        print(f"    scanned {scanned / 1e6:.1f} MB: nothing readable", flush=True)
+        summary = ", ".join(f"{area} {n / 1e6:.1f} MB" for area, n in scanned.items())
+        print(f"    scanned {summary}: nothing readable", flush=True)
 
     def run(self):
         try:
@@ -427,6 +541,7 @@ class Journey:
                 self.view_and_step,
                 self.album,
                 self.trash_and_restore,
+                self.play_a_video,
                 self.export,
                 self.sync_to_a_folder_remote,
                 self.lock_drops_everything,

@@ -116,6 +116,51 @@ fn a_cancelled_sync_stops_and_the_next_one_finishes() {
 }
 
 #[test]
+fn a_sync_cancelled_midway_records_only_what_arrived_and_the_next_one_finishes() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut vault, remote, remote_dir) = setup(root.path(), 6, 128 << 10);
+    let store = keepsake_remote::open(&remote).unwrap();
+    let control = SyncControl::default();
+    // Slow enough that the cancel lands while objects are still going up.
+    control.set_bandwidth_limit(Some(256 << 10));
+    let rt = runtime();
+    let mut done_when_cancelled = None;
+    let report = rt
+        .block_on(vault.sync("usb", &store, &control, &mut |p| {
+            if p.objects_done == 2 && done_when_cancelled.is_none() {
+                done_when_cancelled = Some(p.objects_done);
+                control.cancel();
+            }
+        }))
+        .unwrap();
+    assert_eq!(
+        done_when_cancelled,
+        Some(2),
+        "the sync was cancelled mid-run"
+    );
+    assert!(report.cancelled);
+    assert!(
+        (2..6).contains(&report.uploaded),
+        "{} uploaded after a cancel at 2 of 6",
+        report.uploaded
+    );
+    assert!(
+        report.snapshot.is_none(),
+        "no snapshot for an unfinished sync"
+    );
+    let next = rt
+        .block_on(vault.sync("usb", &store, &SyncControl::default(), &mut |_| {}))
+        .unwrap();
+    // What the cancelled sync confirmed is not sent again.
+    assert_eq!(
+        (next.uploaded, next.skipped),
+        (6 - report.uploaded, report.uploaded)
+    );
+    assert!(next.snapshot.is_some());
+    assert_eq!(objects_on(&remote_dir), 6);
+}
+
+#[test]
 fn the_bandwidth_limit_is_kept() {
     let root = tempfile::tempdir().unwrap();
     let (mut vault, remote, _) = setup(root.path(), 8, 256 << 10);
