@@ -39,6 +39,11 @@ dbus-run-session -- bash -c '
   export DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS"
   # A real Secret Service (gnome-keyring, login keyring unlocked) for OS unlock.
   printf "e2e keyring password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  # A sound server with a null output: without one, GStreamer finds no audio sink and a
+  # video never starts playing (its clock is the audio sink'"'"'s).
+  export PULSE_RUNTIME_PATH="$5/pulse"
+  pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n \
+    --load=module-null-sink --load=module-native-protocol-unix >/dev/null 2>&1
   "$0" --port 4444 --native-port 4445 >"$5/driver.log" 2>&1 &
   for _ in $(seq 100); do
     curl -fs http://127.0.0.1:4444/status >/dev/null 2>&1 && break
@@ -47,6 +52,7 @@ dbus-run-session -- bash -c '
   status=0
   "$1" "${KEEPSAKE_E2E_SCRIPT:-tests/e2e/journey.py}" "$2" "$3" "$5" "$4" || status=$?
   kill %1 2>/dev/null || true
+  pulseaudio --kill 2>/dev/null || true
   [ $status -eq 0 ] || { echo "--- tauri-driver log"; tail -40 "$5/driver.log"; }
   exit $status
 ' "$DRIVER" "$PYTHON" "$APP" "$SAMPLES" "$SHOTS" "$WORK"

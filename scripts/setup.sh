@@ -13,6 +13,9 @@
 #   - OS unlock: libdbus (the keyring crate's Secret Service client); gnome-keyring, the real
 #     Secret Service the tests run against.
 #   - strace: the power-loss test records the write path's system calls with it.
+#   - GStreamer's libav, good and bad plugins and GL sink: WebKitGTK plays H.264/AAC video
+#     through them (libav decodes, -bad parses H.264; without them every phone video is a
+#     dead player); pulseaudio gives the journey's video an audio sink (a null one).
 #   - The WebDriver journeys: Xvfb, a D-Bus session bus, Debian's WebKitWebDriver, fonts;
 #     tauri-driver (from crates.io, into the cache) in front of it; selenium in the venv.
 #   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
@@ -27,7 +30,9 @@ PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv
   openssh-client
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file curl
   xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core
-  libdbus-1-dev gnome-keyring strace)
+  libdbus-1-dev gnome-keyring strace
+  gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
+  pulseaudio)
 # Node.js: Debian's, unless one is installed already (nvm, NodeSource, the machine's own).
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 missing=()

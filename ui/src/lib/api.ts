@@ -96,6 +96,23 @@ export const events = {
   locked: (f: () => void): Promise<UnlistenFn> => listen('locked', () => f()),
 };
 
+/**
+ * A URL a `<video>` can play. WebKitGTK (Linux) hands media URLs to GStreamer, which
+ * refuses custom schemes ("protocol vault: not allowed"): there the original is fetched
+ * through `vault://` into memory and played from a `blob:` URL. Elsewhere the webview
+ * streams `vault://` with ranges. Call the returned `release` when the video is gone.
+ */
+export async function playableUrl(id: string): Promise<{ url: string; release: () => void }> {
+  const url = vaultUrl('original', id);
+  if (!/Linux/.test(navigator.userAgent) || /Android/.test(navigator.userAgent)) {
+    return { url, release: () => {} };
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`the video could not be read (${response.status})`);
+  const blob = URL.createObjectURL(await response.blob());
+  return { url: blob, release: () => URL.revokeObjectURL(blob) };
+}
+
 /** The URL of an image served by the app's `vault://` protocol (see src-tauri/protocol.rs). */
 export function vaultUrl(kind: 'thumb' | 'view' | 'original', id: string): string {
   // WebView2 (Windows) and Android reach custom schemes as http://<scheme>.localhost.
