@@ -481,3 +481,28 @@ fn decompression_bombs_are_stored_with_a_note_in_little_memory() {
         assert!(note.contains("too large to preview"), "{entry}");
     }
 }
+
+#[test]
+fn metadata_and_thumbnails_are_read_for_photos_over_64_mib() {
+    let vault = TestVault::new();
+    // A real photo grown past the import's in-memory size, as a scan or a medium-format
+    // file would be (decoders ignore what follows the image).
+    let mut bytes = fs::read(samples().join("exif-samples/jpg__Canon_40D.jpg")).unwrap();
+    bytes.resize(bytes.len() + (65 << 20), 0);
+    let big = vault.path("scan.jpg");
+    fs::write(&big, &bytes).unwrap();
+    let summary = vault.import(&[&big]);
+    let id = id_of(&summary, "scan.jpg");
+    let shown = vault.json(&["show", &id]);
+    assert_eq!(
+        shown["metadata"]["camera_model"], "Canon EOS 40D",
+        "{shown}"
+    );
+    assert_eq!(shown["metadata"]["date_source"], "exif", "{shown}");
+    assert!(shown["render_error"].is_null(), "{shown}");
+    // The sample is small: its thumbnail is its own size.
+    let (w, h) = thumbnail(&vault, &id, false).dimensions();
+    let width = shown["metadata"]["width"].as_u64().unwrap() as u32;
+    let height = shown["metadata"]["height"].as_u64().unwrap() as u32;
+    assert_eq!((w, h), (width.min(512), height.min(512)), "{shown}");
+}

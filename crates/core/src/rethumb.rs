@@ -108,3 +108,46 @@ impl UnlockedVault {
             .map_err(|e| e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::media::{MediaInfo, RenditionKind};
+    use crate::test_support::FAST;
+    use crate::{Password, Vault};
+    use std::path::Path;
+
+    #[test]
+    fn rethumb_renders_again_what_an_older_pipeline_left_out() {
+        let root = tempfile::tempdir().unwrap();
+        let password = Password::new("long enough password".into());
+        let (mut vault, _) = Vault::create(&root.path().join("v"), &password, Some(FAST)).unwrap();
+        let photo = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/testdata/photos/exif-samples/jpg__Canon_40D.jpg");
+        let (report, error) = vault.import(&[photo], &mut |_| {});
+        assert!(error.is_none());
+        let id = report.imported[0].id;
+        // What an older pipeline left: no metadata, no thumbnail, a reason.
+        vault
+            .catalog
+            .replace_media(&id, &MediaInfo::default(), None, Some("not yet"), &[])
+            .unwrap();
+        assert!(vault.rendition(&id, RenditionKind::Grid).unwrap().is_none());
+
+        let report = vault.rethumb(None, &mut |_, _| {}).unwrap();
+        assert_eq!((report.updated.len(), report.failed.len()), (1, 0));
+        let item = vault.item(&id).unwrap().unwrap();
+        assert_eq!(item.pipeline_version, crate::media::PIPELINE_VERSION);
+        assert_eq!(item.render_error, None);
+        assert_eq!(item.media.camera_model.as_deref(), Some("Canon EOS 40D"));
+        let grid = vault
+            .rendition(&id, RenditionKind::Grid)
+            .unwrap()
+            .expect("a thumbnail");
+        let long_side = item.media.width.unwrap().max(item.media.height.unwrap());
+        assert_eq!(
+            grid.width.max(grid.height),
+            long_side.min(crate::media::GRID_SIDE)
+        );
+        assert!(grid.jpeg.starts_with(b"\xFF\xD8\xFF"));
+    }
+}

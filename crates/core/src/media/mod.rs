@@ -96,7 +96,12 @@ pub fn analyse(original: Original, media: MediaType, file_time: Option<&str>) ->
         MediaKind::Video => analyse_video(&original, media, &mut info, &mut notes),
         MediaKind::Photo | MediaKind::Raw => match &original {
             Original::Bytes(bytes) => analyse_photo(bytes, media, &mut info, &mut notes),
-            Original::File(_) => Err("too large to render in memory".to_string()),
+            // Scans and medium-format RAWs pass the import's in-memory size; their
+            // metadata (in a TIFF, often after the pixels) needs the whole file.
+            Original::File(path) => match read_photo(path) {
+                Ok(bytes) => analyse_photo(&bytes, media, &mut info, &mut notes),
+                Err(why) => Err(why),
+            },
         },
     })
     .unwrap_or_else(|panic| Err(format!("the decoder failed: {panic}")));
@@ -116,6 +121,24 @@ pub fn analyse(original: Original, media: MediaType, file_time: Option<&str>) ->
         render_error,
         notes,
     }
+}
+
+/// Photos up to this size are read whole for their metadata and thumbnails, however
+/// large; beyond it they are stored with a note.
+const PHOTO_READ_MAX: u64 = 256 << 20;
+
+fn read_photo(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("could not read it again: {e}"))?;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    if len > PHOTO_READ_MAX {
+        return Err(format!("too large to render in memory ({} MB)", len >> 20));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(PHOTO_READ_MAX)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("could not read it again: {e}"))?;
+    Ok(bytes)
 }
 
 fn analyse_photo(
