@@ -369,6 +369,12 @@ fn a_lost_catalog_is_refused_and_nothing_is_treated_as_an_orphan() {
     assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
     assert!(stderr(&out).contains("rebuild-catalog"), "{}", stderr(&out));
     assert_eq!(
+        stderr(&out).lines().count(),
+        1,
+        "one line: {}",
+        stderr(&out)
+    );
+    assert_eq!(
         vault.object_files().len(),
         ids.len(),
         "no photo was removed"
@@ -522,4 +528,31 @@ fn a_rebuild_from_a_remote_without_snapshots_changes_nothing() {
     assert_eq!(names.len(), ids.len());
     assert!(ids.iter().all(|(name, _)| names.contains(&name.as_str())));
     assert!(!vault.dir.join("catalog.rebuilding").exists());
+}
+
+#[test]
+fn a_deleted_header_is_damage_to_a_vault_not_no_vault() {
+    let (vault, ids) = vault_with_photos();
+    fs::remove_file(vault.dir.join("keepsake-vault.json")).unwrap();
+    let out = vault.run(&["ls"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("keepsake-vault.json"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
+    assert_eq!(vault.object_files().len(), ids.len());
+    // A folder with no photos in it is simply no vault.
+    let empty = vault.path("empty");
+    fs::create_dir_all(empty.join("objects")).unwrap();
+    let out = std::process::Command::new(keepsake_bin())
+        .arg("--vault")
+        .arg(&empty)
+        .arg("ls")
+        .env("KEEPSAKE_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }

@@ -219,6 +219,18 @@ fn sync_then_restore_with_the_password_gives_back_every_photo_byte_for_byte() {
     let again: serde_json::Value =
         serde_json::from_slice(&ok_s3(&restored, &["sync", "--json"]).stdout).unwrap();
     assert_eq!(again[0]["uploaded"], 0);
+
+    // Restored under the default name, the remote is still listed once, by its old name.
+    let other = new_machine("other");
+    ok_s3(&other, &["restore", &url]);
+    let remotes = other.json(&["remote", "ls"]);
+    let names: Vec<&str> = remotes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cloud"], "{remotes}");
 }
 
 #[test]
@@ -1321,4 +1333,26 @@ fn a_dead_remote_costs_one_line_and_the_other_remotes_still_sync() {
     assert!(stdout(&out).contains("nas: uploaded"), "{}", stdout(&out));
     assert_eq!(files_under(&nas.join("objects")).len(), items);
     vault.run_ok(&["verify", "--remote", "nas", "--deep"]);
+}
+
+#[test]
+fn a_remote_header_too_large_to_be_one_is_not_fetched() {
+    let remote = tempfile::tempdir().unwrap();
+    // What a hostile or broken remote could serve: gigabytes, here two MiB.
+    fs::write(
+        remote.path().join("keepsake-vault.json"),
+        vec![b'{'; 2 << 20],
+    )
+    .unwrap();
+    let restored = new_machine("restored");
+    let url = format!("file://{}", remote.path().display());
+    let out = restored.run(&["restore", &url]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than any vault header"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!restored.dir.join("keepsake-vault.json").exists());
 }

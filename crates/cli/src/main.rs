@@ -168,7 +168,15 @@ fn main() -> ExitCode {
             ExitCode::from(Failure::Output(e).exit_code())
         }
         Err(failure) => {
-            eprintln!("error: {failure}");
+            // One line, with what to do next where there is something to do.
+            let hint = match &failure {
+                Failure::Vault(VaultError::CatalogDamaged(_)) => {
+                    "; `keepsake rebuild-catalog` rebuilds it from the stored photos \
+                     (add --from URL to start from a remote's catalog snapshot)"
+                }
+                _ => "",
+            };
+            eprintln!("error: {failure}{hint}");
             if wants_json {
                 // A script that asked for JSON gets JSON, also when the command fails.
                 let error = serde_json::json!({
@@ -176,12 +184,6 @@ fn main() -> ExitCode {
                     "exit_code": failure.exit_code(),
                 });
                 let _ = writeln!(std::io::stdout(), "{error}");
-            }
-            if let Failure::Vault(VaultError::CatalogDamaged(_)) = failure {
-                eprintln!(
-                    "hint: `keepsake rebuild-catalog` rebuilds it from the stored photos \
-                     (add --from URL to start from a remote's catalog snapshot)"
-                );
             }
             ExitCode::from(failure.exit_code())
         }

@@ -141,6 +141,13 @@ pub struct Header {
     mac: [u8; 32],
 }
 
+/// Whether a folder holds a vault's catalog and at least one stored object.
+fn holds_photos(dir: &Path) -> bool {
+    let shards = std::fs::read_dir(dir.join("objects"));
+    dir.join(crate::catalog::FILE_NAME).exists()
+        && shards.is_ok_and(|mut entries| entries.next().is_some())
+}
+
 impl Header {
     /// A new header for a new vault key; the password KDF is calibrated on this machine.
     pub fn create(
@@ -188,7 +195,16 @@ impl Header {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(VaultError::NotAVault(dir.to_path_buf()));
+                return Err(if holds_photos(dir) {
+                    // Not "no vault here": the photos are, without the key to open them.
+                    damaged(
+                        "it is missing, but this folder holds a vault's catalog and photos: \
+                         put back keepsake-vault.json from a backup, or restore from a remote"
+                            .into(),
+                    )
+                } else {
+                    VaultError::NotAVault(dir.to_path_buf())
+                });
             }
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 return Err(damaged("not UTF-8 text".into()));
@@ -200,6 +216,10 @@ impl Header {
             other => other,
         })
     }
+
+    /// The largest header Keepsake accepts (a few slots make a few kilobytes): a remote
+    /// cannot make a restore download more than this before anything is checked.
+    pub const MAX_LEN: u64 = 1 << 20;
 
     pub fn parse(text: &str) -> Result<Self, VaultError> {
         let mut lines = text.lines();

@@ -52,6 +52,15 @@ pub async fn restore(
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(VaultError::NotEmpty(dir.to_path_buf()));
     }
+    // Bounded before it is fetched: nothing from the remote is trusted yet.
+    if let Ok(Some(len)) = store.size(layout::HEADER).await
+        && len > Header::MAX_LEN
+    {
+        return Err(VaultError::Remote(format!(
+            "the remote's keepsake-vault.json is {len} bytes, far larger than any vault header: \
+             refusing to fetch it"
+        )));
+    }
     let header_bytes = store.get(layout::HEADER).await.map_err(|e| match e {
         super::RemoteError::NotFound(_) => {
             VaultError::Remote("no Keepsake vault on this remote (no keepsake-vault.json)".into())
@@ -131,7 +140,17 @@ pub async fn restore(
         progress(outcomes.len() as u64, total);
     }
     drop(results);
-    // The snapshot may name this remote already (with the old machine's settings).
+    // The snapshot may name this remote already (with the old machine's settings), under
+    // the name given to it there: keep that name rather than list one URL twice.
+    let mut remote = remote;
+    if let Some(known) = vault
+        .catalog
+        .remotes()?
+        .into_iter()
+        .find(|r| r.url == remote.url)
+    {
+        remote.name = known.name;
+    }
     vault.catalog.upsert_remote(&remote)?;
     for (id, size, placed) in outcomes {
         match placed {
