@@ -4,6 +4,8 @@
 #   vault_header    the header parser on mutated real headers
 #   photo_metadata  sniffing, EXIF and every photo decoder on mutated samples and on
 #                   ../shared/testdata/photos/malformed
+#   decoder_limits  PNG, JPEG, GIF and BMP headers declaring any size: no allocation past
+#                   the 1 GiB decode budget (libFuzzer's -malloc_limit_mb)
 # KEEPSAKE_FUZZ_SECONDS per target (default 45: the CI setting; hours for a long run).
 # Corpora grow in the cache between runs. A finding (crash, leak, oom or timeout input), a
 # failing libFuzzer status or too few executions fails the script; findings are saved
@@ -20,6 +22,7 @@ min_execs() {
     object_decoder) per_second=7 ;;   # every input encrypts and edits fresh objects
     vault_header) per_second=5000 ;;
     photo_metadata) per_second=1 ;;   # every decoder on inputs up to 1.5 MB
+    decoder_limits) per_second=2 ;;   # a real JPEG decode on many inputs
     *) per_second=1 ;;
   esac
   echo $((per_second * SECONDS_EACH))
@@ -87,7 +90,12 @@ CORPUS="$CACHE/fuzz-corpus"
 PHOTOS="$(cd ../shared/testdata/photos && pwd)"
 
 LOGS="$CACHE/fuzz-logs"
-mkdir -p "$CORPUS/object_decoder" "$CORPUS/vault_header" "$CORPUS/photo_metadata" "$LOGS"
+mkdir -p "$CORPUS/object_decoder" "$CORPUS/vault_header" "$CORPUS/photo_metadata" \
+  "$CORPUS/decoder_limits" "$LOGS"
+# Seeds: each container declaring 2^31 - 1 pixels a side.
+for kind in 0 1 2 3; do
+  printf '\xff\xff\xff\x7f\xff\xff\xff\x7f\x0%s\x08\x02' "$kind" >"$CORPUS/decoder_limits/huge-$kind"
+done
 # Seeds: real headers (made by the CLI), and the sample photos under 1.5 MB.
 SEED_VAULT="$(mktemp -d)"
 trap 'rm -rf "$SEED_VAULT"' EXIT
@@ -98,13 +106,16 @@ find "$PHOTOS/exif-samples" "$PHOTOS/formats" "$PHOTOS/malformed" -type f -size 
   ! -name '*.mov' ! -name '*.mp4' -exec cp -n {} "$CORPUS/photo_metadata/" \;
 
 "$CARGO_FUZZ" build --release --fuzz-dir fuzz # a build failure must fail loudly
-for target in object_decoder vault_header photo_metadata; do
+for target in object_decoder vault_header photo_metadata decoder_limits; do
   echo "fuzzing $target for ${SECONDS_EACH}s"
   log="$LOGS/$target.log"
   status=0
+  # decoder_limits: one allocation past the decode budget (1 GiB) is a finding.
+  malloc_limit=3000
+  [ "$target" = decoder_limits ] && malloc_limit=1100
   "$CARGO_FUZZ" run --release --fuzz-dir fuzz "$target" "$CORPUS/$target" -- \
     -max_total_time="$SECONDS_EACH" -max_len=1500000 -rss_limit_mb=3000 \
-    -print_final_stats=1 >"$log" 2>&1 || status=$?
+    -malloc_limit_mb="$malloc_limit" -print_final_stats=1 >"$log" 2>&1 || status=$?
   grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|panicked|SUMMARY|artifact" "$log" || true
   check_run "$target" "$status" "$log" "fuzz/artifacts/$target" "$(min_execs "$target")"
 done

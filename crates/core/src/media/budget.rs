@@ -27,6 +27,18 @@ pub fn check_pixels(width: u32, height: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses a decode whose output alone would take more than the whole budget.
+pub fn check_bytes(bytes: u64) -> Result<(), String> {
+    if bytes > BUDGET_BYTES {
+        return Err(format!(
+            "too large to preview ({} MB to decode; the limit is {} MB)",
+            bytes >> 20,
+            BUDGET_BYTES >> 20
+        ));
+    }
+    Ok(())
+}
+
 /// Room for a decode of `bytes`, held until dropped.
 pub struct Reservation(u64);
 

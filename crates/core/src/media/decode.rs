@@ -2,7 +2,7 @@
 //! the largest rendition (decoding at reduced scale where the format allows), plus the
 //! full size of the original so the catalog records the real dimensions.
 
-use super::budget::{check_pixels, reserve};
+use super::budget::{check_bytes, check_pixels, reserve};
 use super::pixels::Rgb;
 use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
 
@@ -67,6 +67,8 @@ pub fn raster(bytes: &[u8]) -> Result<Decoded, String> {
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
     let (w, h) = image::ImageDecoder::dimensions(&decoder);
     check_pixels(w, h)?;
+    // 16-bit and alpha formats take up to 8 bytes a pixel before the RGB copy.
+    check_bytes(image::ImageDecoder::total_bytes(&decoder))?;
     // The decoded image, and its RGB copy.
     let _room =
         reserve(image::ImageDecoder::total_bytes(&decoder) + u64::from(w) * u64::from(h) * 3);
