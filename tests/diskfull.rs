@@ -59,3 +59,44 @@ fn a_full_disk_stops_import_cleanly_and_it_resumes_when_there_is_room() {
     assert_eq!(content_multiset(&out), content_multiset(&input));
     drop(vault);
 }
+
+#[test]
+fn export_to_a_full_destination_says_so_in_two_lines_and_leaves_no_partial_file() {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    for i in 0..12 {
+        synthetic_file(
+            &input.join(format!("IMG_{i:02}.jpg")),
+            JPEG_SIGNATURE,
+            1 << 20,
+            700 + i,
+        );
+    }
+    vault.import(&[&input]);
+    // A 4 MiB USB stick for 12 MiB of photos.
+    let stick = SmallDisk::mount(&vault.path("stick"), 4);
+    let out = vault.run(&["export", "--all", "--to", stick.0.to_str().unwrap()]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    // The file it was writing, then one line for all the rest.
+    assert_eq!(said.lines().count(), 2, "{said}");
+    assert!(
+        said.lines().all(|l| l.contains("destination is full")),
+        "{said}"
+    );
+    let written = files_under(&stick.0);
+    assert!(
+        written
+            .iter()
+            .all(|f| !f.to_string_lossy().contains(".partial")),
+        "a partial file was left: {written:?}"
+    );
+    let originals = content_multiset(&input);
+    assert!(
+        content_multiset(&stick.0)
+            .keys()
+            .all(|k| originals.contains_key(k))
+    );
+}

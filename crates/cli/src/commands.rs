@@ -258,13 +258,26 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
             args.to.display()
         );
     }
+    // Damage is named file by file; a reason many files share (a full destination) is
+    // said once.
+    let mut shared: Vec<(&str, usize)> = Vec::new();
     for failure in &report.failed {
-        eprintln!(
-            "error: {} ({}): {}",
-            printable(failure.name.as_deref().unwrap_or("?")),
-            failure.id,
-            failure.reason
-        );
+        let others = report.failed.iter().filter(|f| f.reason == failure.reason);
+        if failure.damaged || others.count() == 1 {
+            eprintln!(
+                "error: {} ({}): {}",
+                printable(failure.name.as_deref().unwrap_or("?")),
+                failure.id,
+                failure.reason
+            );
+        } else if let Some(entry) = shared.iter_mut().find(|(r, _)| *r == failure.reason) {
+            entry.1 += 1;
+        } else {
+            shared.push((&failure.reason, 1));
+        }
+    }
+    for (reason, n) in shared {
+        eprintln!("error: {}: {reason}", count(n, "file"));
     }
     Ok(if report.failed.iter().any(|f| f.damaged) {
         EXIT_DAMAGED

@@ -9,6 +9,9 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// What a failure to write says when the destination has no room left.
+const DESTINATION_FULL: &str = "the destination is full";
+
 #[derive(Debug)]
 pub struct Exported {
     pub id: ObjectId,
@@ -62,15 +65,26 @@ impl UnlockedVault {
             }
         };
         let mut taken = HashSet::new();
+        let mut full = None;
         for item in selected {
-            match self.export_one(item, dest, &mut taken) {
+            // Once the destination is full, every later file would fail the same way.
+            let result = match &full {
+                Some(reason) => Err((format!("not exported: {reason}"), false)),
+                None => self.export_one(item, dest, &mut taken),
+            };
+            match result {
                 Ok(path) => report.exported.push(Exported { id: item.id, path }),
-                Err((reason, damaged)) => report.failed.push(ExportFailure {
-                    id: item.id,
-                    name: Some(item.name.clone()),
-                    reason,
-                    damaged,
-                }),
+                Err((reason, damaged)) => {
+                    if reason.contains(DESTINATION_FULL) && full.is_none() {
+                        full = Some(DESTINATION_FULL.to_string());
+                    }
+                    report.failed.push(ExportFailure {
+                        id: item.id,
+                        name: Some(item.name.clone()),
+                        reason,
+                        damaged,
+                    })
+                }
             }
         }
         Ok(report)
@@ -83,8 +97,17 @@ impl UnlockedVault {
         taken: &mut HashSet<PathBuf>,
     ) -> Result<PathBuf, (String, bool)> {
         let partial = dest.join(format!(".keepsake-{}.partial", item.id));
-        let write_err =
-            |e: io::Error| (format!("could not write to {}: {e}", dest.display()), false);
+        let write_err = |e: io::Error| {
+            let why = if e.kind() == io::ErrorKind::StorageFull {
+                DESTINATION_FULL.to_string()
+            } else {
+                e.to_string()
+            };
+            (
+                format!("could not write to {}: {why}", dest.display()),
+                false,
+            )
+        };
         let source = File::open(self.store.path_of(&item.id)).map_err(|e| {
             (
                 format!("the stored object is missing or unreadable: {e}"),
