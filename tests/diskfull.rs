@@ -7,19 +7,24 @@ mod support;
 use std::fs;
 use support::*;
 
+/// Twelve distinct 1 MiB photos in `dir`, from seeds `seed..seed + 12`.
+fn twelve_photos(dir: &std::path::Path, seed: u64) -> std::path::PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    for i in 0..12 {
+        synthetic_file(
+            &dir.join(format!("IMG_{i:02}.jpg")),
+            JPEG_SIGNATURE,
+            1 << 20,
+            seed + i,
+        );
+    }
+    dir.to_path_buf()
+}
+
 #[test]
 fn a_full_disk_stops_import_cleanly_and_it_resumes_when_there_is_room() {
     let root = tempfile::tempdir().unwrap();
-    let input = root.path().join("in");
-    fs::create_dir_all(&input).unwrap();
-    for i in 0..12 {
-        synthetic_file(
-            &input.join(format!("IMG_{i:02}.jpg")),
-            JPEG_SIGNATURE,
-            1 << 20,
-            500 + i,
-        );
-    }
+    let input = twelve_photos(&root.path().join("in"), 500);
     let disk = SmallDisk::mount(&root.path().join("disk"), 8);
     let vault = TestVault {
         root: tempfile::tempdir().unwrap(),
@@ -63,16 +68,7 @@ fn a_full_disk_stops_import_cleanly_and_it_resumes_when_there_is_room() {
 #[test]
 fn export_to_a_full_destination_says_so_in_two_lines_and_leaves_no_partial_file() {
     let vault = TestVault::new();
-    let input = vault.path("in");
-    fs::create_dir_all(&input).unwrap();
-    for i in 0..12 {
-        synthetic_file(
-            &input.join(format!("IMG_{i:02}.jpg")),
-            JPEG_SIGNATURE,
-            1 << 20,
-            700 + i,
-        );
-    }
+    let input = twelve_photos(&vault.path("in"), 700);
     vault.import(&[&input]);
     // A 4 MiB USB stick for 12 MiB of photos.
     let stick = SmallDisk::mount(&vault.path("stick"), 4);
