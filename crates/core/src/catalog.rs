@@ -204,6 +204,13 @@ enum Opening {
     Existing,
 }
 
+fn empty_catalog(path: &Path, len: u64) -> VaultError {
+    VaultError::CatalogDamaged(format!(
+        "{} is empty ({len} bytes): it lists nothing, not even its own tables",
+        path.display()
+    ))
+}
+
 impl Catalog {
     /// Opens an existing catalog. One that holds no schema (a 0-byte file left by a failed
     /// copy or a full disk) is refused as damaged, never set up afresh: an empty catalog
@@ -237,6 +244,11 @@ impl Catalog {
                     path.display()
                 )));
             }
+            // Refused before SQLite sees it: keying a 0-byte file is SQLCipher's set-up of
+            // a new database, and has failed on CI with a key error instead.
+            Opening::Existing if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) => {
+                return Err(empty_catalog(path, 0));
+            }
             _ => {}
         }
         let conn = Connection::open(path)?;
@@ -256,11 +268,10 @@ impl Catalog {
         // Before anything below writes to it (WAL mode writes the first page).
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if opening == Opening::Existing && version == 0 {
-            return Err(VaultError::CatalogDamaged(format!(
-                "{} is empty ({} bytes): it lists nothing, not even its own tables",
-                path.display(),
-                std::fs::metadata(path).map_or(0, |m| m.len())
-            )));
+            return Err(empty_catalog(
+                path,
+                std::fs::metadata(path).map_or(0, |m| m.len()),
+            ));
         }
         // FULL: an import reported done survives power loss, even if the source is then
         // deleted. temp_store MEMORY: SQLite never spills plaintext into temp files.
@@ -788,6 +799,24 @@ mod tests {
         assert!(
             Catalog::create(&path, &key(1)).is_err(),
             "create replaced a file"
+        );
+
+        // A keyed file whose pages hold no schema (schema version 0) is just as empty.
+        let schemaless = dir.path().join("schemaless.db");
+        let conn = Connection::open(&schemaless).unwrap();
+        let hex = hex::encode(key(1).as_slice());
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{hex}'\"; CREATE TABLE t(x); DROP TABLE t;"
+        ))
+        .unwrap();
+        drop(conn);
+        let len = std::fs::metadata(&schemaless).unwrap().len();
+        assert!(len > 0);
+        let refused = Catalog::open(&schemaless, &key(1));
+        assert!(
+            matches!(&refused, Err(VaultError::CatalogDamaged(why)) if why.contains("empty")),
+            "{:?}",
+            refused.err()
         );
     }
 }
