@@ -20,6 +20,9 @@ pub struct AppStatus {
     pub vault_path: Option<String>,
     /// Unlock through the OS is set up on this device (OS-unlock issue).
     pub os_unlock: bool,
+    /// Something the user must read about the unlock that just happened: the vault header
+    /// asked for other password settings than this device used last time.
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -30,6 +30,7 @@ fn a_full_disk_stops_import_cleanly_and_it_resumes_when_there_is_room() {
         root: tempfile::tempdir().unwrap(),
         dir: disk.0.join("vault"),
         recovery_key: String::new(),
+        password: PASSWORD,
     };
     vault.run_ok(&["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"]);
 

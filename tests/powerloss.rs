@@ -237,6 +237,7 @@ fn import_passwd_sync_restore_and_repair_keep_the_write_order() {
         root: tempfile::tempdir().unwrap(),
         dir: vault.path("restored"),
         recovery_key: String::new(),
+        password: PASSWORD,
     };
     let events = traced(
         &restored,

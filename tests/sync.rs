@@ -175,6 +175,7 @@ fn new_machine(name: &str) -> TestVault {
         root,
         dir,
         recovery_key: String::new(),
+        password: PASSWORD,
     }
 }
 

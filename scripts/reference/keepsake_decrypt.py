@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference decryptor for Keepsake vaults (format version 1).
+"""Independent reference decryptor for Keepsake vaults (header versions 1 and 2).
 
 This program was written from docs/FORMAT.md alone, without reading Keepsake's Rust
 sources: it exists to show that the document is enough to get every original back out of
@@ -273,7 +273,9 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
     if _get(body, "format", str, "") != "keepsake-vault":
         raise _damaged("format is not \"keepsake-vault\"")
     version = _get(body, "version", int, "")
-    if version != 1:
+    # Version 2 only drops the device names and dates from `devices` (section 3.9), which
+    # this reader never uses: both read the same way.
+    if version not in (1, 2):
         raise Fatal(f"unsupported vault header version {version} (made by a newer Keepsake?)")
     vault_id = _get(body, "vault_id", str, "")
     kdf = _get(body, "kdf", dict, "")

@@ -5,7 +5,9 @@ use crate::background;
 use crate::dto::{AppStatus, CreatedVault, VaultState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use keepsake_core::{Password, RebuildSource, RemoteConfig, RestoreSecret, Vault};
+use keepsake_core::{
+    Password, RebuildSource, RemoteConfig, RestoreSecret, SeenKdf, UnlockedVault, Vault,
+};
 use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -28,6 +30,7 @@ pub fn status(state: &AppState) -> AppStatus {
         state: state_now,
         vault_path: vault_path.map(|p| p.display().to_string()),
         os_unlock: locked.is_some_and(|v| keepsake_os_unlock::is_enabled(&v, &OsKeyring)),
+        warning: None,
     }
 }
 
@@ -55,6 +58,7 @@ pub async fn create_vault<R: Runtime>(
     .await?;
     let state = app.state::<AppState>();
     remember_vault(&state, path)?;
+    remember_kdf(&vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(CreatedVault {
@@ -80,10 +84,31 @@ pub async fn unlock<R: Runtime>(app: AppHandle<R>, password: String) -> AppResul
     }
     let path = chosen_vault(&state)?;
     let password = Password::new(password);
-    let vault = blocking(move || Ok(Vault::open(&path)?.unlock(&password)?)).await?;
+    let (vault, warning) = blocking(move || {
+        let vault = Vault::open(&path)?;
+        // Asked before deriving: the header's parameters are not authenticated yet.
+        let warning = SeenKdf::default_location()
+            .and_then(|seen| seen.changed(&vault))
+            .map(|change| change.to_string());
+        let vault = vault.unlock(&password)?;
+        remember_kdf(&vault);
+        Ok((vault, warning))
+    })
+    .await?;
     state.begin_session(vault)?;
     background::unlocked(&app);
-    Ok(status(&state))
+    Ok(AppStatus {
+        warning,
+        ..status(&state)
+    })
+}
+
+/// Notes the KDF parameters of a vault whose header just authenticated; failing to costs
+/// only a later warning.
+fn remember_kdf(vault: &UnlockedVault) {
+    if let Some(Err(e)) = SeenKdf::default_location().map(|seen| seen.record(vault)) {
+        eprintln!("keepsake: {e}");
+    }
 }
 
 fn chosen_vault(state: &AppState) -> AppResult<PathBuf> {
@@ -117,6 +142,7 @@ pub async fn rebuild_catalog<R: Runtime>(
         Ok(tauri::async_runtime::block_on(rebuild)?)
     })
     .await?;
+    remember_kdf(&vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))
@@ -131,6 +157,7 @@ pub async fn unlock_with_os<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatu
         keepsake_os_unlock::unlock(Vault::open(&path)?, &OsKeyring).map_err(os_error)
     })
     .await?;
+    remember_kdf(&vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))
@@ -185,6 +212,7 @@ pub async fn restore_vault<R: Runtime>(
     .await?;
     let state = app.state::<AppState>();
     remember_vault(&state, dir)?;
+    remember_kdf(&vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))

@@ -72,6 +72,7 @@ pub struct TestVault {
     pub root: TempDir,
     pub dir: PathBuf,
     pub recovery_key: String,
+    pub password: &'static str,
 }
 
 impl TestVault {
@@ -84,11 +85,33 @@ impl TestVault {
             root,
             dir,
             recovery_key: String::new(),
+            password: PASSWORD,
         };
         let out = vault.run(&["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"]);
         assert!(out.status.success(), "init failed: {}", stderr(&out));
         vault.recovery_key = recovery_key_from(&stdout(&out));
         vault
+    }
+
+    /// A copy of a vault kept in tests/fixtures: one made by a Keepsake that shipped, so
+    /// that every format that ever shipped keeps opening.
+    pub fn fixture(name: &str, password: &'static str) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("vault");
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name),
+            &dir,
+        );
+        // Git keeps no empty folders; every vault has these.
+        for folder in ["objects", "tmp"] {
+            fs::create_dir_all(dir.join(folder)).unwrap();
+        }
+        Self {
+            root,
+            dir,
+            recovery_key: String::new(),
+            password,
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -98,7 +121,9 @@ impl TestVault {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(keepsake_bin());
         cmd.arg("--vault").arg(&self.dir).args(args);
-        cmd.env("KEEPSAKE_PASSWORD", PASSWORD)
+        // XDG_DATA_HOME: what this device remembers of vaults stays with the test.
+        cmd.env("KEEPSAKE_PASSWORD", self.password)
+            .env("XDG_DATA_HOME", self.root.path().join("xdg-data"))
             .env_remove("KEEPSAKE_VAULT");
         cmd.stdin(Stdio::null());
         cmd

@@ -5,7 +5,7 @@ use crate::output::{count, printable};
 use crate::progress::{bytes_bar, count_bar};
 use crate::{Failure, secrets};
 use clap::Args;
-use keepsake_core::{Item, KdfParams, ObjectId, RenditionKind, UnlockedVault, Vault};
+use keepsake_core::{Item, KdfParams, ObjectId, RenditionKind, SeenKdf, UnlockedVault, Vault};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,6 +14,7 @@ use std::time::Instant;
 pub struct Context {
     pub vault: PathBuf,
     pub password_stdin: bool,
+    pub allow_costly_kdf: bool,
 }
 
 pub type Outcome = Result<u8, Failure>;
@@ -24,10 +25,17 @@ pub const EXIT_DAMAGED: u8 = 4;
 
 impl Context {
     pub fn unlock(&self) -> Result<UnlockedVault, Failure> {
+        let vault = self.unlock_any()?;
+        self.remember_kdf(&vault);
+        Ok(vault)
+    }
+
+    fn unlock_any(&self) -> Result<UnlockedVault, Failure> {
         // Open first: "no vault here" beats a password prompt for a vault that isn't there.
         let vault = Vault::open(&self.vault)?;
         if self.password_stdin || std::env::var_os("KEEPSAKE_PASSWORD").is_some() {
-            return Ok(vault.unlock(&secrets::password(self.password_stdin)?)?);
+            let password = secrets::password(self.password_stdin)?;
+            return Ok(self.for_password(vault).unlock(&password)?);
         }
         // No password given: this device may have been remembered for OS unlock.
         let os = match keepsake_os_unlock::unlock(vault, &keepsake_os_unlock::OsKeyring) {
@@ -37,11 +45,32 @@ impl Context {
         };
         let vault = Vault::open(&self.vault)?;
         match secrets::password(false) {
-            Ok(password) => Ok(vault.unlock(&password)?),
+            Ok(password) => Ok(self.for_password(vault).unlock(&password)?),
             Err(Failure::NoCredentials(message)) => Err(Failure::NoCredentials(format!(
                 "{message}; OS unlock: {os}"
             ))),
             Err(other) => Err(other),
+        }
+    }
+
+    /// A vault about to derive a password key: warns first if the header asks for other
+    /// KDF parameters than this device last used, and passes on `--allow-costly-kdf`.
+    pub fn for_password(&self, vault: Vault) -> Vault {
+        if let Some(change) = SeenKdf::default_location().and_then(|seen| seen.changed(&vault)) {
+            eprintln!("warning: {change}");
+        }
+        if self.allow_costly_kdf {
+            vault.allow_costly_kdf()
+        } else {
+            vault
+        }
+    }
+
+    /// Notes the KDF parameters of a vault whose header just authenticated. A record
+    /// that cannot be written costs only a later warning.
+    pub fn remember_kdf(&self, vault: &UnlockedVault) {
+        if let Some(Err(e)) = SeenKdf::default_location().map(|seen| seen.record(vault)) {
+            eprintln!("warning: {e}");
         }
     }
 
@@ -57,7 +86,9 @@ impl Context {
             )),
             other => other,
         })?;
-        Ok(vault.unlock(&password)?)
+        let vault = self.for_password(vault).unlock(&password)?;
+        self.remember_kdf(&vault);
+        Ok(vault)
     }
 }
 
@@ -79,11 +110,6 @@ pub struct InitArgs {
 }
 
 pub fn init(ctx: &Context, args: InitArgs) -> Outcome {
-    let password = if ctx.password_stdin {
-        secrets::password(true)?
-    } else {
-        secrets::new_password(false, "KEEPSAKE_PASSWORD")?
-    };
     let kdf = args
         .kdf_memory_mib
         .zip(args.kdf_passes)
@@ -92,6 +118,20 @@ pub fn init(ctx: &Context, args: InitArgs) -> Outcome {
             iterations: passes,
             parallelism: KdfParams::DEFAULT.parallelism,
         });
+    if let Some(kdf) = kdf.filter(|kdf| !kdf.is_everyday()) {
+        let max = KdfParams::EVERYDAY_MAX;
+        return Err(Failure::Usage(format!(
+            "{kdf} is more than Keepsake derives without asking: use at most \
+             --kdf-memory-mib {} --kdf-passes {}",
+            max.memory_kib / 1024,
+            max.iterations
+        )));
+    }
+    let password = if ctx.password_stdin {
+        secrets::password(true)?
+    } else {
+        secrets::new_password(false, "KEEPSAKE_PASSWORD")?
+    };
     // The key is printed, and must reach its reader, before the vault exists.
     let (vault, _) = Vault::create_revealing(&ctx.vault, &password, kdf, |recovery| {
         let mut stdout = std::io::stdout().lock();
@@ -106,6 +146,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Outcome {
         writeln!(stdout)?;
         stdout.flush()
     })?;
+    ctx.remember_kdf(&vault);
     let info = vault.info()?;
     out!("Created the vault at {}.", info.path.display());
     out!(
@@ -630,7 +671,8 @@ pub fn recover(ctx: &Context, args: RecoverArgs) -> Outcome {
     let vault = Vault::open(&ctx.vault)?;
     let words = secrets::recovery_key(args.recovery_key_stdin)?;
     let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
-    vault.recover(&words, &new)?;
+    let vault = vault.recover(&words, &new)?;
+    ctx.remember_kdf(&vault);
     out!("New password set. The recovery key is unchanged and still works.");
     Ok(EXIT_OK)
 }

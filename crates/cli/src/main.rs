@@ -30,6 +30,11 @@ struct Cli {
     /// else a prompt)
     #[arg(long, global = true)]
     password_stdin: bool,
+    /// Derive the password key even with settings above the everyday bounds (1 GiB,
+    /// 10 passes, 8 lanes), for a vault an older Keepsake made that way; they are then
+    /// lowered into the bounds
+    #[arg(long, global = true)]
+    allow_costly_kdf: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -142,6 +147,7 @@ fn main() -> ExitCode {
     let ctx = commands::Context {
         vault,
         password_stdin: cli.password_stdin,
+        allow_costly_kdf: cli.allow_costly_kdf,
     };
     let result = match cli.command {
         Command::Init(args) => commands::init(&ctx, args),

@@ -251,6 +251,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
     ));
     bar.finish_and_clear();
     let (vault, report) = result?;
+    ctx.remember_kdf(&vault);
     for (id, reason) in &report.failed {
         eprintln!("error: {id}: {reason}");
     }
@@ -416,7 +417,7 @@ pub struct RebuildArgs {
 }
 
 pub fn rebuild_catalog(ctx: &Context, args: RebuildArgs) -> Outcome {
-    let vault = keepsake_core::Vault::open(&ctx.vault)?;
+    let vault = ctx.for_password(keepsake_core::Vault::open(&ctx.vault)?);
     let password = secrets::password(ctx.password_stdin)?;
     let bar = count_bar("Listing objects");
     let mut progress = |done, total| {

@@ -103,6 +103,13 @@ const MIGRATIONS: &[&str] = &[
     // these, each scans every row.
     "CREATE INDEX items_favourites ON items(taken_at) WHERE favourite = 1;
     CREATE INDEX items_kind ON items(kind, taken_at);",
+    // 7: each remembered device's name and date, out of the header (which every remote
+    // receives) since header version 2. Moved here from a version 1 header at unlock.
+    "CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        created TEXT NOT NULL                 -- UTC
+    ) STRICT;",
 ];
 
 mod library;
@@ -585,6 +592,39 @@ impl Catalog {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// Names a device; a device already named keeps its name (upgrading a version 1
+    /// header twice after a crash changes nothing).
+    pub fn name_device(&mut self, id: &str, name: &str, created: &str) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO devices (device_id, name, created) VALUES (?1, ?2, ?3)",
+            params![id, name, created],
+        )?;
+        Ok(())
+    }
+
+    /// A device's name and when it was remembered.
+    pub fn device_name(&self, id: &str) -> Result<Option<(String, String)>, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name, created FROM devices WHERE device_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Forgets the names of the given devices (None: of every device).
+    pub fn forget_device(&mut self, id: Option<&str>) -> Result<(), VaultError> {
+        match id {
+            Some(id) => self
+                .conn
+                .execute("DELETE FROM devices WHERE device_id = ?1", [id])?,
+            None => self.conn.execute("DELETE FROM devices", [])?,
+        };
+        Ok(())
     }
 
     pub fn totals(&self) -> Result<(u64, u64), VaultError> {

@@ -1,7 +1,8 @@
 //! Devices remembered for unlock through the OS: each has its own slot in the header
 //! (the vault key wrapped under a key from the device's secret); the secret itself lives
 //! in that device's OS credential store, which is the shells' business. Revoking removes
-//! the slot, so the secret opens nothing from then on.
+//! the slot, so the secret opens nothing from then on. Names and dates are in the
+//! encrypted catalog: every remote receives the header.
 
 use crate::import::format_system_time;
 use crate::{UnlockedVault, Vault, VaultError};
@@ -56,42 +57,61 @@ impl UnlockedVault {
         } else {
             name
         };
-        let header = self
-            .header
-            .with_device(&self.key, (&id, name, &created), &secret)?;
+        // The name first: a crash before the header leaves a name without a slot, which
+        // lists nothing.
+        self.catalog.name_device(&id, name, &created)?;
+        let header = self.header.with_device(&self.key, &id, &secret)?;
         header.save(&self.dir)?;
         self.header = header;
         Ok((id, secret))
     }
 
     pub fn remove_device(&mut self, device_id: &str) -> Result<(), VaultError> {
+        // The slot first: revoking is what matters, the name is only a label.
         let header = self.header.without_device(&self.key, Some(device_id))?;
         header.save(&self.dir)?;
         self.header = header;
-        Ok(())
+        self.catalog.forget_device(Some(device_id))
     }
 
     pub(crate) fn remove_all_devices(&mut self) -> Result<(), VaultError> {
-        if self.header.body.devices.is_empty() {
-            return Ok(());
+        if !self.header.body.devices.is_empty() {
+            let header = self.header.without_device(&self.key, None)?;
+            header.save(&self.dir)?;
+            self.header = header;
         }
-        let header = self.header.without_device(&self.key, None)?;
-        header.save(&self.dir)?;
-        self.header = header;
-        Ok(())
+        self.catalog.forget_device(None)
     }
 
     pub fn devices(&self) -> Result<Vec<DeviceInfo>, VaultError> {
         let mut devices = Vec::new();
         for d in &self.header.body.devices {
+            let (name, created) = self
+                .catalog
+                .device_name(&d.id)?
+                .unwrap_or_else(|| ("unnamed device".into(), String::new()));
             devices.push(DeviceInfo {
                 id: d.id.clone(),
-                name: d.name.clone(),
-                created: d.created.clone(),
+                name,
+                created,
                 last_used: self.catalog.device_last_used(&d.id)?,
             });
         }
         Ok(devices)
+    }
+
+    /// Writes a version 1 header again as the current version: the device names and
+    /// dates it held in plaintext go into the catalog first (FORMAT.md section 3.9).
+    pub(crate) fn upgrade_header(&mut self) -> Result<(), VaultError> {
+        for device in &self.header.body.devices {
+            if let (Some(name), Some(created)) = (&device.name, &device.created) {
+                self.catalog.name_device(&device.id, name, created)?;
+            }
+        }
+        let header = self.header.rewritten(&self.key)?;
+        header.save(&self.dir)?;
+        self.header = header;
+        Ok(())
     }
 }
 

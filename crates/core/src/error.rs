@@ -65,6 +65,19 @@ pub enum VaultError {
     HeaderTampered,
     #[error("the vault was made by a newer Keepsake (format {0}); update Keepsake to open it")]
     UnsupportedFormat(u32),
+    #[error(
+        "the vault header asks for a password derivation of {0}, more than Keepsake does \
+         without asking ({max}): if an older Keepsake made this vault with `init \
+         --kdf-memory-mib --kdf-passes`, open it once with `--allow-costly-kdf` (a restore: \
+         use the recovery key); if not, the header was edited",
+        max = keepsake_crypto::KdfParams::EVERYDAY_MAX
+    )]
+    KdfTooCostly(keepsake_crypto::KdfParams),
+    #[error(
+        "unlocking needs {needed_mib} MiB of memory for the password derivation, and only \
+         {available_mib} MiB is available: close other programs, or raise the memory limit"
+    )]
+    NotEnoughMemory { needed_mib: u64, available_mib: u64 },
     #[error("the catalog cannot be read: {0}")]
     CatalogDamaged(String),
     #[error("catalog error: {0}")]
@@ -92,6 +105,7 @@ impl VaultError {
             Self::HeaderDamaged { .. }
             | Self::HeaderTampered
             | Self::CatalogDamaged(_)
+            | Self::KdfTooCostly(_)
             | Self::ObjectDamaged { .. } => ErrorKind::Integrity,
             _ => ErrorKind::Other,
         }

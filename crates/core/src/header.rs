@@ -19,7 +19,10 @@ use std::path::Path;
 
 pub const FILE_NAME: &str = "keepsake-vault.json";
 const FORMAT: &str = "keepsake-vault";
-pub const FORMAT_VERSION: u32 = 1;
+/// The header version Keepsake writes. Version 1 (device names and dates in plaintext)
+/// is still read, and upgraded at the first unlock: docs/FORMAT.md section 3.9.
+pub const FORMAT_VERSION: u32 = 2;
+const OLDEST_VERSION: u32 = 1;
 
 #[derive(Serialize, Deserialize, Clone)]
 pub struct HeaderBody {
@@ -41,9 +44,12 @@ pub struct HeaderBody {
 pub struct DeviceSlot {
     /// 16 lowercase hex digits.
     pub id: String,
-    pub name: String,
-    /// UTC, when it was enabled.
-    pub created: String,
+    /// Version 1 only: the device's name and when it was remembered, in plaintext. Read
+    /// to move them into the catalog, never written.
+    #[serde(default, skip_serializing)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub created: Option<String>,
     /// The vault key wrapped under a key derived from the device's secret.
     pub slot: String,
 }
@@ -180,7 +186,13 @@ impl Header {
         Self::seal(body, vault_key)
     }
 
-    fn seal(body: HeaderBody, vault_key: &VaultKey) -> Result<Self, VaultError> {
+    /// Every header Keepsake writes is the current version, whatever it was read as.
+    fn seal(mut body: HeaderBody, vault_key: &VaultKey) -> Result<Self, VaultError> {
+        body.version = FORMAT_VERSION;
+        for device in &mut body.devices {
+            device.name = None;
+            device.created = None;
+        }
         let body_line = serde_json::to_string(&body).map_err(|e| damaged(e.to_string()))?;
         let mac = vault_key.header_mac(body_line.as_bytes());
         Ok(Self {
@@ -237,12 +249,16 @@ impl Header {
         if body.format != FORMAT {
             return Err(damaged(format!("unknown format {:?}", body.format)));
         }
-        if body.version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&body.version) {
             return Err(VaultError::UnsupportedFormat(body.version));
         }
         if body.kdf.algorithm != "argon2id" {
             return Err(damaged(format!("unknown KDF {:?}", body.kdf.algorithm)));
         }
+        body.kdf
+            .params()
+            .validate()
+            .map_err(|e| damaged(format!("{e}: outside what the format allows")))?;
         let mut mac = [0u8; 32];
         hex::decode_to_slice(&seals.mac, &mut mac).map_err(|e| damaged(format!("bad MAC: {e}")))?;
         Ok(Self {
@@ -267,7 +283,29 @@ impl Header {
         self.body.kdf.params()
     }
 
-    pub fn unlock_with_password(&self, password: &Password) -> Result<VaultKey, VaultError> {
+    /// Whether this header is an older version, to be written again as the current one.
+    pub fn is_outdated(&self) -> bool {
+        self.body.version < FORMAT_VERSION
+    }
+
+    /// The header as the current version: same key slots, new seals.
+    pub fn rewritten(&self, vault_key: &VaultKey) -> Result<Self, VaultError> {
+        Self::seal(self.body.clone(), vault_key)
+    }
+
+    /// Derives the password key and opens the password slot. Parameters beyond the
+    /// everyday bounds are used only when `costly_allowed`; either way only if the memory
+    /// is there.
+    pub fn unlock_with_password(
+        &self,
+        password: &Password,
+        costly_allowed: bool,
+    ) -> Result<VaultKey, VaultError> {
+        let params = self.kdf_params();
+        if !params.is_everyday() && !costly_allowed {
+            return Err(VaultError::KdfTooCostly(params));
+        }
+        crate::memory::check_available(u64::from(params.memory_kib) * 1024)?;
         let kek = self.body.kdf.derive(password)?;
         self.open_slot(&kek, Slot::Password, VaultError::WrongPassword)
     }
@@ -355,10 +393,9 @@ impl Header {
     pub fn with_device(
         &self,
         vault_key: &VaultKey,
-        device: (&str, &str, &str),
+        id: &str,
         secret: &DeviceSecret,
     ) -> Result<Self, VaultError> {
-        let (id, name, created) = device;
         let mut body = self.body.clone();
         let slot = wrap_key(
             &device_kek(secret),
@@ -367,8 +404,8 @@ impl Header {
         )?;
         body.devices.push(DeviceSlot {
             id: id.into(),
-            name: name.into(),
-            created: created.into(),
+            name: None,
+            created: None,
             slot: B64.encode(slot),
         });
         Self::seal(body, vault_key)
@@ -420,7 +457,7 @@ mod tests {
         let (key, pw, rk, header) = fixture();
         let reread = Header::parse(&text_of(&header)).unwrap();
         assert_eq!(
-            reread.unlock_with_password(&pw).unwrap().expose(),
+            reread.unlock_with_password(&pw, false).unwrap().expose(),
             key.expose()
         );
         assert_eq!(
@@ -428,7 +465,7 @@ mod tests {
             key.expose()
         );
         assert!(matches!(
-            reread.unlock_with_password(&Password::new("wrong".into())),
+            reread.unlock_with_password(&Password::new("wrong".into()), false),
             Err(VaultError::WrongPassword)
         ));
         let other = RecoveryKey::generate().unwrap();
@@ -447,10 +484,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            changed.unlock_with_password(&new_pw).unwrap().expose(),
+            changed.unlock_with_password(&new_pw, false).unwrap().expose(),
             key.expose()
         );
-        assert!(changed.unlock_with_password(&pw).is_err());
+        assert!(changed.unlock_with_password(&pw, false).is_err());
         assert_eq!(
             changed.unlock_with_recovery(&rk).unwrap().expose(),
             key.expose()
@@ -494,7 +531,7 @@ mod tests {
         lines[1] = seals.to_string();
         let forged = Header::parse(&lines.join("\n")).unwrap();
         assert!(matches!(
-            forged.unlock_with_password(&pw),
+            forged.unlock_with_password(&pw, false),
             Err(VaultError::HeaderTampered)
         ));
     }

@@ -13,9 +13,11 @@ mod header;
 mod import;
 mod library;
 mod media;
+mod memory;
 mod probe;
 mod rebuild;
 mod rethumb;
+mod seen_kdf;
 mod sniff;
 mod store;
 mod sync;
@@ -36,6 +38,7 @@ pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};
 pub use rebuild::{RebuildReport, RebuildSource};
 pub use rethumb::RethumbReport;
+pub use seen_kdf::{KdfChange, SeenKdf};
 pub use sniff::MediaKind;
 pub use sync::{
     RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,

@@ -66,7 +66,9 @@ impl Vault {
         source: RebuildSource<'_, S>,
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<(UnlockedVault, RebuildReport), VaultError> {
-        let key = self.header.unlock_with_password(password)?;
+        let key = self
+            .header
+            .unlock_with_password(password, self.costly_kdf_allowed)?;
         let lock = acquire_lock(self.dir())?;
         let catalog_path = self.dir().join(catalog::FILE_NAME);
         // Fetched beside the catalog first: a dead remote changes nothing.

@@ -23,6 +23,9 @@ const KDF_TARGET: Duration = Duration::from_millis(750);
 pub struct Vault {
     dir: PathBuf,
     pub(crate) header: Header,
+    /// Derive with parameters beyond the everyday bounds (FORMAT.md 3.6): only when the
+    /// user asked, for a vault an older Keepsake made that way.
+    pub(crate) costly_kdf_allowed: bool,
 }
 
 /// A vault with its key in memory. Holds the vault's write lock while it lives: one
@@ -75,6 +78,17 @@ impl Vault {
         reveal: impl FnOnce(&RecoveryKey) -> std::io::Result<()>,
     ) -> Result<(UnlockedVault, RecoveryKey), VaultError> {
         check_password(password)?;
+        // Checked before anything is written.
+        let kdf = match kdf {
+            Some(params) if !params.is_everyday() => {
+                return Err(VaultError::KdfTooCostly(params));
+            }
+            Some(params) => {
+                params.validate()?;
+                params
+            }
+            None => KdfParams::calibrated(KDF_TARGET)?,
+        };
         if dir.join(header::FILE_NAME).exists() {
             return Err(VaultError::AlreadyExists(dir.to_path_buf()));
         }
@@ -85,10 +99,6 @@ impl Vault {
         create_private_dir(dir)
             .and_then(|()| make_private(dir))
             .map_err(|e| VaultError::io(format!("creating {}", dir.display()), e))?;
-        let kdf = match kdf {
-            Some(params) => params,
-            None => KdfParams::calibrated(KDF_TARGET)?,
-        };
         let key = VaultKey::random()?;
         let recovery = RecoveryKey::generate()?;
         let header = Header::create(&key, password, &recovery, kdf)?;
@@ -124,7 +134,20 @@ impl Vault {
         Ok(Self {
             dir: dir.to_path_buf(),
             header,
+            costly_kdf_allowed: false,
         })
+    }
+
+    /// Lets a password unlock derive with parameters beyond the everyday bounds; after
+    /// it, the password is wrapped again within them, so this is needed once.
+    pub fn allow_costly_kdf(mut self) -> Self {
+        self.costly_kdf_allowed = true;
+        self
+    }
+
+    /// The KDF parameters this header asks a password to be derived with.
+    pub fn kdf_params(&self) -> KdfParams {
+        self.header.kdf_params()
     }
 
     pub fn dir(&self) -> &Path {
@@ -132,8 +155,16 @@ impl Vault {
     }
 
     pub fn unlock(self, password: &Password) -> Result<UnlockedVault, VaultError> {
-        let key = self.header.unlock_with_password(password)?;
-        self.into_unlocked(key)
+        let key = self
+            .header
+            .unlock_with_password(password, self.costly_kdf_allowed)?;
+        let params = self.header.kdf_params();
+        let mut vault = self.into_unlocked(key)?;
+        if !params.is_everyday() {
+            // Once: from now on this vault derives within the everyday bounds.
+            vault.rewrap_password(password, params.everyday())?;
+        }
+        Ok(vault)
     }
 
     /// Unlocks with the recovery key and sets a new password at once, as after a
@@ -181,14 +212,18 @@ impl Vault {
         let _ = fs::remove_file(atomic_temp(&self.dir.join(header::FILE_NAME)));
         // Refuses a missing or empty catalog: set up afresh, it would list nothing.
         let catalog = Catalog::open(&self.dir.join(catalog::FILE_NAME), &key.catalog_key())?;
-        Ok(UnlockedVault {
+        let mut vault = UnlockedVault {
             dir: self.dir,
             header: self.header,
             key,
             catalog,
             store,
             _lock: lock,
-        })
+        };
+        if vault.header.is_outdated() {
+            vault.upgrade_header()?;
+        }
+        Ok(vault)
     }
 }
 
@@ -229,16 +264,20 @@ impl UnlockedVault {
         Vault {
             dir: self.dir,
             header: self.header,
+            costly_kdf_allowed: false,
         }
     }
 
     /// Re-wraps the vault key under a new password: nothing else is re-encrypted.
     pub fn change_password(&mut self, new_password: &Password) -> Result<(), VaultError> {
         check_password(new_password)?;
-        // Same cost as before (calibrated at creation), fresh salt.
-        let header =
-            self.header
-                .with_new_password(&self.key, new_password, self.header.kdf_params())?;
+        // Same cost as before (calibrated at creation, within the everyday bounds), fresh
+        // salt.
+        self.rewrap_password(new_password, self.header.kdf_params().everyday())
+    }
+
+    fn rewrap_password(&mut self, password: &Password, kdf: KdfParams) -> Result<(), VaultError> {
+        let header = self.header.with_new_password(&self.key, password, kdf)?;
         header.save(&self.dir)?;
         self.header = header;
         Ok(())
@@ -247,7 +286,7 @@ impl UnlockedVault {
     /// Checks a password against the header without changing anything (before a UI lets
     /// someone change it, for instance).
     pub fn check_password(&self, password: &Password) -> Result<(), VaultError> {
-        self.header.unlock_with_password(password).map(drop)
+        self.header.unlock_with_password(password, true).map(drop)
     }
 
     pub fn items(&self) -> Result<Vec<crate::Item>, VaultError> {

@@ -21,17 +21,27 @@ impl KdfParams {
         parallelism: 4,
     };
 
-    /// What an existing header may ask for. Far below the default (such vaults can only be
-    /// made on purpose, e.g. for tests), but high enough that a header cannot turn the KDF
-    /// into a no-op, and bounded above so a header cannot exhaust memory.
+    /// The format's bounds: what any header may ask for. Far below the default at the
+    /// bottom (such vaults can only be made on purpose, e.g. for tests), but high enough
+    /// that a header cannot turn the KDF into a no-op.
     const MIN_MEMORY_KIB: u32 = 8 * 1024;
     const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
     const MAX_ITERATIONS: u32 = 64;
+    const MAX_PARALLELISM: u32 = 16;
+
+    /// The everyday bounds: the most Keepsake derives with, or makes a vault with, without
+    /// being asked. The parameters are read before the header's MAC can be checked, so
+    /// these bound what an edited header can cost: a few seconds, never 4 GiB.
+    pub const EVERYDAY_MAX: Self = Self {
+        memory_kib: 1024 * 1024,
+        iterations: 10,
+        parallelism: 8,
+    };
 
     pub fn validate(&self) -> Result<(), CryptoError> {
         let ok = (Self::MIN_MEMORY_KIB..=Self::MAX_MEMORY_KIB).contains(&self.memory_kib)
             && (1..=Self::MAX_ITERATIONS).contains(&self.iterations)
-            && (1..=16).contains(&self.parallelism);
+            && (1..=Self::MAX_PARALLELISM).contains(&self.parallelism);
         if ok {
             Ok(())
         } else {
@@ -39,6 +49,24 @@ impl KdfParams {
                 "memory {} KiB, {} passes, {} lanes",
                 self.memory_kib, self.iterations, self.parallelism
             )))
+        }
+    }
+
+    /// Whether these are within the everyday bounds.
+    pub fn is_everyday(&self) -> bool {
+        let max = Self::EVERYDAY_MAX;
+        self.memory_kib <= max.memory_kib
+            && self.iterations <= max.iterations
+            && self.parallelism <= max.parallelism
+    }
+
+    /// The same parameters, lowered where they exceed the everyday bounds.
+    pub fn everyday(&self) -> Self {
+        let max = Self::EVERYDAY_MAX;
+        Self {
+            memory_kib: self.memory_kib.min(max.memory_kib),
+            iterations: self.iterations.min(max.iterations),
+            parallelism: self.parallelism.min(max.parallelism),
         }
     }
 
@@ -53,9 +81,23 @@ impl KdfParams {
         let per_pass = started.elapsed() / params.iterations;
         if per_pass > Duration::ZERO {
             let passes = (target.as_secs_f64() / per_pass.as_secs_f64()).floor() as u32;
-            params.iterations = passes.clamp(Self::DEFAULT.iterations, 10);
+            params.iterations = passes.clamp(Self::DEFAULT.iterations, Self::EVERYDAY_MAX.iterations);
         }
         Ok(params)
+    }
+}
+
+impl std::fmt::Display for KdfParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let passes = if self.iterations == 1 { "pass" } else { "passes" };
+        let lanes = if self.parallelism == 1 { "lane" } else { "lanes" };
+        write!(
+            f,
+            "{} MiB, {} {passes}, {} {lanes}",
+            self.memory_kib / 1024,
+            self.iterations,
+            self.parallelism
+        )
     }
 }
 
@@ -126,6 +168,26 @@ mod tests {
             hex::encode(key.expose()),
             "84fb006bbc3cd69895722b64b5bf735251a9e8e9f3ecb93ff595b98aeb7accb7"
         );
+    }
+
+    #[test]
+    fn everyday_bounds_cap_what_a_header_can_cost() {
+        assert!(KdfParams::DEFAULT.is_everyday());
+        assert!(KdfParams::EVERYDAY_MAX.is_everyday());
+        let costly = KdfParams {
+            memory_kib: 4 * 1024 * 1024,
+            iterations: 64,
+            parallelism: 16,
+        };
+        assert!(costly.validate().is_ok() && !costly.is_everyday());
+        assert_eq!(costly.everyday(), KdfParams::EVERYDAY_MAX);
+        let one_over = KdfParams {
+            iterations: 11,
+            ..KdfParams::DEFAULT
+        };
+        assert!(!one_over.is_everyday());
+        assert_eq!(one_over.everyday().iterations, 10);
+        assert_eq!(one_over.everyday().memory_kib, KdfParams::DEFAULT.memory_kib);
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub async fn restore(
     })?;
     let header = Header::parse(&String::from_utf8_lossy(&header_bytes))?;
     let key = match &secret {
-        RestoreSecret::Password(password) => header.unlock_with_password(password)?,
+        RestoreSecret::Password(password) => header.unlock_with_password(password, false)?,
         RestoreSecret::Recovery { words, .. } => {
             let recovery = RecoveryKey::parse(words)
                 .map_err(|e| VaultError::RecoveryKeyFormat(e.to_string()))?;
