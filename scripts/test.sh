@@ -7,6 +7,14 @@ cd "$(dirname "$0")/.."
 CACHE="${KEEPSAKE_CACHE:-$HOME/.cache/keepsake}"
 # Builds are cached outside the clone so repeated runs (and CI on this machine) reuse them.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+# Cargo names a workspace's artifacts by paths relative to the checkout, and tests bake in
+# CARGO_MANIFEST_DIR: after a build from another checkout (CI's clone) with newer files,
+# ours would look fresh and run with the other checkout's paths. Touch ours when it moved.
+mkdir -p "$CARGO_TARGET_DIR"
+if [ "$(cat "$CARGO_TARGET_DIR/.checkout" 2>/dev/null)" != "$PWD" ]; then
+  find crates src-tauri tests fuzz -name '*.rs' -exec touch {} +
+  echo "$PWD" >"$CARGO_TARGET_DIR/.checkout"
+fi
 export KEEPSAKE_PYTHON="${KEEPSAKE_PYTHON:-$CACHE/venv/bin/python}"
 export KEEPSAKE_RCLONE="${KEEPSAKE_RCLONE:-$CACHE/venv/bin/rclone}"
 

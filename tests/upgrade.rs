@@ -58,7 +58,10 @@ fn a_version_1_header_moves_device_names_into_the_encrypted_catalog() {
         !upgraded.contains("Alice") && !upgraded.contains(DEVICE_CREATED),
         "the header every remote receives still names the device:\n{upgraded}"
     );
-    assert_eq!(body["devices"][0]["id"], "23102f1193786a81", "the slot stays");
+    assert_eq!(
+        body["devices"][0]["id"], "23102f1193786a81",
+        "the slot stays"
+    );
     assert_eq!(body["vault_id"], "6bff12edc8b61337678a3bc722a69312");
 
     // Nothing else changed: the photo exports byte for byte, verify finds no damage, and
@@ -95,7 +98,7 @@ fn the_reference_reader_reads_both_header_versions() {
             .unwrap();
         assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
         let decrypted: Vec<String> = files_under(&out).iter().map(|p| sha256(p)).collect();
-        assert_eq!(decrypted, [source.clone()]);
+        assert_eq!(decrypted, std::slice::from_ref(&source));
     }
 }
 
@@ -183,8 +186,8 @@ fn init_refuses_costly_settings_before_writing_anything() {
     assert!(!dir.exists());
 }
 
-/// A derivation that cannot have its memory gets a message with the amounts; before, the
-/// allocation failed and the process aborted.
+/// A derivation that cannot have its memory gets a message with the amounts; before, it
+/// said "invalid key-derivation parameters: out of memory".
 #[test]
 #[cfg(target_os = "linux")]
 fn a_derivation_without_the_memory_for_it_is_refused_with_the_amounts() {
@@ -202,7 +205,10 @@ fn a_derivation_without_the_memory_for_it_is_refused_with_the_amounts() {
             .output()
             .unwrap()
     };
-    let init = keepsake(&[], &["init", "--kdf-memory-mib", "1024", "--kdf-passes", "1"]);
+    let init = keepsake(
+        &[],
+        &["init", "--kdf-memory-mib", "1024", "--kdf-passes", "1"],
+    );
     assert!(init.status.success(), "{}", stderr(&init));
     let limited = keepsake(&["prlimit", "--as=805306368", "--"], &["ls"]);
     no_panic(&limited);

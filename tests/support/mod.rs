@@ -99,7 +99,9 @@ impl TestVault {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("vault");
         copy_tree(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name),
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(name),
             &dir,
         );
         // Git keeps no empty folders; every vault has these.

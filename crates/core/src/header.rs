@@ -484,7 +484,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            changed.unlock_with_password(&new_pw, false).unwrap().expose(),
+            changed
+                .unlock_with_password(&new_pw, false)
+                .unwrap()
+                .expose(),
             key.expose()
         );
         assert!(changed.unlock_with_password(&pw, false).is_err());

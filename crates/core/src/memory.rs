@@ -1,6 +1,8 @@
 //! Whether this process can have a given amount of memory, asked before the password
-//! derivation allocates it: a failed allocation aborts the process (Rust's allocator does
-//! not return an error), and the out-of-memory killer gives no message at all.
+//! derivation allocates it. Without the check, a memory limit shows as "invalid
+//! key-derivation parameters: out of memory", and a machine short of memory lets the
+//! allocation through (overcommit) and then the out-of-memory killer ends the process,
+//! with no message at all.
 
 use crate::VaultError;
 

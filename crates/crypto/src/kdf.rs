@@ -81,7 +81,8 @@ impl KdfParams {
         let per_pass = started.elapsed() / params.iterations;
         if per_pass > Duration::ZERO {
             let passes = (target.as_secs_f64() / per_pass.as_secs_f64()).floor() as u32;
-            params.iterations = passes.clamp(Self::DEFAULT.iterations, Self::EVERYDAY_MAX.iterations);
+            params.iterations =
+                passes.clamp(Self::DEFAULT.iterations, Self::EVERYDAY_MAX.iterations);
         }
         Ok(params)
     }
@@ -89,8 +90,16 @@ impl KdfParams {
 
 impl std::fmt::Display for KdfParams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let passes = if self.iterations == 1 { "pass" } else { "passes" };
-        let lanes = if self.parallelism == 1 { "lane" } else { "lanes" };
+        let passes = if self.iterations == 1 {
+            "pass"
+        } else {
+            "passes"
+        };
+        let lanes = if self.parallelism == 1 {
+            "lane"
+        } else {
+            "lanes"
+        };
         write!(
             f,
             "{} MiB, {} {passes}, {} {lanes}",
@@ -187,7 +196,10 @@ mod tests {
         };
         assert!(!one_over.is_everyday());
         assert_eq!(one_over.everyday().iterations, 10);
-        assert_eq!(one_over.everyday().memory_kib, KdfParams::DEFAULT.memory_kib);
+        assert_eq!(
+            one_over.everyday().memory_kib,
+            KdfParams::DEFAULT.memory_kib
+        );
     }
 
     #[test]
