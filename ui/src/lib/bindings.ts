@@ -13,7 +13,12 @@ export type AppStatus = { state: VaultState, vault_path: string | null,
 /**
  * Unlock through the OS is set up on this device (OS-unlock issue).
  */
-os_unlock: boolean, };
+os_unlock: boolean, 
+/**
+ * Something the user must read about the unlock that just happened: the vault header
+ * asked for other password settings than this device used last time.
+ */
+warning: string | null, };
 
 export type CreatedVault = { 
 /**
