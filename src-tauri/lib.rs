@@ -75,7 +75,8 @@ pub fn run() {
     let config_dir = directories::BaseDirs::new()
         .map(|dirs| dirs.config_dir().join(&context.config().identifier))
         .unwrap_or_else(|| std::env::temp_dir().join("keepsake"));
-    builder::<tauri::Wry>(AppState::new(config_dir.join("settings.json")))
+    let seen_kdf = keepsake_core::SeenKdf::default_location();
+    builder::<tauri::Wry>(AppState::new(config_dir.join("settings.json"), seen_kdf))
         // First, so a second launch only brings the running one forward.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_main_window(app)

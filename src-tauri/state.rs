@@ -3,7 +3,7 @@
 
 use crate::dto::{SyncPhase, SyncStatus};
 use crate::error::{AppError, AppResult};
-use keepsake_core::{Library, SyncControl, UnlockedVault};
+use keepsake_core::{Library, SeenKdf, SyncControl, UnlockedVault};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,6 +79,8 @@ impl Session {
 
 pub struct AppState {
     pub config_path: PathBuf,
+    /// What this device last derived each vault's password with (None: no home folder).
+    pub seen_kdf: Option<SeenKdf>,
     pub config: Mutex<Config>,
     session: RwLock<Option<Arc<Session>>>,
     pub last_activity: Mutex<Instant>,
@@ -94,10 +96,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config_path: PathBuf) -> Self {
+    pub fn new(config_path: PathBuf, seen_kdf: Option<SeenKdf>) -> Self {
         Self {
             config: Mutex::new(Config::load(&config_path)),
             config_path,
+            seen_kdf,
             session: RwLock::new(None),
             last_activity: Mutex::new(Instant::now()),
             import_gate: Mutex::new(()),

@@ -102,8 +102,18 @@ fn devices(vault: &TestVault, bus: &SessionBus) -> Vec<Value> {
         .clone()
 }
 
+/// A credential was given (or found in the keyring) and refused: exit 3, one line.
 fn refused(out: &Output, says: &str) {
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(out));
+    one_line_exit(out, 3, says);
+}
+
+/// No credential was given and none could be found: exit 2 (usage), one line.
+fn not_given(out: &Output, says: &str) {
+    one_line_exit(out, 2, says);
+}
+
+fn one_line_exit(out: &Output, code: i32, says: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
     let message = stderr(out);
     assert!(message.contains(says), "expected {says:?} in: {message}");
     assert_eq!(
@@ -123,7 +133,7 @@ fn a_remembered_device_unlocks_without_the_password_until_revoked() {
     let bus = SessionBus::start(true);
     vault.import(&[&sample()]);
     assert!(devices(&vault, &bus).is_empty());
-    refused(&run(&vault, &bus, &["ls"], false), "no password");
+    not_given(&run(&vault, &bus, &["ls"], false), "no password");
 
     ok(&vault, &bus, &["device", "enable"], true);
     let listed = devices(&vault, &bus);
@@ -172,7 +182,7 @@ fn disable_forgets_the_device_and_recovery_revokes_every_device() {
     ok(&vault, &bus, &["device", "enable"], true);
     ok(&vault, &bus, &["device", "disable"], true);
     assert!(devices(&vault, &bus).is_empty());
-    refused(&run(&vault, &bus, &["ls"], false), "not set up");
+    not_given(&run(&vault, &bus, &["ls"], false), "not set up");
 
     ok(&vault, &bus, &["device", "enable"], true);
     ok(&vault, &bus, &["ls"], false);
@@ -198,7 +208,7 @@ fn without_a_secret_service_the_password_still_works_and_the_error_says_why() {
     drop(with_keyring);
 
     let bare = SessionBus::start(false);
-    refused(&run(&vault, &bare, &["ls"], false), "keyring");
+    not_given(&run(&vault, &bare, &["ls"], false), "no system keyring");
     ok(&vault, &bare, &["ls"], true);
     let out = run(&vault, &bare, &["device", "enable"], true);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -260,13 +270,13 @@ fn the_keyring_alone_cannot_change_the_password_devices_or_remotes() {
         .env("KEEPSAKE_NEW_PASSWORD", "an attacker's password");
     let out = bus.env(&mut passwd).output().unwrap();
     no_panic(&out);
-    refused(&out, "the password is needed");
+    not_given(&out, "the password is needed");
     let url = format!("file://{}", vault.path("elsewhere").display());
     for args in [
         &["remote", "add", "theirs", &url][..],
         &["device", "enable", "--name", "theirs"],
     ] {
-        refused(&run(&vault, &bus, args, false), "the password is needed");
+        not_given(&run(&vault, &bus, args, false), "the password is needed");
     }
     // Nothing changed: the owner's password still opens it, with no remote added.
     ok(&vault, &bus, &["info"], true);

@@ -1357,3 +1357,70 @@ fn a_remote_header_too_large_to_be_one_is_not_fetched() {
     );
     assert!(!restored.dir.join("keepsake-vault.json").exists());
 }
+
+#[test]
+fn a_remote_listing_an_object_larger_than_it_can_be_is_not_downloaded() {
+    let vault = TestVault::new();
+    vault.import(&[
+        &samples().join("exif-samples/jpg__Canon_40D.jpg"),
+        &samples().join("exif-samples/jpg__Nikon_D70.jpg"),
+    ]);
+    let folder = vault.path("usb-disk");
+    let url = format!("file://{}", folder.display());
+    vault.run_ok(&["remote", "add", "usb", &url]);
+    vault.run_ok(&["sync"]);
+    // A hostile or broken remote lists one object as 2 GiB (sparse here: nothing is
+    // written). Restore must refuse it from the listing, not fetch it and then find out.
+    let objects = files_under(&folder.join("objects"));
+    let victim = objects.first().unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(victim)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let restored = new_machine("restored");
+    let out = restored.run(&["restore", &url]);
+    no_panic(&out);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = victim.file_name().unwrap().to_string_lossy().into_owned();
+    let line = stderr(&out)
+        .lines()
+        .find(|line| line.contains(&id))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{id} not named: {}", stderr(&out)));
+    assert!(line.contains("not downloaded"), "{line}");
+    // The other photo came back; nothing of the refused one was written.
+    let restored_objects = files_under(&restored.dir.join("objects"));
+    assert_eq!(restored_objects.len(), 1, "{restored_objects:?}");
+    assert!(files_under(&restored.dir.join("tmp")).is_empty());
+}
+
+#[test]
+fn every_url_that_cannot_name_a_remote_is_a_usage_error() {
+    let vault = TestVault::new();
+    for url in [
+        "garbage",
+        "",
+        "s3://",
+        "ftp://example.com/photos",
+        "webdav://",
+        "sftp:///photos",
+        "file:photos",
+        "file://nas/photos",
+    ] {
+        let out = run_s3(&vault, &["remote", "add", "r", url]);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{url:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).trim().lines().count(), 1, "{url:?}");
+        let restore = run_s3(&new_machine("n"), &["restore", url]);
+        assert_eq!(
+            restore.status.code(),
+            Some(2),
+            "{url:?}: {}",
+            stderr(&restore)
+        );
+    }
+    let listed = vault.json(&["remote", "ls"]);
+    assert_eq!(listed, serde_json::json!([]), "nothing was added");
+}

@@ -5,9 +5,7 @@ use crate::background;
 use crate::dto::{AppStatus, CreatedVault, VaultState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use keepsake_core::{
-    Password, RebuildSource, RemoteConfig, RestoreSecret, SeenKdf, UnlockedVault, Vault,
-};
+use keepsake_core::{Password, RebuildSource, RemoteConfig, RestoreSecret, UnlockedVault, Vault};
 use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -58,7 +56,7 @@ pub async fn create_vault<R: Runtime>(
     .await?;
     let state = app.state::<AppState>();
     remember_vault(&state, path)?;
-    remember_kdf(&vault);
+    remember_kdf(&state, &vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(CreatedVault {
@@ -84,15 +82,21 @@ pub async fn unlock<R: Runtime>(app: AppHandle<R>, password: String) -> AppResul
     }
     let path = chosen_vault(&state)?;
     let password = Password::new(password);
-    let (vault, warning) = blocking(move || {
-        let vault = Vault::open(&path)?;
-        // Asked before deriving: the header's parameters are not authenticated yet.
-        let warning = SeenKdf::default_location()
-            .and_then(|seen| seen.changed(&vault))
-            .map(|change| change.to_string());
-        let vault = vault.unlock(&password)?;
-        remember_kdf(&vault);
-        Ok((vault, warning))
+    let (vault, warning) = blocking({
+        let app = app.clone();
+        move || {
+            let state = app.state::<AppState>();
+            let vault = Vault::open(&path)?;
+            // Asked before deriving: the header's parameters are not authenticated yet.
+            let warning = state
+                .seen_kdf
+                .as_ref()
+                .and_then(|seen| seen.changed(&vault))
+                .map(|change| change.to_string());
+            let vault = vault.unlock(&password)?;
+            remember_kdf(&state, &vault);
+            Ok((vault, warning))
+        }
     })
     .await?;
     state.begin_session(vault)?;
@@ -105,8 +109,8 @@ pub async fn unlock<R: Runtime>(app: AppHandle<R>, password: String) -> AppResul
 
 /// Notes the KDF parameters of a vault whose header just authenticated; failing to costs
 /// only a later warning.
-fn remember_kdf(vault: &UnlockedVault) {
-    if let Some(Err(e)) = SeenKdf::default_location().map(|seen| seen.record(vault)) {
+fn remember_kdf(state: &AppState, vault: &UnlockedVault) {
+    if let Some(Err(e)) = state.seen_kdf.as_ref().map(|seen| seen.record(vault)) {
         eprintln!("keepsake: {e}");
     }
 }
@@ -142,7 +146,7 @@ pub async fn rebuild_catalog<R: Runtime>(
         Ok(tauri::async_runtime::block_on(rebuild)?)
     })
     .await?;
-    remember_kdf(&vault);
+    remember_kdf(&state, &vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))
@@ -157,7 +161,7 @@ pub async fn unlock_with_os<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatu
         keepsake_os_unlock::unlock(Vault::open(&path)?, &OsKeyring).map_err(os_error)
     })
     .await?;
-    remember_kdf(&vault);
+    remember_kdf(&state, &vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))
@@ -212,7 +216,7 @@ pub async fn restore_vault<R: Runtime>(
     .await?;
     let state = app.state::<AppState>();
     remember_vault(&state, dir)?;
-    remember_kdf(&vault);
+    remember_kdf(&state, &vault);
     state.begin_session(vault)?;
     background::unlocked(&app);
     Ok(status(&state))

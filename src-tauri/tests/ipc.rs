@@ -3,6 +3,7 @@
 
 use keepsake_app::dto::bindings;
 use keepsake_app::state::AppState;
+use keepsake_core::SeenKdf;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,7 +27,10 @@ struct TestApp {
 impl TestApp {
     fn new() -> Self {
         let root = tempfile::tempdir().unwrap();
-        let state = AppState::new(root.path().join("config/settings.json"));
+        let state = AppState::new(
+            root.path().join("config/settings.json"),
+            Some(SeenKdf::at(root.path().join("data"))),
+        );
         let app = keepsake_app::builder::<MockRuntime>(state)
             .build(mock_context(noop_assets()))
             .unwrap();
@@ -149,6 +153,39 @@ fn a_new_vault_unlocks_only_with_its_password_and_locks_cleanly() {
     // The settings file names the vault and nothing about any photo.
     let settings = std::fs::read_to_string(app.root.path().join("config/settings.json")).unwrap();
     assert!(settings.contains("vault"), "{settings}");
+}
+
+#[test]
+fn an_unlock_whose_kdf_parameters_changed_since_last_time_carries_a_warning() {
+    let app = TestApp::new();
+    app.ok(
+        "create_vault",
+        json!({"path": app.vault_path(), "password": PASSWORD}),
+    );
+    app.ok("lock", json!({}));
+    let unlocked = app.ok("unlock", json!({"password": PASSWORD}));
+    assert_eq!(unlocked["warning"], Value::Null, "{unlocked}");
+    app.ok("lock", json!({}));
+
+    // What this device remembers says fewer passes than the header now asks for: as if
+    // the header had been edited since.
+    let seen_path = app.root.path().join("data/seen-kdf.json");
+    let mut seen: Value = serde_json::from_slice(&std::fs::read(&seen_path).unwrap()).unwrap();
+    let (_, params) = seen.as_object_mut().unwrap().iter_mut().next().unwrap();
+    let passes = params["iterations"].as_u64().unwrap();
+    params["iterations"] = json!(passes + 1);
+    std::fs::write(&seen_path, serde_json::to_vec(&seen).unwrap()).unwrap();
+
+    let warned = app.ok("unlock", json!({"password": PASSWORD}));
+    let warning = warned["warning"].as_str().unwrap_or_default();
+    assert!(warning.contains("password settings changed"), "{warned}");
+    app.ok("lock", json!({}));
+    let again = app.ok("unlock", json!({"password": PASSWORD}));
+    assert_eq!(
+        again["warning"],
+        Value::Null,
+        "recorded after the unlock: {again}"
+    );
 }
 
 #[test]

@@ -5,7 +5,10 @@ use crate::output::{count, printable};
 use crate::progress::{bytes_bar, count_bar};
 use crate::{Failure, secrets};
 use clap::Args;
-use keepsake_core::{Item, KdfParams, ObjectId, RenditionKind, SeenKdf, UnlockedVault, Vault};
+use keepsake_core::{
+    Item, KdfParams, ObjectId, RenditionKind, SeenKdf, UnlockedVault, Vault, VaultError,
+};
+use keepsake_os_unlock::OsUnlockError;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,6 +25,15 @@ pub type Outcome = Result<u8, Failure>;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_DAMAGED: u8 = 4;
+
+/// Why OS unlock did not open the vault, in a few words: the keyring's own error (a D-Bus
+/// name, say) helps nobody who only forgot to give a password.
+fn os_unlock_reason(why: &OsUnlockError) -> String {
+    match why {
+        OsUnlockError::Unavailable(_) => "no system keyring is available here".into(),
+        other => other.to_string(),
+    }
+}
 
 impl Context {
     pub fn unlock(&self) -> Result<UnlockedVault, Failure> {
@@ -40,14 +52,19 @@ impl Context {
         // No password given: this device may have been remembered for OS unlock.
         let os = match keepsake_os_unlock::unlock(vault, &keepsake_os_unlock::OsKeyring) {
             Ok(vault) => return Ok(vault),
-            Err(keepsake_os_unlock::OsUnlockError::Vault(e)) => return Err(e.into()),
+            Err(OsUnlockError::Vault(e)) => return Err(e.into()),
             Err(why) => why,
         };
         let vault = Vault::open(&self.vault)?;
         match secrets::password(false) {
             Ok(password) => Ok(self.for_password(vault).unlock(&password)?),
+            // This device's credential was refused: a failed unlock, not a missing one.
+            Err(Failure::NoCredentials(_)) if matches!(os, OsUnlockError::Revoked) => {
+                Err(VaultError::DeviceRevoked.into())
+            }
             Err(Failure::NoCredentials(message)) => Err(Failure::NoCredentials(format!(
-                "{message}; OS unlock: {os}"
+                "{message}; OS unlock: {}",
+                os_unlock_reason(&os)
             ))),
             Err(other) => Err(other),
         }

@@ -82,7 +82,9 @@ pub enum Failure {
     Vault(VaultError),
     /// The command was understood but cannot run as asked.
     Usage(String),
-    /// Nothing to unlock with.
+    /// Nothing to unlock with was given, and none can be asked for (no terminal): exit 2,
+    /// as for any other missing argument. A credential that was given and refused is a
+    /// `VaultError` (exit 3).
     NoCredentials(String),
     /// Understood, but what was asked for is not there (exit 1).
     Missing(String),
@@ -106,8 +108,7 @@ impl Failure {
                 ErrorKind::Integrity => 4,
                 ErrorKind::Other => 1,
             },
-            Failure::Usage(_) => 2,
-            Failure::NoCredentials(_) => 3,
+            Failure::Usage(_) | Failure::NoCredentials(_) => 2,
             Failure::Missing(_) | Failure::System(_) => 1,
             // 128 + SIGPIPE: what a shell reports for a reader that went away.
             Failure::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 141,

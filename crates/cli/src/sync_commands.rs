@@ -32,6 +32,14 @@ fn credentials(url: &str, allow_insecure: bool) -> Result<RemoteConfig, Failure>
     if allow_insecure {
         parsed.query_pairs_mut().append_pair("insecure", "1");
     }
+    // Every URL that cannot name a remote is a usage error, whatever is wrong with it. A
+    // file URL is checked as typed too: parsing turns `file:photos` into file:///photos.
+    let usable =
+        |url: &str| keepsake_remote::check_url(url).map_err(|e| Failure::Usage(e.to_string()));
+    if parsed.scheme() == "file" {
+        usable(url)?;
+    }
+    usable(parsed.as_str())?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let (user, secret) = match parsed.scheme() {
         "s3" => {
@@ -79,26 +87,23 @@ pub enum RemoteCommand {
 }
 
 pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
-    let mut vault = match &command {
-        RemoteCommand::Add { .. } => ctx.unlock_with_password("add a remote")?,
-        RemoteCommand::Rm { .. } => ctx.unlock_with_password("remove a remote")?,
-        _ => ctx.unlock()?,
-    };
     match command {
         RemoteCommand::Add {
             name,
             url,
             allow_insecure,
         } => {
+            // A URL that cannot work (bad URL, plain http) is refused before the password
+            // is asked for, and before anything is stored.
             let mut config = credentials(&url, allow_insecure)?;
             config.name = name;
-            // Refuse what cannot work (bad URL, plain http) before storing anything.
             keepsake_remote::open(&config).map_err(remote_failure)?;
+            let mut vault = ctx.unlock_with_password("add a remote")?;
             vault.add_remote(config.clone())?;
             out!("Added remote {} ({})", config.name, config.url);
         }
         RemoteCommand::Ls { json } => {
-            let remotes = vault.library()?.remotes()?;
+            let remotes = ctx.unlock()?.library()?.remotes()?;
             if json {
                 crate::output::json(&json!(
                     remotes
@@ -115,11 +120,12 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
             }
         }
         RemoteCommand::Rm { name } => {
-            vault.remove_remote(&name)?;
+            ctx.unlock_with_password("remove a remote")?
+                .remove_remote(&name)?;
             out!("Forgot remote {name}; nothing on it was deleted.");
         }
         RemoteCommand::Test { name } => {
-            let config = vault.remote(&name)?;
+            let config = ctx.unlock()?.remote(&name)?;
             let store = keepsake_remote::open(&config).map_err(remote_failure)?;
             runtime()?
                 .block_on(keepsake_core::probe_remote(&store))

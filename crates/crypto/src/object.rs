@@ -150,6 +150,13 @@ impl ObjectHeader {
     }
 }
 
+/// The most an object holding `plaintext_len` bytes can take on disk, whatever chunk size
+/// it was written with (the smallest chunks carry the most tags): a bound on what a
+/// remote may send for it.
+pub fn max_encrypted_len(plaintext_len: u64) -> u64 {
+    encrypted_len(plaintext_len, MIN_CHUNK_LOG2)
+}
+
 /// The size on disk of an object holding `plaintext_len` bytes.
 pub fn encrypted_len(plaintext_len: u64, chunk_log2: u8) -> u64 {
     let chunk = 1u64 << chunk_log2;

@@ -32,6 +32,18 @@ pub struct OpendalStore {
     etag_is_md5: bool,
 }
 
+/// Whether a URL names a remote Keepsake can use (scheme, host, path, transport), without
+/// contacting it.
+pub fn check_url(url: &str) -> Result<(), RemoteError> {
+    open(&RemoteConfig {
+        name: String::new(),
+        url: url.into(),
+        user: None,
+        secret: None,
+    })
+    .map(drop)
+}
+
 /// Builds the store for a remote from its URL and credentials.
 pub fn open(remote: &RemoteConfig) -> Result<OpendalStore, RemoteError> {
     let url = Url::parse(&remote.url).map_err(|e| bad_url(&remote.url, &e.to_string()))?;
@@ -318,8 +330,14 @@ impl RemoteStore for OpendalStore {
         Ok(())
     }
 
-    async fn download(&self, path: &str, local: &Path) -> Result<u64, RemoteError> {
+    async fn download(&self, path: &str, local: &Path, max_len: u64) -> Result<u64, RemoteError> {
         let size = self.op.stat(path).await.map_err(classify)?.content_length();
+        if size > max_len {
+            return Err(RemoteError::Other(format!(
+                "{path}: the remote lists {size} bytes, more than the {max_len} it can hold: \
+                 not downloaded"
+            )));
+        }
         let reader = self.op.reader(path).await.map_err(classify)?;
         let mut file = tokio::fs::File::create(local).await?;
         let mut offset = 0u64;

@@ -7,7 +7,7 @@ use super::{RemoteError, RemoteStore, SyncControl, SyncProgress, SyncState, layo
 use crate::catalog::{Item, RemoteConfig};
 use crate::{UnlockedVault, VaultError};
 use futures::StreamExt;
-use keepsake_crypto::ObjectId;
+use keepsake_crypto::{ObjectId, max_encrypted_len};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -181,10 +181,16 @@ impl UnlockedVault {
         }
         let header = std::fs::read(self.dir.join(crate::header::FILE_NAME))
             .map_err(|e| VaultError::io("reading the vault header", e))?;
-        let remote_header = match store.get(layout::HEADER).await {
-            Ok(bytes) => Some(bytes),
-            Err(RemoteError::NotFound(_)) => None,
-            Err(e) => return Err(remote_error(e)),
+        // Compared only if it could be a header: a remote cannot make sync read gigabytes.
+        let remote_header = match store.size(layout::HEADER).await.map_err(remote_error)? {
+            Some(len) if len <= crate::header::Header::MAX_LEN => {
+                match store.get(layout::HEADER).await {
+                    Ok(bytes) => Some(bytes),
+                    Err(RemoteError::NotFound(_)) => None,
+                    Err(e) => return Err(remote_error(e)),
+                }
+            }
+            _ => None,
         };
         if remote_header.as_deref() != Some(&header[..]) {
             store
@@ -270,7 +276,8 @@ impl UnlockedVault {
                 continue;
             };
             let tmp = self.dir.join("tmp").join(format!("{id}.repair"));
-            let fetched = match store.download(&layout::object(id), &tmp).await {
+            let max_len = max_encrypted_len(item.size);
+            let fetched = match store.download(&layout::object(id), &tmp, max_len).await {
                 Ok(_) => self.authenticate_file(&tmp, &item),
                 Err(e) => Err(e.to_string()),
             };
@@ -328,7 +335,13 @@ impl UnlockedVault {
         scratch: &std::path::Path,
     ) -> Result<(), String> {
         let tmp = scratch.join(format!("{}.check", item.id));
-        let downloaded = store.download(&layout::object(&item.id), &tmp).await;
+        let downloaded = store
+            .download(
+                &layout::object(&item.id),
+                &tmp,
+                max_encrypted_len(item.size),
+            )
+            .await;
         let verdict = match downloaded {
             Ok(_) => self.authenticate_file(&tmp, item),
             Err(e) => Err(e.to_string()),

@@ -69,11 +69,14 @@ pub trait RemoteStore: Send + Sync {
         path: &str,
         local: &Path,
     ) -> impl Future<Output = Result<(), RemoteError>> + Send;
-    /// Downloads into a local file (streaming).
+    /// Downloads into a local file (streaming). Refuses, before fetching anything, what
+    /// the remote lists as larger than `max_len`: a listing is not trusted to size a
+    /// download (`u64::MAX` where nothing bounds it).
     fn download(
         &self,
         path: &str,
         local: &Path,
+        max_len: u64,
     ) -> impl Future<Output = Result<u64, RemoteError>> + Send;
     fn put(
         &self,

@@ -11,7 +11,7 @@ use crate::rebuild::Relist;
 use crate::store::ObjectStore;
 use crate::{UnlockedVault, Vault, VaultError};
 use futures::StreamExt;
-use keepsake_crypto::{ObjectId, Password, RecoveryKey};
+use keepsake_crypto::{ObjectId, Password, RecoveryKey, max_encrypted_len};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -118,7 +118,11 @@ pub async fn restore(
     let vault_ref = &vault;
     let jobs = items.iter().map(|item| async move {
         let tmp = vault_ref.dir.join("tmp").join(item.id.to_string());
-        let fetched = match store.download(&layout::object(&item.id), &tmp).await {
+        let max_len = max_encrypted_len(item.size);
+        let fetched = match store
+            .download(&layout::object(&item.id), &tmp, max_len)
+            .await
+        {
             Ok(_) => vault_ref.authenticate_file(&tmp, item),
             Err(e) => Err(e.to_string()),
         };
@@ -194,7 +198,8 @@ async fn relist_the_rest(
             continue;
         }
         let tmp = vault.dir.join("tmp").join(format!("{id}.unlisted"));
-        let placed = match store.download(&path, &tmp).await {
+        // Not listed, so nothing bounds its size but the disk.
+        let placed = match store.download(&path, &tmp, u64::MAX).await {
             Ok(_) => vault.store.place(&tmp, &id).map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };

@@ -107,7 +107,8 @@ pub(crate) async fn fetch_snapshot(
     };
     let sealed = scratch.join("snapshot.download");
     for (name, id) in snapshots.into_iter().rev() {
-        let opened = match store.download(&name, &sealed).await {
+        // A catalog holds every thumbnail: nothing bounds its size but the disk.
+        let opened = match store.download(&name, &sealed, u64::MAX).await {
             Ok(_) => unseal(&sealed, &id, key, catalog).and_then(|()| {
                 match Catalog::open(catalog, &key.catalog_key())?.check()? {
                     None => Ok(()),
