@@ -236,7 +236,9 @@ async fn sync_one<R: Runtime>(
     }
 }
 
-/// Imports what is new in the watch folders, unless an import is running.
+/// Imports what is new in the watch folders, unless an import is running. In batches,
+/// each with the session taken afresh: locking stops it after the batch in flight, and
+/// what was not imported is found again at the next unlock.
 pub fn check_watch_folders<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let Ok(session) = state.session() else { return };
@@ -247,6 +249,7 @@ pub fn check_watch_folders<R: Runtime>(app: &AppHandle<R>) {
     {
         return;
     }
+    drop(session);
     let app = app.clone();
     std::thread::spawn(move || {
         let state = app.state::<AppState>();
@@ -254,18 +257,44 @@ pub fn check_watch_folders<R: Runtime>(app: &AppHandle<R>) {
             return; // an import is running; the next tick looks again
         };
         state.import_running.store(true, Ordering::SeqCst);
-        let (report, error) = session.vault.blocking_lock().import_watched(&mut |_| {});
+        let summary = import_watched(&state);
         state.import_running.store(false, Ordering::SeqCst);
-        if report.imported.is_empty() && error.is_none() {
+        if summary.imported == 0 && summary.error.is_none() {
             return;
         }
-        let mut summary = ImportSummary {
-            automatic: true,
-            error: error.map(|e| e.to_string()),
-            ..Default::default()
-        };
-        crate::commands::import::add(&mut summary, &report);
         let _ = app.emit(events::IMPORT_FINISHED, &summary);
         library_changed(&app);
     });
+}
+
+fn import_watched(state: &AppState) -> ImportSummary {
+    let mut summary = ImportSummary {
+        automatic: true,
+        ..Default::default()
+    };
+    let fresh = match state.session() {
+        Ok(session) => session.vault.blocking_lock().watched_fresh(),
+        Err(_) => return summary,
+    };
+    let fresh = match fresh {
+        Ok(fresh) => fresh,
+        Err(e) => {
+            summary.error = Some(e.to_string());
+            return summary;
+        }
+    };
+    for batch in fresh.chunks(crate::commands::import::BATCH) {
+        // Gone once locked: the keys go with the last reference to the session.
+        let Ok(session) = state.session() else { break };
+        let (report, error) = session
+            .vault
+            .blocking_lock()
+            .import_watched(batch, &mut |_| {});
+        crate::commands::import::add(&mut summary, &report);
+        if let Some(e) = error {
+            summary.error = Some(e.to_string());
+            break;
+        }
+    }
+    summary
 }

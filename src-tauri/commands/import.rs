@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 /// Files per batch: about a second of work, short enough to cancel promptly.
-const BATCH: usize = 24;
+pub(crate) const BATCH: usize = 24;
 /// Imports longer than this end with a desktop notification.
 const NOTIFY_AFTER: Duration = Duration::from_secs(20);
 

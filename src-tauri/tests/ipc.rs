@@ -345,3 +345,60 @@ fn a_lost_catalog_is_reported_as_such_and_rebuilt_from_the_photos() {
         "{items:?}"
     );
 }
+
+#[test]
+fn locking_stops_a_watch_folder_import_and_the_next_unlock_finishes_it() {
+    const FILES: usize = 240;
+    let app = TestApp::new();
+    app.ok(
+        "create_vault",
+        json!({"path": app.vault_path(), "password": PASSWORD}),
+    );
+    // Distinct photos: one JPEG with different bytes after its end, which decoders ignore.
+    let phone = app.root.path().join("phone");
+    std::fs::create_dir(&phone).unwrap();
+    let jpeg = std::fs::read(samples().join("jpg__Canon_40D.jpg")).unwrap();
+    for n in 0..FILES {
+        let mut bytes = jpeg.clone();
+        bytes.extend_from_slice(format!("copy {n}").as_bytes());
+        std::fs::write(phone.join(format!("IMG_{n:04}.jpg")), bytes).unwrap();
+    }
+    let mut settings = app.ok("settings", json!({}));
+    settings["watch_folders"] = json!([phone]);
+    app.ok("save_settings", json!({ "settings": settings }));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while app.timeline(json!({})).is_empty() {
+        assert!(Instant::now() < deadline, "the watch import did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    app.ok("lock", json!({}));
+
+    // The import stops after the batch in flight, and with it the last use of the keys.
+    let state = app.window.app_handle().state::<AppState>();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while state
+        .import_running
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the watch import went on after lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let vault = keepsake_core::Vault::open(Path::new(&app.vault_path()))
+        .expect("the app let go of the vault")
+        .unlock(&keepsake_core::Password::new(PASSWORD.into()))
+        .expect("no session holds the vault after lock");
+    let imported = vault.items().unwrap().len();
+    assert!(imported < FILES, "all {FILES} imported after lock");
+    drop(vault.lock());
+
+    app.ok("unlock", json!({"password": PASSWORD}));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while app.timeline(json!({})).len() < FILES {
+        assert!(Instant::now() < deadline, "the rest was not imported");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(app.timeline(json!({})).len(), FILES, "each photo once");
+}

@@ -161,18 +161,11 @@ impl UnlockedVault {
         Ok(ids.len())
     }
 
-    /// Imports what is new in the watch folders: files not offered before at their
-    /// current size and time. Files that could not be read are offered again next time.
-    pub fn import_watched(
-        &mut self,
-        progress: &mut dyn FnMut(ImportProgress),
-    ) -> (ImportReport, Option<VaultError>) {
+    /// What is new in the watch folders: files not offered before at their current size
+    /// and time.
+    pub fn watched_fresh(&self) -> Result<Vec<WatchedFile>, VaultError> {
         let mut fresh = Vec::new();
-        let folders = match self.catalog.watch_folders() {
-            Ok(folders) => folders,
-            Err(e) => return (ImportReport::default(), Some(e)),
-        };
-        for folder in folders {
+        for folder in self.catalog.watch_folders()? {
             for entry in walkdir::WalkDir::new(&folder).into_iter().flatten() {
                 let Ok(meta) = entry.metadata() else { continue };
                 if !meta.is_file() {
@@ -180,20 +173,33 @@ impl UnlockedVault {
                 }
                 let path = entry.path().to_string_lossy().into_owned();
                 let modified = meta.modified().ok().and_then(format_system_time);
-                match self
+                if !self
                     .catalog
-                    .watch_seen(&path, meta.len(), modified.as_deref())
+                    .watch_seen(&path, meta.len(), modified.as_deref())?
                 {
-                    Ok(true) => {}
-                    Ok(false) => fresh.push((path, meta.len(), modified)),
-                    Err(e) => return (ImportReport::default(), Some(e)),
+                    fresh.push(WatchedFile {
+                        path,
+                        size: meta.len(),
+                        modified,
+                    });
                 }
             }
         }
-        if fresh.is_empty() {
+        Ok(fresh)
+    }
+
+    /// Imports files from `watched_fresh` (all of them or a batch: the app imports in
+    /// batches so that locking stops it). Files that could not be read are offered again
+    /// next time; the rest are marked as seen.
+    pub fn import_watched(
+        &mut self,
+        files: &[WatchedFile],
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> (ImportReport, Option<VaultError>) {
+        if files.is_empty() {
             return (ImportReport::default(), None);
         }
-        let paths: Vec<PathBuf> = fresh.iter().map(|(p, _, _)| PathBuf::from(p)).collect();
+        let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
         let (report, error) = self.import(&paths, progress);
         let settled_paths: std::collections::HashSet<_> = (report.imported.iter())
             .chain(&report.duplicates)
@@ -206,15 +212,24 @@ impl UnlockedVault {
                     .map(|s| &s.path),
             )
             .collect();
-        let settled: Vec<_> = fresh
-            .into_iter()
-            .filter(|(path, _, _)| settled_paths.contains(&PathBuf::from(path)))
+        let settled: Vec<_> = files
+            .iter()
+            .filter(|f| settled_paths.contains(&PathBuf::from(&f.path)))
+            .map(|f| (f.path.clone(), f.size, f.modified.clone()))
             .collect();
         if let Err(e) = self.catalog.mark_watch_seen(&settled) {
             return (report, error.or(Some(e)));
         }
         (report, error)
     }
+}
+
+/// A file in a watch folder, as it was when the folder was scanned.
+#[derive(Debug, Clone)]
+pub struct WatchedFile {
+    pub path: String,
+    pub size: u64,
+    pub modified: Option<String>,
 }
 
 fn open_original(
@@ -416,17 +431,17 @@ mod tests {
         lib.set_watch_folder(&watched.to_string_lossy(), true)
             .unwrap();
 
-        let (first, error) = vault.import_watched(&mut |_| {});
+        let (first, error) = vault.import_watched(&vault.watched_fresh().unwrap(), &mut |_| {});
         assert!(error.is_none());
         assert_eq!((first.imported.len(), first.skipped.len()), (1, 1));
-        let (again, _) = vault.import_watched(&mut |_| {});
+        let (again, _) = vault.import_watched(&vault.watched_fresh().unwrap(), &mut |_| {});
         assert_eq!(
             again.imported.len() + again.skipped.len() + again.duplicates.len(),
             0
         );
 
         std::fs::copy(samples().join(IPHONE), watched.join("b.heic")).unwrap();
-        let (second, _) = vault.import_watched(&mut |_| {});
+        let (second, _) = vault.import_watched(&vault.watched_fresh().unwrap(), &mut |_| {});
         assert_eq!(second.imported.len(), 1);
         assert_eq!(second.imported[0].path, watched.join("b.heic"));
 
