@@ -31,7 +31,8 @@ cargo build --release --workspace --quiet
 # which relinks the app with Tauri's test feature for the IPC tests.
 scripts/e2e.sh
 
-cargo test --release --workspace
+# Every suite runs even after one fails, so one CI run names every failure.
+cargo test --release --workspace --no-fail-fast
 
 # A short run of every fuzz target (KEEPSAKE_FUZZ_SECONDS each; longer on demand).
 scripts/fuzz.sh

@@ -111,6 +111,23 @@ impl Stamp {
 
 /// How long to wait before reading a changing file a second time.
 const CHANGED_RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+/// A file written to more recently than this may be a copy that only paused: it is read
+/// once this old, and counts as changing if it was written to meanwhile.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Waits until a freshly written file is `SETTLE` old; false if it was written to
+/// meanwhile. Files older than that (almost every photo) pass at once.
+fn settles(file: &File, stamp: &Stamp) -> bool {
+    let age = stamp
+        .modified
+        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+        .unwrap_or_default();
+    if age >= SETTLE {
+        return true;
+    }
+    std::thread::sleep(SETTLE - age);
+    stamp.holds(file).unwrap_or(false)
+}
 
 struct Candidate {
     path: PathBuf,
@@ -298,6 +315,9 @@ fn prepare_once(
         Err(e) => return unreadable(e),
     };
     let stamp = Stamp::of(&meta);
+    if !settles(&file, &stamp) {
+        return Ok(None);
+    }
     let unchanged = |file: &File| stamp.holds(file).unwrap_or(false);
     let in_memory = meta.len() <= IN_MEMORY_MAX;
     let mut bytes = Vec::new();
