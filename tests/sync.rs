@@ -675,7 +675,8 @@ fn bad_credentials_dead_endpoints_and_plain_http_are_clear_errors() {
             "s3://b/p?endpoint=http://198.51.100.9:9000",
         ],
     );
-    assert_eq!(insecure.status.code(), Some(1));
+    // Refused before anything else, as every URL Keepsake will not use: a usage error.
+    assert_eq!(insecure.status.code(), Some(2));
     assert!(
         stderr(&insecure).contains("refusing plain http"),
         "{}",
