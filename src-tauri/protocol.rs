@@ -3,7 +3,8 @@
 //! `no-store` keeps the webview from caching it; nothing is base64 over IPC.
 //!
 //! Paths: `/thumb/<id>` (512 px grid), `/view/<id>` (the preview when there is one, else
-//! the original), `/original/<id>` (with Range support, for video).
+//! the original), `/original/<id>` (with Range support, for video: a range decrypts only
+//! the chunks it touches, at most `RANGE_MAX_BYTES` of them per request).
 
 use crate::state::AppState;
 use keepsake_core::{ObjectId, RenditionKind, VaultError};
@@ -32,6 +33,21 @@ pub fn respond<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Re
         return status(StatusCode::FORBIDDEN);
     };
     let images = session.images();
+    if what == "original"
+        && let Some(spec) = request
+            .headers()
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok())
+        && let Ok(Some(item)) = images.item(&id)
+        && let Some((start, end)) = parse_range(spec, item.size as usize)
+    {
+        let served = images.original_range(&id, start as u64..end as u64 + 1);
+        drop(images);
+        return match served {
+            Ok((item, bytes)) => partial(request, &item.media_type, start, bytes, item.size),
+            Err(e) => failure(e),
+        };
+    }
     let served = match what {
         "thumb" => images
             .rendition(&id, RenditionKind::Grid)
@@ -48,13 +64,17 @@ pub fn respond<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Re
     match served {
         Ok(Some((mime, bytes))) => body(request, &mime, bytes),
         Ok(None) => status(StatusCode::NOT_FOUND),
-        Err(VaultError::NoSuchItem(_)) => status(StatusCode::NOT_FOUND),
-        Err(e) => {
-            let mut reply = Response::new(e.to_string().into_bytes());
-            *reply.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            reply
-        }
+        Err(e) => failure(e),
     }
+}
+
+fn failure(e: VaultError) -> Reply {
+    if matches!(e, VaultError::NoSuchItem(_)) {
+        return status(StatusCode::NOT_FOUND);
+    }
+    let mut reply = Response::new(e.to_string().into_bytes());
+    *reply.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    reply
 }
 
 fn original(
@@ -75,7 +95,29 @@ fn status(code: StatusCode) -> Reply {
     reply
 }
 
-/// The whole body, or the byte range asked for (video seeking needs ranges).
+/// Bytes from `start` of an original of `total` bytes: 206 with their `Content-Range`
+/// (perhaps fewer than asked for, which players handle by asking again).
+fn partial(
+    request: &Request<Vec<u8>>,
+    mime: &str,
+    start: usize,
+    bytes: Vec<u8>,
+    total: u64,
+) -> Reply {
+    let Some(last) = (start + bytes.len()).checked_sub(1) else {
+        return status(StatusCode::RANGE_NOT_SATISFIABLE);
+    };
+    builder(request, mime)
+        .status(StatusCode::PARTIAL_CONTENT)
+        .header(
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{last}/{total}"),
+        )
+        .body(bytes)
+        .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+/// The whole body, or the byte range asked for.
 fn body(request: &Request<Vec<u8>>, mime: &str, bytes: Vec<u8>) -> Reply {
     let total = bytes.len();
     let range = request
@@ -83,6 +125,23 @@ fn body(request: &Request<Vec<u8>>, mime: &str, bytes: Vec<u8>) -> Reply {
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_range(v, total));
+    let builder = builder(request, mime);
+    let reply = match range {
+        Some((start, end)) => builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{total}"),
+            )
+            .body(bytes[start..=end].to_vec()),
+        None => builder.status(StatusCode::OK).body(bytes),
+    };
+    reply.unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+/// The headers every answer carries: no caching, no sniffing, ranges accepted, and
+/// readable with fetch by the app's own page only.
+fn builder(request: &Request<Vec<u8>>, mime: &str) -> tauri::http::response::Builder {
     let mut builder = Response::builder()
         .header(header::CONTENT_TYPE, mime)
         .header(header::CACHE_CONTROL, "no-store")
@@ -97,17 +156,7 @@ fn body(request: &Request<Vec<u8>>, mime: &str, bytes: Vec<u8>) -> Reply {
     {
         builder = builder.header(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
-    let reply = match range {
-        Some((start, end)) => builder
-            .status(StatusCode::PARTIAL_CONTENT)
-            .header(
-                header::CONTENT_RANGE,
-                format!("bytes {start}-{end}/{total}"),
-            )
-            .body(bytes[start..=end].to_vec()),
-        None => builder.status(StatusCode::OK).body(bytes),
-    };
-    reply.unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+    builder
 }
 
 /// `bytes=a-b`, `bytes=a-` or `bytes=-n`, within `total`; None for anything else.

@@ -3,10 +3,10 @@
 //! so a damaged object never leaves a partial or garbage file, and nothing is overwritten.
 
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectId, decrypt_object};
+use keepsake_crypto::{ObjectError, ObjectId};
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Write};
+use std::fs;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// What a failure to write says when the destination has no room left.
@@ -108,26 +108,19 @@ impl UnlockedVault {
                 false,
             )
         };
-        let source = File::open(self.store.path_of(&item.id)).map_err(|e| {
-            (
-                format!("the stored object is missing or unreadable: {e}"),
-                true,
-            )
-        })?;
         let out = crate::fsutil::create_new_private(&partial).map_err(write_err)?;
         let mut out = BufWriter::with_capacity(1 << 20, out);
-        let decrypted = decrypt_object(
-            BufReader::with_capacity(1 << 20, source),
-            &mut out,
-            &self.key,
-            Some(&item.id),
-        );
+        let decrypted = self.store.decrypt(&item.id, &self.key, &mut out);
         let finished = match decrypted {
             Ok(_) => out
                 .flush()
                 .map_err(write_err)
                 .and_then(|()| out.get_ref().sync_all().map_err(write_err)),
-            Err(keepsake_crypto::ObjectError::Write(e)) => Err(write_err(e)),
+            Err(ObjectError::Write(e)) => Err(write_err(e)),
+            Err(ObjectError::Read(e)) => Err((
+                format!("the stored object is missing or unreadable: {e}"),
+                true,
+            )),
             Err(e) => Err((format!("the stored object is damaged: {e}"), true)),
         };
         if let Err(failure) = finished {

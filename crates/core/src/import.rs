@@ -9,7 +9,7 @@ use crate::media::{self, Original, Rendition};
 use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId, ObjectWriter, VaultKey};
+use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -372,9 +372,7 @@ fn prepare_once(
         }
     }
 
-    let (pending, tmp) = store.begin()?;
-    let mut writer = ObjectWriter::new(tmp, key, pending.id)
-        .map_err(|e| VaultError::from_object_write("writing an object", e))?;
+    let (pending, mut writer) = store.create(key)?;
     let mut hasher = key.content_hasher();
     let written = if in_memory {
         writer.write_from(&mut &bytes[..], |b| {

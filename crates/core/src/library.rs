@@ -8,9 +8,7 @@ use crate::import::{ImportProgress, ImportReport, format_system_time};
 use crate::media::RenditionKind;
 use crate::store::ObjectStore;
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId, VaultKey, decrypt_object};
-use std::fs::File;
-use std::io::BufReader;
+use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +17,9 @@ pub const TRASH_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Originals above this are exported, not opened in memory by a viewer.
 pub const VIEW_MAX_BYTES: u64 = 512 << 20;
+/// The most one range of an original returns: a video player asks for more as it plays,
+/// and an open-ended range must not decrypt a whole film into memory.
+pub const RANGE_MAX_BYTES: u64 = 8 << 20;
 
 fn now() -> String {
     format_system_time(SystemTime::now()).unwrap_or_default()
@@ -123,6 +124,33 @@ impl Library {
     /// The original, decrypted and authenticated in memory (never on disk), for a viewer.
     pub fn original(&self, id: &ObjectId) -> Result<(Item, Vec<u8>), VaultError> {
         open_original(&self.catalog, &self.store, &self.key, id)
+    }
+
+    /// Bytes `range` of an original, cut to its size and to `RANGE_MAX_BYTES`, decrypting
+    /// only the chunks they touch: seeking in a video of any size costs a few MiB. With
+    /// the item, whose `size` is the original's whole length.
+    pub fn original_range(
+        &self,
+        id: &ObjectId,
+        range: std::ops::Range<u64>,
+    ) -> Result<(Item, Vec<u8>), VaultError> {
+        let item = self.catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
+        let end = range.end.min(item.size).min(range.start + RANGE_MAX_BYTES);
+        let mut bytes = Vec::new();
+        let whole = self
+            .store
+            .decrypt_range(id, &self.key, range.start..end, &mut bytes)
+            .map_err(|e| object_error(id, e))?;
+        if whole != item.size {
+            return Err(VaultError::ObjectDamaged {
+                id: *id,
+                reason: format!(
+                    "it holds {whole} bytes, the catalog lists {} (swapped or rolled back)",
+                    item.size
+                ),
+            });
+        }
+        Ok((item, bytes))
     }
 }
 
@@ -242,17 +270,21 @@ fn open_original(
     if item.size > VIEW_MAX_BYTES {
         return Err(VaultError::TooLargeToView(*id, item.size >> 20));
     }
-    let file = File::open(store.path_of(id))
-        .map_err(|e| VaultError::io(format!("opening object {id}"), e))?;
     let mut bytes = Vec::with_capacity(item.size as usize);
-    decrypt_object(BufReader::new(file), &mut bytes, key, Some(id)).map_err(|e| match e {
+    store
+        .decrypt(id, key, &mut bytes)
+        .map_err(|e| object_error(id, e))?;
+    Ok((item, bytes))
+}
+
+fn object_error(id: &ObjectId, e: ObjectError) -> VaultError {
+    match e {
         ObjectError::Read(e) => VaultError::io(format!("reading object {id}"), e),
         other => VaultError::ObjectDamaged {
             id: *id,
             reason: other.to_string(),
         },
-    })?;
-    Ok((item, bytes))
+    }
 }
 
 #[cfg(test)]

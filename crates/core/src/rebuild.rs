@@ -11,9 +11,9 @@ use crate::sniff::{SNIFF_LEN, sniff};
 use crate::sync::{RemoteStore, fetch_snapshot};
 use crate::vault::acquire_lock;
 use crate::{RemoteConfig, UnlockedVault, Vault, VaultError};
-use keepsake_crypto::{ObjectId, Password, decrypt_object};
-use std::fs::{self, File};
-use std::io::{self, BufReader, Write};
+use keepsake_crypto::{ObjectId, Password};
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -217,14 +217,10 @@ impl UnlockedVault {
             keep,
             hasher: self.key.content_hasher(),
         };
-        let file = File::open(&path).map_err(|e| Relist::Unreadable(e.to_string()))?;
-        let size = decrypt_object(
-            BufReader::with_capacity(1 << 20, file),
-            &mut sink,
-            &self.key,
-            Some(&id),
-        )
-        .map_err(|e| Relist::Unreadable(e.to_string()))?;
+        let size = self
+            .store
+            .decrypt(&id, &self.key, &mut sink)
+            .map_err(|e| Relist::Unreadable(e.to_string()))?;
         let media = sniff(&sink.head[..sink.head.len().min(SNIFF_LEN)])
             .ok_or_else(|| Relist::Unreadable("not a photo or video".into()))?;
         let analysis = if size <= ANALYSE_MAX {

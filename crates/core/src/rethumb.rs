@@ -5,9 +5,7 @@ use crate::catalog::{Item, StoredRendition};
 use crate::media::{self, Original, RenditionKind};
 use crate::sniff::{SNIFF_LEN, sniff};
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectId, decrypt_object};
-use std::fs::File;
-use std::io::BufReader;
+use keepsake_crypto::{ObjectError, ObjectId};
 
 /// Originals above this size are not held in memory to re-render.
 const RERENDER_MAX: u64 = 256 << 20;
@@ -70,16 +68,13 @@ impl UnlockedVault {
                 item.size >> 20
             ));
         }
-        let file = File::open(self.store.path_of(&item.id))
-            .map_err(|e| format!("the stored object is unreadable: {e}"))?;
         let mut original = Vec::with_capacity(item.size as usize);
-        decrypt_object(
-            BufReader::new(file),
-            &mut original,
-            &self.key,
-            Some(&item.id),
-        )
-        .map_err(|e| format!("the stored object is damaged: {e}"))?;
+        self.store
+            .decrypt(&item.id, &self.key, &mut original)
+            .map_err(|e| match e {
+                ObjectError::Read(e) => format!("the stored object is unreadable: {e}"),
+                other => format!("the stored object is damaged: {other}"),
+            })?;
         let media = sniff(&original[..original.len().min(SNIFF_LEN)])
             .ok_or("no longer recognised as a photo or video")?;
         let analysis = media::analyse(

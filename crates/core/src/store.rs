@@ -1,13 +1,32 @@
 //! The object store: one encrypted file per original under `objects/<2 hex>/<32 hex>`.
 //! Objects are written under `tmp/`, fsynced and renamed into place, so an object file
 //! that exists under its name is always complete.
+//!
+//! Every object is read and written here, under a key the caller passes: the vault key
+//! today, a shared album's key later, with no other read or write path to change.
 
 use crate::VaultError;
 use crate::fsutil::{commit_rename, create_private_dir, sync_dir};
-use keepsake_crypto::ObjectId;
+use keepsake_crypto::{
+    ObjectError, ObjectId, ObjectWriter, VaultKey, decrypt_object, decrypt_range,
+};
 use std::fs::{self, File};
-use std::io;
+use std::io::{self, BufReader, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+/// Decrypts an object file (stored, or a downloaded copy) into `dst`, authenticating each
+/// chunk before it is written; `id` is the object it must be. What was written before an
+/// error is authentic but incomplete.
+pub fn decrypt_file(
+    path: &Path,
+    key: &VaultKey,
+    id: &ObjectId,
+    dst: &mut impl Write,
+) -> Result<u64, ObjectError> {
+    let file = File::open(path).map_err(ObjectError::Read)?;
+    decrypt_object(BufReader::with_capacity(1 << 20, file), dst, key, Some(id))
+}
 
 pub struct ObjectStore {
     objects: PathBuf,
@@ -65,7 +84,11 @@ impl ObjectStore {
         Ok(())
     }
 
-    pub fn begin(&self) -> Result<(PendingObject, File), VaultError> {
+    /// Starts a new object encrypted under `key`: written to `tmp/` until committed.
+    pub fn create(
+        &self,
+        key: &VaultKey,
+    ) -> Result<(PendingObject, ObjectWriter<File>), VaultError> {
         let id = ObjectId::random()?;
         let path = self.tmp.join(id.to_string());
         let file = File::create_new(&path)
@@ -75,7 +98,32 @@ impl ObjectStore {
             path,
             committed: false,
         };
-        Ok((pending, file))
+        let writer = ObjectWriter::new(file, key, id)
+            .map_err(|e| VaultError::from_object_write("writing an object", e))?;
+        Ok((pending, writer))
+    }
+
+    /// Decrypts stored object `id` into `dst` (see `decrypt_file`).
+    pub fn decrypt(
+        &self,
+        id: &ObjectId,
+        key: &VaultKey,
+        dst: &mut impl Write,
+    ) -> Result<u64, ObjectError> {
+        decrypt_file(&self.path_of(id), key, id, dst)
+    }
+
+    /// Decrypts bytes `range` of stored object `id` into `dst`, reading only the chunks
+    /// they touch. Returns the whole original's length.
+    pub fn decrypt_range(
+        &self,
+        id: &ObjectId,
+        key: &VaultKey,
+        range: Range<u64>,
+        dst: &mut impl Write,
+    ) -> Result<u64, ObjectError> {
+        let file = File::open(self.path_of(id)).map_err(ObjectError::Read)?;
+        decrypt_range(file, dst, key, Some(id), range)
     }
 
     /// Moves a fully written, fsynced object into place.

@@ -10,12 +10,12 @@
 use crate::catalog::{Item, ObjectRef};
 use crate::fsutil::{create_private_dir, sync_dir};
 use crate::rebuild::Relist;
-use crate::store::ObjectStore;
+use crate::store::{ObjectStore, decrypt_file};
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectId, VaultKey, decrypt_object};
+use keepsake_crypto::{ObjectId, VaultKey};
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::{self, BufReader, Write};
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -165,20 +165,12 @@ impl UnlockedVault {
 
     /// Decides what an object the catalog does not list is, by decrypting it.
     fn classify_unlisted(&self, id: &ObjectId) -> Unlisted {
-        let path = self.store.path_of(id);
-        let digest = File::open(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|file| {
-                let mut sink = HashSink(self.key.content_hasher());
-                decrypt_object(
-                    BufReader::with_capacity(1 << 20, file),
-                    &mut sink,
-                    &self.key,
-                    Some(id),
-                )
-                .map_err(|e| e.to_string())?;
-                Ok(*sink.0.finalize().as_bytes())
-            });
+        let mut sink = HashSink(self.key.content_hasher());
+        let digest = self
+            .store
+            .decrypt(id, &self.key, &mut sink)
+            .map(|_| *sink.0.finalize().as_bytes())
+            .map_err(|e| e.to_string());
         match digest {
             Err(why) => Unlisted::Unreadable(why),
             Ok(hash) => match self.catalog.find_by_hash(&hash) {
@@ -279,15 +271,8 @@ fn check_object(key: &VaultKey, store: &ObjectStore, object: &ObjectRef) -> Resu
 /// Decrypts a copy of an object (local, or downloaded from a remote) and checks it is the
 /// photo the catalog lists.
 fn authenticate(key: &VaultKey, file: &Path, object: &ObjectRef) -> Result<(), String> {
-    let source = File::open(file).map_err(|e| e.to_string())?;
     let mut sink = HashSink(key.content_hasher());
-    let len = decrypt_object(
-        BufReader::with_capacity(1 << 20, source),
-        &mut sink,
-        key,
-        Some(&object.id),
-    )
-    .map_err(|e| e.to_string())?;
+    let len = decrypt_file(file, key, &object.id, &mut sink).map_err(|e| e.to_string())?;
     if len != object.size || sink.0.finalize().as_bytes() != &object.content_hash {
         return Err(
             "authentic object but not the photo the catalog lists (swapped or rolled back)".into(),

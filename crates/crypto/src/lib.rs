@@ -18,7 +18,7 @@ pub use kdf::{KdfParams, derive_password_key};
 pub use keys::{DeviceSecret, FileKey, KEY_LEN, KeyId, Password, VaultKey, WrappingKey};
 pub use object::{
     HEADER_LEN, MAGIC, ObjectHeader, ObjectId, ObjectWriter, TAG_LEN, VERSION, decrypt_object,
-    encrypted_len, max_encrypted_len,
+    decrypt_range, encrypted_len, max_encrypted_len,
 };
 pub use recovery::RecoveryKey;
 pub use wrap::{WRAPPED_KEY_LEN, WrappedKey, unwrap_key, wrap_key};

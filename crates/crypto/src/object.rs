@@ -27,7 +27,8 @@ use crate::{CryptoError, FileKey, KeyId, ObjectError, VaultKey};
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::str::FromStr;
 
 pub const MAGIC: [u8; 8] = *b"KSAKEOBJ";
@@ -385,6 +386,77 @@ pub fn decrypt_object(
         have = 1 + read_full(&mut src, &mut buf[1..]).map_err(ObjectError::Read)?;
         index += 1;
     }
+}
+
+/// Decrypts only the chunks that plaintext bytes `range` touch, and writes those bytes to
+/// `dst`: seeking in a video costs the chunks it reads, not the whole original. Each chunk
+/// is authenticated on its own (its index and final flag are in its nonce, so a chunk moved,
+/// dropped or cut off fails as in `decrypt_object`). Which chunk is final follows from the
+/// file's length; a file cut at a chunk boundary therefore fails at its new last chunk,
+/// which was not sealed as final. Returns the object's whole plaintext length; a range
+/// reaching past it is cut to it.
+pub fn decrypt_range<R: Read + Seek>(
+    mut src: R,
+    dst: &mut impl Write,
+    vault_key: &VaultKey,
+    expected: Option<&ObjectId>,
+    range: Range<u64>,
+) -> Result<u64, ObjectError> {
+    let mut header_bytes = [0u8; HEADER_LEN];
+    let got = read_full(&mut src, &mut header_bytes).map_err(ObjectError::Read)?;
+    let header = ObjectHeader::parse(&header_bytes[..got])?;
+    let file_key = header.open(vault_key)?;
+    if let Some(expected) = expected
+        && *expected != header.id
+    {
+        return Err(ObjectError::WrongObject { found: header.id });
+    }
+    let file_len = src.seek(SeekFrom::End(0)).map_err(ObjectError::Read)?;
+    let body = file_len.saturating_sub(HEADER_LEN as u64);
+    let unit = (header.chunk_size() + TAG_LEN) as u64;
+    let chunks = body.div_ceil(unit);
+    // Every chunk carries a tag, the last one possibly nothing else.
+    if chunks == 0 || body - (chunks - 1) * unit < TAG_LEN as u64 {
+        return Err(ObjectError::Truncated {
+            after_chunks: chunks.saturating_sub(1),
+        });
+    }
+    let plaintext_len = body - chunks * TAG_LEN as u64;
+    let (start, end) = (range.start.min(plaintext_len), range.end.min(plaintext_len));
+    if start >= end {
+        return Ok(plaintext_len);
+    }
+    let cipher = Aes256Gcm::new(file_key.expose().into());
+    let chunk = header.chunk_size() as u64;
+    let mut buf = vec![0u8; unit as usize];
+    for index in start / chunk..=(end - 1) / chunk {
+        let offset = index * unit;
+        let len = unit.min(body - offset) as usize;
+        src.seek(SeekFrom::Start(HEADER_LEN as u64 + offset))
+            .map_err(ObjectError::Read)?;
+        if read_full(&mut src, &mut buf[..len]).map_err(ObjectError::Read)? < len {
+            return Err(ObjectError::Truncated {
+                after_chunks: index,
+            });
+        }
+        let last = index == chunks - 1;
+        let (text, rest) = buf[..len].split_at_mut(len - TAG_LEN);
+        let tag = Tag::<Aes256Gcm>::try_from(&rest[..TAG_LEN])
+            .map_err(|_| ObjectError::ChunkCorrupt { index })?;
+        cipher
+            .decrypt_inout_detached(
+                &chunk_nonce(index, last),
+                &chunk_aad(&header.id, index, last),
+                (&mut *text).into(),
+                &tag,
+            )
+            .map_err(|_| ObjectError::ChunkCorrupt { index })?;
+        let chunk_start = index * chunk;
+        let from = start.saturating_sub(chunk_start) as usize;
+        let to = ((end - chunk_start) as usize).min(text.len());
+        dst.write_all(&text[from..to]).map_err(ObjectError::Write)?;
+    }
+    Ok(plaintext_len)
 }
 
 /// Explains why chunk `index` failed: cut short, extended, out of place, or altered. Runs

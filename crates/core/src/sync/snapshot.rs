@@ -8,11 +8,10 @@
 use super::engine::remote_error;
 use super::{RemoteStore, layout};
 use crate::catalog::Catalog;
-use crate::store::PendingObject;
+use crate::store::{PendingObject, decrypt_file};
 use crate::{UnlockedVault, VaultError};
-use keepsake_crypto::{ObjectId, ObjectWriter, decrypt_object};
+use keepsake_crypto::{ObjectError, ObjectId};
 use std::fs::{self, File};
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// A sealed snapshot in the vault's temporary folder, removed when dropped.
@@ -24,15 +23,14 @@ pub struct SealedSnapshot {
 
 impl UnlockedVault {
     pub(crate) fn seal_snapshot(&self) -> Result<SealedSnapshot, VaultError> {
-        let (pending, tmp) = self.store.begin()?;
+        let (pending, writer) = self.store.create(&self.key)?;
         let export = self.dir.join("tmp").join(format!("{}.catalog", pending.id));
         let _ = fs::remove_file(&export);
         let sealed = (|| {
             self.catalog.snapshot_to(&export, &self.key.catalog_key())?;
             let mut source = File::open(&export)
                 .map_err(|e| VaultError::io("reading the catalog snapshot", e))?;
-            let mut writer = ObjectWriter::new(tmp, &self.key, pending.id)
-                .map_err(|e| VaultError::from_object_write("sealing the catalog snapshot", e))?;
+            let mut writer = writer;
             writer
                 .write_from(&mut source, |_| {})
                 .map_err(|e| VaultError::from_object_write("sealing the catalog snapshot", e))?;
@@ -68,11 +66,13 @@ pub fn unseal(
     key: &keepsake_crypto::VaultKey,
     catalog: &Path,
 ) -> Result<(), VaultError> {
-    let source =
-        File::open(sealed).map_err(|e| VaultError::io("reading the downloaded snapshot", e))?;
     let mut out = File::create(catalog).map_err(|e| VaultError::io("writing the catalog", e))?;
-    decrypt_object(BufReader::new(source), &mut out, key, Some(id)).map_err(|e| {
-        VaultError::CatalogDamaged(format!("the remote catalog snapshot is damaged: {e}"))
+    decrypt_file(sealed, key, id, &mut out).map_err(|e| match e {
+        ObjectError::Read(e) => VaultError::io("reading the downloaded snapshot", e),
+        ObjectError::Write(e) => VaultError::io("writing the catalog", e),
+        other => {
+            VaultError::CatalogDamaged(format!("the remote catalog snapshot is damaged: {other}"))
+        }
     })?;
     out.sync_all()
         .map_err(|e| VaultError::io("syncing the catalog", e))

@@ -312,3 +312,154 @@ proptest! {
         prop_assert_eq!(out, data);
     }
 }
+
+fn decrypt_part(object: &[u8], range: std::ops::Range<u64>) -> Result<Vec<u8>, ObjectError> {
+    let mut out = Vec::new();
+    decrypt_range(
+        io::Cursor::new(object),
+        &mut out,
+        &vault_key(),
+        Some(&id(1)),
+        range,
+    )?;
+    Ok(out)
+}
+
+#[test]
+fn any_range_decrypts_to_the_same_bytes_as_the_whole() {
+    for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7] {
+        let data = plaintext(len);
+        let object = encrypt(&data);
+        let len = len as u64;
+        let chunk = CHUNK as u64;
+        for (start, end) in [
+            (0, len),
+            (0, 1),
+            (chunk - 1, chunk + 1),
+            (chunk, 2 * chunk),
+            (len / 2, len),
+            (len.saturating_sub(3), len + 100),
+            (len + 5, len + 10),
+        ] {
+            let want = &data
+                [(start.min(len) as usize)..(end.min(len) as usize).max(start.min(len) as usize)];
+            assert_eq!(
+                decrypt_part(&object, start..end).unwrap(),
+                want,
+                "len {len}, {start}..{end}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_range_reads_only_the_chunks_it_touches_and_they_are_authenticated() {
+    struct Counting<'a> {
+        inner: io::Cursor<&'a [u8]>,
+        read: u64,
+    }
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n as u64;
+            Ok(n)
+        }
+    }
+    impl io::Seek for Counting<'_> {
+        fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+            self.inner.seek(pos)
+        }
+    }
+    // A 4 MiB seek into the middle of a video of 1 MiB chunks (the default) reads at most
+    // six: the four it spans, one it starts inside, and the header.
+    let mib = 1u64 << 20;
+    let total = std::env::var("KEEPSAKE_RANGE_TEST_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64u64)
+        * mib;
+    let data = plaintext(total as usize);
+    let file_key = FileKey::from_bytes([7; KEY_LEN]);
+    let mut writer = ObjectWriter::deterministic(
+        Vec::new(),
+        &vault_key(),
+        id(1),
+        DEFAULT_CHUNK_LOG2,
+        &file_key,
+        [3; 12],
+    )
+    .unwrap();
+    writer.write_from(&mut &data[..], |_| {}).unwrap();
+    let object = writer.finish().unwrap();
+    let start = total / 2 + 12_345;
+    let mut counting = Counting {
+        inner: io::Cursor::new(&object[..]),
+        read: 0,
+    };
+    let mut out = Vec::new();
+    let whole = decrypt_range(
+        &mut counting,
+        &mut out,
+        &vault_key(),
+        Some(&id(1)),
+        start..start + 4 * mib,
+    )
+    .unwrap();
+    assert_eq!(whole, total);
+    assert_eq!(out, &data[start as usize..(start + 4 * mib) as usize]);
+    assert!(counting.read <= 6 * mib, "read {} bytes", counting.read);
+
+    // The chunk the range reads is authenticated: one flipped bit fails it.
+    let mut flipped = object.clone();
+    let in_range = HEADER_LEN + (start / mib) as usize * (mib as usize + TAG_LEN) + 99;
+    flipped[in_range] ^= 1;
+    let mut sink = Vec::new();
+    assert!(matches!(
+        decrypt_range(
+            io::Cursor::new(&flipped[..]),
+            &mut sink,
+            &vault_key(),
+            Some(&id(1)),
+            start..start + 10
+        ),
+        Err(ObjectError::ChunkCorrupt { .. })
+    ));
+}
+
+#[test]
+fn a_range_at_the_end_of_a_cut_or_extended_object_fails() {
+    let object = encrypt(&plaintext(3 * CHUNK + 5));
+    let chunk = CHUNK as u64;
+    // Cut at a chunk boundary: the new last chunk was not sealed as the last.
+    let cut = &object[..HEADER_LEN + 2 * UNIT];
+    assert!(decrypt_part(cut, chunk..2 * chunk).is_err());
+    // Cut inside a chunk, and inside a tag.
+    assert!(decrypt_part(&object[..object.len() - 3], 3 * chunk..3 * chunk + 5).is_err());
+    // A last chunk shorter than a tag is malformed from the length alone: every range
+    // fails, as the whole would.
+    assert!(decrypt_part(&object[..HEADER_LEN + 3 * UNIT + 2], 0..1).is_err());
+    assert!(
+        decrypt_part(
+            &object[..HEADER_LEN + 3 * UNIT + 2],
+            3 * chunk..3 * chunk + 1
+        )
+        .is_err()
+    );
+    // Data appended after the final chunk: the real final chunk is no longer last.
+    let mut extended = object.clone();
+    extended.extend_from_slice(&[0; TAG_LEN + 40]);
+    assert!(decrypt_part(&extended, 3 * chunk..3 * chunk + 5).is_err());
+    // A header from another object.
+    let other = encrypt_with(&vault_key(), id(2), &plaintext(10));
+    let mut sink = Vec::new();
+    assert!(matches!(
+        decrypt_range(
+            io::Cursor::new(&other[..]),
+            &mut sink,
+            &vault_key(),
+            Some(&id(1)),
+            0..5
+        ),
+        Err(ObjectError::WrongObject { .. })
+    ));
+}
