@@ -330,6 +330,25 @@ fn read_full(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
+/// Reads and opens an object's header: its file key, and the check that it is the object
+/// `expected` (a header copied from another object is named as such).
+fn read_header(
+    src: &mut impl Read,
+    vault_key: &VaultKey,
+    expected: Option<&ObjectId>,
+) -> Result<(ObjectHeader, FileKey), ObjectError> {
+    let mut header_bytes = [0u8; HEADER_LEN];
+    let got = read_full(src, &mut header_bytes).map_err(ObjectError::Read)?;
+    let header = ObjectHeader::parse(&header_bytes[..got])?;
+    let file_key = header.open(vault_key)?;
+    if let Some(expected) = expected
+        && *expected != header.id
+    {
+        return Err(ObjectError::WrongObject { found: header.id });
+    }
+    Ok((header, file_key))
+}
+
 /// Decrypts and authenticates a whole object from `src`, writing plaintext to `dst` one
 /// authenticated chunk at a time. On error, what was already written is authentic but
 /// incomplete: callers write to a temporary place and discard it on error.
@@ -341,15 +360,7 @@ pub fn decrypt_object(
     vault_key: &VaultKey,
     expected: Option<&ObjectId>,
 ) -> Result<u64, ObjectError> {
-    let mut header_bytes = [0u8; HEADER_LEN];
-    let got = read_full(&mut src, &mut header_bytes).map_err(ObjectError::Read)?;
-    let header = ObjectHeader::parse(&header_bytes[..got])?;
-    let file_key = header.open(vault_key)?;
-    if let Some(expected) = expected
-        && *expected != header.id
-    {
-        return Err(ObjectError::WrongObject { found: header.id });
-    }
+    let (header, file_key) = read_header(&mut src, vault_key, expected)?;
     let cipher = Aes256Gcm::new(file_key.expose().into());
     let unit = header.chunk_size() + TAG_LEN;
     // One byte of look-ahead tells whether the chunk in hand is the last one.
@@ -402,15 +413,7 @@ pub fn decrypt_range<R: Read + Seek>(
     expected: Option<&ObjectId>,
     range: Range<u64>,
 ) -> Result<u64, ObjectError> {
-    let mut header_bytes = [0u8; HEADER_LEN];
-    let got = read_full(&mut src, &mut header_bytes).map_err(ObjectError::Read)?;
-    let header = ObjectHeader::parse(&header_bytes[..got])?;
-    let file_key = header.open(vault_key)?;
-    if let Some(expected) = expected
-        && *expected != header.id
-    {
-        return Err(ObjectError::WrongObject { found: header.id });
-    }
+    let (header, file_key) = read_header(&mut src, vault_key, expected)?;
     let file_len = src.seek(SeekFrom::End(0)).map_err(ObjectError::Read)?;
     let body = file_len.saturating_sub(HEADER_LEN as u64);
     let unit = (header.chunk_size() + TAG_LEN) as u64;

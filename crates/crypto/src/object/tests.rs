@@ -19,16 +19,14 @@ fn plaintext(len: usize) -> Vec<u8> {
 }
 
 fn encrypt_with(key: &VaultKey, object: ObjectId, data: &[u8]) -> Vec<u8> {
+    encrypt_in_chunks(key, object, data, SMALL_CHUNK_LOG2)
+}
+
+fn encrypt_in_chunks(key: &VaultKey, object: ObjectId, data: &[u8], chunk_log2: u8) -> Vec<u8> {
     let file_key = FileKey::from_bytes([object.0[0] ^ 0x5A; KEY_LEN]);
-    let mut writer = ObjectWriter::deterministic(
-        Vec::new(),
-        key,
-        object,
-        SMALL_CHUNK_LOG2,
-        &file_key,
-        [3; 12],
-    )
-    .unwrap();
+    let mut writer =
+        ObjectWriter::deterministic(Vec::new(), key, object, chunk_log2, &file_key, [3; 12])
+            .unwrap();
     writer.write_from(&mut &data[..], |_| {}).unwrap();
     writer.finish().unwrap()
 }
@@ -379,18 +377,7 @@ fn a_range_reads_only_the_chunks_it_touches_and_they_are_authenticated() {
         .unwrap_or(64u64)
         * mib;
     let data = plaintext(total as usize);
-    let file_key = FileKey::from_bytes([7; KEY_LEN]);
-    let mut writer = ObjectWriter::deterministic(
-        Vec::new(),
-        &vault_key(),
-        id(1),
-        DEFAULT_CHUNK_LOG2,
-        &file_key,
-        [3; 12],
-    )
-    .unwrap();
-    writer.write_from(&mut &data[..], |_| {}).unwrap();
-    let object = writer.finish().unwrap();
+    let object = encrypt_in_chunks(&vault_key(), id(1), &data, DEFAULT_CHUNK_LOG2);
     let start = total / 2 + 12_345;
     let mut counting = Counting {
         inner: io::Cursor::new(&object[..]),
