@@ -331,6 +331,7 @@ pub fn bindings() -> String {
          `KEEPSAKE_BLESS=1 cargo test --test app-ipc`. Do not edit.\n",
     );
     for decl in [
+        keepsake_core::ErrorCode::decl(),
         crate::error::AppError::decl(),
         VaultState::decl(),
         AppStatus::decl(),

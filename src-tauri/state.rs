@@ -3,6 +3,7 @@
 
 use crate::dto::{SyncPhase, SyncStatus};
 use crate::error::{AppError, AppResult};
+use keepsake_core::ErrorCode;
 use keepsake_core::{Library, SeenKdf, SyncControl, UnlockedVault};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -39,7 +40,7 @@ impl Config {
     }
 
     pub fn save(&self, path: &std::path::Path) -> AppResult<()> {
-        let io = |e: std::io::Error| AppError::new("io", format!("saving settings: {e}"));
+        let io = |e: std::io::Error| AppError::new(ErrorCode::Io, format!("saving settings: {e}"));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }

@@ -4,6 +4,7 @@ use super::{blocking, parse_ids};
 use crate::dto::{ExportSummary, Filter, ItemDetails, TimelineItem};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use keepsake_core::ErrorCode;
 use std::path::PathBuf;
 use tauri::State;
 
@@ -25,7 +26,7 @@ pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDet
     let library = session.library();
     let item = library
         .item(&id)?
-        .ok_or_else(|| AppError::new("not_found", format!("no item {id}")))?;
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {id}")))?;
     Ok(ItemDetails::new(
         item,
         library.is_favourite(&id)?,

@@ -9,6 +9,7 @@ pub mod sync;
 pub mod vault;
 
 use crate::error::{AppError, AppResult};
+use keepsake_core::ErrorCode;
 use keepsake_core::ObjectId;
 
 pub(crate) fn parse_ids(ids: &[String]) -> AppResult<Vec<ObjectId>> {
@@ -26,5 +27,5 @@ pub(crate) async fn blocking<T: Send + 'static>(
 ) -> AppResult<T> {
     tauri::async_runtime::spawn_blocking(work)
         .await
-        .map_err(|e| AppError::new("internal", format!("background task failed: {e}")))?
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("background task failed: {e}")))?
 }

@@ -3,6 +3,7 @@
 use crate::dto::Settings;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use keepsake_core::ErrorCode;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_autostart::AutoLaunchManager;
 
@@ -45,7 +46,7 @@ pub fn save_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> AppRe
         } else {
             launcher.disable()
         };
-        changed.map_err(|e| AppError::new("io", format!("start at login: {e}")))?;
+        changed.map_err(|e| AppError::new(ErrorCode::Io, format!("start at login: {e}")))?;
     }
     {
         let mut library = session.library();

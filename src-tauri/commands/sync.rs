@@ -4,11 +4,12 @@ use crate::background;
 use crate::dto::{NewRemote, RemoteInfo, SyncStatus};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use keepsake_core::ErrorCode;
 use keepsake_core::RemoteConfig;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 fn remote_error(e: keepsake_core::RemoteError) -> AppError {
-    AppError::new("remote", e.to_string())
+    AppError::new(ErrorCode::Remote, e.to_string())
 }
 
 #[tauri::command]
@@ -60,7 +61,7 @@ pub async fn test_remote(state: State<'_, AppState>, name: String) -> AppResult<
         .into_iter()
         .map(|(remote, _)| remote)
         .find(|r| r.name == name)
-        .ok_or_else(|| AppError::new("not_found", format!("no remote named {name:?}")))?;
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no remote named {name:?}")))?;
     let store = keepsake_remote::open(&config).map_err(remote_error)?;
     keepsake_core::probe_remote(&store)
         .await

@@ -5,6 +5,7 @@ use crate::background;
 use crate::dto::{AppStatus, CreatedVault, VaultState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use keepsake_core::ErrorCode;
 use keepsake_core::{Password, RebuildSource, RemoteConfig, RestoreSecret, UnlockedVault, Vault};
 use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 use std::path::PathBuf;
@@ -118,7 +119,7 @@ fn remember_kdf(state: &AppState, vault: &UnlockedVault) {
 fn chosen_vault(state: &AppState) -> AppResult<PathBuf> {
     state
         .vault_path()
-        .ok_or_else(|| AppError::new("no_vault", "no vault has been chosen"))
+        .ok_or_else(|| AppError::new(ErrorCode::NoVault, "no vault has been chosen"))
 }
 
 /// Sets a damaged or lost catalog aside and rebuilds it from the stored photos, then
@@ -170,8 +171,8 @@ pub async fn unlock_with_os<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatu
 pub(crate) fn os_error(e: OsUnlockError) -> AppError {
     match e {
         OsUnlockError::Vault(e) => e.into(),
-        OsUnlockError::Revoked => AppError::new("wrong_password", e.to_string()),
-        other => AppError::new("os_unlock", other.to_string()),
+        OsUnlockError::Revoked => AppError::new(ErrorCode::WrongPassword, e.to_string()),
+        other => AppError::new(ErrorCode::OsUnlock, other.to_string()),
     }
 }
 
@@ -196,8 +197,8 @@ pub async fn restore_vault<R: Runtime>(
         user: user.filter(|u| !u.is_empty()),
         secret: secret.filter(|s| !s.is_empty()),
     };
-    let store =
-        keepsake_remote::open(&remote).map_err(|e| AppError::new("remote", e.to_string()))?;
+    let store = keepsake_remote::open(&remote)
+        .map_err(|e| AppError::new(ErrorCode::Remote, e.to_string()))?;
     let password = Password::new(password);
     let dir = PathBuf::from(path);
     let (vault, _report) = blocking({

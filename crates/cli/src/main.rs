@@ -11,7 +11,7 @@ mod secrets;
 mod sync_commands;
 
 use clap::{Parser, Subcommand};
-use keepsake_core::{ErrorKind, VaultError};
+use keepsake_core::VaultError;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,11 +103,7 @@ impl From<VaultError> for Failure {
 impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
-            Failure::Vault(e) => match e.kind() {
-                ErrorKind::Credentials => 3,
-                ErrorKind::Integrity => 4,
-                ErrorKind::Other => 1,
-            },
+            Failure::Vault(e) => e.code().exit_code(),
             Failure::Usage(_) | Failure::NoCredentials(_) => 2,
             Failure::Missing(_) | Failure::System(_) => 1,
             // 128 + SIGPIPE: what a shell reports for a reader that went away.

@@ -2,16 +2,43 @@ use keepsake_crypto::{CryptoError, ObjectError};
 use std::io;
 use std::path::PathBuf;
 
-/// What the user must tell apart, whatever the shell: each kind maps to one CLI exit code
-/// and one stable error code in the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Wrong password or recovery key.
-    Credentials,
+/// What went wrong, as a shell branches on it: the app's IPC `code` (a union type in
+/// TypeScript, generated from this) and the CLI's exit code both come from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ErrorCode {
+    /// A wrong password or recovery key, or a device whose unlock was revoked.
+    WrongPassword,
     /// Something stored was damaged or altered.
     Integrity,
-    /// Anything else: missing vault, busy vault, I/O, full disk.
-    Other,
+    /// The catalog is damaged and can be rebuilt from the photos (the app offers it).
+    CatalogDamaged,
+    NoVault,
+    Busy,
+    NotFound,
+    Exists,
+    InvalidInput,
+    Remote,
+    DiskFull,
+    Io,
+    /// The app's session is locked.
+    Locked,
+    /// The OS keyring refused or is missing.
+    OsUnlock,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The CLI's exit code: 3 for credentials, 4 for damage, 1 for the rest (2, usage, is
+    /// the CLI's own).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::WrongPassword => 3,
+            Self::Integrity | Self::CatalogDamaged => 4,
+            _ => 1,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,19 +122,35 @@ pub enum VaultError {
 }
 
 impl VaultError {
-    pub fn kind(&self) -> ErrorKind {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::WrongPassword
             | Self::WrongRecoveryKey
             | Self::RecoveryKeyFormat(_)
             | Self::DeviceRevoked
-            | Self::WrongDeviceKey => ErrorKind::Credentials,
+            | Self::WrongDeviceKey => ErrorCode::WrongPassword,
+            Self::CatalogDamaged(_) => ErrorCode::CatalogDamaged,
             Self::HeaderDamaged { .. }
             | Self::HeaderTampered
-            | Self::CatalogDamaged(_)
             | Self::KdfTooCostly(_)
-            | Self::ObjectDamaged { .. } => ErrorKind::Integrity,
-            _ => ErrorKind::Other,
+            | Self::ObjectDamaged { .. } => ErrorCode::Integrity,
+            Self::NotAVault(_) => ErrorCode::NoVault,
+            Self::Busy(_) => ErrorCode::Busy,
+            Self::NoSuchItem(_) | Self::NoSuchAlbum(_) | Self::NoSuchRemote(_) => {
+                ErrorCode::NotFound
+            }
+            Self::NoSuchDevice(_) => ErrorCode::NotFound,
+            Self::AlreadyExists(_)
+            | Self::NotEmpty(_)
+            | Self::AlbumExists(_)
+            | Self::RemoteExists(_) => ErrorCode::Exists,
+            Self::WeakPassword(_) | Self::InvalidName(_) | Self::TooLargeToView(..) => {
+                ErrorCode::InvalidInput
+            }
+            Self::Remote(_) => ErrorCode::Remote,
+            Self::DiskFull(_) => ErrorCode::DiskFull,
+            Self::Io { .. } | Self::NotEnoughMemory { .. } => ErrorCode::Io,
+            Self::UnsupportedFormat(_) | Self::Catalog(_) | Self::Crypto(_) => ErrorCode::Internal,
         }
     }
 

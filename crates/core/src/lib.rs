@@ -26,7 +26,7 @@ mod verify;
 
 pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry};
 pub use devices::DeviceInfo;
-pub use error::{ErrorKind, VaultError};
+pub use error::{ErrorCode, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
 pub use fsutil::create_new_private;
 pub use guard::install_panic_hook;

@@ -449,7 +449,7 @@ mod tests {
         std::fs::write(&path, stored).unwrap();
         let err = lib.original(&imported[0]).unwrap_err();
         assert!(matches!(err, VaultError::ObjectDamaged { .. }), "{err}");
-        assert_eq!(err.kind(), crate::ErrorKind::Integrity);
+        assert_eq!(err.code(), crate::ErrorCode::Integrity);
     }
 
     #[test]

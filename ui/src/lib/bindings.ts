@@ -1,11 +1,12 @@
 // Generated from src-tauri/dto.rs and src-tauri/error.rs by `KEEPSAKE_BLESS=1 cargo test --test app-ipc`. Do not edit.
 
+export type ErrorCode = "wrong_password" | "integrity" | "catalog_damaged" | "no_vault" | "busy" | "not_found" | "exists" | "invalid_input" | "remote" | "disk_full" | "io" | "locked" | "os_unlock" | "internal";
+
 export type AppError = { 
 /**
- * One of: wrong_password, integrity, catalog_damaged, locked, no_vault, busy, not_found, exists,
- * invalid_input, remote, os_unlock, disk_full, io, internal.
+ * What the UI branches on: `ErrorCode`, the same codes the CLI's exit codes come from.
  */
-code: string, message: string, };
+code: ErrorCode, message: string, };
 
 export type VaultState = "no_vault" | "locked" | "unlocked";
 
