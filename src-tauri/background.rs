@@ -159,8 +159,7 @@ pub fn start_sync<R: Runtime>(app: &AppHandle<R>) {
         }
         let mut failure = None;
         for (remote, _) in remotes {
-            let result =
-                tauri::async_runtime::block_on(sync_one(&app, &session, &remote, &control));
+            let result = sync_one(&app, &session, &remote, &control);
             let now =
                 keepsake_core::format_system_time(std::time::SystemTime::now()).unwrap_or_default();
             app.state::<AppState>()
@@ -201,32 +200,29 @@ pub fn start_sync<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-async fn sync_one<R: Runtime>(
+fn sync_one<R: Runtime>(
     app: &AppHandle<R>,
     session: &crate::state::Session,
     remote: &keepsake_core::RemoteConfig,
     control: &SyncControl,
 ) -> Result<(), String> {
-    let store = keepsake_remote::open(remote).map_err(|e| e.to_string())?;
-    let mut vault = session.vault.lock().await;
+    let mut vault = session.vault.blocking_lock();
     let progress_app = app.clone();
-    let report = vault
-        .sync(&remote.name, &store, control, &mut move |p| {
-            let phase = match p.state {
-                SyncState::Paused => SyncPhase::Paused,
-                SyncState::Done => SyncPhase::UpToDate,
-                _ => SyncPhase::Syncing,
-            };
-            set_status(
-                &progress_app,
-                phase,
-                p.objects_done,
-                p.objects_total,
-                p.last_error.clone(),
-            );
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    let report = keepsake_api::sync(&mut vault, remote, control, &mut move |p| {
+        let phase = match p.state {
+            SyncState::Paused => SyncPhase::Paused,
+            SyncState::Done => SyncPhase::UpToDate,
+            _ => SyncPhase::Syncing,
+        };
+        set_status(
+            &progress_app,
+            phase,
+            p.objects_done,
+            p.objects_total,
+            p.last_error.clone(),
+        );
+    })
+    .map_err(|e| e.to_string())?;
     match report.failed.first() {
         Some((id, reason)) => Err(format!(
             "{} objects failed to upload (first: {id}: {reason})",

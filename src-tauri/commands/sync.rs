@@ -8,10 +8,6 @@ use keepsake_core::ErrorCode;
 use keepsake_core::RemoteConfig;
 use tauri::{AppHandle, Manager, Runtime, State};
 
-fn remote_error(e: keepsake_core::RemoteError) -> AppError {
-    AppError::new(ErrorCode::Remote, e.to_string())
-}
-
 #[tauri::command]
 pub fn remotes(state: State<'_, AppState>) -> AppResult<Vec<RemoteInfo>> {
     let session = state.session()?;
@@ -44,11 +40,10 @@ pub async fn add_remote(state: State<'_, AppState>, remote: NewRemote) -> AppRes
     if config.name.is_empty() {
         return Err(AppError::invalid("a remote needs a name"));
     }
-    // Refuse what cannot work (bad URL, plain http) before storing anything.
-    keepsake_remote::open(&config).map_err(remote_error)?;
     let session = state.session()?;
     let mut vault = session.vault.lock().await;
-    Ok(vault.add_remote(config)?)
+    // Refused before anything is stored when it cannot work (bad URL, plain http).
+    Ok(keepsake_api::add_remote(&mut vault, config)?)
 }
 
 /// Writes a probe and reads it back.
@@ -62,10 +57,8 @@ pub async fn test_remote(state: State<'_, AppState>, name: String) -> AppResult<
         .map(|(remote, _)| remote)
         .find(|r| r.name == name)
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no remote named {name:?}")))?;
-    let store = keepsake_remote::open(&config).map_err(remote_error)?;
-    keepsake_core::probe_remote(&store)
-        .await
-        .map_err(remote_error)
+    // Blocks on the network: off the async runtime's threads.
+    super::blocking(move || Ok(keepsake_api::test_remote(&config)?)).await
 }
 
 #[tauri::command]

@@ -6,7 +6,7 @@ use crate::dto::{AppStatus, CreatedVault, VaultState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use keepsake_core::ErrorCode;
-use keepsake_core::{Password, RebuildSource, RemoteConfig, RestoreSecret, UnlockedVault, Vault};
+use keepsake_core::{Password, RemoteConfig, RestoreSecret, UnlockedVault, Vault};
 use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -138,13 +138,13 @@ pub async fn rebuild_catalog<R: Runtime>(
     let path = chosen_vault(&state)?;
     let password = Password::new(password);
     let (vault, _report) = blocking(move || {
-        let mut progress = |_, _| {};
-        let rebuild = Vault::open(&path)?.rebuild_catalog::<keepsake_remote::OpendalStore>(
+        let vault = Vault::open(&path)?;
+        Ok(keepsake_api::rebuild_catalog(
+            vault,
             &password,
-            RebuildSource::Objects,
-            &mut progress,
-        );
-        Ok(tauri::async_runtime::block_on(rebuild)?)
+            None,
+            &mut |_, _| {},
+        )?)
     })
     .await?;
     remember_kdf(&state, &vault);
@@ -197,21 +197,17 @@ pub async fn restore_vault<R: Runtime>(
         user: user.filter(|u| !u.is_empty()),
         secret: secret.filter(|s| !s.is_empty()),
     };
-    let store = keepsake_remote::open(&remote)
-        .map_err(|e| AppError::new(ErrorCode::Remote, e.to_string()))?;
     let password = Password::new(password);
     let dir = PathBuf::from(path);
     let (vault, _report) = blocking({
         let dir = dir.clone();
         move || {
-            // The restore future is not Send; it runs to completion on a blocking thread.
-            Ok(tauri::async_runtime::block_on(keepsake_core::restore(
-                &store,
-                &dir,
+            Ok(keepsake_api::restore(
                 remote,
+                &dir,
                 RestoreSecret::Password(&password),
                 &mut |_, _| {},
-            ))?)
+            )?)
         }
     })
     .await?;

@@ -1,27 +1,13 @@
-//! Remotes, sync, restore and remote verification: the async core driven from a runtime
-//! this binary owns.
+//! Remotes, sync, restore and remote verification: arguments and credentials in, one
+//! `keepsake_api` call, the report out.
 
 use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome};
 use crate::progress::count_bar;
 use crate::{Failure, secrets};
 use clap::{Args, Subcommand};
-use keepsake_core::{RebuildSource, RemoteConfig, RestoreSecret, SyncControl, VaultError};
+use keepsake_api::Repair;
+use keepsake_core::{RemoteConfig, RestoreSecret, SyncControl};
 use serde_json::json;
-
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::Vault(VaultError::Remote(format!(
-                "could not start the network runtime: {e}"
-            )))
-        })
-}
-
-fn remote_failure(e: keepsake_core::RemoteError) -> Failure {
-    Failure::Vault(VaultError::Remote(e.to_string()))
-}
 
 /// Credentials for a remote URL, from the environment (documented in the README): S3 takes
 /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; WebDAV the URL's user and
@@ -35,7 +21,7 @@ fn credentials(url: &str, allow_insecure: bool) -> Result<RemoteConfig, Failure>
     // Every URL that cannot name a remote is a usage error, whatever is wrong with it. A
     // file URL is checked as typed too: parsing turns `file:photos` into file:///photos.
     let usable =
-        |url: &str| keepsake_remote::check_url(url).map_err(|e| Failure::Usage(e.to_string()));
+        |url: &str| keepsake_api::check_url(url).map_err(|e| Failure::Usage(e.to_string()));
     if parsed.scheme() == "file" {
         usable(url)?;
     }
@@ -97,9 +83,8 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
             // is asked for, and before anything is stored.
             let mut config = credentials(&url, allow_insecure)?;
             config.name = name;
-            keepsake_remote::open(&config).map_err(remote_failure)?;
             let mut vault = ctx.unlock_with_password("add a remote")?;
-            vault.add_remote(config.clone())?;
+            keepsake_api::add_remote(&mut vault, config.clone())?;
             out!("Added remote {} ({})", config.name, config.url);
         }
         RemoteCommand::Ls { json } => {
@@ -125,11 +110,7 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
             out!("Forgot remote {name}; nothing on it was deleted.");
         }
         RemoteCommand::Test { name } => {
-            let config = ctx.unlock()?.remote(&name)?;
-            let store = keepsake_remote::open(&config).map_err(remote_failure)?;
-            runtime()?
-                .block_on(keepsake_core::probe_remote(&store))
-                .map_err(remote_failure)?;
+            keepsake_api::test_remote(&ctx.unlock()?.remote(&name)?)?;
             out!("Remote {name} is reachable, writable and readable.");
         }
     }
@@ -157,19 +138,17 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
             "no remotes yet: add one with `keepsake remote add NAME URL`".into(),
         ));
     }
-    let rt = runtime()?;
     let mut summaries = Vec::new();
     let mut failed = false;
     for name in names {
         let config = vault.remote(&name)?;
-        let store = keepsake_remote::open(&config).map_err(remote_failure)?;
         let bar = crate::progress::bytes_bar(&format!("Syncing {name}"));
         let control = SyncControl::default();
-        let result = rt.block_on(vault.sync(&name, &store, &control, &mut |p| {
+        let result = keepsake_api::sync(&mut vault, &config, &control, &mut |p| {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_done);
             bar.set_message(format!("{}/{} objects", p.objects_done, p.objects_total));
-        }));
+        });
         bar.finish_and_clear();
         match result {
             Ok(report) => {
@@ -231,7 +210,6 @@ pub struct RestoreArgs {
 pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
     let mut config = credentials(&args.url, args.allow_insecure)?;
     config.name = args.name;
-    let store = keepsake_remote::open(&config).map_err(remote_failure)?;
     let (password, words);
     let secret = if args.recovery_key {
         words = secrets::recovery_key(ctx.password_stdin)?;
@@ -245,16 +223,10 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
         RestoreSecret::Password(&password)
     };
     let bar = count_bar("Restoring");
-    let result = runtime()?.block_on(keepsake_core::restore(
-        &store,
-        &ctx.vault,
-        config,
-        secret,
-        &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    ));
+    let result = keepsake_api::restore(config, &ctx.vault, secret, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
     bar.finish_and_clear();
     let (vault, report) = result?;
     ctx.remember_kdf(&vault);
@@ -294,28 +266,19 @@ pub fn repair_from_remotes(
     vault: &mut keepsake_core::UnlockedVault,
     ids: &[keepsake_core::ObjectId],
 ) -> Result<usize, Failure> {
-    let mut left: Vec<keepsake_core::ObjectId> = ids.to_vec();
-    let rt = runtime()?;
-    for config in vault.remotes()? {
-        if left.is_empty() {
-            break;
-        }
-        let Ok(store) = keepsake_remote::open(&config) else {
-            continue;
-        };
-        let results = rt.block_on(vault.repair_from_remote(&store, &left))?;
-        for (id, result) in results {
-            match result {
-                Ok(()) => {
-                    out!("REPAIRED {id} from remote {}", config.name);
-                    left.retain(|l| *l != id);
-                }
-                Err(problem) => {
-                    eprintln!("note: {id}: not repaired from {}: {problem}", config.name)
-                }
+    let mut printed = Ok(());
+    let left = keepsake_api::repair_from_remotes(vault, ids, &mut |repair| match repair {
+        Repair::Repaired { id, from } => {
+            if printed.is_ok() {
+                printed =
+                    crate::output::write_line(format_args!("REPAIRED {id} from remote {from}"));
             }
         }
-    }
+        Repair::NotFrom { id, from, why } => {
+            eprintln!("note: {id}: not repaired from {from}: {why}")
+        }
+    })?;
+    printed?;
     if !left.is_empty() {
         out!(
             "{} damaged items could not be repaired (no remote holds an authentic copy)",
@@ -335,8 +298,7 @@ pub fn verify_remote(
 ) -> Outcome {
     let mut vault = ctx.unlock()?;
     let config = vault.remote(name)?;
-    let store = keepsake_remote::open(&config).map_err(remote_failure)?;
-    let check = runtime()?.block_on(vault.check_remote(&store, deep))?;
+    let check = keepsake_api::check_remote(&vault, &config, deep)?;
     if json_out {
         let list = |v: &Vec<(keepsake_core::ObjectId, String)>| {
             v.iter()
@@ -383,8 +345,8 @@ pub fn verify_remote(
             .chain(&check.damaged)
             .map(|(id, _)| *id)
             .collect();
-        let rt = runtime()?;
-        let results = rt.block_on(vault.repair_remote(name, &store, &ids))?;
+        // Uploaded again, then a sync brings the header and a snapshot up to date too.
+        let (results, report) = keepsake_api::repair_remote(&mut vault, &config, &ids)?;
         let mut fixed = 0;
         for (id, result) in results {
             match result {
@@ -395,8 +357,6 @@ pub fn verify_remote(
                 Err(problem) => eprintln!("error: {id}: {problem}"),
             }
         }
-        // A sync brings the header and a catalog snapshot up to date as well.
-        let report = rt.block_on(vault.sync(name, &store, &SyncControl::default(), &mut |_| {}))?;
         let all_fixed = fixed == ids.len() && report.failed.is_empty();
         return Ok(if all_fixed { EXIT_OK } else { EXIT_DAMAGED });
     }
@@ -431,20 +391,15 @@ pub fn rebuild_catalog(ctx: &Context, args: RebuildArgs) -> Outcome {
         bar.set_position(done);
     };
     let from_remote = args.from.is_some();
-    let result = match args.from {
+    let from = match args.from {
         Some(url) => {
             let mut config = credentials(&url, args.allow_insecure)?;
             config.name = args.name;
-            let store = keepsake_remote::open(&config).map_err(remote_failure)?;
-            let source = RebuildSource::Remote(&store, config);
-            runtime()?.block_on(vault.rebuild_catalog(&password, source, &mut progress))
+            Some(config)
         }
-        None => runtime()?.block_on(vault.rebuild_catalog::<keepsake_remote::OpendalStore>(
-            &password,
-            RebuildSource::Objects,
-            &mut progress,
-        )),
+        None => None,
     };
+    let result = keepsake_api::rebuild_catalog(vault, &password, from, &mut progress);
     bar.finish_and_clear();
     let (vault, report) = result?;
     if let Some(aside) = &report.set_aside {

@@ -1,0 +1,178 @@
+//! What the app and the CLI both do with remotes, written once: each function opens the
+//! remote store, runs the core's async work to completion on this crate's runtime, and
+//! applies the policy (which remote repairs what, what a restore or rebuild starts from).
+//! The shells parse, call one function, and print or return; they name no store type and
+//! own no runtime.
+//!
+//! Every function blocks: call it from a thread that may wait (the CLI's main thread, a
+//! blocking task in the app). The core's futures are not `Send`, so they run on the
+//! calling thread, driven by the shared runtime's I/O and timers.
+
+use keepsake_core::{
+    ObjectId, Password, RebuildReport, RebuildSource, RemoteCheck, RemoteConfig, RestoreReport,
+    RestoreSecret, SyncControl, SyncProgress, SyncReport, UnlockedVault, Vault, VaultError,
+};
+use keepsake_remote::OpendalStore;
+use std::future::Future;
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn block_on<T>(work: impl Future<Output = Result<T, VaultError>>) -> Result<T, VaultError> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("could not start the network runtime: {e}"))
+    });
+    match runtime {
+        Ok(runtime) => runtime.block_on(work),
+        Err(why) => Err(VaultError::Remote(why.clone())),
+    }
+}
+
+fn open(remote: &RemoteConfig) -> Result<OpendalStore, VaultError> {
+    keepsake_remote::open(remote).map_err(|e| VaultError::Remote(e.to_string()))
+}
+
+/// Whether `url` names a remote Keepsake can use (scheme, host, absolute path, https or
+/// loopback), without contacting it.
+pub fn check_url(url: &str) -> Result<(), VaultError> {
+    keepsake_remote::check_url(url).map_err(|e| VaultError::Remote(e.to_string()))
+}
+
+/// Adds a remote once its URL and transport are known to be usable.
+pub fn add_remote(vault: &mut UnlockedVault, remote: RemoteConfig) -> Result<(), VaultError> {
+    open(&remote)?;
+    vault.add_remote(remote)
+}
+
+/// Writes a small file to the remote and reads it back.
+pub fn test_remote(remote: &RemoteConfig) -> Result<(), VaultError> {
+    let store = open(remote)?;
+    block_on(async {
+        keepsake_core::probe_remote(&store)
+            .await
+            .map_err(|e| VaultError::Remote(e.to_string()))
+    })
+}
+
+/// Uploads what the remote lacks, then the catalog snapshot and the header.
+pub fn sync(
+    vault: &mut UnlockedVault,
+    remote: &RemoteConfig,
+    control: &SyncControl,
+    progress: &mut (dyn FnMut(&SyncProgress) + Send),
+) -> Result<SyncReport, VaultError> {
+    let store = open(remote)?;
+    block_on(vault.sync(&remote.name, &store, control, progress))
+}
+
+/// A whole vault back from a remote into `dir` (new or empty).
+pub fn restore(
+    remote: RemoteConfig,
+    dir: &Path,
+    secret: RestoreSecret<'_>,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(UnlockedVault, RestoreReport), VaultError> {
+    let store = open(&remote)?;
+    block_on(keepsake_core::restore(
+        &store, dir, remote, secret, progress,
+    ))
+}
+
+/// Rebuilds a damaged or lost catalog: from the newest authentic snapshot on `from`, or
+/// from the stored photos alone.
+pub fn rebuild_catalog(
+    vault: Vault,
+    password: &Password,
+    from: Option<RemoteConfig>,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(UnlockedVault, RebuildReport), VaultError> {
+    match from {
+        Some(remote) => {
+            let store = open(&remote)?;
+            let source = RebuildSource::Remote(&store, remote);
+            block_on(vault.rebuild_catalog(password, source, progress))
+        }
+        None => block_on(vault.rebuild_catalog::<OpendalStore>(
+            password,
+            RebuildSource::Objects,
+            progress,
+        )),
+    }
+}
+
+/// What happened to one damaged object in `repair_from_remotes`.
+pub enum Repair<'a> {
+    Repaired {
+        id: ObjectId,
+        from: &'a str,
+    },
+    /// This remote had no authentic copy; the next one is tried.
+    NotFrom {
+        id: ObjectId,
+        from: &'a str,
+        why: String,
+    },
+}
+
+/// Replaces damaged local objects from the first remote holding an authentic copy, trying
+/// the remotes in turn (one that cannot be opened is skipped). Returns what stays damaged.
+pub fn repair_from_remotes(
+    vault: &mut UnlockedVault,
+    ids: &[ObjectId],
+    report: &mut dyn FnMut(Repair),
+) -> Result<Vec<ObjectId>, VaultError> {
+    let mut left = ids.to_vec();
+    for remote in vault.remotes()? {
+        if left.is_empty() {
+            break;
+        }
+        let Ok(store) = open(&remote) else { continue };
+        for (id, result) in block_on(vault.repair_from_remote(&store, &left))? {
+            match result {
+                Ok(()) => {
+                    left.retain(|l| *l != id);
+                    report(Repair::Repaired {
+                        id,
+                        from: &remote.name,
+                    });
+                }
+                Err(why) => report(Repair::NotFrom {
+                    id,
+                    from: &remote.name,
+                    why,
+                }),
+            }
+        }
+    }
+    Ok(left)
+}
+
+/// Compares a remote with the catalog; `deep` downloads and authenticates every object.
+pub fn check_remote(
+    vault: &UnlockedVault,
+    remote: &RemoteConfig,
+    deep: bool,
+) -> Result<RemoteCheck, VaultError> {
+    let store = open(remote)?;
+    block_on(vault.check_remote(&store, deep))
+}
+
+/// Per object, whether it was repaired (or why not).
+pub type Repaired = Vec<(ObjectId, Result<(), String>)>;
+
+/// Uploads again, from authentic local copies, what a remote lacks or holds damaged, then
+/// syncs (header and catalog snapshot). Returns per id whether it was repaired, and the
+/// sync's report.
+pub fn repair_remote(
+    vault: &mut UnlockedVault,
+    remote: &RemoteConfig,
+    ids: &[ObjectId],
+) -> Result<(Repaired, SyncReport), VaultError> {
+    let store = open(remote)?;
+    let repaired = block_on(vault.repair_remote(&remote.name, &store, ids))?;
+    let report = block_on(vault.sync(&remote.name, &store, &SyncControl::default(), &mut |_| {}))?;
+    Ok((repaired, report))
+}
