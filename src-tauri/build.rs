@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "restore_from_trash",
     "empty_trash",
     "export_items",
+    "verify_vault",
     "albums",
     "create_album",
     "rename_album",

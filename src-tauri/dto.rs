@@ -324,6 +324,53 @@ pub struct Device {
     pub this_device: bool,
 }
 
+/// One damaged photo found by a check of the vault.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DamagedItem {
+    /// None for damage to the catalog itself.
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub problem: String,
+    /// Replaced by an authentic copy from a remote during this check.
+    pub repaired: bool,
+}
+
+/// What a check of every stored photo found, and what its repair did. Nothing is ever
+/// deleted: second copies are set aside in the vault's quarantine folder.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VerifySummary {
+    pub checked: u64,
+    pub damaged: Vec<DamagedItem>,
+    /// Photos of this vault the catalog did not list, listed again by the repair.
+    pub relisted: u32,
+    /// Photos of this vault the catalog does not list (the repair lists them again).
+    pub unlisted: u32,
+    /// Stored objects that do not open with this vault's key: left alone.
+    pub unreadable: u32,
+}
+
+impl From<&keepsake_api::Verified> for VerifySummary {
+    fn from(verified: &keepsake_api::Verified) -> Self {
+        let report = &verified.report;
+        Self {
+            checked: report.checked,
+            damaged: report
+                .damaged
+                .iter()
+                .map(|d| DamagedItem {
+                    id: d.id.map(|id| id.to_string()),
+                    name: d.name.clone(),
+                    problem: d.problem.clone(),
+                    repaired: d.id.is_some_and(|id| !verified.unrepaired.contains(&id)),
+                })
+                .collect(),
+            relisted: report.relisted.len() as u32,
+            unlisted: (report.unlisted.len() - report.relisted.len()) as u32,
+            unreadable: report.unreadable.len() as u32,
+        }
+    }
+}
+
 /// Every IPC type, in dependency order, as the TypeScript file declares them.
 pub fn bindings() -> String {
     let mut out = String::from(
@@ -351,6 +398,8 @@ pub fn bindings() -> String {
         SyncStatus::decl(),
         Settings::decl(),
         Device::decl(),
+        DamagedItem::decl(),
+        VerifySummary::decl(),
     ] {
         out.push_str("\nexport ");
         out.push_str(&decl);

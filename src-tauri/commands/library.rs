@@ -1,12 +1,12 @@
 //! The timeline, the viewer's details, favourites, trash and export.
 
 use super::{blocking, parse_ids};
-use crate::dto::{ExportSummary, Filter, ItemDetails, TimelineItem};
+use crate::dto::{ExportSummary, Filter, ItemDetails, TimelineItem, VerifySummary};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use keepsake_core::ErrorCode;
 use std::path::PathBuf;
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 
 #[tauri::command]
 pub async fn timeline(state: State<'_, AppState>, filter: Filter) -> AppResult<Vec<TimelineItem>> {
@@ -60,6 +60,24 @@ pub fn restore_from_trash(state: State<'_, AppState>, ids: Vec<String>) -> AppRe
     let session = state.session()?;
     let mut library = session.library();
     Ok(library.restore_from_trash(&ids)?)
+}
+
+/// Reads every stored original and checks it against the catalog. With `repair`, damaged
+/// photos are replaced from a remote holding an authentic copy and photos the catalog lost
+/// are listed again: the same policy as `keepsake verify --repair` (keepsake-api).
+#[tauri::command]
+pub async fn verify_vault<R: Runtime>(app: AppHandle<R>, repair: bool) -> AppResult<VerifySummary> {
+    let session = app.state::<AppState>().session()?;
+    let summary = blocking(move || {
+        let mut vault = session.vault.blocking_lock();
+        let verified = keepsake_api::verify(&mut vault, repair, &mut |_, _| {}, &mut |_| {})?;
+        Ok(VerifySummary::from(&verified))
+    })
+    .await?;
+    if repair && (summary.relisted > 0 || summary.damaged.iter().any(|d| d.repaired)) {
+        crate::background::library_changed(&app);
+    }
+    Ok(summary)
 }
 
 /// Deletes everything in the trash for good. Returns how many items went.

@@ -402,3 +402,50 @@ fn locking_stops_a_watch_folder_import_and_the_next_unlock_finishes_it() {
     }
     assert_eq!(app.timeline(json!({})).len(), FILES, "each photo once");
 }
+
+#[test]
+fn check_and_repair_in_settings_mend_a_damaged_photo_from_a_remote() {
+    let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
+    let clean = app.ok("verify_vault", json!({"repair": false}));
+    assert_eq!(clean["checked"], 2, "{clean}");
+    assert_eq!(clean["damaged"], json!([]));
+
+    // A folder remote holding authentic copies: its header arrives last in a sync.
+    let usb = app.root.path().join("usb");
+    app.ok(
+        "add_remote",
+        json!({"remote": {"name": "usb", "url": format!("file://{}", usb.display()), "user": null, "secret": null}}),
+    );
+    app.ok("sync_now", json!({}));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !usb.join("keepsake-vault.json").exists() {
+        assert!(Instant::now() < deadline, "the sync did not finish");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // One stored original damaged on this disk.
+    let objects = Path::new(&app.vault_path()).join("objects");
+    let shard = std::fs::read_dir(&objects)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap();
+    let object = std::fs::read_dir(shard.path())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&object).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&object, &bytes).unwrap();
+
+    let found = app.ok("verify_vault", json!({"repair": false}));
+    assert_eq!(found["damaged"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["damaged"][0]["repaired"], false);
+    let repaired = app.ok("verify_vault", json!({"repair": true}));
+    assert_eq!(repaired["damaged"][0]["repaired"], true, "{repaired}");
+    let after = app.ok("verify_vault", json!({"repair": false}));
+    assert_eq!(after["damaged"], json!([]), "{after}");
+}

@@ -11,6 +11,7 @@
 use keepsake_core::{
     ObjectId, Password, RebuildReport, RebuildSource, RemoteCheck, RemoteConfig, RestoreReport,
     RestoreSecret, SyncControl, SyncProgress, SyncReport, UnlockedVault, Vault, VaultError,
+    VerifyReport,
 };
 use keepsake_remote::OpendalStore;
 use std::future::Future;
@@ -148,6 +149,34 @@ pub fn repair_from_remotes(
         }
     }
     Ok(left)
+}
+
+/// What `verify` found, and which damaged photos no remote could repair.
+pub struct Verified {
+    pub report: VerifyReport,
+    /// Damaged objects still damaged: all of them without `repair`, else those no remote
+    /// held an authentic copy of.
+    pub unrepaired: Vec<ObjectId>,
+}
+
+/// Checks every stored photo against the catalog. With `repair`: photos of this vault the
+/// catalog does not list are listed again, second copies go to `quarantine/`, and each
+/// damaged photo is replaced from the first remote holding an authentic copy
+/// (`repair_from_remotes`). Nothing is ever deleted.
+pub fn verify(
+    vault: &mut UnlockedVault,
+    repair: bool,
+    progress: &mut dyn FnMut(u64, u64),
+    on_repair: &mut dyn FnMut(Repair),
+) -> Result<Verified, VaultError> {
+    let report = vault.verify(repair, progress)?;
+    let damaged: Vec<ObjectId> = report.damaged.iter().filter_map(|d| d.id).collect();
+    let unrepaired = if repair && !damaged.is_empty() {
+        repair_from_remotes(vault, &damaged, on_repair)?
+    } else {
+        damaged
+    };
+    Ok(Verified { report, unrepaired })
 }
 
 /// Compares a remote with the catalog; `deep` downloads and authenticates every object.

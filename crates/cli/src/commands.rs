@@ -5,6 +5,7 @@ use crate::output::{count, printable};
 use crate::progress::{bytes_bar, count_bar};
 use crate::{Failure, secrets};
 use clap::Args;
+use keepsake_api::Repair;
 use keepsake_core::{
     Item, KdfParams, ObjectId, RenditionKind, SeenKdf, UnlockedVault, Vault, VaultError,
 };
@@ -531,11 +532,26 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
     }
     let mut vault = ctx.unlock()?;
     let bar = count_bar("Verifying");
-    let report = vault.verify(args.repair, &mut |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    })?;
+    let mut repairs = Vec::new();
+    let verified = keepsake_api::verify(
+        &mut vault,
+        args.repair,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+        // Printed after the report: what was repaired to stdout, what was not to stderr.
+        &mut |repair| {
+            repairs.push(match repair {
+                Repair::Repaired { id, from } => Ok(format!("REPAIRED {id} from remote {from}")),
+                Repair::NotFrom { id, from, why } => {
+                    Err(format!("note: {id}: not repaired from {from}: {why}"))
+                }
+            })
+        },
+    )?;
     bar.finish_and_clear();
+    let report = verified.report;
     if args.json {
         crate::output::json(&json!({
             "checked": report.checked,
@@ -616,8 +632,18 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
         );
     }
     if args.repair && !report.is_clean() {
-        let damaged: Vec<ObjectId> = report.damaged.iter().filter_map(|d| d.id).collect();
-        let unrepaired = crate::sync_commands::repair_from_remotes(&mut vault, &damaged)?;
+        for line in &repairs {
+            match line {
+                Ok(repaired) => out!("{repaired}"),
+                Err(note) => eprintln!("{note}"),
+            }
+        }
+        let unrepaired = verified.unrepaired.len();
+        if unrepaired > 0 {
+            out!(
+                "{unrepaired} damaged items could not be repaired (no remote holds an authentic copy)"
+            );
+        }
         let catalog_damage = report.damaged.iter().any(|d| d.id.is_none());
         return Ok(
             if unrepaired == 0 && !catalog_damage && report.unreadable.is_empty() {

@@ -5,7 +5,6 @@ use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome};
 use crate::progress::count_bar;
 use crate::{Failure, secrets};
 use clap::{Args, Subcommand};
-use keepsake_api::Repair;
 use keepsake_core::{RemoteConfig, RestoreSecret, SyncControl};
 use serde_json::json;
 
@@ -258,34 +257,6 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
             EXIT_DAMAGED
         },
     )
-}
-
-/// Restores damaged local objects from the first remote holding an authentic copy.
-/// Prints what happened; returns how many stay damaged.
-pub fn repair_from_remotes(
-    vault: &mut keepsake_core::UnlockedVault,
-    ids: &[keepsake_core::ObjectId],
-) -> Result<usize, Failure> {
-    let mut printed = Ok(());
-    let left = keepsake_api::repair_from_remotes(vault, ids, &mut |repair| match repair {
-        Repair::Repaired { id, from } => {
-            if printed.is_ok() {
-                printed =
-                    crate::output::write_line(format_args!("REPAIRED {id} from remote {from}"));
-            }
-        }
-        Repair::NotFrom { id, from, why } => {
-            eprintln!("note: {id}: not repaired from {from}: {why}")
-        }
-    })?;
-    printed?;
-    if !left.is_empty() {
-        out!(
-            "{} damaged items could not be repaired (no remote holds an authentic copy)",
-            left.len()
-        );
-    }
-    Ok(left.len())
 }
 
 /// `verify --remote NAME [--deep] [--repair]`.

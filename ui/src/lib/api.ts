@@ -18,6 +18,7 @@ import type {
   Settings,
   SyncStatus,
   TimelineItem,
+  VerifySummary,
 } from './bindings';
 
 export type * from './bindings';
@@ -56,6 +57,7 @@ export const api = {
   emptyTrash: () => invoke<number>('empty_trash'),
   exportItems: (ids: string[], folder: string) =>
     invoke<ExportSummary>('export_items', { ids, folder }),
+  verifyVault: (repair: boolean) => invoke<VerifySummary>('verify_vault', { repair }),
 
   albums: () => invoke<AlbumInfo[]>('albums'),
   createAlbum: (name: string) => invoke<number>('create_album', { name }),

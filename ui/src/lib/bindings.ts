@@ -108,3 +108,27 @@ export type Device = { id: string, name: string, created: string, last_used: str
  * The device this app runs on.
  */
 this_device: boolean, };
+
+export type DamagedItem = { 
+/**
+ * None for damage to the catalog itself.
+ */
+id: string | null, name: string | null, problem: string, 
+/**
+ * Replaced by an authentic copy from a remote during this check.
+ */
+repaired: boolean, };
+
+export type VerifySummary = { checked: bigint, damaged: Array<DamagedItem>, 
+/**
+ * Photos of this vault the catalog did not list, listed again by the repair.
+ */
+relisted: number, 
+/**
+ * Photos of this vault the catalog does not list (the repair lists them again).
+ */
+unlisted: number, 
+/**
+ * Stored objects that do not open with this vault's key: left alone.
+ */
+unreadable: number, };
