@@ -5,6 +5,7 @@ use keepsake_app::dto::bindings;
 use keepsake_app::state::AppState;
 use keepsake_core::SeenKdf;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -448,4 +449,54 @@ fn check_and_repair_in_settings_mend_a_damaged_photo_from_a_remote() {
     assert_eq!(repaired["damaged"][0]["repaired"], true, "{repaired}");
     let after = app.ok("verify_vault", json!({"repair": false}));
     assert_eq!(after["damaged"], json!([]), "{after}");
+}
+
+/// The app's commands are named in four hand-kept places: the handler (src-tauri/lib.rs),
+/// the permission list (src-tauri/build.rs), the capability (capabilities/main.json) and
+/// the TypeScript wrappers (ui/src/lib/api.ts). A command missing from one is denied,
+/// unregistered or unreachable from the UI: they must all name the same set.
+#[test]
+fn every_command_is_registered_declared_allowed_and_wrapped() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let between = |text: &str, start: &str, end: &str| -> String {
+        let from = &text[text.find(start).unwrap_or_else(|| panic!("{start}"))..];
+        from[..from.find(end).unwrap()].to_string()
+    };
+    let build = read("src-tauri/build.rs");
+    let declared: BTreeSet<String> = between(&build, "const COMMANDS", "];")
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect();
+    let lib = read("src-tauri/lib.rs");
+    let registered: BTreeSet<String> = between(&lib, "generate_handler![", "])")
+        .split(',')
+        .filter_map(|entry| entry.trim().rsplit("::").next())
+        .filter(|name| !name.is_empty())
+        .map(String::from)
+        .collect();
+    let capability: Value =
+        serde_json::from_str(&read("src-tauri/capabilities/main.json")).unwrap();
+    let allowed: BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    let api = read("ui/src/lib/api.ts");
+    let wrapped: BTreeSet<String> = api
+        .match_indices("invoke<")
+        .filter_map(|(at, _)| {
+            let call = &api[at..];
+            let name = &call[call.find("('")? + 2..];
+            Some(name[..name.find('\'')?].to_string())
+        })
+        .collect();
+    assert!(declared.len() >= 40, "{declared:?}");
+    assert_eq!(registered, declared, "lib.rs's handler vs build.rs");
+    assert_eq!(allowed, declared, "capabilities/main.json vs build.rs");
+    assert_eq!(wrapped, declared, "ui/src/lib/api.ts vs build.rs");
 }
