@@ -5,6 +5,8 @@ use proptest::prelude::*;
 const SMALL_CHUNK_LOG2: u8 = 16;
 const CHUNK: usize = 1 << SMALL_CHUNK_LOG2;
 const UNIT: usize = CHUNK + TAG_LEN;
+/// Plaintext lengths at every chunk edge: empty, one byte, around one chunk, several.
+const EDGE_LENGTHS: [usize; 7] = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7];
 
 fn vault_key() -> VaultKey {
     VaultKey::from_bytes([0x11; KEY_LEN])
@@ -43,7 +45,7 @@ fn decrypt(object: &[u8]) -> Result<Vec<u8>, ObjectError> {
 
 #[test]
 fn round_trips_at_every_chunk_edge() {
-    for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7] {
+    for len in EDGE_LENGTHS {
         let data = plaintext(len);
         let object = encrypt(&data);
         assert_eq!(
@@ -325,7 +327,7 @@ fn decrypt_part(object: &[u8], range: std::ops::Range<u64>) -> Result<Vec<u8>, O
 
 #[test]
 fn any_range_decrypts_to_the_same_bytes_as_the_whole() {
-    for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7] {
+    for len in EDGE_LENGTHS {
         let data = plaintext(len);
         let object = encrypt(&data);
         let len = len as u64;
