@@ -9,9 +9,9 @@
 //! calling thread, driven by the shared runtime's I/O and timers.
 
 use keepsake_core::{
-    ObjectId, Password, RebuildReport, RebuildSource, RemoteCheck, RemoteConfig, RestoreReport,
-    RestoreSecret, SyncControl, SyncProgress, SyncReport, UnlockedVault, Vault, VaultError,
-    VerifyReport,
+    Contents, ObjectId, Password, RebuildReport, RebuildSource, RemoteCheck, RemoteConfig,
+    RestoreReport, RestoreSecret, SyncControl, SyncProgress, SyncReport, UnlockedVault, Vault,
+    VaultError, VerifyReport,
 };
 use keepsake_remote::OpendalStore;
 use std::future::Future;
@@ -58,9 +58,11 @@ pub fn test_remote(remote: &RemoteConfig) -> Result<(), VaultError> {
     })
 }
 
-/// Uploads what the remote lacks, then the catalog snapshot and the header.
+/// Uploads what the remote lacks, then the catalog snapshot and the header. On contents
+/// of its own (`UnlockedVault::contents`) it holds nothing else: photos imported meanwhile
+/// go up in a further round before the snapshot that names them.
 pub fn sync(
-    vault: &mut UnlockedVault,
+    vault: &mut Contents,
     remote: &RemoteConfig,
     control: &SyncControl,
     progress: &mut (dyn FnMut(&SyncProgress) + Send),

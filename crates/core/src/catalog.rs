@@ -550,29 +550,48 @@ impl Catalog {
         Ok(())
     }
 
-    /// A consistent copy of the whole catalog in `dest`, encrypted with the same key
-    /// (SQLCipher's `sqlcipher_export`): never plaintext on disk.
-    pub fn snapshot_to(&self, dest: &Path, key: &Zeroizing<[u8; 32]>) -> Result<(), VaultError> {
+    /// A copy of the whole catalog in `dest`, encrypted with the same key (SQLCipher's
+    /// `sqlcipher_export`): never plaintext on disk. Only if every item is confirmed on
+    /// `remote`, checked in the same read transaction as the copy: an import that lands
+    /// meanwhile is in neither or both. Returns whether it was copied.
+    pub fn snapshot_to(
+        &self,
+        dest: &Path,
+        key: &Zeroizing<[u8; 32]>,
+        remote: &str,
+    ) -> Result<bool, VaultError> {
         let key_hex = Zeroizing::new(hex::encode(key.as_slice()));
         let attach = Zeroizing::new(format!(
             "ATTACH DATABASE ?1 AS snapshot KEY \"x'{}'\"",
             key_hex.as_str()
         ));
         self.conn.execute(&attach, [dest.to_string_lossy()])?;
-        let exported = self
-            .conn
-            .query_row("SELECT sqlcipher_export('snapshot')", [], |_| Ok(()))
-            .and_then(|()| {
-                let version =
-                    self.schema_version()
-                        .map_err(|_| rusqlite::Error::InvalidQuery)? as i64;
+        let exported = (|| {
+            self.conn.execute_batch("BEGIN")?;
+            let copied = (|| {
+                if self.pending_on(remote)? > 0 {
+                    return Ok(false);
+                }
                 self.conn
-                    .execute_batch(&format!("PRAGMA snapshot.user_version = {version};"))
+                    .query_row("SELECT sqlcipher_export('snapshot')", [], |_| Ok(()))?;
+                let version = self.schema_version()?;
+                self.conn
+                    .execute_batch(&format!("PRAGMA snapshot.user_version = {version};"))?;
+                Ok::<_, VaultError>(true)
+            })();
+            let ended = self.conn.execute_batch(if matches!(copied, Ok(true)) {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
             });
+            let copied = copied?;
+            ended?;
+            Ok::<_, VaultError>(copied)
+        })();
         let detached = self.conn.execute_batch("DETACH DATABASE snapshot");
-        exported?;
+        let copied = exported?;
         detached?;
-        Ok(())
+        Ok(copied)
     }
 
     pub fn device_used(&mut self, device_id: &str, at: &str) -> Result<(), VaultError> {

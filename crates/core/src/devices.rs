@@ -103,9 +103,10 @@ impl UnlockedVault {
     /// Writes a version 1 header again as the current version: the device names and
     /// dates it held in plaintext go into the catalog first (FORMAT.md section 3.9).
     pub(crate) fn upgrade_header(&mut self) -> Result<(), VaultError> {
-        for device in &self.header.body.devices {
+        let Self { header, contents } = self;
+        for device in &header.body.devices {
             if let (Some(name), Some(created)) = (&device.name, &device.created) {
-                self.catalog.name_device(&device.id, name, created)?;
+                contents.catalog.name_device(&device.id, name, created)?;
             }
         }
         let header = self.header.rewritten(&self.key)?;

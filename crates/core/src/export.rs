@@ -2,7 +2,7 @@
 //! decrypted to a hidden partial file and linked into place only once fully authenticated,
 //! so a damaged object never leaves a partial or garbage file, and nothing is overwritten.
 
-use crate::{UnlockedVault, VaultError};
+use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId};
 use std::collections::HashSet;
 use std::fs;
@@ -33,7 +33,7 @@ pub struct ExportReport {
     pub failed: Vec<ExportFailure>,
 }
 
-impl UnlockedVault {
+impl Contents {
     /// Exports the given items (all when `ids` is None) into `dest`, creating it.
     pub fn export(
         &self,

@@ -8,7 +8,7 @@ use crate::catalog::{DedupIndex, Item};
 use crate::media::{self, Original, Rendition};
 use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
-use crate::{UnlockedVault, VaultError};
+use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::fs::File;
 use std::io::{self, Read};
@@ -134,7 +134,7 @@ struct Candidate {
     size: u64,
 }
 
-impl UnlockedVault {
+impl Contents {
     /// Imports files and folders (recursively). Stops early only when the vault itself
     /// cannot be written (disk full, I/O error): then returns what was done with the error.
     pub fn import(

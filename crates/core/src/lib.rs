@@ -44,7 +44,7 @@ pub use sync::{
     RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,
     SyncReport, SyncState, layout as remote_layout, probe as probe_remote, restore,
 };
-pub use vault::{UnlockedVault, Vault, VaultInfo};
+pub use vault::{Contents, UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, QUARANTINE, VerifyReport};
 
 /// For the scale benchmark only (feature `bench`): catalog rows with no photo behind them.

@@ -7,7 +7,7 @@ use crate::catalog::{
 use crate::import::{ImportProgress, ImportReport, format_system_time};
 use crate::media::RenditionKind;
 use crate::store::ObjectStore;
-use crate::{UnlockedVault, VaultError};
+use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -154,7 +154,7 @@ impl Library {
     }
 }
 
-impl UnlockedVault {
+impl Contents {
     pub fn library(&self) -> Result<Library, VaultError> {
         Ok(Library {
             key: self.key.clone(),
@@ -298,7 +298,7 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/photos/exif-samples")
     }
 
-    fn vault_with(files: &[&str]) -> (tempfile::TempDir, UnlockedVault, Vec<ObjectId>) {
+    fn vault_with(files: &[&str]) -> (tempfile::TempDir, crate::UnlockedVault, Vec<ObjectId>) {
         let root = tempfile::tempdir().unwrap();
         let password = Password::new("long enough password".into());
         let (mut vault, _) = Vault::create(&root.path().join("v"), &password, Some(FAST)).unwrap();
@@ -463,17 +463,20 @@ mod tests {
         lib.set_watch_folder(&watched.to_string_lossy(), true)
             .unwrap();
 
-        let (first, error) = vault.import_watched(&vault.watched_fresh().unwrap(), &mut |_| {});
+        let fresh = vault.watched_fresh().unwrap();
+        let (first, error) = vault.import_watched(&fresh, &mut |_| {});
         assert!(error.is_none());
         assert_eq!((first.imported.len(), first.skipped.len()), (1, 1));
-        let (again, _) = vault.import_watched(&vault.watched_fresh().unwrap(), &mut |_| {});
+        let fresh = vault.watched_fresh().unwrap();
+        let (again, _) = vault.import_watched(&fresh, &mut |_| {});
         assert_eq!(
             again.imported.len() + again.skipped.len() + again.duplicates.len(),
             0
         );
 
         std::fs::copy(samples().join(IPHONE), watched.join("b.heic")).unwrap();
-        let (second, _) = vault.import_watched(&vault.watched_fresh().unwrap(), &mut |_| {});
+        let fresh = vault.watched_fresh().unwrap();
+        let (second, _) = vault.import_watched(&fresh, &mut |_| {});
         assert_eq!(second.imported.len(), 1);
         assert_eq!(second.imported[0].path, watched.join("b.heic"));
 

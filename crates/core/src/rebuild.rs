@@ -10,7 +10,7 @@ use crate::media::{self, Original};
 use crate::sniff::{SNIFF_LEN, sniff};
 use crate::sync::{RemoteStore, fetch_snapshot};
 use crate::vault::acquire_lock;
-use crate::{RemoteConfig, UnlockedVault, Vault, VaultError};
+use crate::{Contents, RemoteConfig, UnlockedVault, Vault, VaultError};
 use keepsake_crypto::{ObjectId, Password};
 use std::fs;
 use std::io::{self, Write};
@@ -199,7 +199,7 @@ impl Write for HeadAndHash {
     }
 }
 
-impl UnlockedVault {
+impl Contents {
     /// Lists an object again from its content alone. Its file name is gone with the
     /// catalog, so it gets one from its id and type.
     pub(crate) fn relist(&mut self, id: ObjectId) -> Result<(), Relist> {

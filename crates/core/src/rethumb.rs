@@ -4,7 +4,7 @@
 use crate::catalog::{Item, StoredRendition};
 use crate::media::{self, Original, RenditionKind};
 use crate::sniff::{SNIFF_LEN, sniff};
-use crate::{UnlockedVault, VaultError};
+use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId};
 
 /// Originals above this size are not held in memory to re-render.
@@ -16,7 +16,7 @@ pub struct RethumbReport {
     pub failed: Vec<(ObjectId, String)>,
 }
 
-impl UnlockedVault {
+impl Contents {
     pub fn item(&self, id: &ObjectId) -> Result<Option<Item>, VaultError> {
         self.catalog.item(id)
     }

@@ -11,6 +11,7 @@ use keepsake_crypto::{KdfParams, Password, RecoveryKey, VaultKey};
 use serde::Serialize;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The shortest password `init`, `passwd` and `recover` accept.
@@ -28,15 +29,37 @@ pub struct Vault {
     pub(crate) costly_kdf_allowed: bool,
 }
 
-/// A vault with its key in memory. Holds the vault's write lock while it lives: one
-/// process writes to a vault at a time.
+/// A vault with its key in memory: its header (password, devices) and its `Contents`,
+/// whose methods it offers too. One process writes to a vault at a time: the vault's
+/// write lock is held while this or any `Contents` taken from it lives.
 pub struct UnlockedVault {
-    pub(crate) dir: PathBuf,
     pub(crate) header: Header,
+    pub(crate) contents: Contents,
+}
+
+/// What an unlocked vault holds besides its header: the key, a connection to the
+/// catalog, the objects. A long job (a sync, an export) runs on contents of its own
+/// (`UnlockedVault::contents`), so changing the password, revoking a device or emptying
+/// the trash never waits behind it; SQLite serialises the short catalog writes.
+pub struct Contents {
+    pub(crate) dir: PathBuf,
     pub(crate) key: VaultKey,
     pub(crate) catalog: Catalog,
     pub(crate) store: ObjectStore,
-    _lock: File,
+    _lock: Arc<File>,
+}
+
+impl std::ops::Deref for UnlockedVault {
+    type Target = Contents;
+    fn deref(&self) -> &Contents {
+        &self.contents
+    }
+}
+
+impl std::ops::DerefMut for UnlockedVault {
+    fn deref_mut(&mut self) -> &mut Contents {
+        &mut self.contents
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -119,12 +142,14 @@ impl Vault {
         // The header goes last: its presence is what makes the folder a vault.
         header.save(dir)?;
         let vault = UnlockedVault {
-            dir: dir.to_path_buf(),
             header,
-            key,
-            catalog,
-            store,
-            _lock: lock,
+            contents: Contents {
+                dir: dir.to_path_buf(),
+                key,
+                catalog,
+                store,
+                _lock: Arc::new(lock),
+            },
         };
         Ok((vault, recovery))
     }
@@ -213,12 +238,14 @@ impl Vault {
         // Refuses a missing or empty catalog: set up afresh, it would list nothing.
         let catalog = Catalog::open(&self.dir.join(catalog::FILE_NAME), &key.catalog_key())?;
         let mut vault = UnlockedVault {
-            dir: self.dir,
             header: self.header,
-            key,
-            catalog,
-            store,
-            _lock: lock,
+            contents: Contents {
+                dir: self.dir,
+                key,
+                catalog,
+                store,
+                _lock: Arc::new(lock),
+            },
         };
         if vault.header.is_outdated() {
             vault.upgrade_header()?;
@@ -262,10 +289,22 @@ impl UnlockedVault {
     pub fn lock(self) -> Vault {
         // Dropping `key` zeroizes it; the catalog connection closes with it.
         Vault {
-            dir: self.dir,
+            dir: self.contents.dir,
             header: self.header,
             costly_kdf_allowed: false,
         }
+    }
+
+    /// Contents of their own for a long job: a new catalog connection and a copy of the
+    /// key (zeroized when dropped). They hold the vault's write lock while they live.
+    pub fn contents(&self) -> Result<Contents, VaultError> {
+        Ok(Contents {
+            dir: self.dir.clone(),
+            key: self.key.clone(),
+            catalog: Catalog::open(&self.dir.join(catalog::FILE_NAME), &self.key.catalog_key())?,
+            store: ObjectStore::new(&self.dir),
+            _lock: self.contents._lock.clone(),
+        })
     }
 
     /// Re-wraps the vault key under a new password: nothing else is re-encrypted.
@@ -289,10 +328,6 @@ impl UnlockedVault {
         self.header.unlock_with_password(password, true).map(drop)
     }
 
-    pub fn items(&self) -> Result<Vec<crate::Item>, VaultError> {
-        self.catalog.items()
-    }
-
     pub fn info(&self) -> Result<VaultInfo, VaultError> {
         let (items, bytes) = self.catalog.totals()?;
         let kdf = self.header.kdf_params();
@@ -310,6 +345,12 @@ impl UnlockedVault {
                 kdf.parallelism
             ),
         })
+    }
+}
+
+impl Contents {
+    pub fn items(&self) -> Result<Vec<crate::Item>, VaultError> {
+        self.catalog.items()
     }
 }
 

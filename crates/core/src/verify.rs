@@ -11,7 +11,7 @@ use crate::catalog::{Item, ObjectRef};
 use crate::fsutil::{create_private_dir, sync_dir};
 use crate::rebuild::Relist;
 use crate::store::{ObjectStore, decrypt_file};
-use crate::{UnlockedVault, VaultError};
+use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectId, VaultKey};
 use std::collections::HashSet;
 use std::fs;
@@ -83,7 +83,7 @@ impl Write for HashSink {
     }
 }
 
-impl UnlockedVault {
+impl Contents {
     pub fn verify(
         &mut self,
         repair: bool,

@@ -5,7 +5,7 @@
 
 use super::{RemoteError, RemoteStore, SyncControl, SyncProgress, SyncState, layout};
 use crate::catalog::{Item, RemoteConfig};
-use crate::{UnlockedVault, VaultError};
+use crate::{Contents, VaultError};
 use futures::StreamExt;
 use keepsake_crypto::{ObjectId, max_encrypted_len};
 use std::collections::HashMap;
@@ -13,6 +13,9 @@ use std::path::PathBuf;
 
 /// Transfers in flight at once.
 const PARALLEL: usize = 4;
+/// Upload rounds before a sync leaves the snapshot to the next one (each round sends
+/// what an import added during the last).
+const ROUNDS: usize = 3;
 
 #[derive(Debug, Default)]
 pub struct SyncReport {
@@ -42,7 +45,7 @@ impl RemoteCheck {
     }
 }
 
-impl UnlockedVault {
+impl Contents {
     pub fn add_remote(&mut self, remote: RemoteConfig) -> Result<(), VaultError> {
         if self
             .catalog
@@ -85,7 +88,54 @@ impl UnlockedVault {
     ) -> Result<SyncReport, VaultError> {
         let remote = self.remote(name)?;
         let mut report = SyncReport::default();
-        let confirmed = self.catalog.confirmed_objects(&remote.name)?;
+        // Photos imported while this runs are sent by the next round: the snapshot goes
+        // only when it names nothing the remote lacks.
+        for round in 0..ROUNDS {
+            let (mut state, confirmed_before) = self
+                .upload_pending(&remote.name, store, control, progress, &mut report)
+                .await?;
+            if round == 0 {
+                report.skipped += confirmed_before;
+            }
+            if report.cancelled || !report.failed.is_empty() {
+                // No snapshot that names objects the remote may not have.
+                return Ok(report);
+            }
+            state.state = SyncState::Finishing;
+            progress(&state);
+            let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
+            if report.uploaded > 0 || snapshots.is_empty() {
+                let Some(sealed) = self.seal_snapshot(&remote.name)? else {
+                    continue; // more photos came in meanwhile
+                };
+                store
+                    .upload(&sealed.remote_path, &sealed.file)
+                    .await
+                    .map_err(remote_error)?;
+                report.snapshot = Some(sealed.remote_path.clone());
+            }
+            self.upload_header(store).await?;
+            state.state = SyncState::Done;
+            progress(&state);
+            return Ok(report);
+        }
+        // The library kept growing: what was sent is confirmed, the next sync finishes.
+        Ok(report)
+    }
+
+    /// Uploads every item not yet confirmed on `remote`, adding to `report`; returns the
+    /// last progress and how many items were confirmed before. Stops at the first error
+    /// that would fail every other object too (a full remote, refused credentials), and
+    /// when cancelled.
+    async fn upload_pending(
+        &mut self,
+        remote: &str,
+        store: &impl RemoteStore,
+        control: &SyncControl,
+        progress: &mut (dyn FnMut(&SyncProgress) + Send),
+        report: &mut SyncReport,
+    ) -> Result<(SyncProgress, u64), VaultError> {
+        let confirmed = self.catalog.confirmed_objects(remote)?;
         let items = self.catalog.items()?;
         let pending: Vec<(&Item, PathBuf, u64)> = items
             .iter()
@@ -96,7 +146,7 @@ impl UnlockedVault {
                 (i, local, size)
             })
             .collect();
-        report.skipped = (items.len() - pending.len()) as u64;
+        let confirmed_before = (items.len() - pending.len()) as u64;
         let mut state = SyncProgress {
             state: SyncState::Transferring,
             objects_done: 0,
@@ -125,7 +175,13 @@ impl UnlockedVault {
             match result {
                 None => continue, // cancelled before it started
                 Some(Ok((size, uploaded))) => {
-                    self.catalog.confirm_object(&remote.name, &id, size)?;
+                    if self.catalog.confirm_object(remote, &id, size).is_err()
+                        && self.remote(remote).is_err()
+                    {
+                        // Removed while this ran: nothing more to send it.
+                        report.cancelled = true;
+                        return Ok((state, confirmed_before));
+                    }
                     if uploaded {
                         report.uploaded += 1;
                         report.uploaded_bytes += size;
@@ -138,6 +194,8 @@ impl UnlockedVault {
                     stopped_by = Some(e);
                     break;
                 }
+                // Purged from the trash while this ran: not a failure, nothing to send.
+                Some(Err(_)) if self.catalog.item(&id)?.is_none() => {}
                 Some(Err(e)) => {
                     state.last_error = Some(e.to_string());
                     report.failed.push((id, e.to_string()));
@@ -161,24 +219,12 @@ impl UnlockedVault {
             report.cancelled = true;
             state.state = SyncState::Cancelled;
             progress(&state);
-            return Ok(report);
         }
-        if !report.failed.is_empty() {
-            // No snapshot that names objects the remote may not have.
-            return Ok(report);
-        }
+        Ok((state, confirmed_before))
+    }
 
-        state.state = SyncState::Finishing;
-        progress(&state);
-        let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
-        if report.uploaded > 0 || snapshots.is_empty() {
-            let sealed = self.seal_snapshot()?;
-            store
-                .upload(&sealed.remote_path, &sealed.file)
-                .await
-                .map_err(remote_error)?;
-            report.snapshot = Some(sealed.remote_path.clone());
-        }
+    /// Sends the header last, and only when the remote's differs.
+    async fn upload_header(&self, store: &impl RemoteStore) -> Result<(), VaultError> {
         let header = std::fs::read(self.dir.join(crate::header::FILE_NAME))
             .map_err(|e| VaultError::io("reading the vault header", e))?;
         // Compared only if it could be a header: a remote cannot make sync read gigabytes.
@@ -198,9 +244,7 @@ impl UnlockedVault {
                 .await
                 .map_err(remote_error)?;
         }
-        state.state = SyncState::Done;
-        progress(&state);
-        Ok(report)
+        Ok(())
     }
 
     /// Compares the remote with the catalog: every object present with its size, a header

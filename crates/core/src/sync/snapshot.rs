@@ -9,7 +9,7 @@ use super::engine::remote_error;
 use super::{RemoteStore, layout};
 use crate::catalog::Catalog;
 use crate::store::{PendingObject, decrypt_file};
-use crate::{UnlockedVault, VaultError};
+use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -21,13 +21,20 @@ pub struct SealedSnapshot {
     _pending: PendingObject,
 }
 
-impl UnlockedVault {
-    pub(crate) fn seal_snapshot(&self) -> Result<SealedSnapshot, VaultError> {
+impl Contents {
+    /// The catalog sealed for `remote`; None when it lists an item the remote is not
+    /// confirmed to hold (imported while a sync ran).
+    pub(crate) fn seal_snapshot(&self, remote: &str) -> Result<Option<SealedSnapshot>, VaultError> {
         let (pending, writer) = self.store.create(&self.key)?;
         let export = self.dir.join("tmp").join(format!("{}.catalog", pending.id));
         let _ = fs::remove_file(&export);
-        let sealed = (|| {
-            self.catalog.snapshot_to(&export, &self.key.catalog_key())?;
+        let sealed = (|| -> Result<bool, VaultError> {
+            if !self
+                .catalog
+                .snapshot_to(&export, &self.key.catalog_key(), remote)?
+            {
+                return Ok(false);
+            }
             let mut source = File::open(&export)
                 .map_err(|e| VaultError::io("reading the catalog snapshot", e))?;
             let mut writer = writer;
@@ -38,16 +45,19 @@ impl UnlockedVault {
                 .finish()
                 .map_err(|e| VaultError::from_object_write("sealing the catalog snapshot", e))?;
             file.sync_all()
-                .map_err(|e| VaultError::io("syncing the catalog snapshot", e))
+                .map_err(|e| VaultError::io("syncing the catalog snapshot", e))?;
+            Ok(true)
         })();
         let _ = fs::remove_file(&export);
-        sealed?;
+        if !sealed? {
+            return Ok(None);
+        }
         let millis = jiff::Timestamp::now().as_millisecond();
-        Ok(SealedSnapshot {
+        Ok(Some(SealedSnapshot {
             remote_path: format!("{}{millis:020}-{}", layout::SNAPSHOTS, pending.id),
             file: pending.path().to_path_buf(),
             _pending: pending,
-        })
+        }))
     }
 }
 
