@@ -206,9 +206,14 @@ fn sync_one<R: Runtime>(
     remote: &keepsake_core::RemoteConfig,
     control: &SyncControl,
 ) -> Result<(), String> {
-    let mut vault = session.vault.blocking_lock();
+    // Contents of its own: the vault is free for everything else while this uploads.
+    let mut contents = session
+        .vault
+        .blocking_lock()
+        .contents()
+        .map_err(|e| e.to_string())?;
     let progress_app = app.clone();
-    let report = keepsake_api::sync(&mut vault, remote, control, &mut move |p| {
+    let report = keepsake_api::sync(&mut contents, remote, control, &mut move |p| {
         let phase = match p.state {
             SyncState::Paused => SyncPhase::Paused,
             SyncState::Done => SyncPhase::UpToDate,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 mod os_lock;
 pub mod protocol;
+pub mod readers;
 pub mod state;
 mod tray;
 

@@ -3,6 +3,7 @@
 
 use crate::dto::{SyncPhase, SyncStatus};
 use crate::error::{AppError, AppResult};
+use crate::readers::{Reader, Readers};
 use keepsake_core::ErrorCode;
 use keepsake_core::{Library, SeenKdf, SyncControl, UnlockedVault};
 use serde::{Deserialize, Serialize};
@@ -51,20 +52,21 @@ impl Config {
     }
 }
 
-/// An unlocked vault. Import and sync write through `vault` (async: sync awaits while
-/// holding it); the UI reads and organises through `library`, and the image protocol
-/// through `images`, so neither waits for a long import or sync.
+/// An unlocked vault. Import batches and header changes (password, devices) go through
+/// `vault`; a sync or an export takes contents of its own from it and lets go at once.
+/// The UI reads and organises through `library`, the image protocol through `images`, so
+/// neither waits for a long job.
 pub struct Session {
     pub vault: tokio::sync::Mutex<UnlockedVault>,
     pub library: Mutex<Library>,
-    pub images: Mutex<Library>,
+    images: Readers,
 }
 
 impl Session {
     pub fn new(vault: UnlockedVault) -> AppResult<Self> {
         Ok(Self {
             library: Mutex::new(vault.library()?),
-            images: Mutex::new(vault.library()?),
+            images: Readers::new(&vault)?,
             vault: tokio::sync::Mutex::new(vault),
         })
     }
@@ -73,8 +75,8 @@ impl Session {
         self.library.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn images(&self) -> MutexGuard<'_, Library> {
-        self.images.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn images(&self) -> Reader<'_> {
+        self.images.take()
     }
 }
 

@@ -97,8 +97,9 @@ pub async fn export_items(
     let ids = parse_ids(&ids)?;
     let session = state.session()?;
     blocking(move || {
-        let vault = session.vault.blocking_lock();
-        let report = vault.export(Some(&ids), &PathBuf::from(&folder))?;
+        // Contents of its own: a long export holds nothing the rest of the app needs.
+        let contents = session.vault.blocking_lock().contents()?;
+        let report = contents.export(Some(&ids), &PathBuf::from(&folder))?;
         Ok(ExportSummary {
             exported: report.exported.len() as u32,
             failed: report

@@ -451,6 +451,219 @@ fn check_and_repair_in_settings_mend_a_damaged_photo_from_a_remote() {
     assert_eq!(after["damaged"], json!([]), "{after}");
 }
 
+/// A remote that accepts connections and never answers: every request a sync makes to it
+/// stalls (until OpenDAL's own timeout, a minute later). The deliberately slow remote.
+fn start_stalled_remote() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+fn sync_phase(app: &TestApp) -> String {
+    app.ok("sync_status", json!({}))["phase"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Settings, organising, export, the trash and the password never wait for a sync: here
+/// one stalled on its first upload, which would hold them for minutes if they did.
+#[test]
+fn a_sync_stalled_on_a_slow_remote_holds_up_nothing_else() {
+    let (app, photos) = TestApp::with_photos(&[
+        "jpg__Canon_40D.jpg",
+        "jpg__Nikon_D70.jpg",
+        "jpg__Kodak_CX7530.jpg",
+    ]);
+    let ids: Vec<String> = app
+        .timeline(json!({}))
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().into())
+        .collect();
+    let timed = |cmd: &str, args: Value| {
+        let started = Instant::now();
+        let answer = app.ok(cmd, args);
+        (answer, started.elapsed())
+    };
+    // What the two commands that do more than a catalog write cost on their own: a
+    // password change derives twice (calibrated to this machine), the device list asks
+    // the OS keyring which device this is.
+    let (_, passwd_alone) = timed(
+        "change_password",
+        json!({"current": PASSWORD, "new": "a second long password"}),
+    );
+    let (_, devices_alone) = timed("devices", json!({}));
+
+    let port = start_stalled_remote();
+    app.ok(
+        "add_remote",
+        json!({"remote": {"name": "slow", "url": format!("s3://bucket/v?endpoint=http://127.0.0.1:{port}&region=us-east-1"), "user": "keepsake", "secret": "keepsake-secret"}}),
+    );
+    app.ok("sync_now", json!({}));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sync_phase(&app) != "syncing" {
+        assert!(Instant::now() < deadline, "the sync did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200)); // its uploads are on the wire
+
+    let quick = |cmd: &str, args: Value, alone: Duration| {
+        let (answer, took) = timed(cmd, args);
+        assert!(
+            took < alone + Duration::from_secs(1),
+            "{cmd} took {took:?} during the sync ({alone:?} on its own)"
+        );
+        answer
+    };
+    let none = Duration::ZERO;
+    assert_eq!(
+        quick("devices", json!({}), devices_alone)
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let usb = app.root.path().join("usb");
+    quick(
+        "add_remote",
+        json!({"remote": {"name": "usb", "url": format!("file://{}", usb.display()), "user": null, "secret": null}}),
+        none,
+    );
+    quick("remove_remote", json!({"name": "usb"}), none);
+    quick(
+        "set_favourite",
+        json!({"ids": [ids[0]], "favourite": true}),
+        none,
+    );
+    let out = app.root.path().join("exported");
+    let exported = quick(
+        "export_items",
+        json!({"ids": [ids[0]], "folder": out.display().to_string()}),
+        none,
+    );
+    assert_eq!(exported["exported"], 1, "{exported}");
+    let name = app.ok("item_details", json!({"id": ids[0]}))["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let source = photos.iter().find(|p| p.ends_with(&name)).unwrap();
+    assert_eq!(
+        std::fs::read(out.join(&name)).unwrap(),
+        std::fs::read(source).unwrap()
+    );
+    app.ok("move_to_trash", json!({"ids": [ids[2]]}));
+    assert_eq!(quick("empty_trash", json!({}), none), 1);
+    quick(
+        "change_password",
+        json!({"current": "a second long password", "new": PASSWORD}),
+        passwd_alone,
+    );
+    // Still the same stalled sync: nothing above waited for it to end.
+    assert_eq!(sync_phase(&app), "syncing");
+    app.ok("lock", json!({}));
+}
+
+/// The video element's requests for a large video (successive ranges, as it plays) and the
+/// grid's thumbnails are served side by side: no thumbnail waits more than a moment.
+/// `KEEPSAKE_VIDEO_STREAM_MIB` sets the video's size (1024 by default).
+#[test]
+fn thumbnails_keep_coming_while_a_large_video_streams() {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    use tauri::http::Request;
+    let mib: u64 = std::env::var("KEEPSAKE_VIDEO_STREAM_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let (app, _) = TestApp::with_photos(&[
+        "jpg__Canon_40D.jpg",
+        "jpg__Nikon_D70.jpg",
+        "jpg__gps__DSCN0010.jpg",
+    ]);
+    // An MP4 signature, then noise: stored and served like any video.
+    let video = app.root.path().join("film.mp4");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&video).unwrap());
+    file.write_all(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom")
+        .unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        for word in block.chunks_exact_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            word.copy_from_slice(&state.to_le_bytes());
+        }
+        file.write_all(&block).unwrap();
+    }
+    drop(file);
+    let len = std::fs::metadata(&video).unwrap().len();
+    app.import(std::slice::from_ref(&video), 4);
+    let all = app.timeline(json!({}));
+    let id_of = |i: &Value| i["id"].as_str().unwrap().to_string();
+    let film = id_of(all.iter().find(|i| i["name"] == "film.mp4").unwrap());
+    let photos: Vec<String> = all
+        .iter()
+        .filter(|i| i["name"] != "film.mp4")
+        .map(id_of)
+        .collect();
+
+    let handle = app.window.app_handle().clone();
+    let get = move |path: &str, range: Option<String>| {
+        let mut request = Request::builder().uri(format!("vault://localhost{path}"));
+        if let Some(range) = range {
+            request = request.header("Range", range);
+        }
+        keepsake_app::protocol::respond(&handle, &request.body(Vec::new()).unwrap())
+    };
+    let streamer = {
+        let get = get.clone();
+        let (film, video) = (film.clone(), video.clone());
+        std::thread::spawn(move || {
+            let mut source = std::fs::File::open(&video).unwrap();
+            let mut offset = 0u64;
+            while offset < len {
+                let part = get(
+                    &format!("/original/{film}"),
+                    Some(format!("bytes={offset}-")),
+                );
+                assert_eq!(part.status(), 206);
+                let mut expected = vec![0u8; part.body().len()];
+                source.seek(SeekFrom::Start(offset)).unwrap();
+                source.read_exact(&mut expected).unwrap();
+                assert!(part.body() == &expected, "wrong bytes at {offset}");
+                offset += part.body().len() as u64;
+            }
+            offset
+        })
+    };
+    let (mut served, mut slowest) = (0, Duration::ZERO);
+    while !streamer.is_finished() {
+        for id in &photos {
+            let started = Instant::now();
+            let thumb = get(&format!("/thumb/{id}"), None);
+            assert_eq!(thumb.status(), 200);
+            slowest = slowest.max(started.elapsed());
+            served += 1;
+        }
+    }
+    assert_eq!(streamer.join().unwrap(), len, "the whole video streamed");
+    assert!(
+        served >= photos.len(),
+        "no thumbnail came while it streamed"
+    );
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a thumbnail waited {slowest:?} while the video streamed ({served} served)"
+    );
+    eprintln!("{mib} MiB video streamed; {served} thumbnails, the slowest in {slowest:?}");
+}
+
 /// The app's commands are named in four hand-kept places: the handler (src-tauri/lib.rs),
 /// the permission list (src-tauri/build.rs), the capability (capabilities/main.json) and
 /// the TypeScript wrappers (ui/src/lib/api.ts). A command missing from one is denied,
