@@ -237,9 +237,7 @@ fn sync_one<R: Runtime>(
     }
 }
 
-/// Imports what is new in the watch folders, unless an import is running. In batches,
-/// each with the session taken afresh: locking stops it after the batch in flight, and
-/// what was not imported is found again at the next unlock.
+/// Imports what is new in the watch folders, unless an import is running.
 pub fn check_watch_folders<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let Ok(session) = state.session() else { return };
@@ -273,29 +271,20 @@ fn import_watched(state: &AppState) -> ImportSummary {
         automatic: true,
         ..Default::default()
     };
-    let fresh = match state.session() {
-        Ok(session) => session.vault.blocking_lock().watched_fresh(),
-        Err(_) => return summary,
+    let cancel = state.new_import();
+    // Contents of its own; locking cancels it at the next file, and what was not
+    // imported is found again at the next unlock.
+    let contents = state
+        .session()
+        .and_then(|session| Ok(session.vault.blocking_lock().contents()?));
+    let Ok(mut contents) = contents else {
+        return summary;
     };
-    let fresh = match fresh {
-        Ok(fresh) => fresh,
-        Err(e) => {
-            summary.error = Some(e.to_string());
-            return summary;
-        }
+    let (report, error) = match contents.watched_fresh() {
+        Ok(fresh) => contents.import_watched(&fresh, &cancel, &mut |_| {}),
+        Err(e) => (Default::default(), Some(e)),
     };
-    for batch in fresh.chunks(crate::commands::import::BATCH) {
-        // Gone once locked: the keys go with the last reference to the session.
-        let Ok(session) = state.session() else { break };
-        let (report, error) = session
-            .vault
-            .blocking_lock()
-            .import_watched(batch, &mut |_| {});
-        crate::commands::import::add(&mut summary, &report);
-        if let Some(e) = error {
-            summary.error = Some(e.to_string());
-            break;
-        }
-    }
+    crate::commands::import::add(&mut summary, &report);
+    summary.error = error.map(|e| e.to_string());
     summary
 }

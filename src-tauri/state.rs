@@ -5,10 +5,10 @@ use crate::dto::{SyncPhase, SyncStatus};
 use crate::error::{AppError, AppResult};
 use crate::readers::{Reader, Readers};
 use keepsake_core::ErrorCode;
-use keepsake_core::{Library, SeenKdf, SyncControl, UnlockedVault};
+use keepsake_core::{Cancel, Library, SeenKdf, SyncControl, UnlockedVault};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
@@ -90,7 +90,8 @@ pub struct AppState {
     /// One import at a time: user imports queue here; watch-folder scans skip when taken.
     pub import_gate: Mutex<()>,
     pub import_running: AtomicBool,
-    pub import_cancel: AtomicBool,
+    /// The running import's, so Cancel and locking reach it.
+    import_cancel: Mutex<Cancel>,
     /// The running sync's control, so pause and resume reach it.
     pub sync_control: Mutex<Option<Arc<SyncControl>>>,
     pub sync_paused: AtomicBool,
@@ -108,7 +109,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             import_gate: Mutex::new(()),
             import_running: AtomicBool::new(false),
-            import_cancel: AtomicBool::new(false),
+            import_cancel: Mutex::new(Cancel::default()),
             sync_control: Mutex::new(None),
             sync_paused: AtomicBool::new(false),
             sync_status: Mutex::new(SyncStatus {
@@ -154,12 +155,26 @@ impl AppState {
         {
             control.cancel();
         }
-        self.import_cancel.store(true, Ordering::SeqCst);
+        self.cancel_import();
         self.session
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .take()
             .is_some()
+    }
+
+    /// A cancel token for an import about to start.
+    pub fn new_import(&self) -> Cancel {
+        let cancel = Cancel::default();
+        *self.import_cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
+        cancel
+    }
+
+    pub fn cancel_import(&self) {
+        self.import_cancel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .cancel();
     }
 
     pub fn vault_path(&self) -> Option<PathBuf> {

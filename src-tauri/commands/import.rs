@@ -1,18 +1,17 @@
-//! Import from a drop, the file picker or a watch folder: in batches, so the vault stays
-//! responsive and the import cancellable; progress and a final summary arrive as events.
+//! Import from a drop, the file picker or a watch folder: on contents of its own, so the
+//! vault stays responsive, and cancellable at the next file; progress and a final summary
+//! arrive as events.
 
 use crate::dto::{ImportProgressEvent, ImportSummary, SkippedFile};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::{background, events};
-use keepsake_core::{ImportReport, plan_import};
+use keepsake_core::{Cancel, ImportReport};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
-/// Files per batch: about a second of work, short enough to cancel promptly.
-pub(crate) const BATCH: usize = 24;
 /// Imports longer than this end with a desktop notification.
 const NOTIFY_AFTER: Duration = Duration::from_secs(20);
 
@@ -30,8 +29,7 @@ pub fn import_paths<R: Runtime>(app: AppHandle<R>, paths: Vec<String>) -> AppRes
         let state = app.state::<AppState>();
         let _one_at_a_time = state.import_gate.lock().unwrap_or_else(|p| p.into_inner());
         state.import_running.store(true, Ordering::SeqCst);
-        state.import_cancel.store(false, Ordering::SeqCst);
-        let summary = run(&app, &paths);
+        let summary = run(&app, &paths, &state.new_import());
         state.import_running.store(false, Ordering::SeqCst);
         let _ = app.emit(events::IMPORT_FINISHED, &summary);
         if summary.imported > 0 {
@@ -43,52 +41,37 @@ pub fn import_paths<R: Runtime>(app: AppHandle<R>, paths: Vec<String>) -> AppRes
 
 #[tauri::command]
 pub fn cancel_import(state: State<'_, AppState>) {
-    state.import_cancel.store(true, Ordering::SeqCst);
+    state.cancel_import();
 }
 
-fn run<R: Runtime>(app: &AppHandle<R>, paths: &[PathBuf]) -> ImportSummary {
+fn run<R: Runtime>(app: &AppHandle<R>, paths: &[PathBuf], cancel: &Cancel) -> ImportSummary {
     let started = Instant::now();
-    let state = app.state::<AppState>();
-    let (files, planned) = plan_import(paths);
     let mut summary = ImportSummary::default();
-    add(&mut summary, &planned);
-    let mut progress = ImportProgressEvent {
-        files_done: 0,
-        files_total: files.len() as u64,
-        bytes_done: 0,
-        bytes_total: files.iter().map(|(_, size)| size).sum(),
-        elapsed_ms: 0,
+    // Contents of its own: the vault is free for everything else while this imports.
+    let contents = app
+        .state::<AppState>()
+        .session()
+        .and_then(|session| Ok(session.vault.blocking_lock().contents()?));
+    let mut contents = match contents {
+        Ok(contents) => contents,
+        Err(e) => {
+            summary.error = Some(e.message);
+            return summary;
+        }
     };
-    let _ = app.emit(events::IMPORT_PROGRESS, &progress);
-    for batch in files.chunks(BATCH) {
-        if state.import_cancel.load(Ordering::SeqCst) {
-            summary.cancelled = true;
-            break;
-        }
-        let session = match state.session() {
-            Ok(session) => session,
-            Err(e) => {
-                summary.error = Some(e.message);
-                break;
-            }
+    let (report, error) = contents.import_cancellable(paths, cancel, &mut |p| {
+        let progress = ImportProgressEvent {
+            files_done: p.files_done,
+            files_total: p.files_total,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+            elapsed_ms: started.elapsed().as_millis() as u64,
         };
-        let inputs: Vec<PathBuf> = batch.iter().map(|(path, _)| path.clone()).collect();
-        let base = progress.clone();
-        let (report, error) = session.vault.blocking_lock().import(&inputs, &mut |p| {
-            let mut now = base.clone();
-            now.files_done += p.files_done;
-            now.bytes_done += p.bytes_done;
-            now.elapsed_ms = started.elapsed().as_millis() as u64;
-            let _ = app.emit(events::IMPORT_PROGRESS, &now);
-        });
-        add(&mut summary, &report);
-        progress.files_done += batch.len() as u64;
-        progress.bytes_done += batch.iter().map(|(_, size)| size).sum::<u64>();
-        if let Some(e) = error {
-            summary.error = Some(e.to_string());
-            break;
-        }
-    }
+        let _ = app.emit(events::IMPORT_PROGRESS, &progress);
+    });
+    add(&mut summary, &report);
+    summary.cancelled = report.cancelled;
+    summary.error = error.map(|e| e.to_string());
     if started.elapsed() > NOTIFY_AFTER {
         background::notify(
             app,

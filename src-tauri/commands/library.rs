@@ -68,7 +68,12 @@ pub fn restore_from_trash(state: State<'_, AppState>, ids: Vec<String>) -> AppRe
 #[tauri::command]
 pub async fn verify_vault<R: Runtime>(app: AppHandle<R>, repair: bool) -> AppResult<VerifySummary> {
     let session = app.state::<AppState>().session()?;
+    let handle = app.clone();
     let summary = blocking(move || {
+        // A still store: an import in flight would look like photos the catalog lost, a
+        // trash being emptied like photos gone missing. So no import, and the vault held.
+        let state = handle.state::<AppState>();
+        let _no_import = state.import_gate.lock().unwrap_or_else(|p| p.into_inner());
         let mut vault = session.vault.blocking_lock();
         let verified = keepsake_api::verify(&mut vault, repair, &mut |_, _| {}, &mut |_| {})?;
         Ok(VerifySummary::from(&verified))

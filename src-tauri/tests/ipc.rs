@@ -374,7 +374,7 @@ fn locking_stops_a_watch_folder_import_and_the_next_unlock_finishes_it() {
     }
     app.ok("lock", json!({}));
 
-    // The import stops after the batch in flight, and with it the last use of the keys.
+    // The import stops at the next file, and with it the last use of the keys.
     let state = app.window.app_handle().state::<AppState>();
     let deadline = Instant::now() + Duration::from_secs(20);
     while state

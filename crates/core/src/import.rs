@@ -8,7 +8,7 @@ use crate::catalog::{DedupIndex, Item};
 use crate::media::{self, Original, Rendition};
 use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
-use crate::{Contents, VaultError};
+use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::fs::File;
 use std::io::{self, Read};
@@ -41,7 +41,8 @@ pub struct Skipped {
     pub unreadable: bool,
 }
 
-/// Every input file lands in exactly one list, in the order the inputs were walked.
+/// Every input file lands in exactly one list, in the order the inputs were walked;
+/// unless the import was cancelled, when the files it did not reach are in none.
 #[derive(Debug, Default)]
 pub struct ImportReport {
     pub imported: Vec<Imported>,
@@ -50,6 +51,8 @@ pub struct ImportReport {
     /// Files that could not be read at all (as opposed to non-media files): also listed
     /// in `skipped`, counted here so shells can exit non-zero.
     pub unreadable: usize,
+    /// Stopped through its `Cancel` before the last file.
+    pub cancelled: bool,
 }
 
 /// Progress, after each file.
@@ -142,6 +145,17 @@ impl Contents {
         inputs: &[PathBuf],
         progress: &mut dyn FnMut(ImportProgress),
     ) -> (ImportReport, Option<VaultError>) {
+        self.import_cancellable(inputs, &Cancel::default(), progress)
+    }
+
+    /// As `import`, stopping at the next file once `cancel` is cancelled: what was
+    /// imported stays imported.
+    pub fn import_cancellable(
+        &mut self,
+        inputs: &[PathBuf],
+        cancel: &Cancel,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> (ImportReport, Option<VaultError>) {
         let mut report = ImportReport::default();
         let candidates = collect(inputs, &mut report);
         let mut done = ImportProgress {
@@ -170,7 +184,7 @@ impl Contents {
                 let sender = sender.clone();
                 let (candidates, next, stop, dedup) = (&candidates, &next, &stop, &dedup);
                 scope.spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
+                    while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(candidate) = candidates.get(index) else {
                             break;
@@ -204,6 +218,7 @@ impl Contents {
             }
         });
 
+        report.cancelled = cancel.is_cancelled() && outcomes.len() < candidates.len();
         outcomes.sort_by_key(|(index, _)| *index);
         for (index, outcome) in outcomes {
             let path = candidates[index].path.clone();
@@ -490,18 +505,6 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     }
     Ok(filled)
 }
-/// The files an import of `inputs` would offer, with their sizes, and what it would skip
-/// before reading anything: for shells that import in batches (to stay responsive and
-/// cancellable) and report one progress over all of them.
-pub fn plan_import(inputs: &[PathBuf]) -> (Vec<(PathBuf, u64)>, ImportReport) {
-    let mut report = ImportReport::default();
-    let files = collect(inputs, &mut report)
-        .into_iter()
-        .map(|c| (c.path, c.size))
-        .collect();
-    (files, report)
-}
-
 /// Expands the inputs into regular files, in a stable order. What cannot be walked, and
 /// what is not a regular file, goes straight into `skipped`.
 fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {

@@ -3,6 +3,7 @@
 //! encrypted object per original; see `docs/FORMAT.md` and `ARCHITECTURE.md`.
 #![forbid(unsafe_code)]
 
+mod cancel;
 mod catalog;
 mod devices;
 mod error;
@@ -24,15 +25,14 @@ mod sync;
 mod vault;
 mod verify;
 
+pub use cancel::Cancel;
 pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry};
 pub use devices::DeviceInfo;
 pub use error::{ErrorCode, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
 pub use fsutil::create_new_private;
 pub use guard::install_panic_hook;
-pub use import::{
-    ImportProgress, ImportReport, Imported, Skipped, format_system_time, plan_import,
-};
+pub use import::{ImportProgress, ImportReport, Imported, Skipped, format_system_time};
 pub use keepsake_crypto::{DeviceSecret, KdfParams, ObjectId, Password, RecoveryKey};
 pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};

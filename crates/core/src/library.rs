@@ -7,7 +7,7 @@ use crate::catalog::{
 use crate::import::{ImportProgress, ImportReport, format_system_time};
 use crate::media::RenditionKind;
 use crate::store::ObjectStore;
-use crate::{Contents, VaultError};
+use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -216,19 +216,20 @@ impl Contents {
         Ok(fresh)
     }
 
-    /// Imports files from `watched_fresh` (all of them or a batch: the app imports in
-    /// batches so that locking stops it). Files that could not be read are offered again
+    /// Imports files from `watched_fresh`, stopping at the next file once `cancel` is
+    /// cancelled. Files that could not be read, or were not reached, are offered again
     /// next time; the rest are marked as seen.
     pub fn import_watched(
         &mut self,
         files: &[WatchedFile],
+        cancel: &Cancel,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> (ImportReport, Option<VaultError>) {
         if files.is_empty() {
             return (ImportReport::default(), None);
         }
         let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
-        let (report, error) = self.import(&paths, progress);
+        let (report, error) = self.import_cancellable(&paths, cancel, progress);
         let settled_paths: std::collections::HashSet<_> = (report.imported.iter())
             .chain(&report.duplicates)
             .map(|i| &i.path)
@@ -314,6 +315,37 @@ mod tests {
 
     fn ids(entries: &[TimelineEntry]) -> Vec<ObjectId> {
         entries.iter().map(|e| e.id).collect()
+    }
+
+    /// Cancel stops an import at the next file: what was imported stays, nothing is half
+    /// there, and importing the same folder again brings in the rest exactly once.
+    #[test]
+    fn a_cancelled_import_keeps_what_it_did_and_the_next_finishes_it() {
+        let (_root, mut vault, _) = vault_with(&[]);
+        let folder = samples();
+        let cancel = Cancel::default();
+        let (first, error) =
+            vault.import_cancellable(std::slice::from_ref(&folder), &cancel, &mut |p| {
+                if p.files_done == 3 {
+                    cancel.cancel();
+                }
+            });
+        assert!(error.is_none(), "{error:?}");
+        assert!(first.cancelled);
+        let listed = vault.items().unwrap().len();
+        assert_eq!(listed, first.imported.len());
+        let total = std::fs::read_dir(&folder).unwrap().count();
+        let reached = first.imported.len() + first.duplicates.len() + first.skipped.len();
+        assert!(reached >= 3 && reached < total, "{reached} of {total}");
+
+        let (second, error) = vault.import(std::slice::from_ref(&folder), &mut |_| {});
+        assert!(error.is_none() && !second.cancelled);
+        assert_eq!(second.duplicates.len(), first.imported.len());
+        assert_eq!(
+            vault.items().unwrap().len(),
+            first.imported.len() + second.imported.len()
+        );
+        assert!(vault.verify(false, &mut |_, _| {}).unwrap().is_clean());
     }
 
     #[test]
@@ -464,11 +496,11 @@ mod tests {
             .unwrap();
 
         let fresh = vault.watched_fresh().unwrap();
-        let (first, error) = vault.import_watched(&fresh, &mut |_| {});
+        let (first, error) = vault.import_watched(&fresh, &Cancel::default(), &mut |_| {});
         assert!(error.is_none());
         assert_eq!((first.imported.len(), first.skipped.len()), (1, 1));
         let fresh = vault.watched_fresh().unwrap();
-        let (again, _) = vault.import_watched(&fresh, &mut |_| {});
+        let (again, _) = vault.import_watched(&fresh, &Cancel::default(), &mut |_| {});
         assert_eq!(
             again.imported.len() + again.skipped.len() + again.duplicates.len(),
             0
@@ -476,7 +508,7 @@ mod tests {
 
         std::fs::copy(samples().join(IPHONE), watched.join("b.heic")).unwrap();
         let fresh = vault.watched_fresh().unwrap();
-        let (second, _) = vault.import_watched(&fresh, &mut |_| {});
+        let (second, _) = vault.import_watched(&fresh, &Cancel::default(), &mut |_| {});
         assert_eq!(second.imported.len(), 1);
         assert_eq!(second.imported[0].path, watched.join("b.heic"));
 
