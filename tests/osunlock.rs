@@ -142,6 +142,7 @@ fn a_remembered_device_unlocks_without_the_password_until_revoked() {
     assert!(listed[0]["name"].as_str().is_some_and(|n| !n.is_empty()));
     assert!(listed[0]["created"].as_str().is_some());
     assert!(listed[0]["last_used"].is_null());
+    assert_eq!(listed[0]["this_device"], true, "{listed:?}");
 
     // No TTY, no KEEPSAKE_PASSWORD: the OS unlocks.
     let listing = ok(&vault, &bus, &["ls", "--json"], false);

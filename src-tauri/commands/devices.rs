@@ -6,7 +6,6 @@ use crate::dto::Device;
 use crate::error::AppResult;
 use crate::state::AppState;
 use keepsake_core::Password;
-use keepsake_os_unlock::OsKeyring;
 use tauri::State;
 
 /// Remembers this device (the password is asked again: enabling is a security decision).
@@ -17,8 +16,7 @@ pub async fn enable_os_unlock(state: State<'_, AppState>, password: String) -> A
     blocking(move || {
         let mut vault = session.vault.blocking_lock();
         vault.check_password(&password)?;
-        let name = keepsake_os_unlock::device_name();
-        keepsake_os_unlock::enable(&mut vault, &OsKeyring, &name).map_err(os_error)?;
+        keepsake_api::remember_this_device(&mut vault, None).map_err(os_error)?;
         Ok(())
     })
     .await
@@ -29,7 +27,7 @@ pub async fn disable_os_unlock(state: State<'_, AppState>) -> AppResult<()> {
     let session = state.session()?;
     blocking(move || {
         let mut vault = session.vault.blocking_lock();
-        keepsake_os_unlock::disable(&mut vault, &OsKeyring).map_err(os_error)
+        keepsake_api::forget_this_device(&mut vault).map_err(os_error)
     })
     .await
 }
@@ -39,16 +37,14 @@ pub async fn devices(state: State<'_, AppState>) -> AppResult<Vec<Device>> {
     let session = state.session()?;
     blocking(move || {
         let vault = session.vault.blocking_lock();
-        let this = keepsake_os_unlock::this_device(vault.vault_id(), &OsKeyring);
-        Ok(vault
-            .devices()?
+        Ok(keepsake_api::devices(&vault)?
             .into_iter()
             .map(|d| Device {
-                this_device: this.as_deref() == Some(d.id.as_str()),
-                id: d.id,
-                name: d.name,
-                created: d.created,
-                last_used: d.last_used,
+                this_device: d.this_device,
+                id: d.info.id,
+                name: d.info.name,
+                created: d.info.created,
+                last_used: d.info.last_used,
             })
             .collect())
     })

@@ -5,9 +5,9 @@ use crate::background;
 use crate::dto::{AppStatus, CreatedVault, VaultState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use keepsake_api::OsUnlockError;
 use keepsake_core::ErrorCode;
 use keepsake_core::{Password, RemoteConfig, RestoreSecret, UnlockedVault, Vault};
-use keepsake_os_unlock::{OsKeyring, OsUnlockError};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -28,7 +28,7 @@ pub fn status(state: &AppState) -> AppStatus {
     AppStatus {
         state: state_now,
         vault_path: vault_path.map(|p| p.display().to_string()),
-        os_unlock: locked.is_some_and(|v| keepsake_os_unlock::is_enabled(&v, &OsKeyring)),
+        os_unlock: locked.is_some_and(|v| keepsake_api::os_unlock_enabled(&v)),
         warning: None,
     }
 }
@@ -158,10 +158,9 @@ pub async fn rebuild_catalog<R: Runtime>(
 pub async fn unlock_with_os<R: Runtime>(app: AppHandle<R>) -> AppResult<AppStatus> {
     let state = app.state::<AppState>();
     let path = chosen_vault(&state)?;
-    let vault = blocking(move || {
-        keepsake_os_unlock::unlock(Vault::open(&path)?, &OsKeyring).map_err(os_error)
-    })
-    .await?;
+    let vault =
+        blocking(move || keepsake_api::unlock_with_os(Vault::open(&path)?).map_err(os_error))
+            .await?;
     remember_kdf(&state, &vault);
     state.begin_session(vault)?;
     background::unlocked(&app);

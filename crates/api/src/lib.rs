@@ -18,6 +18,13 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::OnceLock;
 
+mod devices;
+
+pub use devices::{
+    Device, OsUnlockError, devices, forget_this_device, os_unlock_enabled, remember_this_device,
+    unlock_with_os,
+};
+
 fn block_on<T>(work: impl Future<Output = Result<T, VaultError>>) -> Result<T, VaultError> {
     static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     let runtime = RUNTIME.get_or_init(|| {

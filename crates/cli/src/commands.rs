@@ -5,11 +5,11 @@ use crate::output::{count, printable};
 use crate::progress::{bytes_bar, count_bar};
 use crate::{Failure, secrets};
 use clap::Args;
+use keepsake_api::OsUnlockError;
 use keepsake_api::Repair;
 use keepsake_core::{
     Item, KdfParams, ObjectId, RenditionKind, SeenKdf, UnlockedVault, Vault, VaultError,
 };
-use keepsake_os_unlock::OsUnlockError;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -51,7 +51,7 @@ impl Context {
             return Ok(self.for_password(vault).unlock(&password)?);
         }
         // No password given: this device may have been remembered for OS unlock.
-        let os = match keepsake_os_unlock::unlock(vault, &keepsake_os_unlock::OsKeyring) {
+        let os = match keepsake_api::unlock_with_os(vault) {
             Ok(vault) => return Ok(vault),
             Err(OsUnlockError::Vault(e)) => return Err(e.into()),
             Err(why) => why,

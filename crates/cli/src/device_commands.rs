@@ -4,7 +4,7 @@
 use crate::Failure;
 use crate::commands::{Context, EXIT_OK, Outcome};
 use clap::Subcommand;
-use keepsake_os_unlock::{OsKeyring, OsUnlockError};
+use keepsake_api::OsUnlockError;
 
 #[derive(Subcommand)]
 pub enum DeviceCommand {
@@ -41,29 +41,34 @@ pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
     };
     match command {
         DeviceCommand::Enable { name } => {
-            let name = name.unwrap_or_else(keepsake_os_unlock::device_name);
-            let id =
-                keepsake_os_unlock::enable(&mut vault, &OsKeyring, &name).map_err(os_failure)?;
+            let (id, name) =
+                keepsake_api::remember_this_device(&mut vault, name).map_err(os_failure)?;
             out!("This device ({name}, id {id}) now unlocks the vault through the system keyring.");
         }
         DeviceCommand::Disable => {
-            keepsake_os_unlock::disable(&mut vault, &OsKeyring).map_err(os_failure)?;
+            keepsake_api::forget_this_device(&mut vault).map_err(os_failure)?;
             out!("This device no longer unlocks the vault through the system keyring.");
         }
         DeviceCommand::Ls { json } => {
-            let devices = vault.devices()?;
+            let devices = keepsake_api::devices(&vault)?;
             if json {
                 crate::output::json(&serde_json::to_value(&devices).unwrap_or_default())?;
             } else if devices.is_empty() {
                 out!("No device unlocks this vault through its OS keyring.");
             } else {
-                for d in devices {
+                for device in devices {
+                    let d = &device.info;
                     out!(
-                        "{}  {}  created {}  last used {}",
+                        "{}  {}  created {}  last used {}{}",
                         d.id,
                         d.name,
                         d.created,
-                        d.last_used.as_deref().unwrap_or("never")
+                        d.last_used.as_deref().unwrap_or("never"),
+                        if device.this_device {
+                            "  (this device)"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }
