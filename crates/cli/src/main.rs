@@ -172,10 +172,20 @@ fn main() -> ExitCode {
         }
         Err(failure) => {
             // One line, with what to do next where there is something to do.
+            // Core messages fit both shells; the command to run is the CLI's to add.
             let hint = match &failure {
                 Failure::Vault(VaultError::CatalogDamaged(_)) => {
                     "; `keepsake rebuild-catalog` rebuilds it from the stored photos \
                      (add --from URL to start from a remote's catalog snapshot)"
+                }
+                Failure::Vault(VaultError::NotAVault(_)) => " (create one with `keepsake init`)",
+                Failure::Vault(VaultError::ObjectDamaged { .. }) => " (`keepsake verify --repair`)",
+                Failure::Vault(VaultError::NoSuchRemote(_)) => " (see `keepsake remote ls`)",
+                Failure::Vault(VaultError::NoSuchDevice(_)) => " (see `keepsake device ls`)",
+                Failure::Vault(VaultError::KdfTooCostly(_)) => {
+                    "; if an older Keepsake made this vault with `init --kdf-memory-mib \
+                     --kdf-passes`, open it once with `--allow-costly-kdf` (a restore: use the \
+                     recovery key)"
                 }
                 _ => "",
             };

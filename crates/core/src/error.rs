@@ -43,7 +43,7 @@ impl ErrorCode {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
-    #[error("no vault at {0} (create one with `keepsake init`)")]
+    #[error("no vault at {0}")]
     NotAVault(PathBuf),
     #[error("a vault already exists at {0}")]
     AlreadyExists(PathBuf),
@@ -59,14 +59,17 @@ pub enum VaultError {
     AlbumExists(String),
     #[error("{0}")]
     InvalidName(String),
-    #[error("the stored original of {id} is damaged: {reason} (run `keepsake verify --repair`)")]
+    #[error(
+        "the stored original of {id} is damaged: {reason}; checking and repairing the vault \
+         brings it back from a remote that holds it"
+    )]
     ObjectDamaged {
         id: keepsake_crypto::ObjectId,
         reason: String,
     },
     #[error("{0} is too large to open in memory ({1} MB); export it instead")]
     TooLargeToView(keepsake_crypto::ObjectId, u64),
-    #[error("no remote named {0:?} (see `keepsake remote ls`)")]
+    #[error("no remote named {0:?}")]
     NoSuchRemote(String),
     #[error("a remote named {0:?} already exists")]
     RemoteExists(String),
@@ -78,7 +81,7 @@ pub enum VaultError {
     DeviceRevoked,
     #[error("the device secret in the system keyring does not open this vault")]
     WrongDeviceKey,
-    #[error("no device {0:?} can unlock this vault (see `keepsake device ls`)")]
+    #[error("no device {0:?} can unlock this vault")]
     NoSuchDevice(String),
     #[error("wrong recovery key")]
     WrongRecoveryKey,
@@ -94,9 +97,8 @@ pub enum VaultError {
     UnsupportedFormat(u32),
     #[error(
         "the vault header asks for a password derivation of {0}, more than Keepsake does \
-         without asking ({max}): if an older Keepsake made this vault with `init \
-         --kdf-memory-mib --kdf-passes`, open it once with `--allow-costly-kdf` (a restore: \
-         use the recovery key); if not, the header was edited",
+         without asking ({max}): an older Keepsake may have made it so when asked to; if \
+         not, the header was edited",
         max = keepsake_crypto::KdfParams::EVERYDAY_MAX
     )]
     KdfTooCostly(keepsake_crypto::KdfParams),

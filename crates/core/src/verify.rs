@@ -127,7 +127,7 @@ impl Contents {
             report.damaged.push(Damage {
                 id: None,
                 name: None,
-                problem: "a catalog rebuild was interrupted: run `rebuild-catalog` again \
+                problem: "a catalog rebuild was interrupted: rebuild the catalog again \
                           (unlisted objects are kept until it finishes)"
                     .into(),
             });

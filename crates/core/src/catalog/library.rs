@@ -64,7 +64,7 @@ impl Catalog {
                 -- Rendering either stored a grid thumbnail or said why not (render_error);
                 -- items from before the media pipeline (version 0) have neither yet.
                 CASE WHEN i.render_error IS NOT NULL THEN i.render_error
-                     WHEN i.pipeline_version = 0 THEN 'not rendered yet (keepsake rethumb)'
+                     WHEN i.pipeline_version = 0 THEN 'not rendered yet'
                 END,
                 i.trashed_at
              FROM items i WHERE ",

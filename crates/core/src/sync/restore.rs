@@ -94,7 +94,8 @@ pub async fn restore(
                 "no catalog snapshot on the remote authenticates ({name}: {why})"
             )),
             None => VaultError::Remote(
-                "the remote has no catalog snapshot yet: run `keepsake sync` on the original vault first".into(),
+                "the remote has no catalog snapshot yet: sync the original vault to it first"
+                    .into(),
             ),
         });
     };
