@@ -5,7 +5,6 @@ use crate::dto::{NewRemote, RemoteInfo, SyncStatus};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use keepsake_core::ErrorCode;
-use keepsake_core::RemoteConfig;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 #[tauri::command]
@@ -31,18 +30,15 @@ pub fn remotes(state: State<'_, AppState>) -> AppResult<Vec<RemoteInfo>> {
 
 #[tauri::command]
 pub async fn add_remote(state: State<'_, AppState>, remote: NewRemote) -> AppResult<()> {
-    let config = RemoteConfig {
-        name: remote.name.trim().to_string(),
-        url: remote.url.trim().to_string(),
-        user: remote.user.filter(|u| !u.is_empty()),
-        secret: remote.secret.filter(|s| !s.is_empty()),
-    };
+    // Refused before anything is stored when it cannot work (bad URL, plain http, S3
+    // without keys).
+    let config =
+        keepsake_api::remote_config(&remote.name, &remote.url, remote.user, remote.secret)?;
     if config.name.is_empty() {
         return Err(AppError::invalid("a remote needs a name"));
     }
     let session = state.session()?;
     let mut vault = session.vault.lock().await;
-    // Refused before anything is stored when it cannot work (bad URL, plain http).
     Ok(keepsake_api::add_remote(&mut vault, config)?)
 }
 

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use keepsake_api::OsUnlockError;
 use keepsake_core::ErrorCode;
-use keepsake_core::{Password, RemoteConfig, RestoreSecret, UnlockedVault, Vault};
+use keepsake_core::{Password, RestoreSecret, UnlockedVault, Vault};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -190,12 +190,7 @@ pub async fn restore_vault<R: Runtime>(
     password: String,
     path: String,
 ) -> AppResult<AppStatus> {
-    let remote = RemoteConfig {
-        name: "origin".into(),
-        url,
-        user: user.filter(|u| !u.is_empty()),
-        secret: secret.filter(|s| !s.is_empty()),
-    };
+    let remote = keepsake_api::remote_config("origin", &url, user, secret)?;
     let password = Password::new(password);
     let dir = PathBuf::from(path);
     let (vault, _report) = blocking({

@@ -451,6 +451,55 @@ fn check_and_repair_in_settings_mend_a_damaged_photo_from_a_remote() {
     assert_eq!(after["damaged"], json!([]), "{after}");
 }
 
+/// What each kind of remote needs is the API's to check, for the app as for the CLI: an
+/// S3 remote without keys is refused before it is stored, a WebDAV user in the URL is
+/// kept once, as the user.
+#[test]
+fn remotes_get_what_their_scheme_needs_before_they_are_stored() {
+    let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg"]);
+    let add = |name: &str, url: &str, user: Value, secret: Value| {
+        app.call(
+            "add_remote",
+            json!({"remote": {"name": name, "url": url, "user": user, "secret": secret}}),
+        )
+    };
+    let refused = add(
+        "cloud",
+        "s3://bucket/photos?endpoint=https://s3.example.com&region=eu-west-1",
+        json!("AKIDEXAMPLE"),
+        json!(""),
+    )
+    .expect_err("an S3 remote without a secret key");
+    assert_eq!(refused["code"], "remote", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("secret key"),
+        "{refused}"
+    );
+    let refused = add(
+        "far",
+        "webdav+http://nas.example.com/dav",
+        json!(null),
+        json!(null),
+    )
+    .expect_err("plain http to another machine");
+    assert_eq!(refused["code"], "remote", "{refused}");
+    assert!(app.ok("remotes", json!({})).as_array().unwrap().is_empty());
+
+    add(
+        "nas",
+        "webdav://alice@nas.example.com/dav/photos",
+        json!(null),
+        json!("nas password"),
+    )
+    .unwrap();
+    let remotes = app.ok("remotes", json!({}));
+    assert_eq!(remotes[0]["user"], "alice", "{remotes}");
+    assert_eq!(
+        remotes[0]["url"], "webdav://nas.example.com/dav/photos",
+        "{remotes}"
+    );
+}
+
 /// A remote that accepts connections and never answers: every request a sync makes to it
 /// stalls (until OpenDAL's own timeout, a minute later). The deliberately slow remote.
 fn start_stalled_remote() -> u16 {

@@ -45,8 +45,48 @@ fn open(remote: &RemoteConfig) -> Result<OpendalStore, VaultError> {
 
 /// Whether `url` names a remote Keepsake can use (scheme, host, absolute path, https or
 /// loopback), without contacting it.
-pub fn check_url(url: &str) -> Result<(), VaultError> {
+fn check_url(url: &str) -> Result<(), VaultError> {
     keepsake_remote::check_url(url).map_err(|e| VaultError::Remote(e.to_string()))
+}
+
+/// A remote from what the user gave, with what its scheme needs: the URL checked as
+/// given (scheme, host, absolute path, https or loopback; nothing is contacted); S3 an
+/// access key id and a secret key; WebDAV a user (given, or the URL's `user@`, taken out
+/// of the URL so it is stored once) and a password. SFTP names its SSH key in the URL;
+/// a folder needs nothing. Empty strings count as not given.
+pub fn remote_config(
+    name: &str,
+    url: &str,
+    user: Option<String>,
+    secret: Option<String>,
+) -> Result<RemoteConfig, VaultError> {
+    let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let (mut user, secret) = (given(user), given(secret));
+    let url = url.trim();
+    check_url(url)?;
+    let mut parsed = url::Url::parse(url)
+        .map_err(|e| VaultError::Remote(format!("not a remote URL {url:?}: {e}")))?;
+    // A file URL is kept as given: parsing turns `file:photos` into file:///photos.
+    let mut url = url.to_string();
+    match parsed.scheme() {
+        "s3" if user.is_none() || secret.is_none() => {
+            return Err(VaultError::Remote(
+                "an S3 remote needs an access key id and a secret key".into(),
+            ));
+        }
+        "webdav" | "webdav+http" if !parsed.username().is_empty() => {
+            user = user.or_else(|| Some(parsed.username().to_string()));
+            let _ = parsed.set_username("");
+            url = parsed.to_string();
+        }
+        _ => {}
+    }
+    Ok(RemoteConfig {
+        name: name.trim().to_string(),
+        url,
+        user,
+        secret,
+    })
 }
 
 /// Adds a remote once its URL and transport are known to be usable.

@@ -8,44 +8,35 @@ use clap::{Args, Subcommand};
 use keepsake_core::{RemoteConfig, RestoreSecret, SyncControl};
 use serde_json::json;
 
-/// Credentials for a remote URL, from the environment (documented in the README): S3 takes
-/// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; WebDAV the URL's user and
-/// KEEPSAKE_REMOTE_PASSWORD. SFTP uses SSH keys (`?key=` in the URL).
+/// A remote for a URL, with credentials from the environment (documented in the
+/// README): S3 takes AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; WebDAV the URL's user
+/// and KEEPSAKE_REMOTE_PASSWORD. SFTP uses SSH keys (`?key=` in the URL). What each
+/// scheme needs is keepsake-api's to check: every URL or credential that cannot make a
+/// remote is a usage error.
 fn credentials(url: &str, allow_insecure: bool) -> Result<RemoteConfig, Failure> {
-    let mut parsed = url::Url::parse(url)
-        .map_err(|e| Failure::Usage(format!("not a remote URL {url:?}: {e}")))?;
-    if allow_insecure {
+    let url = if allow_insecure {
+        let mut parsed = url::Url::parse(url)
+            .map_err(|e| Failure::Usage(format!("not a remote URL {url:?}: {e}")))?;
         parsed.query_pairs_mut().append_pair("insecure", "1");
-    }
-    // Every URL that cannot name a remote is a usage error, whatever is wrong with it. A
-    // file URL is checked as typed too: parsing turns `file:photos` into file:///photos.
-    let usable =
-        |url: &str| keepsake_api::check_url(url).map_err(|e| Failure::Usage(e.to_string()));
-    if parsed.scheme() == "file" {
-        usable(url)?;
-    }
-    usable(parsed.as_str())?;
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let (user, secret) = match parsed.scheme() {
-        "s3" => {
-            let (Some(id), Some(secret)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
-            else {
-                return Err(Failure::Usage("S3 remotes need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment".into()));
-            };
-            (Some(id), Some(secret))
-        }
-        "webdav" | "webdav+http" => {
-            let user = (!parsed.username().is_empty()).then(|| parsed.username().to_string());
-            let _ = parsed.set_username("");
-            (user, env("KEEPSAKE_REMOTE_PASSWORD"))
-        }
+        parsed.to_string()
+    } else {
+        url.to_string()
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let scheme = url.split(':').next().unwrap_or_default();
+    let (user, secret) = match scheme {
+        "s3" => (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")),
+        "webdav" | "webdav+http" => (None, env("KEEPSAKE_REMOTE_PASSWORD")),
         _ => (None, None),
     };
-    Ok(RemoteConfig {
-        name: String::new(),
-        url: parsed.to_string(),
-        user,
-        secret,
+    let keys_missing = scheme == "s3" && (user.is_none() || secret.is_none());
+    keepsake_api::remote_config("", &url, user, secret).map_err(|e| {
+        let hint = if keys_missing {
+            " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        } else {
+            ""
+        };
+        Failure::Usage(format!("{e}{hint}"))
     })
 }
 
