@@ -199,16 +199,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
     });
     bar.finish_and_clear();
     if args.json {
-        let entry = |path: &PathBuf, id: &ObjectId| json!({"path": path, "id": id.to_string()});
-        crate::output::json(&json!({
-            "imported": report.imported.iter().map(|i| {
-                let mut e = entry(&i.path, &i.id);
-                if let Some(note) = &i.note { e["note"] = json!(note); }
-                e
-            }).collect::<Vec<_>>(),
-            "duplicates": report.duplicates.iter().map(|d| entry(&d.path, &d.id)).collect::<Vec<_>>(),
-            "skipped": report.skipped.iter().map(|s| json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
-        }))?;
+        crate::output::json(&report)?;
     } else {
         for item in report.imported.iter().filter(|i| i.note.is_some()) {
             out!(
@@ -306,10 +297,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
     let vault = ctx.unlock()?;
     let report = vault.export(ids.as_deref(), &args.to)?;
     if args.json {
-        crate::output::json(&json!({
-            "exported": report.exported.iter().map(|e| json!({"id": e.id.to_string(), "path": e.path})).collect::<Vec<_>>(),
-            "failed": report.failed.iter().map(|f| json!({"id": f.id.to_string(), "name": f.name, "reason": f.reason})).collect::<Vec<_>>(),
-        }))?;
+        crate::output::json(&report)?;
     } else {
         out!(
             "Exported {} to {}",
@@ -522,10 +510,6 @@ pub struct VerifyArgs {
     json: bool,
 }
 
-fn ids(ids: &[ObjectId]) -> Vec<String> {
-    ids.iter().map(ToString::to_string).collect()
-}
-
 pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
     if let Some(name) = &args.remote {
         return crate::sync_commands::verify_remote(ctx, name, args.deep, args.repair, args.json);
@@ -553,21 +537,7 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
     bar.finish_and_clear();
     let report = verified.report;
     if args.json {
-        crate::output::json(&json!({
-            "checked": report.checked,
-            "bytes": report.bytes,
-            "damaged": report.damaged.iter().map(|d| json!({
-                "id": d.id.map(|id| id.to_string()), "name": d.name, "problem": d.problem,
-            })).collect::<Vec<_>>(),
-            "unlisted": ids(&report.unlisted),
-            "relisted": ids(&report.relisted),
-            "redundant": ids(&report.redundant),
-            "unreadable": report.unreadable.iter().map(|(id, why)| json!({
-                "id": id.to_string(), "problem": why,
-            })).collect::<Vec<_>>(),
-            "quarantined": report.quarantined,
-            "strays": report.strays,
-        }))?;
+        crate::output::json(&report)?;
     } else {
         for d in &report.damaged {
             let id =
@@ -664,7 +634,7 @@ pub fn info(ctx: &Context, args: JsonArgs) -> Outcome {
     let vault = ctx.unlock()?;
     let info = vault.info()?;
     if args.json {
-        crate::output::json(&json!(info))?;
+        crate::output::json(&info)?;
     } else {
         out!("vault      {}", info.path.display());
         out!("id         {}", info.vault_id);

@@ -52,7 +52,7 @@ pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
         DeviceCommand::Ls { json } => {
             let devices = keepsake_api::devices(&vault)?;
             if json {
-                crate::output::json(&serde_json::to_value(&devices).unwrap_or_default())?;
+                crate::output::json(&devices)?;
             } else if devices.is_empty() {
                 out!("No device unlocks this vault through its OS keyring.");
             } else {

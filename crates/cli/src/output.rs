@@ -20,8 +20,8 @@ pub fn write_line(line: std::fmt::Arguments) -> Result<(), Failure> {
     writeln!(stdout, "{line}").map_err(Failure::Output)
 }
 
-/// Prints a JSON value, pretty.
-pub fn json(value: &serde_json::Value) -> Result<(), Failure> {
+/// Prints a value (a report, a list) as JSON, pretty.
+pub fn json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
     write_line(format_args!("{text}"))
 }

@@ -40,6 +40,14 @@ fn credentials(url: &str, allow_insecure: bool) -> Result<RemoteConfig, Failure>
     })
 }
 
+/// A report for one remote, as `--json` prints it: the remote's name beside its fields.
+#[derive(serde::Serialize)]
+struct Named<'a, T> {
+    remote: &'a str,
+    #[serde(flatten)]
+    report: &'a T,
+}
+
 #[derive(Subcommand)]
 pub enum RemoteCommand {
     /// Add a remote: s3://bucket/prefix?endpoint=..&region=.., webdav://[user@]host/path,
@@ -160,13 +168,9 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
                             .unwrap_or_default()
                     );
                 }
-                summaries.push(json!({
-                    "remote": name,
-                    "uploaded": report.uploaded,
-                    "uploaded_bytes": report.uploaded_bytes,
-                    "skipped": report.skipped,
-                    "failed": report.failed.iter().map(|(id, reason)| json!({"id": id.to_string(), "reason": reason})).collect::<Vec<_>>(),
-                    "snapshot": report.snapshot,
+                summaries.push(json!(Named {
+                    remote: &name,
+                    report: &report
                 }));
             }
             Err(e) => {
@@ -262,16 +266,12 @@ pub fn verify_remote(
     let config = vault.remote(name)?;
     let check = keepsake_api::check_remote(&vault, &config, deep)?;
     if json_out {
-        let list = |v: &Vec<(keepsake_core::ObjectId, String)>| {
-            v.iter()
-                .map(|(id, p)| json!({"id": id.to_string(), "problem": p}))
-                .collect::<Vec<_>>()
-        };
-        crate::output::json(&json!({
-            "remote": name, "checked": check.checked, "deep": deep,
-            "missing": list(&check.missing), "damaged": list(&check.damaged),
-            "header": check.has_header, "snapshots": check.snapshots,
-        }))?;
+        let mut out = json!(Named {
+            remote: name,
+            report: &check
+        });
+        out["deep"] = json!(deep);
+        crate::output::json(&out)?;
     } else {
         for (id, problem) in &check.missing {
             out!("MISSING {id} {problem}");

@@ -4,6 +4,7 @@
 
 use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId};
+use serde::Serialize;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -12,14 +13,16 @@ use std::path::{Path, PathBuf};
 /// What a failure to write says when the destination has no room left.
 const DESTINATION_FULL: &str = "the destination is full";
 
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Exported {
+    #[serde(serialize_with = "crate::report_json::id")]
     pub id: ObjectId,
     pub path: PathBuf,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct ExportFailure {
+    #[serde(serialize_with = "crate::report_json::id")]
     pub id: ObjectId,
     pub name: Option<String>,
     pub reason: String,
@@ -27,7 +30,7 @@ pub struct ExportFailure {
     pub damaged: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct ExportReport {
     pub exported: Vec<Exported>,
     pub failed: Vec<ExportFailure>,

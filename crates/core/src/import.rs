@@ -10,6 +10,7 @@ use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
 use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
+use serde::Serialize;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -25,25 +26,28 @@ const IN_MEMORY_MAX: u64 = 64 << 20;
 /// Workers beyond this add memory, not speed (the disk and the one committer limit).
 const MAX_WORKERS: usize = 4;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Imported {
     pub path: PathBuf,
+    #[serde(serialize_with = "crate::report_json::id")]
     pub id: ObjectId,
     /// Stored, but something about it could not be read or rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
     pub path: PathBuf,
     pub reason: String,
     /// The file could not be read (as opposed to: read, and not a photo or video).
+    #[serde(skip)]
     pub unreadable: bool,
 }
 
 /// Every input file lands in exactly one list, in the order the inputs were walked;
 /// unless the import was cancelled, when the files it did not reach are in none.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct ImportReport {
     pub imported: Vec<Imported>,
     pub duplicates: Vec<Imported>,

@@ -17,6 +17,7 @@ mod media;
 mod memory;
 mod probe;
 mod rebuild;
+mod report_json;
 mod rethumb;
 mod seen_kdf;
 mod sniff;

@@ -13,6 +13,7 @@ use crate::rebuild::Relist;
 use crate::store::{ObjectStore, decrypt_file};
 use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectId, VaultKey};
+use serde::Serialize;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write};
@@ -20,30 +21,35 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Damage {
     /// The object, or None for damage to the catalog itself.
+    #[serde(serialize_with = "crate::report_json::maybe_id")]
     pub id: Option<ObjectId>,
     pub name: Option<String>,
     pub problem: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct VerifyReport {
     pub checked: u64,
     pub bytes: u64,
     pub damaged: Vec<Damage>,
     /// Authentic objects of this vault that the catalog does not list: `--repair` lists
     /// them again from their content.
+    #[serde(serialize_with = "crate::report_json::ids")]
     pub unlisted: Vec<ObjectId>,
     /// Of those, listed again by this run (`--repair`).
+    #[serde(serialize_with = "crate::report_json::ids")]
     pub relisted: Vec<ObjectId>,
     /// Authentic second copies of a photo the catalog lists under another object (an
     /// import killed after storing it, then run again): `--repair` moves them to
     /// `quarantine/`.
+    #[serde(serialize_with = "crate::report_json::ids")]
     pub redundant: Vec<ObjectId>,
     /// Unlisted objects that do not authenticate under this vault's key, and why: another
     /// vault's, or damaged. Never moved or deleted.
+    #[serde(serialize_with = "crate::report_json::id_problems")]
     pub unreadable: Vec<(ObjectId, String)>,
     /// What `quarantine/` holds: set aside by an earlier repair, never deleted by Keepsake.
     pub quarantined: Vec<PathBuf>,

@@ -8,6 +8,7 @@ use crate::catalog::{Item, RemoteConfig};
 use crate::{Contents, VaultError};
 use futures::StreamExt;
 use keepsake_crypto::{ObjectId, max_encrypted_len};
+use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -17,12 +18,13 @@ const PARALLEL: usize = 4;
 /// what an import added during the last).
 const ROUNDS: usize = 3;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct SyncReport {
     pub uploaded: u64,
     pub uploaded_bytes: u64,
     /// Already on the remote (confirmed before, or found there by size).
     pub skipped: u64,
+    #[serde(serialize_with = "crate::report_json::id_reasons")]
     pub failed: Vec<(ObjectId, String)>,
     pub snapshot: Option<String>,
     /// Stopped by `SyncControl::cancel`; what was confirmed stays confirmed.
@@ -30,11 +32,14 @@ pub struct SyncReport {
 }
 
 /// What `check_remote` found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct RemoteCheck {
     pub checked: u64,
+    #[serde(serialize_with = "crate::report_json::id_problems")]
     pub missing: Vec<(ObjectId, String)>,
+    #[serde(serialize_with = "crate::report_json::id_problems")]
     pub damaged: Vec<(ObjectId, String)>,
+    #[serde(rename = "header")]
     pub has_header: bool,
     pub snapshots: usize,
 }
