@@ -18,6 +18,9 @@ fi
 export KEEPSAKE_PYTHON="${KEEPSAKE_PYTHON:-$CACHE/venv/bin/python}"
 export KEEPSAKE_RCLONE="${KEEPSAKE_RCLONE:-$CACHE/venv/bin/rclone}"
 
+# The Tauri crates and npm packages on one release (else `tauri build` refuses to package).
+python3 scripts/check-tauri-versions.py
+
 # The web UI: unit tests, type check, then the build the app embeds.
 (cd ui && npx vitest run --silent && npx tsc --noEmit -p tsconfig.json && npx vite build --logLevel warn)
 
@@ -44,3 +47,7 @@ if [ ! -f "$contract" ]; then
   exit 1
 fi
 bash "$contract" "$CARGO_TARGET_DIR/release/keepsake"
+
+# Installed as a user installs it: the .deb with apt, over the previous package, started,
+# then removed (needs root or sudo, as scripts/setup.sh does).
+scripts/package-check.sh
