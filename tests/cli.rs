@@ -107,6 +107,98 @@ fn ls_lists_names_sizes_dates_and_types() {
     }
 }
 
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm): the test's own
+/// calendar, independent of the one the CLI uses.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn ymd(text: &str) -> (i64, i64, i64) {
+    let part = |r: std::ops::Range<usize>| text[r].parse::<i64>().unwrap();
+    (part(0..4), part(5..7), part(8..10))
+}
+
+/// `memories --date D` lists what `ls` lists taken within three days of D's day and month
+/// in an earlier year (29 February: the 28th in other years), newest first: checked
+/// against the listing for the day of every sample photo and the four days either side,
+/// the turn of the year and a leap day.
+#[test]
+fn memories_are_the_photos_within_three_days_of_the_date_in_earlier_years() {
+    let vault = TestVault::new();
+    let input = copy_samples("exif-samples", vault.root.path());
+    vault.import(&[&input]);
+    let listing = vault.json(&["ls"]);
+    let items: Vec<(String, String, String)> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().unwrap().to_string();
+            (text("taken_at"), text("name"), text("id"))
+        })
+        .collect();
+    let expected = |(y, m, d): (i64, i64, i64)| {
+        let mut chosen: Vec<&(String, String, String)> = items
+            .iter()
+            .filter(|(taken, _, _)| {
+                let (iy, im, id) = ymd(taken);
+                let day = days_from_civil(iy, im, id);
+                (iy - 1..=iy + 1).any(|year| {
+                    let anchor_day = if m == 2 && d == 29 && !is_leap(year) {
+                        28
+                    } else {
+                        d
+                    };
+                    year < y && (day - days_from_civil(year, m, anchor_day)).abs() <= 3
+                })
+            })
+            .collect();
+        chosen.sort();
+        chosen.reverse();
+        chosen
+            .into_iter()
+            .map(|(_, _, id)| id.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut dates: Vec<(i64, i64, i64)> =
+        vec![(2027, 1, 1), (2026, 12, 31), (2028, 2, 29), (2027, 11, 30)];
+    for (taken, _, _) in &items {
+        let (_, m, d) = ymd(taken);
+        for shift in -4..=4 {
+            // The same day and month in 2026, shifted (within the month, or the 28th).
+            dates.push((2026, m, (d.min(28) + shift).clamp(1, 28)));
+        }
+    }
+    let mut nonempty = 0;
+    for (y, m, d) in dates {
+        let date = format!("{y:04}-{m:02}-{d:02}");
+        let listed = vault.json(&["memories", "--date", &date]);
+        let ids: Vec<String> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, expected((y, m, d)), "memories --date {date}");
+        nonempty += usize::from(!ids.is_empty());
+    }
+    assert!(
+        nonempty > 10,
+        "the dates chosen found memories only {nonempty} times"
+    );
+    let refused = vault.run(&["memories", "--date", "2026-02-30"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+}
+
 #[test]
 fn duplicates_are_recognised_by_content_not_name() {
     let vault = TestVault::new();

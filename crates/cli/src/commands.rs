@@ -242,8 +242,34 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
 
 pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
     let vault = ctx.unlock()?;
-    let items = vault.items()?;
-    if args.json {
+    print_items(&vault.items()?, args.json)
+}
+
+#[derive(Args)]
+pub struct MemoriesArgs {
+    /// The day to look back from (YYYY-MM-DD; default: today)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+/// On this day: photos taken within three days of the date in earlier years.
+pub fn memories(ctx: &Context, args: MemoriesArgs) -> Outcome {
+    let date = match &args.date {
+        Some(text) => text.parse::<jiff::civil::Date>().map_err(|e| {
+            Failure::Usage(format!("--date {text:?} is not a date (YYYY-MM-DD): {e}"))
+        })?,
+        None => jiff::ZonedDateTime::now().date(),
+    };
+    let vault = ctx.unlock()?;
+    print_items(&vault.memories(date)?, args.json)
+}
+
+/// Items as `ls` prints them: a line each, or JSON objects.
+fn print_items(items: &[Item], json: bool) -> Outcome {
+    if json {
         crate::output::json(&json!(
             items
                 .iter()
@@ -259,7 +285,7 @@ pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
                 .collect::<Vec<_>>()
         ))?;
     } else {
-        for i in &items {
+        for i in items {
             out!(
                 "{}  {:<25}  {:>10}  {}",
                 i.id,

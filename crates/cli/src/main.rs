@@ -47,6 +47,8 @@ enum Command {
     Import(commands::ImportArgs),
     /// List what the vault holds
     Ls(commands::JsonArgs),
+    /// On this day: items taken within three days of a date in earlier years
+    Memories(commands::MemoriesArgs),
     /// Copy originals out of the vault, byte for byte
     Export(commands::ExportArgs),
     /// Show everything known about one item
@@ -150,6 +152,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init(&ctx, args),
         Command::Import(args) => commands::import(&ctx, args),
         Command::Ls(args) => commands::ls(&ctx, args),
+        Command::Memories(args) => commands::memories(&ctx, args),
         Command::Export(args) => commands::export(&ctx, args),
         Command::Show(args) => commands::show(&ctx, args),
         Command::Thumb(args) => commands::thumb(&ctx, args),

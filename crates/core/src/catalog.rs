@@ -430,6 +430,32 @@ impl Catalog {
     }
 
     /// Every item, oldest first (undated items last, by name).
+    /// Items out of the trash taken on the days `from` to `to` (inclusive, YYYY-MM-DD),
+    /// newest first. Through the date index: every time on day D sorts between "D" and
+    /// "DT9".
+    pub fn items_taken_between(&self, from: &str, to: &str) -> Result<Vec<Item>, VaultError> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE taken_at >= ?1 AND taken_at <= ?2 \
+             AND trashed_at IS NULL ORDER BY taken_at DESC, name DESC, id DESC"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([from.to_string(), format!("{to}T9")], read_item)?;
+        let mut items = Vec::new();
+        for row in rows {
+            items.push(row??);
+        }
+        Ok(items)
+    }
+
+    /// The earliest date any item was taken (its first ten characters, YYYY-MM-DD).
+    pub fn first_taken(&self) -> Result<Option<String>, VaultError> {
+        Ok(self.conn.query_row(
+            "SELECT substr(min(taken_at), 1, 10) FROM items WHERE taken_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn items(&self) -> Result<Vec<Item>, VaultError> {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM items ORDER BY taken_at IS NULL, taken_at, name, id"

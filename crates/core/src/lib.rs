@@ -14,6 +14,7 @@ mod header;
 mod import;
 mod library;
 mod media;
+mod memories;
 mod memory;
 mod probe;
 mod rebuild;
