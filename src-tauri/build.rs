@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "change_password",
     "activity",
     "timeline",
+    "memories",
     "item_details",
     "set_favourite",
     "move_to_trash",

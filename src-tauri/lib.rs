@@ -38,6 +38,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::vault::change_password,
             commands::vault::activity,
             commands::library::timeline,
+            commands::library::memories,
             commands::library::item_details,
             commands::library::set_favourite,
             commands::library::move_to_trash,

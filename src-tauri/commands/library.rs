@@ -19,6 +19,27 @@ pub async fn timeline(state: State<'_, AppState>, filter: Filter) -> AppResult<V
     .await
 }
 
+/// On this day: the items taken within three days of `date` (today when None,
+/// YYYY-MM-DD) in earlier years, newest first.
+#[tauri::command]
+pub async fn memories(
+    state: State<'_, AppState>,
+    date: Option<String>,
+) -> AppResult<Vec<TimelineItem>> {
+    let date = match date {
+        Some(text) => text
+            .parse::<jiff::civil::Date>()
+            .map_err(|e| AppError::invalid(format!("{text:?} is not a date: {e}")))?,
+        None => jiff::ZonedDateTime::now().date(),
+    };
+    let session = state.session()?;
+    blocking(move || {
+        let entries = session.library().memories(date)?;
+        Ok(entries.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
 #[tauri::command]
 pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDetails> {
     let id = parse_ids(&[id])?[0];

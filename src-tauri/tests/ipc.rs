@@ -256,6 +256,51 @@ fn browse_organise_and_export_real_photos() {
     );
 }
 
+/// The Library's "on this day" strip: photos from around a date in earlier years.
+#[test]
+fn memories_are_the_photos_from_around_the_date_in_earlier_years() {
+    // Taken 2008-05-30, 2004-08-27 and 2004-08-31.
+    let (app, _) = TestApp::with_photos(&[
+        "jpg__Canon_40D.jpg",
+        "jpg__Canon_DIGITAL_IXUS_400.jpg",
+        "jpg__Ricoh_Caplio_RR330.jpg",
+    ]);
+    let names = |date: &str| -> Vec<String> {
+        app.ok("memories", json!({ "date": date }))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("2026-06-02"), ["jpg__Canon_40D.jpg"]);
+    assert_eq!(
+        names("2026-08-28"),
+        [
+            "jpg__Ricoh_Caplio_RR330.jpg",
+            "jpg__Canon_DIGITAL_IXUS_400.jpg"
+        ]
+    );
+    assert_eq!(names("2026-08-24"), ["jpg__Canon_DIGITAL_IXUS_400.jpg"]);
+    assert!(names("2026-06-03").is_empty(), "four days is not around");
+    assert!(
+        names("2008-05-30").is_empty(),
+        "the same year is not a memory"
+    );
+    let trashed = app
+        .timeline(json!({}))
+        .into_iter()
+        .find(|i| i["name"] == "jpg__Canon_40D.jpg")
+        .unwrap();
+    app.ok("move_to_trash", json!({"ids": [trashed["id"]]}));
+    assert!(names("2026-06-02").is_empty(), "the trash is not a memory");
+    assert_eq!(
+        app.error_code("memories", json!({"date": "2026-02-30"})),
+        "invalid_input"
+    );
+    app.ok("memories", json!({})); // today
+}
+
 #[test]
 fn images_are_served_only_while_unlocked() {
     use tauri::http::Request;

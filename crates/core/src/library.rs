@@ -31,7 +31,7 @@ fn now() -> String {
 /// writes). Holds its own copy of the key, zeroized when dropped.
 pub struct Library {
     key: VaultKey,
-    catalog: Catalog,
+    pub(crate) catalog: Catalog,
     store: ObjectStore,
 }
 

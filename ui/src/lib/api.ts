@@ -49,6 +49,7 @@ export const api = {
   activity: () => invoke<void>('activity'),
 
   timeline: (filter: Partial<Filter>) => invoke<TimelineItem[]>('timeline', { filter }),
+  memories: (date?: string) => invoke<TimelineItem[]>('memories', { date: date ?? null }),
   itemDetails: (id: string) => invoke<ItemDetails>('item_details', { id }),
   setFavourite: (ids: string[], favourite: boolean) =>
     invoke<void>('set_favourite', { ids, favourite }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, coordinates, duration, eta, takenAt } from './format';
+import { bytes, coordinates, duration, eta, takenAt, yearsAgo } from './format';
 
 describe('format', () => {
   it('bytes, durations and ETAs read naturally', () => {
@@ -17,5 +17,12 @@ describe('format', () => {
     expect(takenAt('2008-10-22T16:29:49+02:00')).toBe('22 Oct 2008, 16:29');
     expect(takenAt(null)).toBe('Unknown date');
     expect(coordinates(43.4674, -11.8851)).toBe('43.46740°N 11.88510°W');
+  });
+
+  it('memories say how long ago', () => {
+    expect(yearsAgo('2008-05-30T15:56:01', 2026)).toBe('18 years ago');
+    expect(yearsAgo('2025-12-30T10:00:00Z', 2026)).toBe('A year ago');
+    expect(yearsAgo('2026-01-01T10:00:00Z', 2026)).toBe('');
+    expect(yearsAgo(null, 2026)).toBe('');
   });
 });

@@ -50,3 +50,11 @@ export function takenAt(iso: string | null): string {
   });
   return `${Number(m[3])} ${month} ${m[1]}${m[4] ? `, ${m[4]}:${m[5]}` : ''}`;
 }
+
+/** "3 years ago", for a memory taken at `takenAt` (ISO 8601) seen in `year`. */
+export function yearsAgo(takenAt: string | null, year: number): string {
+  const taken = Number(takenAt?.slice(0, 4));
+  if (!takenAt || !Number.isFinite(taken) || taken >= year) return '';
+  const n = year - taken;
+  return n === 1 ? 'A year ago' : `${n} years ago`;
+}
