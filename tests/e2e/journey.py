@@ -34,6 +34,26 @@ IMPORT_FROM = [
     SAMPLES / "exif-samples/heic__mobile__iphone_13_pro_max.HEIC",
 ]
 
+# A photo taken three years ago today, give or take a day: the Library's "On this day"
+# strip shows it (a copy of a sample with its EXIF date moved by exiftool).
+MEMORY_YEARS = 3
+
+
+def make_memory():
+    taken = time.localtime(time.time() - 86400)
+    memory = WORK / "memory" / "three-years-ago.jpg"
+    memory.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLES / "exif-samples/jpg__Canon_PowerShot_S40.jpg", memory)
+    stamp = time.strftime(f"{taken.tm_year - MEMORY_YEARS}:%m:%d 10:00:00", taken)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", f"-DateTimeOriginal={stamp}", str(memory)],
+        check=True,
+    )
+    return memory
+
+
+IMPORT_FROM.append(make_memory())
+
 VIDEO = SAMPLES / "formats/mp4__with-gps.mp4"
 # What a decrypted copy of the sample videos would show.
 VIDEO_NEEDLES = {
@@ -331,6 +351,16 @@ class Journey:
         self.el(".badge.video")  # videos carry a badge with their length
         self.shot("04-library")
 
+    def memories(self):
+        memory = self.el(".memories .memory")
+        assert self.text(".memories .memory span") == f"{MEMORY_YEARS} years ago"
+        assert len(self.els(".memories .memory")) == 1
+        self.shot("04b-on-this-day")
+        memory.click()
+        wait_for("the memory in the viewer", lambda: self.text(".viewer-title") == "three-years-ago.jpg")
+        self.press(Keys.ESCAPE)
+        wait_for("the viewer to close", lambda: not self.els(".viewer-title"))
+
     def view_and_step(self):
         first = self.cell(0)
         webdriver.ActionChains(self.d).double_click(first).perform()
@@ -529,7 +559,7 @@ class Journey:
             needles[what] = value.encode()
             needles[what + " (UTF-16)"] = value.encode("utf-16-le")
         # The inputs and the export are plaintext by design; the driver log is the test's.
-        skip = {WORK / "Phone", WORK / "Exported"}
+        skip = {WORK / "Phone", WORK / "memory", WORK / "Exported"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}
         found = []
@@ -548,6 +578,10 @@ class Journey:
             area = next((a for a, root in areas.items() if root in path.parents), "HOME")
             scan(path, area)
         for path in files_in_temporary_folders() - BEFORE:
+            # The tray library writes the app's own icon there for the indicator (and
+            # deletes it on exit): no photo.
+            if path.parent.name == "tray-icon" and path.name.startswith("tray-icon-keepsake"):
+                continue
             scan(path, "temporary folders")
         for area in areas:
             assert scanned[area] > 0, f"nothing scanned in {area}: {scanned}"
@@ -563,6 +597,7 @@ class Journey:
                 self.os_unlock,
                 self.sleep_locks,
                 self.import_by_drop,
+                self.memories,
                 self.view_and_step,
                 self.album,
                 self.trash_and_restore,
