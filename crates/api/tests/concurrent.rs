@@ -85,3 +85,73 @@ fn photos_imported_during_a_sync_reach_the_remote_before_the_snapshot_naming_the
     assert_eq!(restored.items().unwrap().len(), 3);
     assert!(dir.exists());
 }
+
+/// A vault of `n` distinct photos (one sample with different trailing bytes each) and a
+/// folder remote added to it.
+fn vault_of(root: &Path, n: usize) -> (keepsake_core::UnlockedVault, RemoteConfig, Password) {
+    let password = Password::new("long enough password".into());
+    let (mut vault, _) = Vault::create(&root.join("vault"), &password, Some(FAST)).unwrap();
+    let jpeg = std::fs::read(sample("jpg__Canon_40D.jpg")).unwrap();
+    let folder = root.join("photos");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..n {
+        let mut bytes = jpeg.clone();
+        bytes.extend_from_slice(format!("copy {i}").as_bytes());
+        std::fs::write(folder.join(format!("IMG_{i:03}.jpg")), bytes).unwrap();
+    }
+    let (report, error) = vault.import(&[folder], &mut |_| {});
+    assert!(error.is_none() && report.imported.len() == n);
+    let remote = folder_remote(&root.join("usb"));
+    keepsake_api::add_remote(&mut vault, remote.clone()).unwrap();
+    (vault, remote, password)
+}
+
+/// Emptying the trash while a sync runs is no failure of the sync: what was purged has
+/// nothing left to send, and the snapshot that follows names only what remains.
+#[test]
+fn photos_purged_during_a_sync_are_not_failures() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut vault, remote, _) = vault_of(root.path(), 12);
+    let mut job = vault.contents().unwrap();
+    let mut purged = 0;
+    let sync = keepsake_api::sync(&mut job, &remote, &SyncControl::default(), &mut |p| {
+        // After the first upload: at most four are in flight, the rest not started.
+        if p.objects_done == 1 && purged == 0 {
+            let ids: Vec<_> = vault.items().unwrap().iter().map(|i| i.id).collect();
+            let mut library = vault.library().unwrap();
+            library.trash(&ids[6..]).unwrap();
+            purged = vault.purge_trash(None).unwrap();
+        }
+    })
+    .unwrap();
+    assert_eq!(purged, 6);
+    assert!(sync.failed.is_empty(), "{sync:?}");
+    assert!(sync.snapshot.is_some(), "{sync:?}");
+    drop(job);
+    let check = keepsake_api::check_remote(&vault, &remote, true).unwrap();
+    assert!(check.is_clean(), "{check:?}");
+    assert_eq!(check.checked, 6);
+}
+
+/// Removing a remote while it syncs ends that sync: no error, no snapshot, and nothing
+/// recorded for a remote that no longer exists.
+#[test]
+fn a_remote_removed_during_its_sync_ends_it_quietly() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut vault, remote, _) = vault_of(root.path(), 6);
+    let mut job = vault.contents().unwrap();
+    let mut removed = false;
+    let sync = keepsake_api::sync(&mut job, &remote, &SyncControl::default(), &mut |p| {
+        if p.objects_done == 1 && !removed {
+            vault.remove_remote(&remote.name).unwrap();
+            removed = true;
+        }
+    })
+    .unwrap();
+    assert!(removed);
+    assert!(sync.cancelled, "{sync:?}");
+    assert!(sync.snapshot.is_none(), "{sync:?}");
+    assert!(sync.failed.is_empty(), "{sync:?}");
+    drop(job);
+    assert!(vault.remotes().unwrap().is_empty());
+}
