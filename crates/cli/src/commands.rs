@@ -8,7 +8,7 @@ use clap::Args;
 use keepsake_api::OsUnlockError;
 use keepsake_api::Repair;
 use keepsake_core::{
-    Item, KdfParams, ObjectId, RenditionKind, SeenKdf, UnlockedVault, Vault, VaultError,
+    Item, KdfParams, ObjectId, Playable, RenditionKind, SeenKdf, UnlockedVault, Vault, VaultError,
 };
 use serde_json::json;
 use std::io::Write;
@@ -404,7 +404,8 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Outcome {
     let item = vault
         .item(&id)?
         .ok_or(keepsake_core::VaultError::NoSuchItem(id))?;
-    let record = item_json(&item);
+    let mut record = item_json(&item);
+    record["playable"] = json!(vault.playable(&item).map(Playable::as_str));
     if args.json {
         crate::output::json(&record)?;
     } else {
@@ -428,16 +429,63 @@ pub struct ThumbArgs {
     /// The item's id (from `keepsake ls`)
     id: String,
     /// The large preview instead of the grid thumbnail
-    #[arg(long)]
+    #[arg(long, conflicts_with = "playable")]
     preview: bool,
-    /// Where to write the JPEG
+    /// For a video: the stream the viewer plays (the original where this platform's
+    /// viewer plays it, else its playable copy), decrypted
+    #[arg(long)]
+    playable: bool,
+    /// Where to write the JPEG (or the video)
     #[arg(long, value_name = "FILE")]
     out: std::path::PathBuf,
+}
+
+/// Writes a new file at `out` with `write`, never over an existing one (it may be the
+/// exported original); a file left half-written by a failure is removed.
+fn write_new<T>(
+    out: &std::path::Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let mut file = keepsake_core::create_new_private(out).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "it exists already, and Keepsake never replaces a file".to_string()
+        } else {
+            e.to_string()
+        };
+        Failure::Missing(format!("could not write {}: {why}", out.display()))
+    })?;
+    let written = write(&mut file);
+    if written.is_err() {
+        drop(file);
+        let _ = std::fs::remove_file(out);
+    }
+    written
+}
+
+fn thumb_playable(vault: &UnlockedVault, id: &ObjectId, out: &std::path::Path) -> Outcome {
+    let (playable, bytes) = write_new(out, |file| {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+        let written = vault.write_playable(id, &mut buffered)?;
+        buffered
+            .flush()
+            .map_err(|e| Failure::Missing(format!("could not write {}: {e}", out.display())))?;
+        Ok(written)
+    })?;
+    out!(
+        "{} ({} bytes) written to {}",
+        playable.as_str(),
+        bytes,
+        out.display()
+    );
+    Ok(EXIT_OK)
 }
 
 pub fn thumb(ctx: &Context, args: ThumbArgs) -> Outcome {
     let id = parse_id(&args.id)?;
     let vault = ctx.unlock()?;
+    if args.playable {
+        return thumb_playable(&vault, &id, &args.out);
+    }
     let kind = if args.preview {
         RenditionKind::Preview
     } else {
@@ -460,16 +508,10 @@ pub fn thumb(ctx: &Context, args: ThumbArgs) -> Outcome {
         };
         return Err(Failure::Missing(why));
     };
-    // Never over an existing file: it may be the exported original.
-    let written = keepsake_core::create_new_private(&args.out)
-        .and_then(|mut file| file.write_all(&rendition.jpeg));
-    written.map_err(|e| {
-        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
-            "it exists already, and Keepsake never replaces a file".to_string()
-        } else {
-            e.to_string()
-        };
-        Failure::Missing(format!("could not write {}: {why}", args.out.display()))
+    write_new(&args.out, |file| {
+        file.write_all(&rendition.jpeg).map_err(|e| {
+            Failure::Missing(format!("could not write {}: {e}", args.out.display()))
+        })
     })?;
     out!(
         "{}x{} JPEG written to {}",

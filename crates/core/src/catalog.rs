@@ -110,6 +110,9 @@ const MIGRATIONS: &[&str] = &[
         name TEXT NOT NULL,
         created TEXT NOT NULL                 -- UTC
     ) STRICT;",
+    // 8: a video's codecs (ffprobe's names), which decide whether the webview plays it.
+    "ALTER TABLE items ADD COLUMN video_codec TEXT;
+    ALTER TABLE items ADD COLUMN audio_codec TEXT;",
 ];
 
 mod library;
@@ -141,7 +144,8 @@ impl std::fmt::Debug for RemoteConfig {
 const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_type, kind,
     taken_at, date_source, file_modified_at, imported_at, note, camera_make, camera_model,
     lens, exposure_time, f_number, iso, focal_length_mm, latitude, longitude, altitude,
-    orientation, width, height, duration_ms, render_error, pipeline_version";
+    orientation, width, height, duration_ms, render_error, pipeline_version, video_codec,
+    audio_codec";
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -692,7 +696,8 @@ fn write_media(
         "UPDATE items SET taken_at = ?2, date_source = ?3, camera_make = ?4, camera_model = ?5,
             lens = ?6, exposure_time = ?7, f_number = ?8, iso = ?9, focal_length_mm = ?10,
             latitude = ?11, longitude = ?12, altitude = ?13, orientation = ?14, width = ?15,
-            height = ?16, duration_ms = ?17, render_error = ?18, pipeline_version = ?19
+            height = ?16, duration_ms = ?17, render_error = ?18, pipeline_version = ?19,
+            video_codec = ?20, audio_codec = ?21
          WHERE id = ?1",
         params![
             id.to_string(),
@@ -714,6 +719,8 @@ fn write_media(
             m.duration_ms.map(|d| d as i64),
             render_error,
             crate::media::PIPELINE_VERSION,
+            m.video_codec,
+            m.audio_codec,
         ],
     )?;
     for r in renditions {
@@ -759,6 +766,8 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
             width: r.get(23)?,
             height: r.get(24)?,
             duration_ms: r.get::<_, Option<i64>>(25)?.map(|d| d as u64),
+            video_codec: r.get(28)?,
+            audio_codec: r.get(29)?,
         },
         render_error: r.get(26)?,
         pipeline_version: r.get(27)?,

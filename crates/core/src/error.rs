@@ -69,6 +69,8 @@ pub enum VaultError {
     },
     #[error("{0} is too large to open in memory ({1} MB); export it instead")]
     TooLargeToView(keepsake_crypto::ObjectId, u64),
+    #[error("{0}")]
+    NotPlayable(String),
     #[error("no remote named {0:?}")]
     NoSuchRemote(String),
     #[error("a remote named {0:?} already exists")]
@@ -141,7 +143,7 @@ impl VaultError {
             Self::NoSuchItem(_) | Self::NoSuchAlbum(_) | Self::NoSuchRemote(_) => {
                 ErrorCode::NotFound
             }
-            Self::NoSuchDevice(_) => ErrorCode::NotFound,
+            Self::NoSuchDevice(_) | Self::NotPlayable(_) => ErrorCode::NotFound,
             Self::AlreadyExists(_)
             | Self::NotEmpty(_)
             | Self::AlbumExists(_)

@@ -278,7 +278,7 @@ fn open_original(
     Ok((item, bytes))
 }
 
-fn object_error(id: &ObjectId, e: ObjectError) -> VaultError {
+pub(crate) fn object_error(id: &ObjectId, e: ObjectError) -> VaultError {
     match e {
         ObjectError::Read(e) => VaultError::io(format!("reading object {id}"), e),
         other => VaultError::ObjectDamaged {

@@ -280,6 +280,7 @@ fn extension(mime: &str) -> &str {
         "video/quicktime" => "mov",
         "video/x-matroska" => "mkv",
         "video/x-msvideo" => "avi",
+        "video/x-ms-asf" => "wmv",
         // image/x-canon-cr2 and the other RAWs end in their extension.
         other => other
             .rsplit(['/', '-'])

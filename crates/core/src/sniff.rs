@@ -84,6 +84,10 @@ pub fn sniff(head: &[u8]) -> Option<MediaType> {
             media("image/tiff", Photo)
         };
     }
+    // ASF: Windows Media Video (WMV) from older phones and cameras.
+    if at(0, b"\x30\x26\xB2\x75\x8E\x66\xCF\x11") {
+        return media("video/x-ms-asf", Video);
+    }
     if at(0, b"\x1A\x45\xDF\xA3") {
         return media("video/x-matroska", Video);
     }

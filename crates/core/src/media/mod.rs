@@ -46,6 +46,10 @@ pub struct MediaInfo {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub duration_ms: Option<u64>,
+    /// A video's codecs as ffprobe names them ("h264", "aac"): what decides whether this
+    /// platform's webview plays it (see `playback`).
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +217,7 @@ fn analyse_video(
                 (probed.latitude, probed.longitude, probed.altitude);
             (info.width, info.height) = (probed.width, probed.height);
             (info.camera_make, info.camera_model) = (probed.make, probed.model);
+            (info.video_codec, info.audio_codec) = (probed.video_codec, probed.audio_codec);
         }
         Err(note) => notes.push(note),
     }

@@ -28,6 +28,8 @@ pub struct VideoInfo {
     pub height: Option<u32>,
     pub make: Option<String>,
     pub model: Option<String>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
 }
 
 /// Where the video comes from: a file, or bytes piped to the tool's standard input (used
@@ -44,6 +46,7 @@ pub fn demuxer(mime: &str) -> Option<&'static str> {
         "video/mp4" | "video/quicktime" | "video/x-m4v" | "video/3gpp" => Some("mov"),
         "video/x-msvideo" => Some("avi"),
         "video/x-matroska" | "video/webm" => Some("matroska"),
+        "video/x-ms-asf" => Some("asf"),
         _ => None,
     }
 }
@@ -171,10 +174,16 @@ pub fn probe(input: &Input, demuxer: Option<&str>) -> Result<VideoInfo, String> 
     if let Some((lat, lon, alt)) = location.and_then(parse_iso6709) {
         (info.latitude, info.longitude, info.altitude) = (Some(lat), Some(lon), alt);
     }
-    if let Some(stream) = value["streams"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"))
-    {
+    let streams = value["streams"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let codec = |kind: &str| {
+        streams
+            .iter()
+            .find(|s| s["codec_type"] == kind)
+            .and_then(|s| s["codec_name"].as_str())
+            .map(String::from)
+    };
+    (info.video_codec, info.audio_codec) = (codec("video"), codec("audio"));
+    if let Some(stream) = streams.iter().find(|s| s["codec_type"] == "video") {
         let (w, h) = (stream["width"].as_u64(), stream["height"].as_u64());
         let rotation = stream["side_data_list"]
             .as_array()
