@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "timeline",
     "memories",
     "item_details",
+    "media_server",
     "set_favourite",
     "move_to_trash",
     "restore_from_trash",

@@ -148,6 +148,9 @@ pub struct ItemDetails {
     /// Metadata that could not be read.
     pub note: Option<String>,
     pub render_error: Option<String>,
+    /// For a video: the stream the viewer plays ("original" or "proxy"), or why none plays.
+    pub playable: Option<String>,
+    pub unplayable: Option<String>,
 }
 
 impl ItemDetails {
@@ -182,6 +185,8 @@ impl ItemDetails {
             albums,
             note: item.note,
             render_error: item.render_error,
+            playable: None,
+            unplayable: None,
         }
     }
 }

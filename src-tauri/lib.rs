@@ -6,6 +6,8 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+#[cfg(target_os = "linux")]
+pub mod media_server;
 mod os_lock;
 pub mod protocol;
 pub mod readers;
@@ -40,6 +42,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::library::timeline,
             commands::library::memories,
             commands::library::item_details,
+            commands::library::media_server,
             commands::library::set_favourite,
             commands::library::move_to_trash,
             commands::library::restore_from_trash,
@@ -93,6 +96,8 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             tray::create(app.handle())?;
+            #[cfg(target_os = "linux")]
+            app.manage(media_server::MediaServer::start(app.handle().clone())?);
             background::start_ticker(app.handle());
             os_lock::watch(app.handle());
             if std::env::args().any(|a| a == "--minimized")

@@ -3,8 +3,10 @@
 //! `no-store` keeps the webview from caching it; nothing is base64 over IPC.
 //!
 //! Paths: `/thumb/<id>` (512 px grid), `/view/<id>` (the preview when there is one, else
-//! the original), `/original/<id>` (with Range support, for video: a range decrypts only
-//! the chunks it touches, at most `RANGE_MAX_BYTES` of them per request).
+//! the original), `/original/<id>` and `/playable/<id>` (a video's playable stream: the
+//! original or its proxy), both with Range support: a range decrypts only the chunks it
+//! touches, at most `RANGE_MAX_BYTES` of them per request. (On Linux the viewer streams
+//! videos from media_server.rs instead: WebKitGTK's player opens no custom scheme.)
 
 use crate::state::AppState;
 use keepsake_core::{ObjectId, RenditionKind, VaultError};
@@ -33,6 +35,9 @@ pub fn respond<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Re
         return status(StatusCode::FORBIDDEN);
     };
     let images = session.images();
+    if what == "playable" {
+        return playable(request, &images, &id);
+    }
     if what == "original"
         && let Some(spec) = request
             .headers()
@@ -64,6 +69,27 @@ pub fn respond<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Re
     match served {
         Ok(Some((mime, bytes))) => body(request, &mime, bytes),
         Ok(None) => status(StatusCode::NOT_FOUND),
+        Err(e) => failure(e),
+    }
+}
+
+/// The range asked for (from the start when none is), as 206 Partial Content.
+fn playable(request: &Request<Vec<u8>>, library: &keepsake_core::Library, id: &ObjectId) -> Reply {
+    let stream = match library.playable(id) {
+        Ok(stream) => stream,
+        Err(VaultError::NotPlayable(_)) => return status(StatusCode::NOT_FOUND),
+        Err(e) => return failure(e),
+    };
+    let spec = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("bytes=0-");
+    let Some((start, end)) = parse_range(spec, stream.size as usize) else {
+        return status(StatusCode::RANGE_NOT_SATISFIABLE);
+    };
+    match library.playable_range(&stream, start as u64..end as u64 + 1) {
+        Ok(bytes) => partial(request, &stream.media_type, start, bytes, stream.size),
         Err(e) => failure(e),
     }
 }
@@ -160,7 +186,7 @@ fn builder(request: &Request<Vec<u8>>, mime: &str) -> tauri::http::response::Bui
 }
 
 /// `bytes=a-b`, `bytes=a-` or `bytes=-n`, within `total`; None for anything else.
-fn parse_range(value: &str, total: usize) -> Option<(usize, usize)> {
+pub(crate) fn parse_range(value: &str, total: usize) -> Option<(usize, usize)> {
     let spec = value.strip_prefix("bytes=")?;
     let (start, end) = spec.split_once('-')?;
     let last = total.checked_sub(1)?;

@@ -4,7 +4,7 @@ use super::{blocking, parse_ids};
 use crate::dto::{ExportSummary, Filter, ItemDetails, TimelineItem, VerifySummary};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use keepsake_core::ErrorCode;
+use keepsake_core::{ErrorCode, MediaKind};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -48,11 +48,30 @@ pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDet
     let item = library
         .item(&id)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {id}")))?;
-    Ok(ItemDetails::new(
-        item,
-        library.is_favourite(&id)?,
-        library.albums_of(&id)?,
-    ))
+    let is_video = item.kind == MediaKind::Video;
+    let mut details = ItemDetails::new(item, library.is_favourite(&id)?, library.albums_of(&id)?);
+    if is_video {
+        match library.playable(&id) {
+            Ok(stream) => details.playable = Some(stream.playable.as_str().into()),
+            Err(why) => details.unplayable = Some(why.to_string()),
+        }
+    }
+    Ok(details)
+}
+
+/// Where the viewer streams videos from on Linux (see media_server.rs); None elsewhere,
+/// where `vault://localhost/playable/<id>` serves them.
+#[tauri::command]
+pub fn media_server<R: Runtime>(app: AppHandle<R>) -> Option<String> {
+    #[cfg(target_os = "linux")]
+    return app
+        .try_state::<crate::media_server::MediaServer>()
+        .map(|server| server.base.clone());
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = app;
+        None
+    }
 }
 
 #[tauri::command]

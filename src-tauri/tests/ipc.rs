@@ -808,3 +808,83 @@ fn every_command_is_registered_declared_allowed_and_wrapped() {
     assert_eq!(allowed, declared, "capabilities/main.json vs build.rs");
     assert_eq!(wrapped, declared, "ui/src/lib/api.ts vs build.rs");
 }
+
+/// One HTTP/1.1 GET to the loopback media server: (status, headers, body).
+#[cfg(target_os = "linux")]
+fn http_get(
+    base: &str,
+    path: &str,
+    host: Option<&str>,
+    range: Option<&str>,
+) -> (u16, String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let (address, _) = address.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+        host.unwrap_or(address)
+    );
+    if let Some(range) = range {
+        request.push_str(&format!("Range: {range}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&answer[..split]).to_string();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, answer[split + 4..].to_vec())
+}
+
+/// Linux's video path (media_server.rs): ranges of a video's playable stream, byte-exact,
+/// only with the secret path and the server's own Host, never a photo, nothing once locked.
+#[cfg(target_os = "linux")]
+#[test]
+fn videos_stream_to_the_linux_player_with_the_secret_while_unlocked() {
+    let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg"]);
+    let video = samples().join("../formats/mp4__with-gps.mp4");
+    app.import(std::slice::from_ref(&video), 2);
+    let handle = app.window.app_handle().clone();
+    assert_eq!(app.ok("media_server", json!({})), Value::Null, "not started yet");
+    handle.manage(keepsake_app::media_server::MediaServer::start(handle.clone()).unwrap());
+    let base = app.ok("media_server", json!({})).as_str().unwrap().to_string();
+    let token = base.rsplit('/').next().unwrap().to_string();
+    assert_eq!(token.len(), 64, "a 256-bit secret in the path");
+
+    let all = app.timeline(json!({}));
+    let id = |name: &str| {
+        all.iter().find(|i| i["name"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (film, photo) = (id("mp4__with-gps.mp4"), id("jpg__Canon_40D.jpg"));
+    let details = app.ok("item_details", json!({ "id": film }));
+    assert_eq!(details["playable"], "original", "{details}");
+    let original = std::fs::read(&video).unwrap();
+    let path = format!("/{token}/playable/{film}");
+
+    let (status, head, body) = http_get(&base, &path, None, Some("bytes=100-"));
+    assert_eq!(status, 206, "{head}");
+    assert!(body == original[100..], "the range, byte for byte");
+    assert!(head.contains(&format!("Content-Range: bytes 100-{}/{}", original.len() - 1, original.len())), "{head}");
+    assert!(head.contains("Cache-Control: no-store"), "{head}");
+    let (status, _, body) = http_get(&base, &path, None, None);
+    assert_eq!((status, body == original), (200, true), "the whole video");
+
+    let wrong = format!("/{}/playable/{film}", "0".repeat(64));
+    assert_eq!(http_get(&base, &wrong, None, None).0, 403, "a wrong secret");
+    assert_eq!(http_get(&base, &format!("/playable/{film}"), None, None).0, 403);
+    let rebinding = http_get(&base, &path, Some("attacker.example:80"), None).0;
+    assert_eq!(rebinding, 403, "another Host (DNS rebinding)");
+    let photo_path = format!("/{token}/playable/{photo}");
+    assert_eq!(http_get(&base, &photo_path, None, None).0, 404, "photos are not served");
+    let original_path = format!("/{token}/original/{film}");
+    assert_eq!(http_get(&base, &original_path, None, None).0, 404, "only playable streams");
+
+    app.ok("lock", json!({}));
+    let (status, _, body) = http_get(&base, &path, None, Some("bytes=0-"));
+    assert_eq!((status, body.len()), (403, 0), "nothing once locked");
+}

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
@@ -54,13 +56,55 @@ def make_memory():
 
 IMPORT_FROM.append(make_memory())
 
-VIDEO = SAMPLES / "formats/mp4__with-gps.mp4"
-# What a decrypted copy of the sample videos would show.
+# What a decrypted copy of the sample videos, or of the videos made below, would show.
+VIDEO_MARK = b"keepsake-e2e-video-needle"
 VIDEO_NEEDLES = {
     "an MP4 brand": b"ftypmp42",
     "a QuickTime brand": b"ftypqt  ",
     "a video's GPS tag": b"+51.4169-000.0806",
+    "a made video's comment": VIDEO_MARK,
 }
+
+# Videos in the formats people shoot, made from a test pattern: (file, size, codec options).
+VIDEO_FORMATS = [
+    ("h264.mp4", "640x360", ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart"]),
+    ("hevc.mov", "640x360", ["-c:v", "libx265", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-x265-params", "log-level=error", "-c:a", "aac"]),
+    ("mpeg4.avi", "640x360", ["-c:v", "mpeg4", "-c:a", "libmp3lame"]),
+    ("vp9.mkv", "640x360", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-c:a", "libopus"]),
+    ("phone.3gp", "352x288", ["-c:v", "h263", "-c:a", "aac", "-ar", "8000", "-ac", "1"]),
+]
+# Seeking in a large video (KEEPSAKE_E2E_BIG_VIDEO_MIB, 1024 by default).
+BIG_VIDEO_MIB = int(os.environ.get("KEEPSAKE_E2E_BIG_VIDEO_MIB", "1024"))
+
+
+def ffmpeg(*args):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+
+def make_videos():
+    """The five formats, 6 s each, and a large lossless-noise H.264 MP4 (a 4 s piece,
+    repeated without re-encoding) to seek in."""
+    folder = WORK / "videos"
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for name, size, codecs in VIDEO_FORMATS:
+        ffmpeg(
+            "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "6", *codecs, "-metadata", f"comment={VIDEO_MARK.decode()}", str(folder / name),
+        )
+        made.append(folder / name)
+    piece = WORK / "piece.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "nullsrc=s=640x360:r=30,geq=random(1)*255:128:128", "-f", "lavfi", "-i", "sine",
+        "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        str(piece),
+    )
+    loops = max(1, -(-BIG_VIDEO_MIB * (1 << 20) // piece.stat().st_size))
+    big = folder / "big.mp4"
+    ffmpeg("-stream_loop", str(loops - 1), "-i", str(piece), "-c", "copy", "-movflags", "+faststart",
+           "-metadata", f"comment={VIDEO_MARK.decode()}", str(big))
+    piece.unlink()
+    return made, big
 
 
 def temporary_folders():
@@ -163,10 +207,10 @@ def wait_for(what, check, timeout=30.0):
 
 
 class Journey:
-    def __init__(self):
+    def __init__(self, application=APP):
         options = ArgOptions()
         options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(APP)})
+        options.set_capability("tauri:options", {"application": str(application)})
         self.d = webdriver.Remote("http://127.0.0.1:4444", options=options)
         self.d.implicitly_wait(0)
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -429,43 +473,88 @@ class Journey:
         self.el("#nav-library").click()
         wait_for("all back", lambda: self.count() == total)
 
-    def play_a_video(self):
-        """Plays a video in the viewer and, while it plays, reads every file the webview's
-        processes hold open outside the vault (an unlinked media buffer in /var/tmp would
-        not show in a folder scan): no decrypted video may be among them."""
-        webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
-        for _ in range(len(IMPORT_FROM) + 1):
-            if self.text(".viewer-title") == VIDEO.name:
-                break
-            self.press(Keys.ARROW_RIGHT)
-            time.sleep(0.2)
-        assert self.text(".viewer-title") == VIDEO.name
-        state = (
+    def video_state(self):
+        return self.d.execute_script(
             "const v = document.querySelector('video.media');"
-            "if (!v) return 'no video element';"
-            "v.muted = true; v.play().catch(() => {});"
-            "return {time: v.currentTime, ended: v.ended, ready: v.readyState,"
-            " network: v.networkState, error: v.error && v.error.code};"
+            "if (!v) return null;"
+            "return {time: v.currentTime, duration: v.duration, ready: v.readyState,"
+            " seeking: v.seeking, error: v.error && v.error.code};"
         )
-        # Ready to play (HAVE_FUTURE_DATA): demuxed and decoded, its first frames in
-        # memory. Under Xvfb the GL video sink has no real window, so the clock may never
-        # start; what is held open is checked while the pipeline holds the video.
-        try:
-            wait_for(
-                "the video to be ready to play",
-                lambda: (lambda st: isinstance(st, dict) and st["ready"] >= 3 and not st["error"])(
-                    self.d.execute_script(state)
-                ),
-            )
-        except AssertionError as e:
-            raise AssertionError(f"{e}: {self.d.execute_script(state)}") from None
-        self.shot("05b-video")
-        held = open_files_of_the_webview()
-        self.video_buffers = [f for f, data in held if any(n in data for n in VIDEO_NEEDLES.values())]
-        assert not self.video_buffers, f"decrypted video in files the webview holds: {self.video_buffers}"
+
+    def open_in_viewer(self, name):
+        """Opens the viewer and steps (Page Down) to the item called `name`."""
+        webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
+        for _ in range(self.count() + 1):
+            if self.text(".viewer-title") == name:
+                return
+            self.press(Keys.PAGE_DOWN)
+            time.sleep(0.15)
+        raise AssertionError(f"{name} is not in the library")
+
+    def close_viewer(self):
         self.press(Keys.ESCAPE)
         wait_for("the viewer to close", lambda: not self.els(".viewer"))
-        print(f"    {len(held)} files held open by the webview with the video loaded: no video in them", flush=True)
+
+    def no_video_held(self, what):
+        """Every file the webview's processes hold open (unlinked ones too, as GStreamer's
+        download buffer in /var/tmp would be): none is a media buffer or holds the video."""
+        held = open_files_of_the_webview()
+        buffers = [f for f, data in held if "WebKit-Media" in f or any(n in data for n in VIDEO_NEEDLES.values())]
+        assert not buffers, f"decrypted video in files the webview holds while {what} plays: {buffers}"
+        return len(held)
+
+    def play_videos(self):
+        """Imports the five formats and a large video, and plays each in the viewer through
+        the app's own stream: each is ready (HAVE_ENOUGH_DATA) and plays past 1 s, with no
+        decrypted copy in any file the webview holds; the large one starts within 1 s of
+        a seek to its middle. Then they go to the trash and out, for the steps after."""
+        videos, big = make_videos()
+        before = self.count()
+        self.invoke("import_paths", {"paths": [str(v) for v in [*videos, big]]})
+        wait_for("the videos imported", lambda: self.count() == before + len(videos) + 1, timeout=180)
+        for video in videos:
+            self.open_in_viewer(video.name)
+            try:
+                wait_for(
+                    f"{video.name} to play past 1 s",
+                    lambda: (lambda st: st and st["ready"] == 4 and st["time"] > 1.0 and not st["error"])(
+                        self.video_state()
+                    ),
+                )
+            except AssertionError as e:
+                problem = self.els(".video-problem")
+                raise AssertionError(f"{e}: {self.video_state()} {problem and problem[0].text}") from None
+            held = self.no_video_held(video.name)
+            if video.suffix == ".mp4":
+                self.shot("05b-video")
+            self.close_viewer()
+            print(f"    {video.name} played; {held} files held open by the webview, no video in them", flush=True)
+        self.open_in_viewer(big.name)
+        wait_for("the large video's length", lambda: (lambda st: st and (st["duration"] or 0) > 10)(self.video_state()))
+        middle = self.video_state()["duration"] / 2
+        started = time.monotonic()
+        self.d.execute_script("document.querySelector('video.media').currentTime = arguments[0]", middle)
+        wait_for(
+            "playback from the middle",
+            lambda: (lambda st: not st["seeking"] and st["time"] > middle + 0.05)(self.video_state()),
+            timeout=30,
+        )
+        seek = time.monotonic() - started
+        self.no_video_held(big.name)
+        self.close_viewer()
+        size = big.stat().st_size / (1 << 20)
+        print(f"    seek to the middle of a {size:.0f} MiB video: playing after {seek:.2f} s", flush=True)
+        assert seek < 1.0, f"playback resumed {seek:.2f} s after a seek to the middle (target < 1 s)"
+        ids = self.invoke("timeline", {"filter": {"kind": "video"}})["ok"]
+        made = {v.name for v in [*videos, big]}
+        trashed = self.invoke("move_to_trash", {"ids": [i["id"] for i in ids if i["name"] in made]})
+        emptied = self.invoke("empty_trash", {})
+        assert emptied.get("ok") == len(made), (trashed, emptied)
+        # Commands called from here do not refresh the grid: the Trash and back does.
+        self.el("#nav-trash").click()
+        wait_for("an empty trash", lambda: self.els(".empty"))
+        self.el("#nav-library").click()
+        wait_for("the library as before", lambda: self.count() == before)
 
     def export(self):
         # The export button opens a native folder dialog WebDriver cannot reach, so the
@@ -502,6 +591,7 @@ class Journey:
 
     def lock_drops_everything(self):
         some_id = self.cell(0).get_attribute("data-id")
+        media_server = self.invoke("media_server", {})["ok"]
         self.el("#lock-button").click()
         self.el("#unlock-password")
         assert not self.els("img.thumb"), "no image stays on screen once locked"
@@ -514,6 +604,11 @@ class Journey:
             some_id,
         )
         assert status == "refused", "the protocol serves nothing while locked"
+        try:
+            urllib.request.urlopen(f"{media_server}/playable/{some_id}", timeout=10)
+            raise AssertionError("the video stream served something while locked")
+        except urllib.error.HTTPError as e:
+            assert e.code == 403, e
         self.shot("07-locked")
 
     def rebuild_a_lost_catalog(self):
@@ -559,7 +654,7 @@ class Journey:
             needles[what] = value.encode()
             needles[what + " (UTF-16)"] = value.encode("utf-16-le")
         # The inputs and the export are plaintext by design; the driver log is the test's.
-        skip = {WORK / "Phone", WORK / "memory", WORK / "Exported"}
+        skip = {WORK / "Phone", WORK / "memory", WORK / "Exported", WORK / "videos"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}
         found = []
@@ -601,7 +696,7 @@ class Journey:
                 self.view_and_step,
                 self.album,
                 self.trash_and_restore,
-                self.play_a_video,
+                self.play_videos,
                 self.export,
                 self.sync_to_a_folder_remote,
                 self.lock_drops_everything,
@@ -619,5 +714,53 @@ class Journey:
             self.d.quit()
 
 
+def hide_gstreamer_plugins(plugins):
+    """A launcher for the app that sees every system GStreamer plugin but `plugins` (as on a
+    machine without their packages), with a registry of its own."""
+    system = next(Path("/usr/lib").glob("*/gstreamer-1.0/libgstcoreelements.so")).parent
+    hidden = WORK / "gstreamer-without-libav"
+    hidden.mkdir(exist_ok=True)
+    for path in system.iterdir():
+        if path.name not in plugins:
+            (hidden / path.name).symlink_to(path)
+    launcher = WORK / "keepsake-without-libav"
+    launcher.write_text(
+        "#!/bin/sh\n"
+        f"export GST_PLUGIN_SYSTEM_PATH_1_0='{hidden}' GST_REGISTRY_1_0='{WORK}/gstreamer-registry.bin'\n"
+        "unset GST_PLUGIN_PATH GST_PLUGIN_PATH_1_0\n"
+        f"exec '{APP}' \"$@\"\n"
+    )
+    launcher.chmod(0o755)
+    return launcher
+
+
+def a_missing_decoder_is_named():
+    """With no H.264 decoder for GStreamer (its libav plugin hidden, as without the
+    gstreamer1.0-libav package, and the bad set's OpenH264 with it), the library and the
+    viewer name the package to install instead of showing a dead player (which would play
+    the sound over a black frame)."""
+    journey = Journey(hide_gstreamer_plugins({"libgstlibav.so", "libgstopenh264.so"}))
+    try:
+        journey.type_into("#unlock-password", PASSWORD)
+        journey.el("#unlock-button").click()
+        journey.el("#item-count")
+        notice = journey.text(".notice")
+        assert "gstreamer1.0-libav" in notice and "plugins-good" not in notice, notice
+        journey.el("#nav-videos").click()
+        wait_for("the videos", lambda: journey.els(".cell"))
+        webdriver.ActionChains(journey.d).double_click(journey.cell(0)).perform()
+        problem = journey.text(".video-problem")
+        assert "sudo apt install gstreamer1.0-libav" in problem, problem
+        assert not journey.els("video.media"), "a player that cannot play"
+        journey.shot("08-missing-video-decoder")
+        print(f"ok  a_missing_decoder_is_named: {problem}", flush=True)
+    except BaseException:
+        journey.shot("failure-missing-decoder")
+        raise
+    finally:
+        journey.d.quit()
+
+
 if __name__ == "__main__":
     Journey().run()
+    a_missing_decoder_is_named()

@@ -99,25 +99,40 @@ export const events = {
   locked: (f: () => void): Promise<UnlistenFn> => listen('locked', () => f()),
 };
 
+let mediaServer: Promise<string | null> | null = null;
+
 /**
- * A URL a `<video>` can play. WebKitGTK (Linux) hands media URLs to GStreamer, which
- * refuses custom schemes ("protocol vault: not allowed"): there the original is fetched
- * through `vault://` into memory and played from a `blob:` URL. Elsewhere the webview
- * streams `vault://` with ranges. Call the returned `release` when the video is gone.
+ * The URL a `<video>` plays video `id` from: its playable stream (the original, or its
+ * proxy where this webview cannot play the original), streamed with ranges. WebKitGTK
+ * (Linux) hands media URLs to GStreamer, which opens no custom scheme: there the app
+ * streams from a loopback server with a secret path (src-tauri/media_server.rs).
  */
-export async function playableUrl(id: string): Promise<{ url: string; release: () => void }> {
-  const url = vaultUrl('original', id);
-  if (!/Linux/.test(navigator.userAgent) || /Android/.test(navigator.userAgent)) {
-    return { url, release: () => {} };
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`the video could not be read (${response.status})`);
-  const blob = URL.createObjectURL(await response.blob());
-  return { url: blob, release: () => URL.revokeObjectURL(blob) };
+export async function playableUrl(id: string): Promise<string> {
+  mediaServer ??= invoke<string | null>('media_server');
+  const base = await mediaServer;
+  return base ? `${base}/playable/${id}` : vaultUrl('playable', id);
+}
+
+/**
+ * The Debian packages missing for this webview to play video (Linux: GStreamer's plugins,
+ * which WebKitGTK plays media with), or none.
+ */
+export function missingVideoPackages(): string[] {
+  if (!/Linux/.test(navigator.userAgent) || /Android/.test(navigator.userAgent)) return [];
+  const probe = document.createElement('video');
+  const missing: string[] = [];
+  if (!probe.canPlayType('video/mp4; codecs="avc1.42E01E"')) missing.push('gstreamer1.0-libav');
+  if (!probe.canPlayType('video/webm; codecs="vp9"')) missing.push('gstreamer1.0-plugins-good');
+  return missing;
+}
+
+/** What to tell the user when `missingVideoPackages` finds some. */
+export function missingVideoMessage(packages: string[]): string {
+  return `Videos can't play until you install ${packages.join(' and ')}: sudo apt install ${packages.join(' ')}`;
 }
 
 /** The URL of an image served by the app's `vault://` protocol (see src-tauri/protocol.rs). */
-export function vaultUrl(kind: 'thumb' | 'view' | 'original', id: string): string {
+export function vaultUrl(kind: 'thumb' | 'view' | 'original' | 'playable', id: string): string {
   // WebView2 (Windows) and Android reach custom schemes as http://<scheme>.localhost.
   const windowsLike = /Windows|Android/.test(navigator.userAgent);
   const base = windowsLike ? 'http://vault.localhost' : 'vault://localhost';

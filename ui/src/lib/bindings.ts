@@ -49,7 +49,11 @@ export type ItemDetails = { id: string, name: string, size: number, media_type: 
 /**
  * Metadata that could not be read.
  */
-note: string | null, render_error: string | null, };
+note: string | null, render_error: string | null, 
+/**
+ * For a video: the stream the viewer plays ("original" or "proxy"), or why none plays.
+ */
+playable: string | null, unplayable: string | null, };
 
 export type AlbumInfo = { id: number, name: string, items: number, cover: string | null, };
 
