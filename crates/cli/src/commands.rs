@@ -405,7 +405,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Outcome {
         .item(&id)?
         .ok_or(keepsake_core::VaultError::NoSuchItem(id))?;
     let mut record = item_json(&item);
-    record["playable"] = json!(vault.playable(&item).map(Playable::as_str));
+    record["playable"] = json!(vault.playable(&item)?.map(Playable::as_str));
     if args.json {
         crate::output::json(&record)?;
     } else {

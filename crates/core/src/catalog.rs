@@ -110,15 +110,25 @@ const MIGRATIONS: &[&str] = &[
         name TEXT NOT NULL,
         created TEXT NOT NULL                 -- UTC
     ) STRICT;",
-    // 8: a video's codecs (ffprobe's names), which decide whether the webview plays it.
+    // 8: a video's codecs (ffprobe's names), which decide whether the webview plays it,
+    // and its proxy (a playable copy, an object under proxies/) where one was made.
     "ALTER TABLE items ADD COLUMN video_codec TEXT;
-    ALTER TABLE items ADD COLUMN audio_codec TEXT;",
+    ALTER TABLE items ADD COLUMN audio_codec TEXT;
+    CREATE TABLE proxies (
+        item_id TEXT PRIMARY KEY NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        object_id TEXT NOT NULL UNIQUE,       -- proxies/<2 hex>/<32 hex>
+        size INTEGER NOT NULL,                -- plaintext bytes
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 mod library;
+mod proxies;
 #[cfg(feature = "bench")]
 mod synthetic;
 pub use library::{Album, LibraryFilter, TimelineEntry};
+pub use proxies::Proxy;
 
 /// A remote the vault syncs to. The secret lives only here, inside the encrypted catalog.
 #[derive(Clone)]

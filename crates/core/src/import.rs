@@ -57,6 +57,8 @@ pub struct ImportReport {
     pub unreadable: usize,
     /// Stopped through its `Cancel` before the last file.
     pub cancelled: bool,
+    /// Playable copies made of the imported videos this platform's viewer cannot play.
+    pub proxies: crate::ProxyReport,
 }
 
 /// Progress, after each file.
@@ -246,6 +248,14 @@ impl Contents {
                         unreadable: true,
                     });
                 }
+            }
+        }
+        // Once every file is in: a slow conversion never holds up the next photo.
+        if fatal.is_none() && !cancel.is_cancelled() {
+            let imported: Vec<ObjectId> = report.imported.iter().map(|i| i.id).collect();
+            match self.make_proxies(Some(&imported)) {
+                Ok(proxies) => report.proxies = proxies,
+                Err(e) => fatal = Some(e),
             }
         }
         (report, fatal)

@@ -39,7 +39,7 @@ pub use import::{ImportProgress, ImportReport, Imported, Skipped, format_system_
 pub use keepsake_crypto::{DeviceSecret, KdfParams, ObjectId, Password, RecoveryKey};
 pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};
-pub use playback::{Playable, PlayableStream};
+pub use playback::{Playable, PlayableStream, ProxyReport};
 pub use rebuild::{RebuildReport, RebuildSource};
 pub use rethumb::RethumbReport;
 pub use seen_kdf::{KdfChange, SeenKdf};

@@ -33,6 +33,7 @@ pub struct Library {
     key: VaultKey,
     pub(crate) catalog: Catalog,
     store: ObjectStore,
+    proxies: ObjectStore,
 }
 
 impl std::fmt::Debug for Library {
@@ -154,6 +155,33 @@ impl Library {
     }
 }
 
+impl Library {
+    /// Bytes `range` of a proxy stream, cut as `original_range` cuts.
+    pub(crate) fn proxy_range(
+        &self,
+        stream: &crate::PlayableStream,
+        range: std::ops::Range<u64>,
+    ) -> Result<Vec<u8>, VaultError> {
+        let id = &stream.id;
+        let end = range.end.min(stream.size).min(range.start + RANGE_MAX_BYTES);
+        let mut bytes = Vec::new();
+        let whole = self
+            .proxies
+            .decrypt_range(id, &self.key, range.start..end, &mut bytes)
+            .map_err(|e| object_error(id, e))?;
+        if whole != stream.size {
+            return Err(VaultError::ObjectDamaged {
+                id: *id,
+                reason: format!(
+                    "this proxy holds {whole} bytes, the catalog lists {} (swapped or rolled back)",
+                    stream.size
+                ),
+            });
+        }
+        Ok(bytes)
+    }
+}
+
 impl Contents {
     pub fn library(&self) -> Result<Library, VaultError> {
         Ok(Library {
@@ -161,6 +189,7 @@ impl Contents {
             catalog: Catalog::open(&self.dir.join(catalog::FILE_NAME), &self.key.catalog_key())?
                 .for_browsing()?,
             store: ObjectStore::new(&self.dir),
+            proxies: ObjectStore::proxies(&self.dir),
         })
     }
 
@@ -178,9 +207,15 @@ impl Contents {
             format_system_time(then).unwrap_or_default()
         });
         let ids = self.catalog.trashed_before(cutoff.as_deref())?;
-        self.catalog.delete_items(&ids)?;
+        let mut proxies = Vec::new();
         for id in &ids {
-            match self.store.remove(id) {
+            proxies.extend(self.catalog.proxy(id)?.map(|proxy| proxy.id));
+        }
+        self.catalog.delete_items(&ids)?;
+        let proxy_store = ObjectStore::proxies(&self.dir);
+        let objects = ids.iter().map(|id| (&self.store, id));
+        for (store, id) in objects.chain(proxies.iter().map(|id| (&proxy_store, id))) {
+            match store.remove(id) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(VaultError::io(format!("removing object {id}"), e)),

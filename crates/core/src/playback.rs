@@ -9,13 +9,15 @@
 //!   QuickTime-only codecs, no AVI, Matroska or 3GP.
 //! - WKWebView (macOS) plays what AVFoundation does: no AVI, Matroska, WebM or ASF.
 
-use crate::catalog::Item;
+use crate::catalog::{Item, Proxy};
 use crate::library::object_error;
+use crate::media::video;
 use crate::sniff::MediaKind;
+use crate::store::ObjectStore;
 use crate::{Contents, Library, ObjectId, VaultError};
 use keepsake_crypto::ObjectError;
 use serde::Serialize;
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::ops::Range;
 
 /// The stream the viewer plays for a video.
@@ -118,10 +120,21 @@ pub fn plays_here(item: &Item) -> bool {
             .is_none_or(|c| HERE.audio.contains(&c))
 }
 
+/// Whether `item` is a video this webview does not play as it is.
+fn needs_proxy(item: &Item) -> bool {
+    item.kind == MediaKind::Video && !plays_here(item)
+}
+
 /// The stream the viewer plays for `item`: None for a photo, or for a video this webview
 /// does not play that has no proxy yet.
-fn choose(item: &Item) -> Option<Playable> {
-    plays_here(item).then_some(Playable::Original)
+fn choose(item: &Item, proxy: Option<&Proxy>) -> Option<Playable> {
+    if plays_here(item) {
+        Some(Playable::Original)
+    } else if item.kind == MediaKind::Video && proxy.is_some() {
+        Some(Playable::Proxy)
+    } else {
+        None
+    }
 }
 
 /// Why `item` has no playable stream.
@@ -146,9 +159,22 @@ fn not_playable(item: &Item) -> VaultError {
     VaultError::NotPlayable(why)
 }
 
+/// Originals above this size get no proxy: converting one holds it in memory.
+const PROXY_SOURCE_MAX: u64 = 2 << 30;
+
+/// What making proxies did.
+#[derive(Debug, Default, Serialize)]
+pub struct ProxyReport {
+    pub made: u64,
+    pub made_bytes: u64,
+    /// Videos ffmpeg could not convert (they keep their poster, and play nowhere here).
+    #[serde(serialize_with = "crate::report_json::id_reasons")]
+    pub failed: Vec<(ObjectId, String)>,
+}
+
 impl Contents {
-    pub fn playable(&self, item: &Item) -> Option<Playable> {
-        choose(item)
+    pub fn playable(&self, item: &Item) -> Result<Option<Playable>, VaultError> {
+        Ok(choose(item, self.catalog.proxy(&item.id)?.as_ref()))
     }
 
     /// Decrypts the stream the viewer plays for video `id` into `dst`.
@@ -158,25 +184,118 @@ impl Contents {
         dst: &mut impl Write,
     ) -> Result<(Playable, u64), VaultError> {
         let item = self.catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
-        match choose(&item) {
-            Some(Playable::Original) => {
-                let written = self
-                    .store
-                    .decrypt(id, &self.key, dst)
-                    .map_err(|e| match e {
-                        ObjectError::Write(e) => VaultError::io("writing the video", e),
-                        other => object_error(id, other),
-                    })?;
-                Ok((Playable::Original, written))
+        let proxy = self.catalog.proxy(id)?;
+        let (playable, store, object) = match (choose(&item, proxy.as_ref()), proxy) {
+            (Some(Playable::Original), _) => (Playable::Original, self.store.clone(), *id),
+            (Some(Playable::Proxy), Some(proxy)) => {
+                (Playable::Proxy, ObjectStore::proxies(&self.dir), proxy.id)
             }
-            _ => Err(not_playable(&item)),
+            _ => return Err(not_playable(&item)),
+        };
+        let written = store
+            .decrypt(&object, &self.key, dst)
+            .map_err(|e| match e {
+                ObjectError::Write(e) => VaultError::io("writing the video", e),
+                other => object_error(&object, other),
+            })?;
+        Ok((playable, written))
+    }
+
+    /// Makes the proxies this platform's viewer needs among `ids` (every video when None):
+    /// one for each video it does not play that has none. A video ffmpeg cannot convert is
+    /// reported, not an error. Where the OS has no in-memory files, none is made (a proxy
+    /// is never written to disk in the clear).
+    pub fn make_proxies(&mut self, ids: Option<&[ObjectId]>) -> Result<ProxyReport, VaultError> {
+        let items = match ids {
+            None => self.catalog.items()?,
+            Some(ids) => {
+                let mut items = Vec::new();
+                for id in ids {
+                    items.extend(self.catalog.item(id)?);
+                }
+                items
+            }
+        };
+        let mut report = ProxyReport::default();
+        for item in items.iter().filter(|item| needs_proxy(item)) {
+            if self.catalog.proxy(&item.id)?.is_some() {
+                continue;
+            }
+            if item.size > PROXY_SOURCE_MAX {
+                let why = format!("too large to convert in memory ({} MB)", item.size >> 20);
+                report.failed.push((item.id, why));
+                continue;
+            }
+            match self.make_proxy(item)? {
+                Ok(Some(size)) => {
+                    report.made += 1;
+                    report.made_bytes += size;
+                }
+                Ok(None) => {}
+                Err(why) => report.failed.push((item.id, why)),
+            }
         }
+        Ok(report)
+    }
+
+    /// The proxy of `item`, converted from its decrypted original in memory, encrypted and
+    /// stored before the catalog names it (a crash in between leaves an unlisted proxy,
+    /// which `verify` counts and nothing reads). The inner error is ffmpeg's.
+    fn make_proxy(&mut self, item: &Item) -> Result<Result<Option<u64>, String>, VaultError> {
+        let Some(mut original) = video::empty_memory_file() else {
+            return Ok(Ok(None));
+        };
+        self.store
+            .decrypt(&item.id, &self.key, &mut original)
+            .map_err(|e| object_error(&item.id, e))?;
+        original
+            .rewind()
+            .map_err(|e| VaultError::io("reading a video in memory", e))?;
+        let demuxer = video::demuxer(&item.media_type);
+        let input = video::Input::Memory(&original);
+        let mut encoded = match video::proxy(&input, demuxer, item.media.duration_ms) {
+            Ok(Some(encoded)) => encoded,
+            Ok(None) => return Ok(Ok(None)),
+            Err(why) => return Ok(Err(why)),
+        };
+        drop(original);
+        let probed = match video::probe(&video::Input::Memory(&encoded), Some("mov")) {
+            Ok(probed) => probed,
+            Err(why) => return Ok(Err(why)),
+        };
+        encoded
+            .rewind()
+            .map_err(|e| VaultError::io("reading a proxy in memory", e))?;
+        let store = ObjectStore::proxies(&self.dir);
+        store
+            .create_layout()
+            .map_err(|e| VaultError::io("creating the proxy store", e))?;
+        let (pending, mut writer) = store.create(&self.key)?;
+        let size = writer
+            .write_from(&mut encoded, |_| {})
+            .map_err(|e| VaultError::from_object_write("writing a proxy", e))?;
+        let tmp = writer
+            .finish()
+            .map_err(|e| VaultError::from_object_write("writing a proxy", e))?;
+        tmp.sync_all()
+            .map_err(|e| VaultError::io("syncing a proxy to disk", e))?;
+        drop(tmp);
+        let id = store.commit(pending)?;
+        let proxy = Proxy {
+            id,
+            size,
+            width: probed.width.unwrap_or(0),
+            height: probed.height.unwrap_or(0),
+        };
+        self.catalog.set_proxy(&item.id, &proxy)?;
+        Ok(Ok(Some(size)))
     }
 }
 
 /// What the player streams: which stream, its type and its length.
 #[derive(Debug, Clone)]
 pub struct PlayableStream {
+    /// The original's id, or the proxy's.
     pub id: ObjectId,
     pub playable: Playable,
     pub media_type: String,
@@ -187,12 +306,19 @@ impl Library {
     /// The stream the viewer plays for video `id`, read with `playable_range`.
     pub fn playable(&self, id: &ObjectId) -> Result<PlayableStream, VaultError> {
         let item = self.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
-        match choose(&item) {
-            Some(Playable::Original) => Ok(PlayableStream {
+        let proxy = self.catalog.proxy(id)?;
+        match (choose(&item, proxy.as_ref()), proxy) {
+            (Some(Playable::Original), _) => Ok(PlayableStream {
                 id: *id,
                 playable: Playable::Original,
                 media_type: item.media_type,
                 size: item.size,
+            }),
+            (Some(Playable::Proxy), Some(proxy)) => Ok(PlayableStream {
+                id: proxy.id,
+                playable: Playable::Proxy,
+                media_type: "video/mp4".into(),
+                size: proxy.size,
             }),
             _ => Err(not_playable(&item)),
         }
@@ -204,7 +330,9 @@ impl Library {
         stream: &PlayableStream,
         range: Range<u64>,
     ) -> Result<Vec<u8>, VaultError> {
-        let (_, bytes) = self.original_range(&stream.id, range)?;
-        Ok(bytes)
+        match stream.playable {
+            Playable::Original => Ok(self.original_range(&stream.id, range)?.1),
+            Playable::Proxy => self.proxy_range(stream, range),
+        }
     }
 }

@@ -14,6 +14,8 @@ const RERENDER_MAX: u64 = 256 << 20;
 pub struct RethumbReport {
     pub updated: Vec<ObjectId>,
     pub failed: Vec<(ObjectId, String)>,
+    /// Missing proxies made (videos this platform's viewer cannot play).
+    pub proxies: crate::ProxyReport,
 }
 
 impl Contents {
@@ -57,6 +59,7 @@ impl Contents {
                 Err(reason) => report.failed.push((item.id, reason)),
             }
         }
+        report.proxies = self.make_proxies(ids)?;
         progress(total, total);
         Ok(report)
     }

@@ -1,4 +1,5 @@
-//! The object store: one encrypted file per original under `objects/<2 hex>/<32 hex>`.
+//! The object store: one encrypted file per original under `objects/<2 hex>/<32 hex>`
+//! (and, in a store of its own, per proxy under `proxies/`).
 //! Objects are written under `tmp/`, fsynced and renamed into place, so an object file
 //! that exists under its name is always complete.
 //!
@@ -28,6 +29,7 @@ pub fn decrypt_file(
     decrypt_object(BufReader::with_capacity(1 << 20, file), dst, key, Some(id))
 }
 
+#[derive(Clone)]
 pub struct ObjectStore {
     objects: PathBuf,
     tmp: PathBuf,
@@ -59,6 +61,15 @@ impl ObjectStore {
     pub fn new(vault_dir: &Path) -> Self {
         Self {
             objects: vault_dir.join("objects"),
+            tmp: vault_dir.join("tmp"),
+        }
+    }
+
+    /// The store of proxies (playable copies of videos): `proxies/`, same object format,
+    /// sharing `tmp/`.
+    pub fn proxies(vault_dir: &Path) -> Self {
+        Self {
+            objects: vault_dir.join("proxies"),
             tmp: vault_dir.join("tmp"),
         }
     }

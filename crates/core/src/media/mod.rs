@@ -7,7 +7,7 @@ mod decode;
 mod exif;
 mod icc;
 mod pixels;
-mod video;
+pub(crate) mod video;
 
 use crate::sniff::{MediaKind, MediaType};
 use decode::Decoded;

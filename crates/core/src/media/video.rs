@@ -33,10 +33,12 @@ pub struct VideoInfo {
 }
 
 /// Where the video comes from: a file, or bytes piped to the tool's standard input (used
-/// when re-rendering from the vault, so plaintext never lands on disk).
+/// when re-rendering from the vault, so plaintext never lands on disk), or an in-memory
+/// file (`memory_file`) holding them, at its start.
 pub enum Input<'a> {
     Path(&'a Path),
     Bytes(&'a [u8]),
+    Memory(&'a std::fs::File),
 }
 
 /// The demuxer for a sniffed video type. Naming it stops ffmpeg guessing the format from
@@ -57,6 +59,19 @@ const TOOL_TIME_LIMIT: Duration = Duration::from_secs(120);
 const TOOL_MAX_ALLOC: &str = "536870912";
 
 fn run(tool: &str, args: &[&str], input: &Input, demuxer: Option<&str>) -> Result<Vec<u8>, String> {
+    run_into(tool, args, input, demuxer, None, TOOL_TIME_LIMIT)
+}
+
+/// Runs `tool`; what it writes to standard output is returned, or goes to `output` (an
+/// in-memory file) when given.
+fn run_into(
+    tool: &str,
+    args: &[&str],
+    input: &Input,
+    demuxer: Option<&str>,
+    output: Option<&std::fs::File>,
+    time_limit: Duration,
+) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new(tool);
     // Nothing of Keepsake's environment (KEEPSAKE_PASSWORD, a remote's keys) reaches it.
     cmd.env_clear().env("LC_ALL", "C");
@@ -74,6 +89,10 @@ fn run(tool: &str, args: &[&str], input: &Input, demuxer: Option<&str>) -> Resul
         Input::Path(path) => {
             cmd.arg("-i").arg(path).stdin(Stdio::null());
         }
+        Input::Memory(file) => {
+            let file = file.try_clone().map_err(|e| e.to_string())?;
+            cmd.args(["-i", "/dev/stdin"]).stdin(Stdio::from(file));
+        }
         Input::Bytes(bytes) => match memory_file(bytes) {
             // Seekable standard input: ffmpeg can read MP4s whose index is at the end.
             Some(file) => {
@@ -85,7 +104,11 @@ fn run(tool: &str, args: &[&str], input: &Input, demuxer: Option<&str>) -> Resul
             }
         },
     }
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args).stderr(Stdio::piped());
+    match output {
+        Some(file) => cmd.stdout(Stdio::from(file.try_clone().map_err(|e| e.to_string())?)),
+        None => cmd.stdout(Stdio::piped()),
+    };
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("{tool} is not available: {e}"))?;
@@ -102,7 +125,7 @@ fn run(tool: &str, args: &[&str], input: &Input, demuxer: Option<&str>) -> Resul
     let watchdog = {
         let child = child.clone();
         std::thread::spawn(move || {
-            if finished.recv_timeout(TOOL_TIME_LIMIT).is_err() {
+            if finished.recv_timeout(time_limit).is_err() {
                 let _ = lock(&child).kill();
             }
         })
@@ -130,7 +153,11 @@ fn run(tool: &str, args: &[&str], input: &Input, demuxer: Option<&str>) -> Resul
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
-    if !status.success() || out.is_empty() {
+    let wrote = match output {
+        Some(file) => file.metadata().map(|m| m.len() > 0).unwrap_or(false),
+        None => !out.is_empty(),
+    };
+    if !status.success() || !wrote {
         // "[mov,mp4,m4a @ 0x55de...] moov atom not found" -> "moov atom not found"
         let first = err.lines().next().unwrap_or("no output").trim();
         let first = match first
@@ -207,18 +234,23 @@ pub fn probe(input: &Input, demuxer: Option<&str>) -> Result<VideoInfo, String> 
 
 /// The bytes in an anonymous in-memory file (Linux memfd): seekable like a file, never on
 /// disk. None where the OS has no such thing; callers then use a pipe.
-#[cfg(target_os = "linux")]
 fn memory_file(bytes: &[u8]) -> Option<std::fs::File> {
     use std::io::Seek;
-    let fd = rustix::fs::memfd_create("keepsake-video", rustix::fs::MemfdFlags::CLOEXEC).ok()?;
-    let mut file = std::fs::File::from(fd);
+    let mut file = empty_memory_file()?;
     file.write_all(bytes).ok()?;
     file.rewind().ok()?;
     Some(file)
 }
 
+/// An empty in-memory file (Linux memfd), or None where the OS has no such thing.
+#[cfg(target_os = "linux")]
+pub fn empty_memory_file() -> Option<std::fs::File> {
+    let fd = rustix::fs::memfd_create("keepsake-video", rustix::fs::MemfdFlags::CLOEXEC).ok()?;
+    Some(std::fs::File::from(fd))
+}
+
 #[cfg(not(target_os = "linux"))]
-fn memory_file(_bytes: &[u8]) -> Option<std::fs::File> {
+pub fn empty_memory_file() -> Option<std::fs::File> {
     None
 }
 
@@ -290,6 +322,45 @@ fn run_with_seek(
         input,
         demuxer,
     )
+}
+
+/// The long side of a proxy, in pixels.
+pub const PROXY_SIDE: u32 = 1080;
+
+/// A playable copy of a video for webviews that cannot play the original: H.264 and AAC in
+/// an MP4 with its index first (faststart), at most `PROXY_SIDE` on its long side, rotation
+/// applied, in an in-memory file (ffmpeg seeks back in its output to move the index to the
+/// front, so the output cannot be a pipe). None where the OS has no in-memory files: a
+/// proxy is never written to disk in the clear.
+pub fn proxy(
+    input: &Input,
+    demuxer: Option<&str>,
+    duration_ms: Option<u64>,
+) -> Result<Option<std::fs::File>, String> {
+    use std::io::Seek;
+    let Some(mut output) = empty_memory_file() else {
+        return Ok(None);
+    };
+    let long = PROXY_SIDE;
+    let scale = format!(
+        "scale='if(gte(iw,ih),trunc(min({long},iw)/2)*2,-2)':'if(gte(iw,ih),-2,trunc(min({long},ih)/2)*2)'"
+    );
+    // Encoding runs near real time on a slow machine: the limit grows with the length.
+    let limit = TOOL_TIME_LIMIT + Duration::from_millis(duration_ms.unwrap_or(0) * 4);
+    run_into(
+        "ffmpeg",
+        &[
+            "-y", "-map", "0:v:0", "-map", "0:a:0?", "-vf", &scale, "-c:v", "libx264", "-preset",
+            "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k",
+            "-ac", "2", "-movflags", "+faststart", "-f", "mp4", "/dev/stdout",
+        ],
+        input,
+        demuxer,
+        Some(&output),
+        limit,
+    )?;
+    output.rewind().map_err(|e| e.to_string())?;
+    Ok(Some(output))
 }
 
 /// Binary PPM (P6, maxval 255), as ffmpeg writes it.
