@@ -847,9 +847,17 @@ fn videos_stream_to_the_linux_player_with_the_secret_while_unlocked() {
     let video = samples().join("../formats/mp4__with-gps.mp4");
     app.import(std::slice::from_ref(&video), 2);
     let handle = app.window.app_handle().clone();
-    assert_eq!(app.ok("media_server", json!({})), Value::Null, "not started yet");
+    assert_eq!(
+        app.ok("media_server", json!({})),
+        Value::Null,
+        "not started yet"
+    );
     handle.manage(keepsake_app::media_server::MediaServer::start(handle.clone()).unwrap());
-    let base = app.ok("media_server", json!({})).as_str().unwrap().to_string();
+    let base = app
+        .ok("media_server", json!({}))
+        .as_str()
+        .unwrap()
+        .to_string();
     let token = base.rsplit('/').next().unwrap().to_string();
     assert_eq!(token.len(), 64, "a 256-bit secret in the path");
 
@@ -869,20 +877,38 @@ fn videos_stream_to_the_linux_player_with_the_secret_while_unlocked() {
     let (status, head, body) = http_get(&base, &path, None, Some("bytes=100-"));
     assert_eq!(status, 206, "{head}");
     assert!(body == original[100..], "the range, byte for byte");
-    assert!(head.contains(&format!("Content-Range: bytes 100-{}/{}", original.len() - 1, original.len())), "{head}");
+    assert!(
+        head.contains(&format!(
+            "Content-Range: bytes 100-{}/{}",
+            original.len() - 1,
+            original.len()
+        )),
+        "{head}"
+    );
     assert!(head.contains("Cache-Control: no-store"), "{head}");
     let (status, _, body) = http_get(&base, &path, None, None);
     assert_eq!((status, body == original), (200, true), "the whole video");
 
     let wrong = format!("/{}/playable/{film}", "0".repeat(64));
     assert_eq!(http_get(&base, &wrong, None, None).0, 403, "a wrong secret");
-    assert_eq!(http_get(&base, &format!("/playable/{film}"), None, None).0, 403);
+    assert_eq!(
+        http_get(&base, &format!("/playable/{film}"), None, None).0,
+        403
+    );
     let rebinding = http_get(&base, &path, Some("attacker.example:80"), None).0;
     assert_eq!(rebinding, 403, "another Host (DNS rebinding)");
     let photo_path = format!("/{token}/playable/{photo}");
-    assert_eq!(http_get(&base, &photo_path, None, None).0, 404, "photos are not served");
+    assert_eq!(
+        http_get(&base, &photo_path, None, None).0,
+        404,
+        "photos are not served"
+    );
     let original_path = format!("/{token}/original/{film}");
-    assert_eq!(http_get(&base, &original_path, None, None).0, 404, "only playable streams");
+    assert_eq!(
+        http_get(&base, &original_path, None, None).0,
+        404,
+        "only playable streams"
+    );
 
     app.ok("lock", json!({}));
     let (status, _, body) = http_get(&base, &path, None, Some("bytes=0-"));

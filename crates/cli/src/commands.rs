@@ -509,9 +509,8 @@ pub fn thumb(ctx: &Context, args: ThumbArgs) -> Outcome {
         return Err(Failure::Missing(why));
     };
     write_new(&args.out, |file| {
-        file.write_all(&rendition.jpeg).map_err(|e| {
-            Failure::Missing(format!("could not write {}: {e}", args.out.display()))
-        })
+        file.write_all(&rendition.jpeg)
+            .map_err(|e| Failure::Missing(format!("could not write {}: {e}", args.out.display())))
     })?;
     out!(
         "{}x{} JPEG written to {}",

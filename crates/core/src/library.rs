@@ -163,7 +163,10 @@ impl Library {
         range: std::ops::Range<u64>,
     ) -> Result<Vec<u8>, VaultError> {
         let id = &stream.id;
-        let end = range.end.min(stream.size).min(range.start + RANGE_MAX_BYTES);
+        let end = range
+            .end
+            .min(stream.size)
+            .min(range.start + RANGE_MAX_BYTES);
         let mut bytes = Vec::new();
         let whole = self
             .proxies

@@ -7,7 +7,7 @@
 //! content. One that does not authenticate (another vault's, or damaged) is left where it
 //! is and reported. A second copy of a photo the catalog lists is moved to `quarantine/`.
 
-use crate::catalog::{Item, ObjectRef};
+use crate::catalog::{Item, ObjectRef, Proxy};
 use crate::fsutil::{create_private_dir, sync_dir};
 use crate::rebuild::Relist;
 use crate::store::{ObjectStore, decrypt_file};
@@ -55,6 +55,17 @@ pub struct VerifyReport {
     pub quarantined: Vec<PathBuf>,
     /// Files in the object store that are not objects at all.
     pub strays: Vec<PathBuf>,
+    /// Proxies (playable copies of videos) checked; damaged ones are in `damaged`, and
+    /// `--repair` makes them again from their originals.
+    pub proxies_checked: u64,
+    /// Of the damaged proxies, made again by this run (`--repair`).
+    #[serde(serialize_with = "crate::report_json::ids")]
+    pub proxies_remade: Vec<ObjectId>,
+    /// Files under `proxies/` the catalog does not name (a crash between storing a proxy
+    /// and listing it, or a rebuilt catalog): never read; `--repair` deletes them, as
+    /// they can always be made again.
+    #[serde(serialize_with = "crate::report_json::ids")]
+    pub unlisted_proxies: Vec<ObjectId>,
 }
 
 impl VerifyReport {
@@ -148,7 +159,61 @@ impl Contents {
         if repair && !rebuilding {
             self.repair_unlisted(&mut report)?;
         }
+        self.verify_proxies(repair, &mut report)?;
         Ok(report)
+    }
+
+    /// Checks every proxy against its row; with `repair`, a damaged or missing one is
+    /// dropped and made again from its original (a proxy is derived data).
+    fn verify_proxies(
+        &mut self,
+        repair: bool,
+        report: &mut VerifyReport,
+    ) -> Result<(), VaultError> {
+        let store = ObjectStore::proxies(&self.dir);
+        let listed = self.catalog.proxies()?;
+        if let Ok((on_disk, _)) = store.scan() {
+            let known: HashSet<ObjectId> = listed.iter().map(|(_, p)| p.id).collect();
+            report.unlisted_proxies = on_disk
+                .into_iter()
+                .filter(|id| !known.contains(id))
+                .collect();
+        }
+        if repair {
+            for id in &report.unlisted_proxies {
+                store
+                    .remove(id)
+                    .map_err(|e| VaultError::io(format!("removing unlisted proxy {id}"), e))?;
+            }
+        }
+        let mut damaged_videos = Vec::new();
+        for (video, proxy) in listed {
+            report.proxies_checked += 1;
+            if let Err(problem) = authenticate_proxy(&self.key, &store.path_of(&proxy.id), &proxy) {
+                report.damaged.push(Damage {
+                    id: Some(video),
+                    name: self.catalog.item(&video)?.map(|item| item.name),
+                    problem: format!("its playable copy (proxy {}): {problem}", proxy.id),
+                });
+                damaged_videos.push((video, proxy.id));
+            }
+        }
+        if repair && !damaged_videos.is_empty() {
+            for (video, proxy) in &damaged_videos {
+                self.catalog.remove_proxy(video)?;
+                let _ = store.remove(proxy);
+            }
+            let videos: Vec<ObjectId> = damaged_videos.iter().map(|(video, _)| *video).collect();
+            let made = self.make_proxies(Some(&videos))?;
+            if made.failed.is_empty() {
+                report.proxies_remade = videos.clone();
+                report.damaged.retain(|d| {
+                    !d.id.is_some_and(|id| videos.contains(&id))
+                        || !d.problem.starts_with("its playable copy")
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Lists unlisted photos again and moves redundant copies to `quarantine/`.
@@ -276,6 +341,18 @@ fn check_object(key: &VaultKey, store: &ObjectStore, object: &ObjectRef) -> Resu
 
 /// Decrypts a copy of an object (local, or downloaded from a remote) and checks it is the
 /// photo the catalog lists.
+/// Decrypts a proxy file (local, or downloaded) and checks it is the one the catalog lists.
+pub(crate) fn authenticate_proxy(key: &VaultKey, file: &Path, proxy: &Proxy) -> Result<(), String> {
+    let len = decrypt_file(file, key, &proxy.id, &mut io::sink()).map_err(|e| e.to_string())?;
+    if len != proxy.size {
+        return Err(format!(
+            "authentic, but {len} bytes where the catalog lists {} (swapped or rolled back)",
+            proxy.size
+        ));
+    }
+    Ok(())
+}
+
 fn authenticate(key: &VaultKey, file: &Path, object: &ObjectRef) -> Result<(), String> {
     let mut sink = HashSink(key.content_hasher());
     let len = decrypt_file(file, key, &object.id, &mut sink).map_err(|e| e.to_string())?;

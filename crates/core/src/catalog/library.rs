@@ -446,8 +446,10 @@ impl Catalog {
     /// How many items a remote is not yet confirmed to hold.
     pub fn pending_on(&self, remote: &str) -> Result<u64, VaultError> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM items WHERE id NOT IN
-               (SELECT object_id FROM remote_objects WHERE remote = ?1)",
+            "SELECT (SELECT count(*) FROM items WHERE id NOT IN
+                 (SELECT object_id FROM remote_objects WHERE remote = ?1))
+              + (SELECT count(*) FROM proxies WHERE object_id NOT IN
+                 (SELECT object_id FROM remote_objects WHERE remote = ?1))",
             [remote],
             |r| r.get::<_, i64>(0),
         )? as u64)

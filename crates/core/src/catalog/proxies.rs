@@ -18,9 +18,16 @@ impl Catalog {
     pub fn proxy(&self, item: &ObjectId) -> Result<Option<Proxy>, VaultError> {
         let row = self
             .conn
-            .prepare_cached("SELECT object_id, size, width, height FROM proxies WHERE item_id = ?1")?
+            .prepare_cached(
+                "SELECT object_id, size, width, height FROM proxies WHERE item_id = ?1",
+            )?
             .query_row([item.to_string()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                ))
             })
             .optional()?;
         row.map(|(id, size, width, height)| {
@@ -47,6 +54,12 @@ impl Catalog {
                 proxy.height
             ],
         )?;
+        Ok(())
+    }
+
+    pub fn remove_proxy(&mut self, item: &ObjectId) -> Result<(), VaultError> {
+        self.conn
+            .execute("DELETE FROM proxies WHERE item_id = ?1", [item.to_string()])?;
         Ok(())
     }
 

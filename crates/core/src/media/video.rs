@@ -201,7 +201,10 @@ pub fn probe(input: &Input, demuxer: Option<&str>) -> Result<VideoInfo, String> 
     if let Some((lat, lon, alt)) = location.and_then(parse_iso6709) {
         (info.latitude, info.longitude, info.altitude) = (Some(lat), Some(lon), alt);
     }
-    let streams = value["streams"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let streams = value["streams"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let codec = |kind: &str| {
         streams
             .iter()
@@ -350,9 +353,32 @@ pub fn proxy(
     run_into(
         "ffmpeg",
         &[
-            "-y", "-map", "0:v:0", "-map", "0:a:0?", "-vf", &scale, "-c:v", "libx264", "-preset",
-            "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k",
-            "-ac", "2", "-movflags", "+faststart", "-f", "mp4", "/dev/stdout",
+            "-y",
+            "-map",
+            "0:v:0",
+            "-map",
+            "0:a:0?",
+            "-vf",
+            &scale,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
+            "-ac",
+            "2",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            "/dev/stdout",
         ],
         input,
         demuxer,

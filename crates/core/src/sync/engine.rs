@@ -5,6 +5,7 @@
 
 use super::{RemoteError, RemoteStore, SyncControl, SyncProgress, SyncState, layout};
 use crate::catalog::{Item, RemoteConfig};
+use crate::store::ObjectStore;
 use crate::{Contents, VaultError};
 use futures::StreamExt;
 use keepsake_crypto::{ObjectId, max_encrypted_len};
@@ -142,38 +143,50 @@ impl Contents {
     ) -> Result<(SyncProgress, u64), VaultError> {
         let confirmed = self.catalog.confirmed_objects(remote)?;
         let items = self.catalog.items()?;
-        let pending: Vec<(&Item, PathBuf, u64)> = items
+        let proxies = self.catalog.proxies()?;
+        let proxy_store = ObjectStore::proxies(&self.dir);
+        // Originals, then the proxies of videos (played from them where the original
+        // does not play).
+        let objects = items
             .iter()
-            .filter(|i| !confirmed.contains_key(&i.id))
-            .map(|i| {
-                let local = self.store.path_of(&i.id);
-                let size = std::fs::metadata(&local).map(|m| m.len()).unwrap_or(0);
-                (i, local, size)
+            .map(|i| (i.id, self.store.path_of(&i.id), layout::object(&i.id)));
+        let proxy_objects = proxies
+            .iter()
+            .map(|(_, p)| (p.id, proxy_store.path_of(&p.id), layout::proxy(&p.id)));
+        let all: Vec<_> = objects.chain(proxy_objects).collect();
+        let pending: Vec<(ObjectId, PathBuf, String, u64)> = all
+            .iter()
+            .filter(|(id, _, _)| !confirmed.contains_key(id))
+            .map(|(id, local, remote_path)| {
+                let size = std::fs::metadata(local).map(|m| m.len()).unwrap_or(0);
+                (*id, local.clone(), remote_path.clone(), size)
             })
             .collect();
-        let confirmed_before = (items.len() - pending.len()) as u64;
+        let confirmed_before = (all.len() - pending.len()) as u64;
         let mut state = SyncProgress {
             state: SyncState::Transferring,
             objects_done: 0,
             objects_total: pending.len() as u64,
             bytes_done: 0,
-            bytes_total: pending.iter().map(|(_, _, size)| size).sum(),
+            bytes_total: pending.iter().map(|(_, _, _, size)| size).sum(),
             last_error: None,
         };
         progress(&state);
 
-        let jobs = pending.iter().map(|(item, local, _)| async move {
-            if !control.gate().await {
-                return (item.id, None);
-            }
-            let result = control
-                .patiently(|| upload_object(store, &item.id, local.clone()))
-                .await;
-            if let Ok((size, true)) = &result {
-                control.throttle(*size).await;
-            }
-            (item.id, Some(result))
-        });
+        let jobs = pending
+            .iter()
+            .map(|(id, local, remote_path, _)| async move {
+                if !control.gate().await {
+                    return (*id, None);
+                }
+                let result = control
+                    .patiently(|| upload_object(store, remote_path, local.clone()))
+                    .await;
+                if let Ok((size, true)) = &result {
+                    control.throttle(*size).await;
+                }
+                (*id, Some(result))
+            });
         let mut results = futures::stream::iter(jobs).buffer_unordered(PARALLEL);
         let mut stopped_by = None;
         while let Some((id, result)) = results.next().await {
@@ -200,7 +213,7 @@ impl Contents {
                     break;
                 }
                 // Purged from the trash while this ran: not a failure, nothing to send.
-                Some(Err(_)) if self.catalog.item(&id)?.is_none() => {}
+                Some(Err(_)) if !self.still_listed(&id)? => {}
                 Some(Err(e)) => {
                     state.last_error = Some(e.to_string());
                     report.failed.push((id, e.to_string()));
@@ -217,7 +230,7 @@ impl Contents {
             return Err(VaultError::Remote(format!(
                 "{e}; stopped after {} of {} objects (the rest stay pending)",
                 report.uploaded + report.skipped,
-                items.len()
+                all.len()
             )));
         }
         if control.is_cancelled() {
@@ -226,6 +239,12 @@ impl Contents {
             progress(&state);
         }
         Ok((state, confirmed_before))
+    }
+
+    /// Whether object `id` is still an original or a proxy the catalog lists.
+    fn still_listed(&self, id: &ObjectId) -> Result<bool, VaultError> {
+        Ok(self.catalog.item(id)?.is_some()
+            || self.catalog.proxies()?.iter().any(|(_, p)| p.id == *id))
     }
 
     /// Sends the header last, and only when the remote's differs.
@@ -400,23 +419,22 @@ impl Contents {
     }
 }
 
-/// Uploads one object unless the remote already has it whole. Returns its size and
-/// whether it was sent now.
+/// Uploads one object (or proxy) to `path` unless the remote already has it whole.
+/// Returns its size and whether it was sent now.
 async fn upload_object(
     store: &impl RemoteStore,
-    id: &ObjectId,
+    path: &str,
     local: PathBuf,
 ) -> Result<(u64, bool), RemoteError> {
     let size = tokio::fs::metadata(&local).await?.len();
-    let path = layout::object(id);
-    if store.size(&path).await? == Some(size) {
+    if store.size(path).await? == Some(size) {
         return Ok((size, false));
     }
-    store.upload(&path, &local).await?;
-    match store.size(&path).await? {
+    store.upload(path, &local).await?;
+    match store.size(path).await? {
         Some(stored) if stored == size => Ok((size, true)),
         other => Err(RemoteError::Other(format!(
-            "upload of {id} not confirmed: the remote holds {} bytes of {size}",
+            "upload of {path} not confirmed: the remote holds {} bytes of {size}",
             other.unwrap_or(0)
         ))),
     }

@@ -26,9 +26,17 @@ pub mod layout {
     pub const SNAPSHOTS: &str = "catalog/";
     pub const OBJECTS: &str = "objects/";
 
+    pub const PROXIES: &str = "proxies/";
+
     pub fn object(id: &ObjectId) -> String {
         let name = id.to_string();
         format!("{OBJECTS}{}/{name}", &name[..2])
+    }
+
+    /// A video's proxy (docs/FORMAT.md, schema 8).
+    pub fn proxy(id: &ObjectId) -> String {
+        let name = id.to_string();
+        format!("{PROXIES}{}/{name}", &name[..2])
     }
 }
 

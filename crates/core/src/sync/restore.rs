@@ -170,11 +170,61 @@ pub async fn restore(
             Err(problem) => report.failed.push((id, problem)),
         }
     }
+    restore_proxies(&mut vault, store, &remote, &mut report).await?;
     if !report.rejected_snapshots.is_empty() {
         let listed: HashSet<ObjectId> = items.iter().map(|item| item.id).collect();
         relist_the_rest(&mut vault, store, &remote, &listed, &mut report).await?;
     }
     Ok((vault, report))
+}
+
+/// The proxies the snapshot lists (videos' playable copies), each authenticated before it
+/// is placed. One that cannot be fetched is reported; `rethumb` makes it again.
+async fn restore_proxies(
+    vault: &mut UnlockedVault,
+    store: &impl RemoteStore,
+    remote: &RemoteConfig,
+    report: &mut RestoreReport,
+) -> Result<(), VaultError> {
+    let proxies = vault.catalog.proxies()?;
+    if proxies.is_empty() {
+        return Ok(());
+    }
+    let local = ObjectStore::proxies(&vault.dir);
+    local
+        .create_layout()
+        .map_err(|e| VaultError::io("creating the proxy store", e))?;
+    for (video, proxy) in proxies {
+        let tmp = vault.dir.join("tmp").join(proxy.id.to_string());
+        let fetched = match store
+            .download(
+                &layout::proxy(&proxy.id),
+                &tmp,
+                max_encrypted_len(proxy.size),
+            )
+            .await
+        {
+            Ok(_) => crate::verify::authenticate_proxy(&vault.key, &tmp, &proxy),
+            Err(e) => Err(e.to_string()),
+        };
+        match fetched.and_then(|()| local.place(&tmp, &proxy.id).map_err(|e| e.to_string())) {
+            Ok(()) => {
+                let stored = std::fs::metadata(local.path_of(&proxy.id)).map_or(0, |m| m.len());
+                vault
+                    .catalog
+                    .confirm_object(&remote.name, &proxy.id, stored)?;
+            }
+            Err(problem) => {
+                let _ = std::fs::remove_file(&tmp);
+                vault.catalog.remove_proxy(&video)?;
+                report.failed.push((
+                    video,
+                    format!("its playable copy (proxy {}): {problem}", proxy.id),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// After falling back to an older snapshot: the photos added since are still on the
