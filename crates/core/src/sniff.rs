@@ -151,6 +151,9 @@ mod tests {
             let got = sniff_file(&root.join(file)).map(|m| m.mime);
             assert_eq!(got, Some(mime), "{file}");
         }
+        // ASF (WMV) has no sample file: its header GUID.
+        let asf = b"\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9\x00\xAA\x00\x62\xCE\x6C";
+        assert_eq!(sniff(asf).map(|m| m.mime), Some("video/x-ms-asf"));
     }
 
     #[test]
