@@ -21,7 +21,9 @@ Limitations:
   written as OUT_DIR/<object id>; the catalog's size and content_hash checks of section 11
   are not done; and unlisted objects (complete objects that have no catalog row, section
   8) cannot be told apart from catalogued objects, so they are decrypted too. quarantine/
-  (second copies set aside by `verify --repair`) is not read.
+  (second copies set aside by `verify --repair`) is not read, nor is proxies/ (schema 8:
+  playable copies of videos, derived from originals; each is an object in the same format
+  of section 6, so decrypt_object() reads one given its path and id).
 * Entries under objects/ that are not <2 hex>/<32 hex> with a matching shard ("strays",
   section 1) are skipped with a warning on stderr; they do not count as failures. tmp/ is
   never read.

@@ -215,6 +215,9 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
                 skipped.reason
             );
         }
+        for (id, reason) in &report.proxies.failed {
+            out!("no playable copy of video {id}: {reason}");
+        }
         out!(
             "Imported {}, already in the vault {}, skipped {} ({:.1} s)",
             report.imported.len(),
@@ -222,6 +225,12 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
             report.skipped.len(),
             started.elapsed().as_secs_f64()
         );
+        if report.proxies.made > 0 {
+            out!(
+                "Made playable copies of {} this platform's viewer cannot play",
+                count(report.proxies.made as usize, "video")
+            );
+        }
     }
     if let Some(fatal) = fatal {
         eprintln!("error: import stopped: {fatal}");
@@ -544,15 +553,16 @@ pub fn rethumb(ctx: &Context, args: RethumbArgs) -> Outcome {
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
-    for (id, reason) in &report.failed {
+    for (id, reason) in report.failed.iter().chain(&report.proxies.failed) {
         eprintln!("error: {id}: {reason}");
     }
     out!(
-        "Regenerated {} items, {} failed",
+        "Regenerated {} items, {} failed; made {} playable copies of videos",
         report.updated.len(),
-        report.failed.len()
+        report.failed.len(),
+        report.proxies.made
     );
-    Ok(if report.failed.is_empty() {
+    Ok(if report.failed.is_empty() && report.proxies.failed.is_empty() {
         EXIT_OK
     } else {
         EXIT_FAILED
