@@ -562,11 +562,13 @@ pub fn rethumb(ctx: &Context, args: RethumbArgs) -> Outcome {
         report.failed.len(),
         report.proxies.made
     );
-    Ok(if report.failed.is_empty() && report.proxies.failed.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(
+        if report.failed.is_empty() && report.proxies.failed.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FAILED
+        },
+    )
 }
 
 #[derive(Args)]

@@ -136,21 +136,7 @@ impl Library {
         range: std::ops::Range<u64>,
     ) -> Result<(Item, Vec<u8>), VaultError> {
         let item = self.catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
-        let end = range.end.min(item.size).min(range.start + RANGE_MAX_BYTES);
-        let mut bytes = Vec::new();
-        let whole = self
-            .store
-            .decrypt_range(id, &self.key, range.start..end, &mut bytes)
-            .map_err(|e| object_error(id, e))?;
-        if whole != item.size {
-            return Err(VaultError::ObjectDamaged {
-                id: *id,
-                reason: format!(
-                    "it holds {whole} bytes, the catalog lists {} (swapped or rolled back)",
-                    item.size
-                ),
-            });
-        }
+        let bytes = read_range(&self.store, &self.key, id, item.size, range)?;
         Ok((item, bytes))
     }
 }
@@ -162,27 +148,34 @@ impl Library {
         stream: &crate::PlayableStream,
         range: std::ops::Range<u64>,
     ) -> Result<Vec<u8>, VaultError> {
-        let id = &stream.id;
-        let end = range
-            .end
-            .min(stream.size)
-            .min(range.start + RANGE_MAX_BYTES);
-        let mut bytes = Vec::new();
-        let whole = self
-            .proxies
-            .decrypt_range(id, &self.key, range.start..end, &mut bytes)
-            .map_err(|e| object_error(id, e))?;
-        if whole != stream.size {
-            return Err(VaultError::ObjectDamaged {
-                id: *id,
-                reason: format!(
-                    "this proxy holds {whole} bytes, the catalog lists {} (swapped or rolled back)",
-                    stream.size
-                ),
-            });
-        }
-        Ok(bytes)
+        read_range(&self.proxies, &self.key, &stream.id, stream.size, range)
     }
+}
+
+/// Bytes `range` of object `id` in `store`, cut to `size` (what the catalog lists) and to
+/// `RANGE_MAX_BYTES`, decrypting only the chunks they touch; an object of another length
+/// is damage (swapped or rolled back).
+fn read_range(
+    store: &ObjectStore,
+    key: &VaultKey,
+    id: &ObjectId,
+    size: u64,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<u8>, VaultError> {
+    let end = range.end.min(size).min(range.start + RANGE_MAX_BYTES);
+    let mut bytes = Vec::new();
+    let whole = store
+        .decrypt_range(id, key, range.start..end, &mut bytes)
+        .map_err(|e| object_error(id, e))?;
+    if whole != size {
+        return Err(VaultError::ObjectDamaged {
+            id: *id,
+            reason: format!(
+                "it holds {whole} bytes, the catalog lists {size} (swapped or rolled back)"
+            ),
+        });
+    }
+    Ok(bytes)
 }
 
 impl Contents {
