@@ -99,7 +99,9 @@ def make_videos():
     piece = WORK / "piece.mp4"
     ffmpeg(
         "-f", "lavfi", "-i", "nullsrc=s=640x360:r=30,geq=random(1)*255:128:128", "-f", "lavfi", "-i", "sine",
-        "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        # A keyframe a second, as phones record: a seek decodes at most a second of frames.
+        "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-g", "30", "-pix_fmt", "yuv420p",
+        "-c:a", "aac",
         str(piece),
     )
     loops = max(1, -(-BIG_VIDEO_MIB * (1 << 20) // piece.stat().st_size))

@@ -203,8 +203,8 @@ impl Contents {
 
     /// Makes the proxies this platform's viewer needs among `ids` (every video when None):
     /// one for each video it does not play that has none. A video ffmpeg cannot convert is
-    /// reported, not an error. Where the OS has no in-memory files, none is made (a proxy
-    /// is never written to disk in the clear).
+    /// reported, not an error. Where the OS has no in-memory files, none is made and each
+    /// is reported (a proxy is never written to disk in the clear).
     pub fn make_proxies(&mut self, ids: Option<&[ObjectId]>) -> Result<ProxyReport, VaultError> {
         let items = match ids {
             None => self.catalog.items()?,
@@ -231,7 +231,12 @@ impl Contents {
                     report.made += 1;
                     report.made_bytes += size;
                 }
-                Ok(None) => {}
+                Ok(None) => report.failed.push((
+                    item.id,
+                    "this system has no in-memory files to convert it in (a playable copy \
+                     is never written to disk in the clear)"
+                        .into(),
+                )),
                 Err(why) => report.failed.push((item.id, why)),
             }
         }
