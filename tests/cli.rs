@@ -698,3 +698,102 @@ fn names_print_escaped_and_json_failures_print_json() {
         "{error}"
     );
 }
+
+/// Favourites, albums by name and the trash from the CLI, as `ls --json`, `album ls` and
+/// `trash ls` then show them; emptying the trash deletes the original for good.
+#[test]
+fn organising_from_the_cli_is_what_ls_shows() {
+    let vault = TestVault::new();
+    let samples = samples().join("exif-samples");
+    let files = [
+        "jpg__Canon_40D.jpg",
+        "jpg__Nikon_D70.jpg",
+        "jpg__gps__DSCN0010.jpg",
+    ];
+    let paths: Vec<PathBuf> = files.iter().map(|f| samples.join(f)).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    vault.import(&refs);
+    let listed = vault.json(&["ls"]);
+    let id = |name: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (canon, nikon, gps) = (id(files[0]), id(files[1]), id(files[2]));
+    let entry = |list: &Value, id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+    };
+
+    vault.run_ok(&["fav", &canon, &nikon]);
+    vault.run_ok(&["fav", &nikon, "--off"]);
+    vault.run_ok(&["album", "create", "Summer"]);
+    vault.run_ok(&["album", "create", "Autumn"]);
+    vault.run_ok(&["album", "add", "Summer", &canon, &gps]);
+    vault.run_ok(&["album", "add", "Autumn", &canon]);
+    vault.run_ok(&["album", "rm", "Summer", &gps]);
+    let ls = vault.json(&["ls"]);
+    let canon_entry = entry(&ls, &canon).unwrap();
+    assert_eq!(canon_entry["favourite"], true);
+    assert_eq!(
+        canon_entry["albums"],
+        serde_json::json!(["Autumn", "Summer"])
+    );
+    let nikon_entry = entry(&ls, &nikon).unwrap();
+    assert_eq!(
+        (&nikon_entry["favourite"], &nikon_entry["albums"]),
+        (&Value::Bool(false), &serde_json::json!([]))
+    );
+    assert_eq!(
+        vault.json(&["album", "ls"]),
+        serde_json::json!([{"name": "Autumn", "items": [canon]}, {"name": "Summer", "items": [canon]}])
+    );
+
+    // Errors are one line and change nothing.
+    let unknown = vault.run(&["album", "add", "Winter", &canon]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("no album named \"Winter\""),
+        "{}",
+        stderr(&unknown)
+    );
+    let missing = "0123456789abcdef0123456789abcdef";
+    assert_eq!(vault.run(&["fav", &gps, missing]).status.code(), Some(1));
+    assert_eq!(
+        entry(&vault.json(&["ls"]), &gps).unwrap()["favourite"],
+        false,
+        "all or nothing"
+    );
+    assert_eq!(vault.run(&["rm", "not-an-id"]).status.code(), Some(2));
+
+    // The trash: out of `ls`, in `trash ls`, back with restore, gone with empty.
+    vault.run_ok(&["rm", &canon]);
+    assert!(
+        entry(&vault.json(&["ls"]), &canon).is_none(),
+        "ls leaves the trash out"
+    );
+    let trashed = vault.json(&["trash", "ls"]);
+    let in_trash = entry(&trashed, &canon).expect("trash ls lists it");
+    assert!(in_trash["trashed_at"].is_string());
+    assert_eq!(in_trash["albums"], serde_json::json!(["Autumn", "Summer"]));
+    vault.run_ok(&["trash", "restore", &canon]);
+    assert!(entry(&vault.json(&["ls"]), &canon).is_some());
+    assert_eq!(vault.json(&["trash", "ls"]), serde_json::json!([]));
+
+    let object = vault.object_file(&gps);
+    vault.run_ok(&["rm", &gps]);
+    vault.run_ok(&["trash", "empty"]);
+    assert!(!object.exists(), "emptying the trash deletes the original");
+    assert_eq!(vault.json(&["ls"]).as_array().unwrap().len(), 2);
+    assert_eq!(vault.json(&["trash", "ls"]), serde_json::json!([]));
+    vault.run_ok(&["verify"]);
+}

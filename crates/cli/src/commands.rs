@@ -1,6 +1,7 @@
 //! One function per command: gather input, call the core, print. Nothing here decides
 //! anything about the vault.
 
+use crate::organise_commands::Marks;
 use crate::output::{count, printable};
 use crate::progress::{bytes_bar, count_bar};
 use crate::{Failure, secrets};
@@ -114,7 +115,7 @@ impl Context {
 pub struct JsonArgs {
     /// Print JSON instead of text
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 #[derive(Args)]
@@ -249,9 +250,16 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
     Ok(EXIT_OK)
 }
 
+/// The library, oldest first; the trash is left out (`keepsake trash ls` lists it).
 pub fn ls(ctx: &Context, args: JsonArgs) -> Outcome {
     let vault = ctx.unlock()?;
-    print_items(&vault.items()?, args.json)
+    let marks = Marks::of(&vault.library()?)?;
+    let items: Vec<Item> = vault
+        .items()?
+        .into_iter()
+        .filter(|item| !marks.trashed.contains_key(&item.id))
+        .collect();
+    print_items(&items, &marks, args.json)
 }
 
 #[derive(Args)]
@@ -273,16 +281,18 @@ pub fn memories(ctx: &Context, args: MemoriesArgs) -> Outcome {
         None => jiff::ZonedDateTime::now().date(),
     };
     let vault = ctx.unlock()?;
-    print_items(&vault.memories(date)?, args.json)
+    let marks = Marks::of(&vault.library()?)?;
+    print_items(&vault.memories(date)?, &marks, args.json)
 }
 
-/// Items as `ls` prints them: a line each, or JSON objects.
-fn print_items(items: &[Item], json: bool) -> Outcome {
+/// Items as `ls` prints them: a line each, or JSON objects (with `trashed_at` for those
+/// in the trash).
+pub(crate) fn print_items(items: &[Item], marks: &Marks, json: bool) -> Outcome {
     if json {
-        crate::output::json(&json!(
-            items
-                .iter()
-                .map(|i| json!({
+        let listed: Vec<_> = items
+            .iter()
+            .map(|i| {
+                let mut record = json!({
                     "id": i.id.to_string(),
                     "name": i.name,
                     "size": i.size,
@@ -290,9 +300,16 @@ fn print_items(items: &[Item], json: bool) -> Outcome {
                     "type": i.media_type,
                     "kind": i.kind.as_str(),
                     "note": i.note,
-                }))
-                .collect::<Vec<_>>()
-        ))?;
+                    "favourite": marks.favourites.contains(&i.id),
+                    "albums": marks.albums.get(&i.id).cloned().unwrap_or_default(),
+                });
+                if let Some(when) = marks.trashed.get(&i.id) {
+                    record["trashed_at"] = json!(when);
+                }
+                record
+            })
+            .collect();
+        crate::output::json(&listed)?;
     } else {
         for i in items {
             out!(
@@ -378,7 +395,7 @@ fn parse_id(id: &str) -> Result<ObjectId, Failure> {
     })
 }
 
-fn parse_ids(ids: &[String]) -> Result<Vec<ObjectId>, Failure> {
+pub(crate) fn parse_ids(ids: &[String]) -> Result<Vec<ObjectId>, Failure> {
     ids.iter().map(|id| parse_id(id)).collect()
 }
 

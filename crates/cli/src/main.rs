@@ -6,6 +6,7 @@
 mod output;
 mod commands;
 mod device_commands;
+mod organise_commands;
 mod progress;
 mod secrets;
 mod sync_commands;
@@ -53,10 +54,21 @@ enum Command {
     Export(commands::ExportArgs),
     /// Show everything known about one item
     Show(commands::ShowArgs),
-    /// Write an item's thumbnail or preview (decrypted JPEG) to a file
+    /// Write an item's thumbnail or preview (decrypted JPEG), or a video's playable
+    /// stream, to a file
     Thumb(commands::ThumbArgs),
     /// Regenerate metadata, thumbnails and previews from the stored originals
     Rethumb(commands::RethumbArgs),
+    /// Mark items as favourites (or not, with --off)
+    Fav(organise_commands::FavArgs),
+    /// Albums: create, add, rm, ls
+    #[command(subcommand)]
+    Album(organise_commands::AlbumCommand),
+    /// Move items to the trash
+    Rm(organise_commands::IdsArgs),
+    /// The trash: ls, restore, empty
+    #[command(subcommand)]
+    Trash(organise_commands::TrashCommand),
     /// Manage remotes (S3, WebDAV, SFTP, a folder)
     #[command(subcommand)]
     Remote(sync_commands::RemoteCommand),
@@ -156,6 +168,10 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export(&ctx, args),
         Command::Show(args) => commands::show(&ctx, args),
         Command::Thumb(args) => commands::thumb(&ctx, args),
+        Command::Fav(args) => organise_commands::fav(&ctx, args),
+        Command::Album(command) => organise_commands::album(&ctx, command),
+        Command::Rm(args) => organise_commands::rm(&ctx, args),
+        Command::Trash(command) => organise_commands::trash(&ctx, command),
         Command::Rethumb(args) => commands::rethumb(&ctx, args),
         Command::Verify(args) => commands::verify(&ctx, args),
         Command::Remote(command) => sync_commands::remote(&ctx, command),
