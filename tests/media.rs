@@ -506,3 +506,64 @@ fn metadata_and_thumbnails_are_read_for_photos_over_64_mib() {
     let height = shown["metadata"]["height"].as_u64().unwrap() as u32;
     assert_eq!((w, h), (width.min(512), height.min(512)), "{shown}");
 }
+
+/// A photo whose metadata has no date takes it from its name (a phone's, a screenshot's,
+/// a messaging app's), not from when the file was copied; one with an EXIF date keeps it.
+#[test]
+fn a_date_in_the_file_name_is_the_fallback_before_the_file_time() {
+    let vault = TestVault::new();
+    let source = samples().join("exif-samples/jpg__Canon_40D.jpg");
+    let stripped = vault.path("IMG_20190714_180211.jpg");
+    std::fs::copy(&source, &stripped).unwrap();
+    let removed = Command::new("exiftool")
+        .args(["-q", "-all=", "-overwrite_original"])
+        .arg(&stripped)
+        .status()
+        .unwrap();
+    assert!(removed.success());
+    let whatsapp = vault.path("IMG-20180301-WA0007.jpg");
+    std::fs::copy(&stripped, &whatsapp).unwrap();
+    // Same bytes as the stripped copy would be a duplicate: change one byte of padding.
+    let mut bytes = std::fs::read(&whatsapp).unwrap();
+    bytes.push(0);
+    std::fs::write(&whatsapp, bytes).unwrap();
+    let dated_exif = vault.path("IMG_20000101_000000.jpg");
+    std::fs::copy(&source, &dated_exif).unwrap();
+    vault.import(&[&stripped, &whatsapp, &dated_exif]);
+    let listed = vault.json(&["ls"]);
+    let shown = |name: &str| {
+        let id = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let metadata = vault.json(&["show", &id])["metadata"].clone();
+        (
+            metadata["taken_at"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            metadata["date_source"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    assert_eq!(
+        shown("IMG_20190714_180211.jpg"),
+        ("2019-07-14T18:02:11".into(), "filename".into())
+    );
+    assert_eq!(
+        shown("IMG-20180301-WA0007.jpg"),
+        ("2018-03-01T00:00:00".into(), "filename".into())
+    );
+    let (taken, from) = shown("IMG_20000101_000000.jpg");
+    assert_eq!(
+        (taken.get(..10), from.as_str()),
+        (Some("2008-05-30"), "exif")
+    );
+}

@@ -445,7 +445,12 @@ fn prepare_once(
     } else {
         Original::File(path)
     };
-    let analysis = media::analyse(original, media, modified.as_deref());
+    let name = path.file_name().and_then(|n| n.to_str());
+    let file = media::FileFacts {
+        name,
+        modified: modified.as_deref(),
+    };
+    let analysis = media::analyse(original, media, file);
     let item = new_item(
         path,
         size,

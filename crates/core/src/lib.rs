@@ -91,7 +91,7 @@ pub mod untrusted_input {
         if media.kind == MediaKind::Video {
             return None;
         }
-        Some(media::analyse(Original::Bytes(bytes), media, None).info)
+        Some(media::analyse(Original::Bytes(bytes), media, media::FileFacts::default()).info)
     }
 }
 

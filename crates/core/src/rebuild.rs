@@ -224,7 +224,11 @@ impl Contents {
         let media = sniff(&sink.head[..sink.head.len().min(SNIFF_LEN)])
             .ok_or_else(|| Relist::Unreadable("not a photo or video".into()))?;
         let analysis = if size <= ANALYSE_MAX {
-            media::analyse(Original::Bytes(&sink.head), media, None)
+            media::analyse(
+                Original::Bytes(&sink.head),
+                media,
+                media::FileFacts::default(),
+            )
         } else {
             media::Analysis {
                 info: Default::default(),

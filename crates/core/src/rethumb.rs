@@ -80,11 +80,11 @@ impl Contents {
             })?;
         let media = sniff(&original[..original.len().min(SNIFF_LEN)])
             .ok_or("no longer recognised as a photo or video")?;
-        let analysis = media::analyse(
-            Original::Bytes(&original),
-            media,
-            item.file_modified_at.as_deref(),
-        );
+        let file = media::FileFacts {
+            name: Some(&item.name),
+            modified: item.file_modified_at.as_deref(),
+        };
+        let analysis = media::analyse(Original::Bytes(&original), media, file);
         if let Some(error) = &analysis.render_error
             && self
                 .catalog

@@ -6,6 +6,7 @@ mod budget;
 mod decode;
 mod exif;
 mod icc;
+mod name_date;
 mod pixels;
 pub(crate) mod video;
 
@@ -29,7 +30,7 @@ pub const PIPELINE_VERSION: u32 = 1;
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct MediaInfo {
     pub taken_at: Option<String>,
-    /// exif | exif-create | gps | video | file-time
+    /// exif | exif-create | gps | video | filename | file-time
     pub date_source: Option<String>,
     pub camera_make: Option<String>,
     pub camera_model: Option<String>,
@@ -91,7 +92,15 @@ pub enum Original<'a> {
     File(&'a Path),
 }
 
-pub fn analyse(original: Original, media: MediaType, file_time: Option<&str>) -> Analysis {
+/// What is known of an original beyond its bytes: its file name and the file's time, the
+/// fallbacks for a date its own metadata does not give.
+#[derive(Clone, Copy, Default)]
+pub struct FileFacts<'a> {
+    pub name: Option<&'a str>,
+    pub modified: Option<&'a str>,
+}
+
+pub fn analyse(original: Original, media: MediaType, file: FileFacts) -> Analysis {
     let mut info = MediaInfo::default();
     let mut notes = Vec::new();
     // Every decoder runs on untrusted bytes: a panic in one costs this photo its
@@ -109,11 +118,14 @@ pub fn analyse(original: Original, media: MediaType, file_time: Option<&str>) ->
         },
     })
     .unwrap_or_else(|panic| Err(format!("the decoder failed: {panic}")));
-    if info.taken_at.is_none()
-        && let Some(time) = file_time
-    {
-        info.taken_at = Some(time.to_string());
-        info.date_source = Some("file-time".into());
+    if info.taken_at.is_none() {
+        if let Some(taken) = file.name.and_then(name_date::date_in_name) {
+            info.taken_at = Some(taken);
+            info.date_source = Some("filename".into());
+        } else if let Some(time) = file.modified {
+            info.taken_at = Some(time.to_string());
+            info.date_source = Some("file-time".into());
+        }
     }
     let (renditions, render_error) = match rendered {
         Ok(renditions) => (renditions, None),
@@ -305,7 +317,11 @@ mod tests {
         let mut bytes = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00".to_vec();
         bytes.extend_from_slice(PLANTED_PANIC);
         let media = crate::sniff::sniff(&bytes).expect("a JPEG by its signature");
-        let analysis = analyse(Original::Bytes(&bytes), media, Some("2020-01-02T03:04:05Z"));
+        let file = FileFacts {
+            name: Some("photo.jpg"),
+            modified: Some("2020-01-02T03:04:05Z"),
+        };
+        let analysis = analyse(Original::Bytes(&bytes), media, file);
         let error = analysis.render_error.expect("a render error");
         assert!(error.contains("the decoder failed"), "{error}");
         assert_eq!(analysis.info.date_source.as_deref(), Some("file-time"));
