@@ -567,3 +567,109 @@ fn a_date_in_the_file_name_is_the_fallback_before_the_file_time() {
         (Some("2008-05-30"), "exif")
     );
 }
+
+/// Near-duplicates: each full-size sample grouped with a half-size q70 copy, a +10%
+/// brightness copy and a 95% crop of it (made here with vips), the copy kept never one of
+/// the smaller ones; and no two different photos grouped among them and the EXIF samples
+/// (whose orientation test set is one picture stored eight ways: one group each).
+#[test]
+fn dupes_groups_copies_of_a_photo_and_nothing_else() {
+    let vault = TestVault::new();
+    let folder = vault.path("copies");
+    fs::create_dir_all(&folder).unwrap();
+    let vips = |args: &[&str]| {
+        let ok = Command::new("vips").args(args).status().expect("vips runs");
+        assert!(ok.success(), "vips {args:?}");
+    };
+    let header = |file: &Path, field: &str| -> u64 {
+        let out = Command::new("vipsheader")
+            .args(["-f", field])
+            .arg(file)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    let mut originals = Vec::new();
+    for (n, entry) in fs::read_dir(samples().join("full-size"))
+        .unwrap()
+        .enumerate()
+    {
+        let source = entry.unwrap().path();
+        let stem = format!("p{n}");
+        let original = folder.join(format!("{stem}.jpg"));
+        fs::copy(&source, &original).unwrap();
+        let out = |variant: &str, options: &str| {
+            format!(
+                "{}[{options}]",
+                folder.join(format!("{stem}-{variant}.jpg")).display()
+            )
+        };
+        let src = original.to_str().unwrap();
+        vips(&["resize", src, &out("half", "Q=70"), "0.5"]);
+        vips(&["linear", src, &out("bright", "Q=90"), "1.1", "0", "--uchar"]);
+        let (w, h) = (header(&original, "width"), header(&original, "height"));
+        let (cw, ch) = (w * 95 / 100, h * 95 / 100);
+        let crop = [(w - cw) / 2, (h - ch) / 2, cw, ch].map(|v| v.to_string());
+        vips(&[
+            "crop",
+            src,
+            &out("crop", "Q=90"),
+            &crop[0],
+            &crop[1],
+            &crop[2],
+            &crop[3],
+        ]);
+        originals.push(stem);
+    }
+    let exif = samples().join("exif-samples");
+    vault.import(&[&folder, &exif]);
+    let names: std::collections::HashMap<String, String> = vault
+        .json(&["ls"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().into(),
+                i["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // Which picture a file is: pN for the copies, the orientation family, else itself.
+    let picture = |name: &str| -> String {
+        if let Some(rest) = name.strip_prefix("jpg__orientation__") {
+            return rest.split('_').next().unwrap().to_string();
+        }
+        name.split(['-', '.']).next().unwrap().to_string()
+    };
+    let groups = vault.json(&["dupes"]);
+    let mut grouped = std::collections::HashMap::new();
+    for group in groups.as_array().unwrap() {
+        let keep = names[group["keep"].as_str().unwrap()].clone();
+        let members: Vec<String> = std::iter::once(keep.clone())
+            .chain(
+                group["others"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|id| names[id.as_str().unwrap()].clone()),
+            )
+            .collect();
+        let pictures: std::collections::BTreeSet<String> =
+            members.iter().map(|m| picture(m)).collect();
+        assert_eq!(pictures.len(), 1, "different photos grouped: {members:?}");
+        assert!(group["distance"].as_u64().unwrap() <= 28, "{group}");
+        assert!(
+            !keep.contains("-half") && !keep.contains("-crop"),
+            "kept a smaller copy: {members:?}"
+        );
+        grouped.insert(pictures.into_iter().next().unwrap(), members.len());
+    }
+    for stem in &originals {
+        assert_eq!(
+            grouped.get(stem),
+            Some(&4),
+            "{stem} and its three copies: {grouped:?}"
+        );
+    }
+}

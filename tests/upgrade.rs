@@ -216,3 +216,43 @@ fn a_derivation_without_the_memory_for_it_is_refused_with_the_amounts() {
     let err = stderr(&limited);
     assert!(err.contains("needs 1088 MiB of memory"), "{err}");
 }
+
+/// A vault from before perceptual hashes (schema 7) finds near-duplicates too: the hashes
+/// are made from its stored thumbnails, and a copy imported now groups with its original.
+#[test]
+fn a_vault_from_before_hashes_finds_duplicates_of_its_photos() {
+    let vault = TestVault::fixture("vault-v1", FIXTURE_PASSWORD);
+    let listed = vault.json(&["ls"]);
+    let items = listed.as_array().unwrap();
+    let photo = items
+        .iter()
+        .find(|i| i["kind"] == "photo" && i["type"] == "image/jpeg")
+        .expect("a JPEG in the fixture");
+    let id = photo["id"].as_str().unwrap();
+    let copy = vault.path("copy.jpg");
+    vault.run_ok(&["export", id, "--to", vault.path("out").to_str().unwrap()]);
+    let exported = files_under(&vault.path("out"));
+    let status = std::process::Command::new("vips")
+        .args(["resize", exported[0].to_str().unwrap()])
+        .arg(format!("{}[Q=70]", copy.display()))
+        .arg("0.5")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let imported = vault.import(&[&copy]);
+    let copy_id = imported["imported"][0]["id"].as_str().unwrap().to_string();
+    let groups = vault.json(&["dupes"]);
+    let group = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["keep"] == id)
+        .unwrap_or_else(|| panic!("the original keeps its group: {groups}"));
+    assert!(
+        group["others"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o == copy_id.as_str())
+    );
+}

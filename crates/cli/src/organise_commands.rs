@@ -231,3 +231,39 @@ impl Marks {
         })
     }
 }
+
+#[derive(Args)]
+pub struct DupesArgs {
+    /// How many of the 128 bits of two photos' perceptual hashes may differ (default:
+    /// the tuned value; lower finds only closer copies)
+    #[arg(long, value_name = "BITS")]
+    max_distance: Option<u32>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+/// Near-duplicates: the same picture at another size, quality or brightness, or slightly
+/// cropped; each group with the copy to keep first.
+pub fn dupes(ctx: &Context, args: DupesArgs) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    let groups = vault.near_duplicates(args.max_distance)?;
+    if args.json {
+        crate::output::json(&groups)?;
+        return Ok(EXIT_OK);
+    }
+    let names: HashMap<ObjectId, String> = vault
+        .items()?
+        .into_iter()
+        .map(|item| (item.id, item.name))
+        .collect();
+    let name = |id: &ObjectId| crate::output::printable(names.get(id).map_or("?", String::as_str));
+    for group in &groups {
+        out!("keep {}  {}", group.keep, name(&group.keep));
+        for other in &group.others {
+            out!("     {other}  {}", name(other));
+        }
+    }
+    out!("{} of near-duplicates", count(groups.len(), "group"));
+    Ok(EXIT_OK)
+}

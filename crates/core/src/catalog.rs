@@ -114,6 +114,7 @@ const MIGRATIONS: &[&str] = &[
     // and its proxy (a playable copy, an object under proxies/) where one was made.
     "ALTER TABLE items ADD COLUMN video_codec TEXT;
     ALTER TABLE items ADD COLUMN audio_codec TEXT;
+    ALTER TABLE items ADD COLUMN dhash BLOB;              -- 16 bytes: near-duplicates
     CREATE TABLE proxies (
         item_id TEXT PRIMARY KEY NOT NULL REFERENCES items(id) ON DELETE CASCADE,
         object_id TEXT NOT NULL UNIQUE,       -- proxies/<2 hex>/<32 hex>
@@ -155,7 +156,7 @@ const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_typ
     taken_at, date_source, file_modified_at, imported_at, note, camera_make, camera_model,
     lens, exposure_time, f_number, iso, focal_length_mm, latitude, longitude, altitude,
     orientation, width, height, duration_ms, render_error, pipeline_version, video_codec,
-    audio_codec";
+    audio_codec, dhash";
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -695,6 +696,17 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Keeps an item's perceptual hash (made from its stored thumbnail).
+    pub fn set_dhash(&mut self, id: &ObjectId, hash: &[u8]) -> Result<(), VaultError> {
+        self.conn.execute(
+            "UPDATE items SET dhash = ?2 WHERE id = ?1",
+            params![id.to_string(), hash],
+        )?;
+        Ok(())
+    }
+}
+
 fn write_media(
     tx: &Transaction,
     id: &ObjectId,
@@ -707,7 +719,7 @@ fn write_media(
             lens = ?6, exposure_time = ?7, f_number = ?8, iso = ?9, focal_length_mm = ?10,
             latitude = ?11, longitude = ?12, altitude = ?13, orientation = ?14, width = ?15,
             height = ?16, duration_ms = ?17, render_error = ?18, pipeline_version = ?19,
-            video_codec = ?20, audio_codec = ?21
+            video_codec = ?20, audio_codec = ?21, dhash = ?22
          WHERE id = ?1",
         params![
             id.to_string(),
@@ -731,6 +743,7 @@ fn write_media(
             crate::media::PIPELINE_VERSION,
             m.video_codec,
             m.audio_codec,
+            m.dhash.as_ref().map(|h| &h[..]),
         ],
     )?;
     for r in renditions {
@@ -778,6 +791,9 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
             duration_ms: r.get::<_, Option<i64>>(25)?.map(|d| d as u64),
             video_codec: r.get(28)?,
             audio_codec: r.get(29)?,
+            dhash: r
+                .get::<_, Option<Vec<u8>>>(30)?
+                .and_then(|h| h.try_into().ok()),
         },
         render_error: r.get(26)?,
         pipeline_version: r.get(27)?,

@@ -6,6 +6,7 @@
 mod cancel;
 mod catalog;
 mod devices;
+mod dupes;
 mod error;
 mod export;
 mod fsutil;
@@ -31,6 +32,7 @@ mod verify;
 pub use cancel::Cancel;
 pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry};
 pub use devices::DeviceInfo;
+pub use dupes::{DuplicateGroup, MAX_DISTANCE as DUPLICATE_MAX_DISTANCE};
 pub use error::{ErrorCode, VaultError};
 pub use export::{ExportFailure, ExportReport, Exported};
 pub use fsutil::create_new_private;

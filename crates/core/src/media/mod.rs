@@ -4,6 +4,7 @@
 
 mod budget;
 mod decode;
+pub(crate) mod dhash;
 mod exif;
 mod icc;
 mod name_date;
@@ -51,6 +52,9 @@ pub struct MediaInfo {
     /// platform's webview plays it (see `playback`).
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
+    /// The grid thumbnail's perceptual hash (`dhash`), for finding near-duplicates.
+    #[serde(skip)]
+    pub dhash: Option<[u8; dhash::LEN]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +210,7 @@ fn analyse_photo(
         (info.width, info.height) = (Some(fw), Some(fh));
     }
     let needs_preview = !web_format || fw as u64 * fh as u64 > PREVIEW_ABOVE_PIXELS;
-    renditions(decoded, orientation, needs_preview)
+    renditions(decoded, orientation, needs_preview, info)
 }
 
 fn analyse_video(
@@ -234,7 +238,7 @@ fn analyse_video(
         Err(note) => notes.push(note),
     }
     let frame = video::poster(&input, demuxer, info.duration_ms, PREVIEW_SIDE)?;
-    renditions(frame, 1, true)
+    renditions(frame, 1, true, info)
 }
 
 /// A video's creation time as ISO 8601, keeping the offset a phone recorded:
@@ -264,10 +268,18 @@ fn normalise_video_time(raw: &str) -> Option<String> {
     Some(format!("{local}{offset}"))
 }
 
+/// A stored JPEG rendition, decoded (to hash thumbnails made before hashes were kept).
+pub(crate) fn decode_jpeg(bytes: &[u8]) -> Result<pixels::Rgb, String> {
+    crate::guard::untrusted(|| decode::jpeg(bytes, GRID_SIDE))
+        .map_err(|panic| format!("the decoder failed: {panic}"))?
+        .map(|decoded| decoded.image)
+}
+
 fn renditions(
     decoded: Decoded,
     orientation: u16,
     with_preview: bool,
+    info: &mut MediaInfo,
 ) -> Result<Vec<Rendition>, String> {
     let icc = decoded.icc.as_deref();
     let mut out = Vec::new();
@@ -284,6 +296,7 @@ fn renditions(
         decoded.image.fit(GRID_SIDE)?.orient(orientation)
     };
     let grid = upright.fit(GRID_SIDE)?;
+    info.dhash = Some(dhash::dhash(&grid));
     out.insert(0, encode(&grid, RenditionKind::Grid, GRID_QUALITY, icc)?);
     Ok(out)
 }
