@@ -138,6 +138,8 @@ pub struct ItemDetails {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub altitude: Option<f64>,
+    /// The GPS position in words ("Monte San Savino, Tuscany, Italy"), found offline.
+    pub place: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
     #[ts(type = "number | null")]
@@ -178,6 +180,10 @@ impl ItemDetails {
             latitude: m.latitude,
             longitude: m.longitude,
             altitude: m.altitude,
+            place: m
+                .place
+                .or_else(|| keepsake_core::place_at(m.latitude?, m.longitude?))
+                .map(|place| place.label()),
             width: m.width,
             height: m.height,
             duration_ms: m.duration_ms,

@@ -673,3 +673,111 @@ fn dupes_groups_copies_of_a_photo_and_nothing_else() {
         );
     }
 }
+
+/// Every sample photo with GPS is named offline: its place is the nearest of the GeoNames
+/// places the app bundles, found here by brute force (haversine over the same table, read
+/// from the crate's source where cargo unpacked it), with the country's name.
+#[test]
+fn photos_with_gps_are_named_by_the_nearest_place_in_the_bundled_table() {
+    // The crate's own copy of the table, where cargo unpacked the version Cargo.lock names.
+    let lock =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock")).unwrap();
+    let version = lock
+        .split("name = \"reverse_geocoder\"\nversion = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("reverse_geocoder in Cargo.lock");
+    let wanted = format!("reverse_geocoder-{version}");
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let table_path = fs::read_dir(cargo_home.join("registry/src"))
+        .unwrap()
+        .flat_map(|index| fs::read_dir(index.unwrap().path()).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .find(|dir| {
+            dir.file_name()
+                .is_some_and(|n| n.to_string_lossy() == wanted)
+        })
+        .expect("the geocoder crate's source")
+        .join("cities.csv");
+    let table = fs::read_to_string(table_path).unwrap();
+    let places: Vec<(f64, f64, String, String)> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            // lat,lon,name,admin1,admin2,cc (names may be quoted and hold commas)
+            let mut fields = Vec::new();
+            let mut field = String::new();
+            let mut quoted = false;
+            for c in line.chars() {
+                match c {
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => fields.push(std::mem::take(&mut field)),
+                    other => field.push(other),
+                }
+            }
+            fields.push(field);
+            Some((
+                fields[0].parse().ok()?,
+                fields[1].parse().ok()?,
+                fields[2].clone(),
+                fields[5].clone(),
+            ))
+        })
+        .collect();
+    assert!(places.len() > 100_000);
+    let haversine = |(a, b): (f64, f64), (c, d): (f64, f64)| {
+        let (p1, p2) = (a.to_radians(), c.to_radians());
+        let h = ((p2 - p1) / 2.0).sin().powi(2)
+            + p1.cos() * p2.cos() * ((d - b).to_radians() / 2.0).sin().powi(2);
+        2.0 * 6371.0 * h.sqrt().asin()
+    };
+
+    let (vault, _) = vault_with(&["exif-samples"]);
+    let mut named = 0;
+    for item in vault.json(&["ls"]).as_array().unwrap() {
+        let shown = vault.json(&["show", item["id"].as_str().unwrap()]);
+        let (Some(lat), Some(lon)) = (
+            shown["metadata"]["latitude"].as_f64(),
+            shown["metadata"]["longitude"].as_f64(),
+        ) else {
+            assert!(shown["place"].is_null(), "a place without GPS: {shown}");
+            continue;
+        };
+        let (_, _, city, cc) = places
+            .iter()
+            .min_by(|x, y| {
+                haversine((lat, lon), (x.0, x.1)).total_cmp(&haversine((lat, lon), (y.0, y.1)))
+            })
+            .unwrap();
+        let place = &shown["place"];
+        assert_eq!(
+            (&place["city"], &place["country_code"]),
+            (&Value::from(city.as_str()), &Value::from(cc.as_str())),
+            "{}",
+            shown["name"]
+        );
+        assert!(
+            place["country"].as_str().is_some_and(|c| !c.is_empty()),
+            "{place}"
+        );
+        named += 1;
+    }
+    assert!(named >= 9, "only {named} photos with GPS");
+    let tuscany = vault.json(&["ls"]);
+    let id = tuscany
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "jpg__gps__DSCN0010.jpg")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let place = &vault.json(&["show", &id])["place"];
+    assert_eq!(
+        (&place["region"], &place["country"]),
+        (&Value::from("Tuscany"), &Value::from("Italy"))
+    );
+}

@@ -432,6 +432,9 @@ class Journey:
         assert self.text(".viewer-title") == "jpg__gps__DSCN0010.jpg"
         gps = self.text("#info-gps")
         assert "°N" in gps and "°E" in gps, gps
+        # Named offline from the coordinates (GeoNames), near Arezzo in Tuscany.
+        place = self.text("#info-place")
+        assert place.endswith("Tuscany, Italy"), place
         assert "NIKON" in self.text("#info-camera").upper()
         wait_for(
             "the photo",
@@ -659,6 +662,7 @@ class Journey:
             "another file name": "cheers_1440x960",
             "a camera model": "COOLPIX",
             "a GPS coordinate": "43.4674",
+            "a place name": "Arezzo",
             "an album name": "Summer",
             "the password": PASSWORD,
         }

@@ -432,9 +432,18 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Outcome {
         .ok_or(keepsake_core::VaultError::NoSuchItem(id))?;
     let mut record = item_json(&item);
     record["playable"] = json!(vault.playable(&item)?.map(Playable::as_str));
+    // Items imported before places were kept are placed now (nothing is stored).
+    let place = item.media.place.clone().or_else(|| {
+        let (lat, lon) = (item.media.latitude?, item.media.longitude?);
+        keepsake_core::place_at(lat, lon)
+    });
     if args.json {
+        record["place"] = json!(place);
         crate::output::json(&record)?;
     } else {
+        if let Some(place) = &place {
+            record["place"] = json!(place.label());
+        }
         let flat = record
             .as_object()
             .into_iter()

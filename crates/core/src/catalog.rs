@@ -115,6 +115,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE items ADD COLUMN video_codec TEXT;
     ALTER TABLE items ADD COLUMN audio_codec TEXT;
     ALTER TABLE items ADD COLUMN dhash BLOB;              -- 16 bytes: near-duplicates
+    ALTER TABLE items ADD COLUMN place_city TEXT;         -- the GPS position in words
+    ALTER TABLE items ADD COLUMN place_region TEXT;
+    ALTER TABLE items ADD COLUMN place_country_code TEXT;
     CREATE TABLE proxies (
         item_id TEXT PRIMARY KEY NOT NULL REFERENCES items(id) ON DELETE CASCADE,
         object_id TEXT NOT NULL UNIQUE,       -- proxies/<2 hex>/<32 hex>
@@ -156,7 +159,7 @@ const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_typ
     taken_at, date_source, file_modified_at, imported_at, note, camera_make, camera_model,
     lens, exposure_time, f_number, iso, focal_length_mm, latitude, longitude, altitude,
     orientation, width, height, duration_ms, render_error, pipeline_version, video_codec,
-    audio_codec, dhash";
+    audio_codec, dhash, place_city, place_region, place_country_code";
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -719,7 +722,8 @@ fn write_media(
             lens = ?6, exposure_time = ?7, f_number = ?8, iso = ?9, focal_length_mm = ?10,
             latitude = ?11, longitude = ?12, altitude = ?13, orientation = ?14, width = ?15,
             height = ?16, duration_ms = ?17, render_error = ?18, pipeline_version = ?19,
-            video_codec = ?20, audio_codec = ?21, dhash = ?22
+            video_codec = ?20, audio_codec = ?21, dhash = ?22, place_city = ?23,
+            place_region = ?24, place_country_code = ?25
          WHERE id = ?1",
         params![
             id.to_string(),
@@ -744,6 +748,9 @@ fn write_media(
             m.video_codec,
             m.audio_codec,
             m.dhash.as_ref().map(|h| &h[..]),
+            m.place.as_ref().map(|p| &p.city),
+            m.place.as_ref().and_then(|p| p.region.as_ref()),
+            m.place.as_ref().map(|p| &p.country_code),
         ],
     )?;
     for r in renditions {
@@ -794,6 +801,12 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
             dhash: r
                 .get::<_, Option<Vec<u8>>>(30)?
                 .and_then(|h| h.try_into().ok()),
+            place: match (r.get::<_, Option<String>>(31)?, r.get(33)?) {
+                (Some(city), Some(code)) => {
+                    Some(crate::places::Place::from_parts(city, r.get(32)?, code))
+                }
+                _ => None,
+            },
         },
         render_error: r.get(26)?,
         pipeline_version: r.get(27)?,

@@ -17,6 +17,7 @@ mod library;
 mod media;
 mod memories;
 mod memory;
+mod places;
 mod playback;
 mod probe;
 mod rebuild;
@@ -41,6 +42,7 @@ pub use import::{ImportProgress, ImportReport, Imported, Skipped, format_system_
 pub use keepsake_crypto::{DeviceSecret, KdfParams, ObjectId, Password, RecoveryKey};
 pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use media::{MediaInfo, RenditionKind};
+pub use places::{Place, place_at};
 pub use playback::{Playable, PlayableStream, ProxyReport};
 pub use rebuild::{RebuildReport, RebuildSource};
 pub use rethumb::RethumbReport;

@@ -45,7 +45,11 @@ export type TimelineItem = { id: string, name: string, taken_at: string | null, 
  */
 no_thumbnail: string | null, };
 
-export type ItemDetails = { id: string, name: string, size: number, media_type: string, kind: Kind, taken_at: string | null, date_source: string | null, camera: string | null, lens: string | null, exposure_time: string | null, f_number: number | null, iso: number | null, focal_length_mm: number | null, latitude: number | null, longitude: number | null, altitude: number | null, width: number | null, height: number | null, duration_ms: number | null, favourite: boolean, albums: number[], 
+export type ItemDetails = { id: string, name: string, size: number, media_type: string, kind: Kind, taken_at: string | null, date_source: string | null, camera: string | null, lens: string | null, exposure_time: string | null, f_number: number | null, iso: number | null, focal_length_mm: number | null, latitude: number | null, longitude: number | null, altitude: number | null, 
+/**
+ * The GPS position in words ("Monte San Savino, Tuscany, Italy"), found offline.
+ */
+place: string | null, width: number | null, height: number | null, duration_ms: number | null, favourite: boolean, albums: number[], 
 /**
  * Metadata that could not be read.
  */

@@ -55,6 +55,9 @@ pub struct MediaInfo {
     /// The grid thumbnail's perceptual hash (`dhash`), for finding near-duplicates.
     #[serde(skip)]
     pub dhash: Option<[u8; dhash::LEN]>,
+    /// Where the GPS coordinates are, in words (`places`); shown apart by the shells.
+    #[serde(skip)]
+    pub place: Option<crate::places::Place>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +125,9 @@ pub fn analyse(original: Original, media: MediaType, file: FileFacts) -> Analysi
         },
     })
     .unwrap_or_else(|panic| Err(format!("the decoder failed: {panic}")));
+    if let (Some(lat), Some(lon)) = (info.latitude, info.longitude) {
+        info.place = crate::places::place_at(lat, lon);
+    }
     if info.taken_at.is_none() {
         if let Some(taken) = file.name.and_then(name_date::date_in_name) {
             info.taken_at = Some(taken);
