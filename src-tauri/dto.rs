@@ -374,6 +374,14 @@ impl From<&keepsake_api::Verified> for VerifySummary {
                     problem: d.problem.clone(),
                     repaired: d.id.is_some_and(|id| !verified.unrepaired.contains(&id)),
                 })
+                // A video's playable copy: made again by the repair when it can be, so
+                // what is left here was not.
+                .chain(report.damaged_proxies.iter().map(|d| DamagedItem {
+                    id: d.id.map(|id| id.to_string()),
+                    name: d.name.clone(),
+                    problem: d.problem.clone(),
+                    repaired: false,
+                }))
                 .collect(),
             relisted: report.relisted.len() as u32,
             unlisted: (report.unlisted.len() - report.relisted.len()) as u32,

@@ -96,8 +96,14 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             tray::create(app.handle())?;
+            // Without it, videos cannot play on Linux; everything else still works.
             #[cfg(target_os = "linux")]
-            app.manage(media_server::MediaServer::start(app.handle().clone())?);
+            match media_server::MediaServer::start(app.handle().clone()) {
+                Ok(server) => {
+                    app.manage(server);
+                }
+                Err(e) => eprintln!("Keepsake: videos cannot play: no loopback server ({e})"),
+            }
             background::start_ticker(app.handle());
             os_lock::watch(app.handle());
             if std::env::args().any(|a| a == "--minimized")

@@ -654,6 +654,20 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
                 d.problem
             );
         }
+        for d in &report.damaged_proxies {
+            let id = d.id.map(|id| id.to_string()).unwrap_or_default();
+            out!(
+                "DAMAGED {id} {}: {} (`keepsake verify --repair` makes it again)",
+                printable(d.name.as_deref().unwrap_or("")),
+                d.problem
+            );
+        }
+        if !report.proxies_remade.is_empty() {
+            out!(
+                "Made again the playable copies of {}.",
+                count(report.proxies_remade.len(), "video")
+            );
+        }
         for (id, why) in &report.unreadable {
             out!(
                 "UNREADABLE {id}: not listed, and does not open with this vault's key \
@@ -702,7 +716,10 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
             if report.is_clean() {
                 "all intact".to_string()
             } else {
-                format!("{} damaged", report.damaged.len())
+                format!(
+                    "{} damaged",
+                    report.damaged.len() + report.damaged_proxies.len()
+                )
             }
         );
     }
@@ -721,7 +738,11 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
         }
         let catalog_damage = report.damaged.iter().any(|d| d.id.is_none());
         return Ok(
-            if unrepaired == 0 && !catalog_damage && report.unreadable.is_empty() {
+            if unrepaired == 0
+                && !catalog_damage
+                && report.unreadable.is_empty()
+                && report.damaged_proxies.is_empty()
+            {
                 EXIT_OK
             } else {
                 EXIT_DAMAGED

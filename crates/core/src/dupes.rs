@@ -1,6 +1,6 @@
 //! Near-duplicates: photos that are the same picture at another size or quality, a little
 //! brighter or darker, or slightly cropped (a messaging app's copy, an edited export), found
-//! by their grid thumbnails' perceptual hashes (`media::dhash`). Grouping is pairwise:
+//! by their grid thumbnails' perceptual hashes (`media::dhash`). Grouping compares pairs:
 //! fine for tens of thousands of photos; a million would want a BK-tree.
 
 use crate::catalog::Item;
@@ -8,7 +8,7 @@ use crate::media::dhash::{self, LEN};
 use crate::sniff::MediaKind;
 use crate::{Contents, ObjectId, RenditionKind, VaultError};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Photos whose hashes differ in at most this many of 128 bits are the same picture.
 /// Tuned on the sample photos (the 14 full-size JPEGs, each with a half-size q70 copy, a
@@ -16,6 +16,13 @@ use std::collections::{HashMap, HashSet};
 /// brighter copies differ by at most 2 bits, crops by up to 19, and two different photos
 /// by at least 37. 28 sits in the middle of that gap.
 pub const MAX_DISTANCE: u32 = 28;
+
+/// Hashes with fewer set (or unset) bits than this say too little to compare.
+const MIN_SET_BITS: u32 = 8;
+
+fn set_bits(hash: &[u8; LEN]) -> u32 {
+    hash.iter().map(|b| b.count_ones()).sum()
+}
 
 /// Photos that show the same picture: `keep` is the best copy (the most pixels, then the
 /// most metadata, then the largest file, then the first imported).
@@ -44,49 +51,42 @@ impl Contents {
             if item.kind == MediaKind::Video || trashed.contains(&item.id) {
                 continue;
             }
-            if let Some(hash) = self.hash_of(&item)? {
+            // A flat picture (a dark frame, a blank screen) hashes to nearly all zeros,
+            // like every other flat picture: no evidence of a copy.
+            if let Some(hash) = self.hash_of(&item)?
+                && (MIN_SET_BITS..=128 - MIN_SET_BITS).contains(&set_bits(&hash))
+            {
                 photos.push((item, hash));
             }
         }
-        // Union-find over every close pair.
-        let mut parent: Vec<usize> = (0..photos.len()).collect();
-        fn root(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
+        // Best copies first; each photo not yet in a group gathers the others within
+        // `max` of itself (never a chain: in a burst, each shot near the next is not a
+        // copy of the first).
+        photos.sort_by(|a, b| rank(&b.0).cmp(&rank(&a.0)).then(a.0.id.cmp(&b.0.id)));
+        let mut grouped = vec![false; photos.len()];
+        let mut found = Vec::new();
+        for keep in 0..photos.len() {
+            if grouped[keep] {
+                continue;
             }
-            i
-        }
-        for a in 0..photos.len() {
-            for b in a + 1..photos.len() {
-                if dhash::distance(&photos[a].1, &photos[b].1) <= max {
-                    let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                    parent[ra.max(rb)] = ra.min(rb);
+            let mut others = Vec::new();
+            let mut distance = 0;
+            for other in keep + 1..photos.len() {
+                let apart = dhash::distance(&photos[keep].1, &photos[other].1);
+                if !grouped[other] && apart <= max {
+                    grouped[other] = true;
+                    others.push(photos[other].0.id);
+                    distance = distance.max(apart);
                 }
             }
-        }
-        let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-        for i in 0..photos.len() {
-            groups.entry(root(&mut parent, i)).or_default().push(i);
-        }
-        let mut found: Vec<DuplicateGroup> = groups
-            .into_values()
-            .filter(|members| members.len() > 1)
-            .map(|mut members| {
-                members.sort_by(|&a, &b| rank(&photos[b].0).cmp(&rank(&photos[a].0)));
-                let keep = &photos[members[0]];
-                let distance = members[1..]
-                    .iter()
-                    .map(|&i| dhash::distance(&keep.1, &photos[i].1))
-                    .max()
-                    .unwrap_or(0);
-                DuplicateGroup {
-                    keep: keep.0.id,
-                    others: members[1..].iter().map(|&i| photos[i].0.id).collect(),
+            if !others.is_empty() {
+                found.push(DuplicateGroup {
+                    keep: photos[keep].0.id,
+                    others,
                     distance,
-                }
-            })
-            .collect();
+                });
+            }
+        }
         found.sort_by_key(|group| group.keep);
         Ok(found)
     }

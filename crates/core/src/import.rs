@@ -253,7 +253,7 @@ impl Contents {
         // Once every file is in: a slow conversion never holds up the next photo.
         if fatal.is_none() && !cancel.is_cancelled() {
             let imported: Vec<ObjectId> = report.imported.iter().map(|i| i.id).collect();
-            match self.make_proxies(Some(&imported)) {
+            match self.make_proxies(Some(&imported), cancel) {
                 Ok(proxies) => report.proxies = proxies,
                 Err(e) => fatal = Some(e),
             }

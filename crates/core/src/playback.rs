@@ -14,7 +14,7 @@ use crate::library::object_error;
 use crate::media::video;
 use crate::sniff::MediaKind;
 use crate::store::ObjectStore;
-use crate::{Contents, Library, ObjectId, VaultError};
+use crate::{Cancel, Contents, Library, ObjectId, VaultError};
 use keepsake_crypto::ObjectError;
 use serde::Serialize;
 use std::io::{Seek, Write};
@@ -202,10 +202,16 @@ impl Contents {
     }
 
     /// Makes the proxies this platform's viewer needs among `ids` (every video when None):
-    /// one for each video it does not play that has none. A video ffmpeg cannot convert is
-    /// reported, not an error. Where the OS has no in-memory files, none is made and each
-    /// is reported (a proxy is never written to disk in the clear).
-    pub fn make_proxies(&mut self, ids: Option<&[ObjectId]>) -> Result<ProxyReport, VaultError> {
+    /// one for each video it does not play that has none. A video that cannot be converted
+    /// (ffmpeg refuses it, its original is damaged, it was purged meanwhile) is reported,
+    /// not an error. Where the OS has no in-memory files, none is made and each is
+    /// reported (a proxy is never written to disk in the clear). `cancel` (locking) stops
+    /// it at once, ffmpeg included.
+    pub fn make_proxies(
+        &mut self,
+        ids: Option<&[ObjectId]>,
+        cancel: &Cancel,
+    ) -> Result<ProxyReport, VaultError> {
         let items = match ids {
             None => self.catalog.items()?,
             Some(ids) => {
@@ -218,6 +224,9 @@ impl Contents {
         };
         let mut report = ProxyReport::default();
         for item in items.iter().filter(|item| needs_proxy(item)) {
+            if cancel.is_cancelled() {
+                break;
+            }
             if self.catalog.proxy(&item.id)?.is_some() {
                 continue;
             }
@@ -226,17 +235,12 @@ impl Contents {
                 report.failed.push((item.id, why));
                 continue;
             }
-            match self.make_proxy(item)? {
-                Ok(Some(size)) => {
+            match self.make_proxy(item, cancel) {
+                Ok(size) => {
                     report.made += 1;
                     report.made_bytes += size;
                 }
-                Ok(None) => report.failed.push((
-                    item.id,
-                    "this system has no in-memory files to convert it in (a playable copy \
-                     is never written to disk in the clear)"
-                        .into(),
-                )),
+                Err(_) if cancel.is_cancelled() => break,
                 Err(why) => report.failed.push((item.id, why)),
             }
         }
@@ -245,55 +249,64 @@ impl Contents {
 
     /// The proxy of `item`, converted from its decrypted original in memory, encrypted and
     /// stored before the catalog names it (a crash in between leaves an unlisted proxy,
-    /// which `verify` counts and nothing reads). The inner error is ffmpeg's.
-    fn make_proxy(&mut self, item: &Item) -> Result<Result<Option<u64>, String>, VaultError> {
+    /// which nothing reads and `verify --repair` deletes). Returns its size, or why not.
+    fn make_proxy(&mut self, item: &Item, cancel: &Cancel) -> Result<u64, String> {
         let Some(mut original) = video::empty_memory_file() else {
-            return Ok(Ok(None));
+            return Err(
+                "this system has no in-memory files to convert it in (a playable copy \
+                        is never written to disk in the clear)"
+                    .into(),
+            );
         };
         self.store
             .decrypt(&item.id, &self.key, &mut original)
-            .map_err(|e| object_error(&item.id, e))?;
-        original
-            .rewind()
-            .map_err(|e| VaultError::io("reading a video in memory", e))?;
+            .map_err(|e| object_error(&item.id, e).to_string())?;
+        original.rewind().map_err(|e| e.to_string())?;
+        let source = video::ProxySource {
+            size: item.size,
+            duration_ms: item.media.duration_ms,
+        };
         let demuxer = video::demuxer(&item.media_type);
         let input = video::Input::Memory(&original);
-        let mut encoded = match video::proxy(&input, demuxer, item.media.duration_ms) {
-            Ok(Some(encoded)) => encoded,
-            Ok(None) => return Ok(Ok(None)),
-            Err(why) => return Ok(Err(why)),
-        };
+        let mut encoded = video::proxy(&input, demuxer, &source, cancel)?
+            .ok_or("this system has no in-memory files to convert it in")?;
         drop(original);
-        let probed = match video::probe(&video::Input::Memory(&encoded), Some("mov")) {
-            Ok(probed) => probed,
-            Err(why) => return Ok(Err(why)),
-        };
-        encoded
-            .rewind()
-            .map_err(|e| VaultError::io("reading a proxy in memory", e))?;
+        let probed = video::probe(&video::Input::Memory(&encoded), Some("mov"))?;
+        // Cut short by the size cap: a copy that stops early is no copy.
+        if let (Some(made), Some(claimed)) = (probed.duration_ms, item.media.duration_ms)
+            && made * 10 < claimed * 9
+        {
+            return Err(format!(
+                "the playable copy stopped at {} s of {} s (the size limit)",
+                made / 1000,
+                claimed / 1000
+            ));
+        }
+        encoded.rewind().map_err(|e| e.to_string())?;
         let store = ObjectStore::proxies(&self.dir);
-        store
-            .create_layout()
-            .map_err(|e| VaultError::io("creating the proxy store", e))?;
-        let (pending, mut writer) = store.create(&self.key)?;
+        store.create_layout().map_err(|e| e.to_string())?;
+        let (pending, mut writer) = store.create(&self.key).map_err(|e| e.to_string())?;
         let size = writer
             .write_from(&mut encoded, |_| {})
-            .map_err(|e| VaultError::from_object_write("writing a proxy", e))?;
+            .map_err(|e| VaultError::from_object_write("writing a proxy", e).to_string())?;
         let tmp = writer
             .finish()
-            .map_err(|e| VaultError::from_object_write("writing a proxy", e))?;
-        tmp.sync_all()
-            .map_err(|e| VaultError::io("syncing a proxy to disk", e))?;
+            .map_err(|e| VaultError::from_object_write("writing a proxy", e).to_string())?;
+        tmp.sync_all().map_err(|e| e.to_string())?;
         drop(tmp);
-        let id = store.commit(pending)?;
+        let id = store.commit(pending).map_err(|e| e.to_string())?;
         let proxy = Proxy {
             id,
             size,
             width: probed.width.unwrap_or(0),
             height: probed.height.unwrap_or(0),
         };
-        self.catalog.set_proxy(&item.id, &proxy)?;
-        Ok(Ok(Some(size)))
+        if let Err(e) = self.catalog.set_proxy(&item.id, &proxy) {
+            // Purged meanwhile (its row is gone): the proxy goes too.
+            let _ = store.remove(&id);
+            return Err(e.to_string());
+        }
+        Ok(size)
     }
 }
 
@@ -415,6 +428,62 @@ mod tests {
             assert_eq!(choose(item, None), None);
             assert_eq!(choose(item, Some(&proxy)), Some(Playable::Proxy));
         }
+    }
+
+    /// Cancelling (the app does when the vault locks) stops a conversion under way at
+    /// once, ffmpeg included, and leaves no proxy.
+    #[test]
+    fn cancelling_stops_a_conversion_under_way() {
+        let root = tempfile::tempdir().unwrap();
+        let wmv = root.path().join("long.wmv");
+        let made = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=1280x720:rate=30",
+            ])
+            .args(["-t", "40", "-c:v", "wmv2", "-b:v", "2M"])
+            .arg(&wmv)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let password = Password::new("long enough password".into());
+        let (mut vault, _) = Vault::create(&root.path().join("v"), &password, Some(FAST)).unwrap();
+        let (report, error) = vault.import(std::slice::from_ref(&wmv), &mut |_| {});
+        assert!(
+            error.is_none() && report.proxies.made == 1,
+            "{error:?} {report:?}"
+        );
+        let id = report.imported[0].id;
+        // Made by the import: drop it, then make it again and cancel a moment in.
+        let proxy = vault
+            .catalog
+            .proxy(&id)
+            .unwrap()
+            .expect("a proxy at import");
+        vault.catalog.remove_proxy(&id).unwrap();
+        let _ = crate::store::ObjectStore::proxies(&vault.dir).remove(&proxy.id);
+        let cancel = Cancel::default();
+        let stopper = {
+            let cancel = cancel.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                cancel.cancel();
+            })
+        };
+        let started = std::time::Instant::now();
+        let report = vault.make_proxies(Some(&[id]), &cancel).unwrap();
+        stopper.join().unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!((report.made, report.failed.len()), (0, 0), "{report:?}");
+        assert!(vault.catalog.proxy(&id).unwrap().is_none());
     }
 
     /// Emptying the trash deletes a video's proxy with its original: nothing of it stays.

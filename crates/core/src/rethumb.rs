@@ -59,7 +59,7 @@ impl Contents {
                 Err(reason) => report.failed.push((item.id, reason)),
             }
         }
-        report.proxies = self.make_proxies(ids)?;
+        report.proxies = self.make_proxies(ids, &crate::Cancel::default())?;
         progress(total, total);
         Ok(report)
     }

@@ -55,9 +55,11 @@ pub struct VerifyReport {
     pub quarantined: Vec<PathBuf>,
     /// Files in the object store that are not objects at all.
     pub strays: Vec<PathBuf>,
-    /// Proxies (playable copies of videos) checked; damaged ones are in `damaged`, and
-    /// `--repair` makes them again from their originals.
+    /// Proxies (playable copies of videos) checked.
     pub proxies_checked: u64,
+    /// Videos whose proxy is missing or damaged (their originals are fine, or in
+    /// `damaged`): `--repair` makes the proxy again from the original.
+    pub damaged_proxies: Vec<Damage>,
     /// Of the damaged proxies, made again by this run (`--repair`).
     #[serde(serialize_with = "crate::report_json::ids")]
     pub proxies_remade: Vec<ObjectId>,
@@ -70,7 +72,7 @@ pub struct VerifyReport {
 
 impl VerifyReport {
     pub fn is_clean(&self) -> bool {
-        self.damaged.is_empty() && self.unreadable.is_empty()
+        self.damaged.is_empty() && self.unreadable.is_empty() && self.damaged_proxies.is_empty()
     }
 }
 
@@ -159,7 +161,7 @@ impl Contents {
         if repair && !rebuilding {
             self.repair_unlisted(&mut report)?;
         }
-        self.verify_proxies(repair, &mut report)?;
+        self.verify_proxies(repair && !rebuilding, &mut report)?;
         Ok(report)
     }
 
@@ -186,32 +188,28 @@ impl Contents {
                     .map_err(|e| VaultError::io(format!("removing unlisted proxy {id}"), e))?;
             }
         }
-        let mut damaged_videos = Vec::new();
         for (video, proxy) in listed {
             report.proxies_checked += 1;
-            if let Err(problem) = authenticate_proxy(&self.key, &store.path_of(&proxy.id), &proxy) {
-                report.damaged.push(Damage {
-                    id: Some(video),
-                    name: self.catalog.item(&video)?.map(|item| item.name),
-                    problem: format!("its playable copy (proxy {}): {problem}", proxy.id),
-                });
-                damaged_videos.push((video, proxy.id));
+            let Err(problem) = authenticate_proxy(&self.key, &store.path_of(&proxy.id), &proxy)
+            else {
+                continue;
+            };
+            let name = self.catalog.item(&video)?.map(|item| item.name);
+            let problem = format!("its playable copy (proxy {}): {problem}", proxy.id);
+            if repair {
+                self.catalog.remove_proxy(&video)?;
+                let _ = store.remove(&proxy.id);
+                let made = self.make_proxies(Some(&[video]), &crate::Cancel::default())?;
+                if made.made == 1 {
+                    report.proxies_remade.push(video);
+                    continue;
+                }
             }
-        }
-        if repair && !damaged_videos.is_empty() {
-            for (video, proxy) in &damaged_videos {
-                self.catalog.remove_proxy(video)?;
-                let _ = store.remove(proxy);
-            }
-            let videos: Vec<ObjectId> = damaged_videos.iter().map(|(video, _)| *video).collect();
-            let made = self.make_proxies(Some(&videos))?;
-            if made.failed.is_empty() {
-                report.proxies_remade = videos.clone();
-                report.damaged.retain(|d| {
-                    !d.id.is_some_and(|id| videos.contains(&id))
-                        || !d.problem.starts_with("its playable copy")
-                });
-            }
+            report.damaged_proxies.push(Damage {
+                id: Some(video),
+                name,
+                problem,
+            });
         }
         Ok(())
     }

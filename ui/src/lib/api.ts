@@ -108,7 +108,10 @@ let mediaServer: Promise<string | null> | null = null;
  * streams from a loopback server with a secret path (src-tauri/media_server.rs).
  */
 export async function playableUrl(id: string): Promise<string> {
-  mediaServer ??= invoke<string | null>('media_server');
+  mediaServer ??= invoke<string | null>('media_server').catch((e) => {
+    mediaServer = null; // asked again next time
+    throw e;
+  });
   const base = await mediaServer;
   return base ? `${base}/playable/${id}` : vaultUrl('playable', id);
 }

@@ -72,12 +72,15 @@ fn differences(cells: &[f32], cols: usize, rows: usize, step: usize) -> u64 {
 mod tests {
     use super::*;
 
+    /// The same smooth picture at any size (a function of the relative position).
     fn gradient(width: u32, height: u32, brighter: u8) -> Rgb {
         let mut data = Vec::new();
         for y in 0..height {
             for x in 0..width {
-                let v = ((x * 7 + y * 3) % 200) as u8 + brighter;
-                data.extend([v, v / 2, 255 - v]);
+                let (u, v) = (x as f32 / width as f32, y as f32 / height as f32);
+                let level = 110.0 + 90.0 * (6.0 * u).sin() * (4.0 * v + 1.0).cos();
+                let value = (level as u8).saturating_add(brighter);
+                data.extend([value, value / 2, 255 - value]);
             }
         }
         Rgb::new(width, height, data).unwrap()

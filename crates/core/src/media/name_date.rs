@@ -11,10 +11,18 @@
 /// The first date in `name` that is a real calendar date from 1970 to 2100, as ISO 8601
 /// without an offset (names carry none).
 pub fn date_in_name(name: &str) -> Option<String> {
-    let stem = name
-        .rsplit_once('.')
-        .map_or(name, |(stem, _)| stem)
-        .as_bytes();
+    // The extension, if there is one: ".jpg", not the ".11" of "at 18.02.11".
+    let stem = match name.rsplit_once('.') {
+        Some((stem, ext))
+            if (1..=5).contains(&ext.len())
+                && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+                && ext.bytes().any(|b| b.is_ascii_alphabetic()) =>
+        {
+            stem
+        }
+        _ => name,
+    }
+    .as_bytes();
     (0..stem.len())
         .filter(|&at| at == 0 || !stem[at - 1].is_ascii_digit())
         .find_map(|at| stamp_at(&stem[at..]))
@@ -54,7 +62,8 @@ fn date_at(s: &[u8]) -> Option<(jiff::civil::Date, usize)> {
     Some((date, used))
 }
 
-/// A time just after a date: after `_`, `-`, `T`, a space or " at ".
+/// A time just after a date: after `_`, `-`, `T`, a space or " at "; in 12-hour form
+/// when AM or PM follows (macOS: "at 11.02.11 PM").
 fn time_at(s: &[u8]) -> Option<(i16, i16, i16)> {
     let s = s
         .strip_prefix(b" at ")
@@ -62,17 +71,40 @@ fn time_at(s: &[u8]) -> Option<(i16, i16, i16)> {
         .or_else(|| s.strip_prefix(b"-"))
         .or_else(|| s.strip_prefix(b"T"))
         .or_else(|| s.strip_prefix(b" "))?;
-    let (h, m, sec) = match s.get(2) {
+    let (h, m, sec, used) = match s.get(2) {
         Some(sep @ (b'-' | b'.' | b':' | b'_' | b' ')) if s.get(5) == Some(sep) => {
             if digit_at(s, 8) {
                 return None;
             }
-            (number(s, 2)?, number(&s[3..], 2)?, number(&s[6..], 2)?)
+            (number(s, 2)?, number(&s[3..], 2)?, number(&s[6..], 2)?, 8)
         }
         // Fractions of a second may follow (Pixel: HHMMSSmmm).
-        _ => (number(s, 2)?, number(&s[2..], 2)?, number(&s[4..], 2)?),
+        _ => (number(s, 2)?, number(&s[2..], 2)?, number(&s[4..], 2)?, 6),
+    };
+    let h = match meridiem(&s[used..]) {
+        Some(_) if !(1..=12).contains(&h) => return None,
+        Some(pm) => h % 12 + if pm { 12 } else { 0 },
+        None => h,
     };
     (h < 24 && m < 60 && sec < 60).then_some((h, m, sec))
+}
+
+/// Some(true) for PM, Some(false) for AM, after spaces (macOS writes a narrow no-break
+/// space, U+202F, before them).
+fn meridiem(s: &[u8]) -> Option<bool> {
+    let mut s = s;
+    loop {
+        s = match s {
+            [b' ', rest @ ..] => rest,
+            [0xE2, 0x80, 0xAF, rest @ ..] => rest,
+            _ => break,
+        };
+    }
+    match s.get(..2)?.to_ascii_uppercase().as_slice() {
+        b"PM" => Some(true),
+        b"AM" => Some(false),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +132,23 @@ mod tests {
             ),
             ("IMG-20190714-WA0003.jpg", Some("2019-07-14T00:00:00")),
             ("holiday 2019-07-14.jpg", Some("2019-07-14T00:00:00")),
+            (
+                "Screenshot 2019-07-14 at 11.02.11 PM.png",
+                Some("2019-07-14T23:02:11"),
+            ),
+            (
+                "Screenshot 2019-07-14 at 12.02.11\u{202f}AM.png",
+                Some("2019-07-14T00:02:11"),
+            ),
+            (
+                "Screenshot 2019-07-14 at 12.02.11 PM.png",
+                Some("2019-07-14T12:02:11"),
+            ),
+            // No extension: the seconds are not one.
+            (
+                "Screenshot 2019-07-14 at 18.02.11",
+                Some("2019-07-14T18:02:11"),
+            ),
         ];
         for (name, expected) in cases {
             assert_eq!(date_in_name(name).as_deref(), expected, "{name}");

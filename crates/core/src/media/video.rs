@@ -4,6 +4,7 @@
 
 use super::decode::Decoded;
 use super::pixels::Rgb;
+use crate::Cancel;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -59,7 +60,15 @@ const TOOL_TIME_LIMIT: Duration = Duration::from_secs(120);
 const TOOL_MAX_ALLOC: &str = "536870912";
 
 fn run(tool: &str, args: &[&str], input: &Input, demuxer: Option<&str>) -> Result<Vec<u8>, String> {
-    run_into(tool, args, input, demuxer, None, TOOL_TIME_LIMIT)
+    run_into(
+        tool,
+        args,
+        input,
+        demuxer,
+        None,
+        TOOL_TIME_LIMIT,
+        &Cancel::default(),
+    )
 }
 
 /// Runs `tool`; what it writes to standard output is returned, or goes to `output` (an
@@ -71,6 +80,7 @@ fn run_into(
     demuxer: Option<&str>,
     output: Option<&std::fs::File>,
     time_limit: Duration,
+    cancel: &Cancel,
 ) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new(tool);
     // Nothing of Keepsake's environment (KEEPSAKE_PASSWORD, a remote's keys) reaches it.
@@ -123,10 +133,19 @@ fn run_into(
     let child = Arc::new(Mutex::new(child));
     let (done, finished) = std::sync::mpsc::channel::<()>();
     let watchdog = {
-        let child = child.clone();
+        let (child, cancel) = (child.clone(), cancel.clone());
         std::thread::spawn(move || {
-            if finished.recv_timeout(time_limit).is_err() {
-                let _ = lock(&child).kill();
+            let started = std::time::Instant::now();
+            loop {
+                match finished.recv_timeout(Duration::from_millis(100)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                        if started.elapsed() < time_limit && !cancel.is_cancelled() => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        let _ = lock(&child).kill();
+                        break;
+                    }
+                    _ => break,
+                }
             }
         })
     };
@@ -150,6 +169,9 @@ fn run_into(
     };
     let _ = done.send(());
     let _ = watchdog.join();
+    if cancel.is_cancelled() {
+        return Err(format!("{tool} was stopped"));
+    }
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
@@ -338,7 +360,8 @@ pub const PROXY_SIDE: u32 = 1080;
 pub fn proxy(
     input: &Input,
     demuxer: Option<&str>,
-    duration_ms: Option<u64>,
+    source: &ProxySource,
+    cancel: &Cancel,
 ) -> Result<Option<std::fs::File>, String> {
     use std::io::Seek;
     let Some(mut output) = empty_memory_file() else {
@@ -348,8 +371,16 @@ pub fn proxy(
     let scale = format!(
         "scale='if(gte(iw,ih),trunc(min({long},iw)/2)*2,-2)':'if(gte(iw,ih),-2,trunc(min({long},ih)/2)*2)'"
     );
-    // Encoding runs near real time on a slow machine: the limit grows with the length.
-    let limit = TOOL_TIME_LIMIT + Duration::from_millis(duration_ms.unwrap_or(0) * 4);
+    // A hostile file must not hold the import, or fill memory: the output is capped (the
+    // memfd lives in RAM), frames are never duplicated to fill gaps in the timestamps,
+    // and the time allowed grows with the claimed length only up to a ceiling.
+    let max_bytes = source
+        .size
+        .saturating_mul(2)
+        .clamp(64 << 20, PROXY_MAX_BYTES);
+    let claimed = Duration::from_millis(source.duration_ms.unwrap_or(0));
+    let limit = TOOL_TIME_LIMIT + (claimed * 4).min(PROXY_MAX_TIME);
+    let max_bytes = max_bytes.to_string();
     run_into(
         "ffmpeg",
         &[
@@ -360,6 +391,8 @@ pub fn proxy(
             "0:a:0?",
             "-vf",
             &scale,
+            "-fps_mode",
+            "passthrough",
             "-c:v",
             "libx264",
             "-preset",
@@ -374,6 +407,8 @@ pub fn proxy(
             "160k",
             "-ac",
             "2",
+            "-fs",
+            &max_bytes,
             "-movflags",
             "+faststart",
             "-f",
@@ -384,10 +419,22 @@ pub fn proxy(
         demuxer,
         Some(&output),
         limit,
+        cancel,
     )?;
     output.rewind().map_err(|e| e.to_string())?;
     Ok(Some(output))
 }
+
+/// What a proxy is made from: the original's size and claimed length.
+pub struct ProxySource {
+    pub size: u64,
+    pub duration_ms: Option<u64>,
+}
+
+/// The most a proxy may take in memory, and the most time beyond the usual limit that
+/// converting one may take.
+const PROXY_MAX_BYTES: u64 = 4 << 30;
+const PROXY_MAX_TIME: Duration = Duration::from_secs(2 * 3600);
 
 /// Binary PPM (P6, maxval 255), as ffmpeg writes it.
 fn parse_ppm(data: &[u8]) -> Result<Rgb, String> {
