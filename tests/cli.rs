@@ -713,18 +713,7 @@ fn organising_from_the_cli_is_what_ls_shows() {
     let paths: Vec<PathBuf> = files.iter().map(|f| samples.join(f)).collect();
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     vault.import(&refs);
-    let listed = vault.json(&["ls"]);
-    let id = |name: &str| {
-        listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["name"] == name)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let id = |name: &str| vault.id_of(name);
     let (canon, nikon, gps) = (id(files[0]), id(files[1]), id(files[2]));
     let entry = |list: &Value, id: &str| {
         list.as_array()

@@ -530,17 +530,8 @@ fn a_date_in_the_file_name_is_the_fallback_before_the_file_time() {
     let dated_exif = vault.path("IMG_20000101_000000.jpg");
     std::fs::copy(&source, &dated_exif).unwrap();
     vault.import(&[&stripped, &whatsapp, &dated_exif]);
-    let listed = vault.json(&["ls"]);
     let shown = |name: &str| {
-        let id = listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["name"] == name)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = vault.id_of(name);
         let metadata = vault.json(&["show", &id])["metadata"].clone();
         (
             metadata["taken_at"]

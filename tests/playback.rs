@@ -50,15 +50,6 @@ fn probe(path: &Path) -> (String, String, u64, u64, String) {
     )
 }
 
-fn id_of(vault: &TestVault, name: &str) -> String {
-    let items = vault.json(&["ls"]);
-    let item = items.as_array().unwrap().iter().find(|i| i["name"] == name);
-    item.unwrap_or_else(|| panic!("{name} not listed"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// The index (`moov`) comes before the media (`mdat`): a player starts at once.
 fn index_first(mp4: &[u8]) -> bool {
     let at = |atom: &[u8]| mp4.windows(4).position(|w| w == atom);
@@ -84,9 +75,9 @@ fn each_video_plays_as_it_is_or_from_a_proxy_made_for_it() {
     assert_eq!(report["proxies"]["made"], 1, "{report}");
 
     let (mp4_id, wmv_id, photo_id) = (
-        id_of(&vault, "clip.mp4"),
-        id_of(&vault, "old-phone.wmv"),
-        id_of(&vault, "jpg__Canon_40D.jpg"),
+        vault.id_of("clip.mp4"),
+        vault.id_of("old-phone.wmv"),
+        vault.id_of("jpg__Canon_40D.jpg"),
     );
     let playable = |id: &str| vault.json(&["show", id])["playable"].clone();
     assert_eq!(playable(&mp4_id), "original");

@@ -94,6 +94,20 @@ impl TestApp {
             .clone()
     }
 
+    /// Starts Linux's video server as the app does at start; its base URL and secret.
+    #[cfg(target_os = "linux")]
+    fn start_media_server(&self) -> (String, String) {
+        let handle = self.window.app_handle().clone();
+        handle.manage(keepsake_app::media_server::MediaServer::start(handle.clone()).unwrap());
+        let base = self
+            .ok("media_server", json!({}))
+            .as_str()
+            .unwrap()
+            .to_string();
+        let token = base.rsplit('/').next().unwrap().to_string();
+        (base, token)
+    }
+
     /// Imports through the same command the drop handler calls, and waits for it.
     fn import(&self, paths: &[PathBuf], expect_items: usize) {
         self.ok("import_paths", json!({ "paths": paths }));
@@ -846,19 +860,12 @@ fn videos_stream_to_the_linux_player_with_the_secret_while_unlocked() {
     let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg"]);
     let video = samples().join("../formats/mp4__with-gps.mp4");
     app.import(std::slice::from_ref(&video), 2);
-    let handle = app.window.app_handle().clone();
     assert_eq!(
         app.ok("media_server", json!({})),
         Value::Null,
         "not started yet"
     );
-    handle.manage(keepsake_app::media_server::MediaServer::start(handle.clone()).unwrap());
-    let base = app
-        .ok("media_server", json!({}))
-        .as_str()
-        .unwrap()
-        .to_string();
-    let token = base.rsplit('/').next().unwrap().to_string();
+    let (base, token) = app.start_media_server();
     assert_eq!(token.len(), 64, "a 256-bit secret in the path");
 
     let all = app.timeline(json!({}));
@@ -934,14 +941,7 @@ fn locking_cuts_a_video_stream_off_mid_way() {
     }
     std::fs::write(&video, &bytes).unwrap();
     app.import(std::slice::from_ref(&video), 2);
-    let handle = app.window.app_handle().clone();
-    handle.manage(keepsake_app::media_server::MediaServer::start(handle.clone()).unwrap());
-    let base = app
-        .ok("media_server", json!({}))
-        .as_str()
-        .unwrap()
-        .to_string();
-    let token = base.rsplit('/').next().unwrap().to_string();
+    let (base, token) = app.start_media_server();
     let id = app
         .timeline(json!({}))
         .iter()

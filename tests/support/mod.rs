@@ -175,6 +175,22 @@ impl TestVault {
     }
 }
 
+impl TestVault {
+    /// The id of the item called `name`, as `ls --json` lists it.
+    pub fn id_of(&self, name: &str) -> String {
+        let listed = self.json(&["ls"]);
+        let item = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name);
+        item.unwrap_or_else(|| panic!("{name} is not listed"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
 pub fn recovery_key_from(init_stdout: &str) -> String {
     init_stdout
         .lines()

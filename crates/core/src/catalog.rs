@@ -114,10 +114,6 @@ const MIGRATIONS: &[&str] = &[
     // and its proxy (a playable copy, an object under proxies/) where one was made.
     "ALTER TABLE items ADD COLUMN video_codec TEXT;
     ALTER TABLE items ADD COLUMN audio_codec TEXT;
-    ALTER TABLE items ADD COLUMN dhash BLOB;              -- 16 bytes: near-duplicates
-    ALTER TABLE items ADD COLUMN place_city TEXT;         -- the GPS position in words
-    ALTER TABLE items ADD COLUMN place_region TEXT;
-    ALTER TABLE items ADD COLUMN place_country_code TEXT;
     CREATE TABLE proxies (
         item_id TEXT PRIMARY KEY NOT NULL REFERENCES items(id) ON DELETE CASCADE,
         object_id TEXT NOT NULL UNIQUE,       -- proxies/<2 hex>/<32 hex>
@@ -125,6 +121,12 @@ const MIGRATIONS: &[&str] = &[
         width INTEGER NOT NULL,
         height INTEGER NOT NULL
     ) STRICT;",
+    // 9: finding photos again: the grid thumbnail's perceptual hash (near-duplicates) and
+    // the GPS position in words.
+    "ALTER TABLE items ADD COLUMN dhash BLOB;              -- 16 bytes
+    ALTER TABLE items ADD COLUMN place_city TEXT;
+    ALTER TABLE items ADD COLUMN place_region TEXT;
+    ALTER TABLE items ADD COLUMN place_country_code TEXT;",
 ];
 
 mod library;

@@ -430,22 +430,19 @@ mod tests {
         }
     }
 
-    /// Cancelling (the app does when the vault locks) stops a conversion under way at
-    /// once, ffmpeg included, and leaves no proxy.
-    #[test]
-    fn cancelling_stops_a_conversion_under_way() {
+    /// A vault holding `seconds` of WMV (a test pattern at `size`): one video with a proxy.
+    fn vault_with_wmv(
+        size: &str,
+        seconds: u32,
+    ) -> (tempfile::TempDir, crate::UnlockedVault, ObjectId) {
         let root = tempfile::tempdir().unwrap();
-        let wmv = root.path().join("long.wmv");
+        let wmv = root.path().join("clip.wmv");
         let made = std::process::Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=size=1280x720:rate=30",
-            ])
-            .args(["-t", "40", "-c:v", "wmv2", "-b:v", "2M"])
+            .args(["-v", "error", "-f", "lavfi", "-i"])
+            .arg(format!("testsrc2=size={size}:rate=30"))
+            .arg("-t")
+            .arg(seconds.to_string())
+            .args(["-c:v", "wmv2", "-b:v", "2M"])
             .arg(&wmv)
             .status()
             .unwrap();
@@ -458,6 +455,14 @@ mod tests {
             "{error:?} {report:?}"
         );
         let id = report.imported[0].id;
+        (root, vault, id)
+    }
+
+    /// Cancelling (the app does when the vault locks) stops a conversion under way at
+    /// once, ffmpeg included, and leaves no proxy.
+    #[test]
+    fn cancelling_stops_a_conversion_under_way() {
+        let (_root, mut vault, id) = vault_with_wmv("1280x720", 40);
         // Made by the import: drop it, then make it again and cancel a moment in.
         let proxy = vault
             .catalog
@@ -489,28 +494,7 @@ mod tests {
     /// Emptying the trash deletes a video's proxy with its original: nothing of it stays.
     #[test]
     fn purging_a_video_deletes_its_proxy_too() {
-        let root = tempfile::tempdir().unwrap();
-        let wmv = root.path().join("clip.wmv");
-        let made = std::process::Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc=size=320x240:rate=25",
-            ])
-            .args(["-t", "1", "-c:v", "wmv2"])
-            .arg(&wmv)
-            .status()
-            .unwrap();
-        assert!(made.success());
-        let password = Password::new("long enough password".into());
-        let (mut vault, _) = Vault::create(&root.path().join("v"), &password, Some(FAST)).unwrap();
-        let (report, error) = vault.import(std::slice::from_ref(&wmv), &mut |_| {});
-        assert!(error.is_none(), "{error:?}");
-        assert_eq!(report.proxies.made, 1, "{:?}", report.proxies);
-        let id = report.imported[0].id;
+        let (_root, mut vault, id) = vault_with_wmv("320x240", 1);
         let proxy = vault.catalog.proxy(&id).unwrap().unwrap();
         let file = crate::store::ObjectStore::proxies(&vault.dir).path_of(&proxy.id);
         assert!(file.exists());
