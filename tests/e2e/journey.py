@@ -7,6 +7,7 @@ and tauri-driver, and points HOME at a temporary folder.
 Usage: journey.py APP_BINARY SAMPLES_DIR WORK_DIR SCREENSHOT_DIR
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -708,34 +709,40 @@ class Journey:
         summary = ", ".join(f"{area} {n / 1e6:.1f} MB" for area, n in scanned.items())
         print(f"    scanned {summary}: nothing readable", flush=True)
 
-    def run(self):
+    @contextlib.contextmanager
+    def session(self, failure_shot="failure"):
+        """The app driven for a block: a screenshot if the block fails, the app quit either way."""
         try:
-            steps = [
-                self.create_vault,
-                self.lock_and_unlock,
-                self.os_unlock,
-                self.sleep_locks,
-                self.import_by_drop,
-                self.memories,
-                self.view_and_step,
-                self.album,
-                self.trash_and_restore,
-                self.play_videos,
-                self.export,
-                self.sync_to_a_folder_remote,
-                self.lock_drops_everything,
-                self.rebuild_a_lost_catalog,
-                self.nothing_readable,
-            ]
+            yield self
+        except BaseException:
+            self.shot(failure_shot)
+            raise
+        finally:
+            self.d.quit()
+
+    def run(self):
+        steps = [
+            self.create_vault,
+            self.lock_and_unlock,
+            self.os_unlock,
+            self.sleep_locks,
+            self.import_by_drop,
+            self.memories,
+            self.view_and_step,
+            self.album,
+            self.trash_and_restore,
+            self.play_videos,
+            self.export,
+            self.sync_to_a_folder_remote,
+            self.lock_drops_everything,
+            self.rebuild_a_lost_catalog,
+            self.nothing_readable,
+        ]
+        with self.session():
             for step in steps:
                 started = time.monotonic()
                 step()
                 print(f"ok  {step.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
-        except BaseException:
-            self.shot("failure")
-            raise
-        finally:
-            self.d.quit()
 
 
 def hide_gstreamer_plugins(plugins):
@@ -764,7 +771,7 @@ def a_missing_decoder_is_named():
     viewer name the package to install instead of showing a dead player (which would play
     the sound over a black frame)."""
     journey = Journey(hide_gstreamer_plugins({"libgstlibav.so", "libgstopenh264.so"}))
-    try:
+    with journey.session("failure-missing-decoder"):
         journey.type_into("#unlock-password", PASSWORD)
         journey.el("#unlock-button").click()
         journey.el("#item-count")
@@ -778,11 +785,6 @@ def a_missing_decoder_is_named():
         assert not journey.els("video.media"), "a player that cannot play"
         journey.shot("08-missing-video-decoder")
         print(f"ok  a_missing_decoder_is_named: {problem}", flush=True)
-    except BaseException:
-        journey.shot("failure-missing-decoder")
-        raise
-    finally:
-        journey.d.quit()
 
 
 if __name__ == "__main__":
