@@ -5,6 +5,7 @@
 mod support;
 
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -772,3 +773,157 @@ fn photos_with_gps_are_named_by_the_nearest_place_in_the_bundled_table() {
         (&Value::from("Tuscany"), &Value::from("Italy"))
     );
 }
+
+/// Search finds what filtering the listing finds, newest first: by year, by camera, and by
+/// the city, region and country of each photo with GPS, with accents and case ignored.
+#[test]
+fn search_finds_what_filtering_the_listing_finds_newest_first() {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    let samples = copy_samples("exif-samples", &input);
+    // For accents: samples given the coordinates of São Paulo (the bundled table writes
+    // "Sao Paulo") and of Willemstad, Curaçao (ISO 3166 writes the accent).
+    for (name, lat, lon) in [
+        ("centro.jpg", "23.5505 S", "46.6333 W"),
+        ("willemstad.jpg", "12.1084 N", "68.9335 W"),
+    ] {
+        let copy = input.join(name);
+        fs::copy(samples.join("jpg__Canon_40D.jpg"), &copy).unwrap();
+        let (lat, lat_ref) = lat.split_once(' ').unwrap();
+        let (lon, lon_ref) = lon.split_once(' ').unwrap();
+        let tagged = Command::new("exiftool")
+            .args(["-q", "-overwrite_original"])
+            .arg(format!("-GPSLatitude={lat}"))
+            .arg(format!("-GPSLatitudeRef={lat_ref}"))
+            .arg(format!("-GPSLongitude={lon}"))
+            .arg(format!("-GPSLongitudeRef={lon_ref}"))
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(tagged.success());
+    }
+    vault.import(&[&input]);
+
+    let shown: Vec<Value> = vault
+        .json(&["ls"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| vault.json(&["show", item["id"].as_str().unwrap()]))
+        .collect();
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    // What the search looks in, as words: name, kind, camera, lens, place, year and month.
+    let words_of = |item: &Value| -> Vec<String> {
+        let m = &item["metadata"];
+        let taken = text(&m["taken_at"]);
+        let month = taken
+            .get(5..7)
+            .and_then(|mm| mm.parse::<usize>().ok())
+            .map(|mm| MONTHS[mm - 1].to_string());
+        [
+            text(&item["name"]),
+            text(&item["kind"]),
+            text(&m["camera_make"]),
+            text(&m["camera_model"]),
+            text(&m["lens"]),
+            text(&item["place"]["city"]),
+            text(&item["place"]["region"]),
+            text(&item["place"]["country"]),
+            taken.get(..4).unwrap_or("").to_string(),
+            month.unwrap_or_default(),
+        ]
+        .join(" ")
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+    };
+    let ids = |items: Vec<&Value>| -> BTreeSet<String> {
+        items.into_iter().map(|i| text(&i["id"])).collect()
+    };
+    let search = |query: &str| -> BTreeSet<String> {
+        let found = vault.json(&["search", query]);
+        let found = found.as_array().unwrap();
+        let taken: Vec<String> = found
+            .iter()
+            .map(|i| text(&i["taken_at"]).chars().take(19).collect())
+            .collect();
+        assert!(
+            taken.windows(2).all(|w| w[0] >= w[1]),
+            "{query}: not newest first: {taken:?}"
+        );
+        ids(found.iter().collect())
+    };
+    let matching_words = |query: &str| {
+        ids(shown
+            .iter()
+            .filter(|item| {
+                let words = words_of(item);
+                query
+                    .split_whitespace()
+                    .all(|q| words.iter().any(|w| w.starts_with(q)))
+            })
+            .collect())
+    };
+
+    let in_2008 = ids(shown
+        .iter()
+        .filter(|i| text(&i["metadata"]["taken_at"]).starts_with("2008"))
+        .collect());
+    assert!(in_2008.len() >= 10);
+    assert_eq!(search("year:2008"), in_2008);
+    let nikon = matching_words("nikon");
+    assert!(nikon.len() >= 10, "{nikon:?}");
+    assert_eq!(search("nikon"), nikon);
+    assert_eq!(search("NIKON"), nikon);
+
+    let mut places = 0;
+    for item in shown.iter().filter(|i| !i["place"].is_null()) {
+        for field in ["city", "region", "country"] {
+            let name = text(&item["place"][field]);
+            if name.is_empty() {
+                continue;
+            }
+            let found = search(&name.to_uppercase());
+            assert!(found.contains(&text(&item["id"])), "{name} not found");
+            if name.is_ascii() {
+                assert_eq!(found, matching_words(&name.to_lowercase()), "{name}");
+            }
+            places += 1;
+        }
+    }
+    assert!(places >= 9, "{places}");
+    let named = |file: &str| ids(shown.iter().filter(|i| i["name"] == file).collect());
+    let place_of = |file: &str| shown.iter().find(|i| i["name"] == file).unwrap()["place"].clone();
+    assert_eq!(place_of("centro.jpg")["city"], "Sao Paulo");
+    assert_eq!(search("São Paulo"), named("centro.jpg"));
+    assert_eq!(search("sao paulo brazil"), named("centro.jpg"));
+    assert_eq!(search("sao year:2007"), BTreeSet::new());
+    assert_eq!(place_of("willemstad.jpg")["country"], "Curaçao");
+    assert_eq!(search("curacao"), named("willemstad.jpg"));
+
+    let bad = vault.run(&["search", "colour:red"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("year:, month:, type: and fav:"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];

@@ -66,6 +66,9 @@ enum Command {
     Album(organise_commands::AlbumCommand),
     /// Move items to the trash
     Rm(organise_commands::IdsArgs),
+    /// Find items by words (name, place, camera, album, month) and year:, month:, type:,
+    /// fav: filters, newest first
+    Search(organise_commands::SearchArgs),
     /// Near-duplicates: the same photo at another size, quality or brightness, or cropped
     Dupes(organise_commands::DupesArgs),
     /// The trash: ls, restore, empty
@@ -173,6 +176,7 @@ fn main() -> ExitCode {
         Command::Fav(args) => organise_commands::fav(&ctx, args),
         Command::Album(command) => organise_commands::album(&ctx, command),
         Command::Rm(args) => organise_commands::rm(&ctx, args),
+        Command::Search(args) => organise_commands::search(&ctx, args),
         Command::Dupes(args) => organise_commands::dupes(&ctx, args),
         Command::Trash(command) => organise_commands::trash(&ctx, command),
         Command::Rethumb(args) => commands::rethumb(&ctx, args),

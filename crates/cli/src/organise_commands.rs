@@ -233,6 +233,33 @@ impl Marks {
 }
 
 #[derive(Args)]
+pub struct SearchArgs {
+    /// Words (found in names, places, cameras, lenses, albums and months; accents and
+    /// case do not matter; "quoted phrases") and filters: year:2019, month:2019-07,
+    /// type:photo|raw|video, fav:yes|no
+    #[arg(value_name = "QUERY", required = true)]
+    query: Vec<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+/// What matches a search, newest first, as `ls` prints items.
+pub fn search(ctx: &Context, args: SearchArgs) -> Outcome {
+    let vault = ctx.unlock()?;
+    let library = vault.library()?;
+    let found = library.timeline(&LibraryFilter {
+        text: Some(args.query.join(" ")),
+        ..LibraryFilter::default()
+    })?;
+    let mut items = Vec::with_capacity(found.len());
+    for entry in &found {
+        items.extend(library.item(&entry.id)?);
+    }
+    print_items(&items, &Marks::of(&library)?, args.json)
+}
+
+#[derive(Args)]
 pub struct DupesArgs {
     /// How many of the 128 bits of two photos' perceptual hashes may differ (default:
     /// the tuned value; lower finds only closer copies)

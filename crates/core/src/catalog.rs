@@ -127,10 +127,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE items ADD COLUMN place_city TEXT;
     ALTER TABLE items ADD COLUMN place_region TEXT;
     ALTER TABLE items ADD COLUMN place_country_code TEXT;",
+    // 10: the search index, in timeline order (catalog/search_index.rs); items from before
+    // it are indexed when the catalog opens.
+    "ALTER TABLE items ADD COLUMN search_doc INTEGER;
+    CREATE UNIQUE INDEX items_search_doc ON items(search_doc);
+    CREATE VIRTUAL TABLE search_words USING fts5(
+        words,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
+    );",
 ];
 
 mod library;
 mod proxies;
+mod search_index;
 #[cfg(feature = "bench")]
 mod synthetic;
 pub use library::{Album, LibraryFilter, TimelineEntry};
@@ -311,6 +322,9 @@ impl Catalog {
         )?;
         let mut catalog = Self { conn };
         catalog.migrate(migrations)?;
+        if migrations.len() == MIGRATIONS.len() {
+            catalog.index_unindexed()?;
+        }
         Ok(catalog)
     }
 
@@ -761,7 +775,7 @@ fn write_media(
             params![id.to_string(), r.kind.as_str(), r.width, r.height, r.jpeg],
         )?;
     }
-    Ok(())
+    search_index::index(tx, &id.to_string())
 }
 
 /// One row of `ITEM_COLUMNS`. The outer error is SQLite's, the inner one a row that
@@ -879,6 +893,13 @@ mod tests {
             (0, None),
             "rethumb will fill it in"
         );
+        let searched = upgraded
+            .timeline(&LibraryFilter {
+                text: Some("february 2001".into()),
+                ..LibraryFilter::default()
+            })
+            .unwrap();
+        assert_eq!(searched.len(), 1, "indexed for search as it opened");
     }
 
     #[test]

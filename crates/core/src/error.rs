@@ -109,6 +109,8 @@ pub enum VaultError {
          {available_mib} MiB is available: close other programs, or raise the memory limit"
     )]
     NotEnoughMemory { needed_mib: u64, available_mib: u64 },
+    #[error("not a search Keepsake understands: {0}")]
+    BadQuery(String),
     #[error("the catalog cannot be read: {0}")]
     CatalogDamaged(String),
     #[error("catalog error: {0}")]
@@ -148,9 +150,10 @@ impl VaultError {
             | Self::NotEmpty(_)
             | Self::AlbumExists(_)
             | Self::RemoteExists(_) => ErrorCode::Exists,
-            Self::WeakPassword(_) | Self::InvalidName(_) | Self::TooLargeToView(..) => {
-                ErrorCode::InvalidInput
-            }
+            Self::WeakPassword(_)
+            | Self::InvalidName(_)
+            | Self::TooLargeToView(..)
+            | Self::BadQuery(_) => ErrorCode::InvalidInput,
             Self::Remote(_) => ErrorCode::Remote,
             Self::DiskFull(_) => ErrorCode::DiskFull,
             Self::Io { .. } | Self::NotEnoughMemory { .. } => ErrorCode::Io,

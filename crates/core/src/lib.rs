@@ -23,6 +23,7 @@ mod probe;
 mod rebuild;
 mod report_json;
 mod rethumb;
+mod search;
 mod seen_kdf;
 mod sniff;
 mod store;
@@ -46,6 +47,7 @@ pub use places::{Place, place_at};
 pub use playback::{Playable, PlayableStream, ProxyReport};
 pub use rebuild::{RebuildReport, RebuildSource};
 pub use rethumb::RethumbReport;
+pub use search::SearchQuery;
 pub use seen_kdf::{KdfChange, SeenKdf};
 pub use sniff::MediaKind;
 pub use sync::{

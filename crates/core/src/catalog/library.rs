@@ -1,8 +1,10 @@
 //! How the user organises the library: the timeline and its filters, favourites, the
 //! trash and albums. Plain rows in the encrypted catalog, like everything else about a photo.
 
+use super::search_index::{docs_between, index, unindex};
 use super::{Catalog, parse_id};
 use crate::VaultError;
+use crate::search::SearchQuery;
 use crate::sniff::MediaKind;
 use keepsake_crypto::ObjectId;
 use rusqlite::types::Value;
@@ -11,7 +13,7 @@ use rusqlite::{OptionalExtension, params, params_from_iter};
 /// Which items a view shows. The default is the whole library outside the trash.
 #[derive(Debug, Clone, Default)]
 pub struct LibraryFilter {
-    /// Matched against file name, camera make, model and lens, case-insensitively.
+    /// A search, in the search box's language (`crate::search`).
     pub text: Option<String>,
     pub album: Option<i64>,
     pub favourites: bool,
@@ -59,6 +61,29 @@ impl Catalog {
 
     /// Items matching `filter`, newest first (undated last), as the timeline shows them.
     pub fn timeline(&self, filter: &LibraryFilter) -> Result<Vec<TimelineEntry>, VaultError> {
+        let query = match filter.text.as_deref() {
+            Some(text) => SearchQuery::parse(text)?,
+            None => SearchQuery::default(),
+        };
+        let kind = match (filter.kind, query.kind) {
+            (Some(a), Some(b)) if a != b => return Ok(Vec::new()),
+            (a, b) => a.or(b),
+        };
+        let favourite = match (filter.favourites, query.favourite) {
+            (true, Some(false)) => return Ok(Vec::new()),
+            (true, _) => Some(true),
+            (false, f) => f,
+        };
+        let from = [filter.from.clone(), query.from.clone()]
+            .into_iter()
+            .flatten()
+            .max();
+        let to = [filter.to.clone(), query.to.clone()]
+            .into_iter()
+            .flatten()
+            .min();
+        let words = query.full_text();
+
         let mut sql = String::from(
             "SELECT i.id, i.name, i.taken_at, i.kind, i.duration_ms, i.favourite,
                 -- Rendering either stored a grid thumbnail or said why not (render_error);
@@ -66,10 +91,25 @@ impl Catalog {
                 CASE WHEN i.render_error IS NOT NULL THEN i.render_error
                      WHEN i.pipeline_version = 0 THEN 'not rendered yet'
                 END,
-                i.trashed_at
-             FROM items i WHERE ",
+                i.trashed_at ",
         );
         let mut args: Vec<Value> = Vec::new();
+        let mut bind = |sql: &mut String, clause: &str, value: Value| {
+            args.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(words) = words.clone() {
+            // Driven by the search index, whose rowids run in timeline order: its newest
+            // matches come first (see search_index.rs).
+            bind(
+                &mut sql,
+                "FROM search_words s CROSS JOIN items i ON i.search_doc = s.rowid
+                 WHERE search_words MATCH ? AND ",
+                Value::Text(words),
+            );
+        } else {
+            sql.push_str("FROM items i WHERE ");
+        }
         sql.push_str(if filter.trash {
             "i.trashed_at IS NOT NULL"
         } else {
@@ -77,23 +117,6 @@ impl Catalog {
             // a first screenful walks the date index and stops early.
             "+i.trashed_at IS NULL"
         });
-        if let Some(text) = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = format!("%{}%", text.replace(['%', '_'], ""));
-            sql.push_str(
-                " AND (i.name LIKE ?1 OR i.camera_make LIKE ?1 OR i.camera_model LIKE ?1
-                       OR i.lens LIKE ?1)",
-            );
-            args.push(Value::Text(pattern));
-        }
-        let mut bind = |sql: &mut String, clause: &str, value: Value| {
-            args.push(value);
-            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-        };
         if let Some(album) = filter.album {
             bind(
                 &mut sql,
@@ -101,36 +124,55 @@ impl Catalog {
                 Value::Integer(album),
             );
         }
-        if filter.favourites {
-            sql.push_str(" AND i.favourite = 1");
+        if let Some(favourite) = favourite {
+            sql.push_str(if favourite {
+                " AND i.favourite = 1"
+            } else {
+                " AND i.favourite = 0"
+            });
         }
-        if let Some(kind) = filter.kind {
+        if let Some(kind) = kind {
             bind(
                 &mut sql,
                 " AND i.kind = ?",
                 Value::Text(kind.as_str().into()),
             );
         }
-        // Ranges on taken_at itself (ISO 8601 sorts as text), so the date index serves
-        // them: every time on day D sorts between "D" and "DT9".
-        if let Some(from) = &filter.from {
-            bind(&mut sql, " AND i.taken_at >= ?", Value::Text(from.clone()));
-        }
-        if let Some(to) = &filter.to {
-            bind(
-                &mut sql,
-                " AND i.taken_at <= ?",
-                Value::Text(format!("{to}T9")),
-            );
-        }
-        if let Some(limit) = filter.limit {
-            // The order below, in one direction so that SQLite walks items_taken_at
-            // backwards and stops early (NULLs sort last under DESC).
-            bind(
-                &mut sql,
-                " ORDER BY i.taken_at DESC, i.name DESC, i.id DESC LIMIT ?",
-                Value::Integer(limit as i64),
-            );
+        if words.is_some() {
+            if from.is_some() || to.is_some() {
+                let (low, high) = docs_between(from.as_deref(), to.as_deref());
+                bind(&mut sql, " AND s.rowid >= ?", Value::Integer(low));
+                bind(&mut sql, " AND s.rowid <= ?", Value::Integer(high));
+            }
+            if let Some(limit) = filter.limit {
+                bind(
+                    &mut sql,
+                    " ORDER BY s.rowid DESC LIMIT ?",
+                    Value::Integer(limit as i64),
+                );
+            }
+        } else {
+            // Ranges on taken_at itself (ISO 8601 sorts as text), so the date index serves
+            // them: every time on day D sorts between "D" and "DT9".
+            if let Some(from) = from {
+                bind(&mut sql, " AND i.taken_at >= ?", Value::Text(from));
+            }
+            if let Some(to) = to {
+                bind(
+                    &mut sql,
+                    " AND i.taken_at <= ?",
+                    Value::Text(format!("{to}T9")),
+                );
+            }
+            if let Some(limit) = filter.limit {
+                // The order below, in one direction so that SQLite walks items_taken_at
+                // backwards and stops early (NULLs sort last under DESC).
+                bind(
+                    &mut sql,
+                    " ORDER BY i.taken_at DESC, i.name DESC, i.id DESC LIMIT ?",
+                    Value::Integer(limit as i64),
+                );
+            }
         }
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), |r| {
@@ -235,6 +277,7 @@ impl Catalog {
         {
             let mut stmt = tx.prepare_cached("DELETE FROM items WHERE id = ?1")?;
             for id in ids {
+                unindex(&tx, &id.to_string())?;
                 stmt.execute([id.to_string()])?;
             }
         }
@@ -293,25 +336,29 @@ impl Catalog {
         {
             return Err(VaultError::AlbumExists(name));
         }
-        let changed = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let members = album_members(&tx, id)?;
+        if tx.execute(
             "UPDATE albums SET name = ?2 WHERE id = ?1",
             params![id, name],
-        )?;
-        if changed == 0 {
+        )? == 0
+        {
             return Err(VaultError::NoSuchAlbum(id));
         }
+        index_all(&tx, &members)?;
+        tx.commit()?;
         Ok(())
     }
 
     /// Deletes the album, never its photos.
     pub fn delete_album(&mut self, id: i64) -> Result<(), VaultError> {
-        if self
-            .conn
-            .execute("DELETE FROM albums WHERE id = ?1", [id])?
-            == 0
-        {
+        let tx = self.conn.transaction()?;
+        let members = album_members(&tx, id)?;
+        if tx.execute("DELETE FROM albums WHERE id = ?1", [id])? == 0 {
             return Err(VaultError::NoSuchAlbum(id));
         }
+        index_all(&tx, &members)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -341,6 +388,7 @@ impl Catalog {
                         return Err(VaultError::NoSuchItem(*id));
                     }
                 }
+                index(&tx, &id.to_string())?;
             }
         }
         tx.commit()?;
@@ -355,6 +403,7 @@ impl Catalog {
                 tx.prepare_cached("DELETE FROM album_items WHERE album_id = ?1 AND item_id = ?2")?;
             for id in ids {
                 stmt.execute(params![album, id.to_string()])?;
+                index(&tx, &id.to_string())?;
             }
         }
         tx.commit()?;
@@ -467,4 +516,16 @@ fn album_name(name: &str) -> Result<String, VaultError> {
         ));
     }
     Ok(name.to_string())
+}
+
+/// The items in an album (trashed ones too).
+fn album_members(conn: &rusqlite::Connection, album: i64) -> Result<Vec<String>, VaultError> {
+    Ok(conn
+        .prepare_cached("SELECT item_id FROM album_items WHERE album_id = ?1")?
+        .query_map([album], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+fn index_all(conn: &rusqlite::Connection, ids: &[String]) -> Result<(), VaultError> {
+    ids.iter().try_for_each(|id| index(conn, id))
 }

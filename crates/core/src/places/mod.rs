@@ -71,7 +71,7 @@ pub fn place_at(latitude: f64, longitude: f64) -> Option<Place> {
     ))
 }
 
-fn country_name(code: &str) -> Option<&'static str> {
+pub(crate) fn country_name(code: &str) -> Option<&'static str> {
     include_str!("countries.tsv")
         .lines()
         .filter(|line| !line.starts_with('#'))
