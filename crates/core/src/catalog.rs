@@ -139,11 +139,13 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
+mod facets;
 mod library;
 mod proxies;
 mod search_index;
 #[cfg(feature = "bench")]
 mod synthetic;
+pub(crate) use facets::{ChangeCount, Facets};
 pub use library::{Album, LibraryFilter, TimelineEntry};
 pub use proxies::Proxy;
 

@@ -27,6 +27,7 @@ mod search;
 mod seen_kdf;
 mod sniff;
 mod store;
+mod suggest;
 mod sync;
 mod vault;
 mod verify;
@@ -50,6 +51,7 @@ pub use rethumb::RethumbReport;
 pub use search::SearchQuery;
 pub use seen_kdf::{KdfChange, SeenKdf};
 pub use sniff::MediaKind;
+pub use suggest::Suggestion;
 pub use sync::{
     RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,
     SyncReport, SyncState, layout as remote_layout, probe as probe_remote, restore,

@@ -1,15 +1,18 @@
 //! The library as a photo app shows it: timeline, favourites, albums, the trash (emptied
 //! for good after 30 days), originals opened in memory, and watch folders.
 
+use crate::catalog::ChangeCount;
 use crate::catalog::{
     self, Album, Catalog, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry,
 };
 use crate::import::{ImportProgress, ImportReport, format_system_time};
 use crate::media::RenditionKind;
 use crate::store::ObjectStore;
+use crate::suggest::Choices;
 use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// How long the trash keeps an item before it is purged.
@@ -34,6 +37,8 @@ pub struct Library {
     pub(crate) catalog: Catalog,
     store: ObjectStore,
     proxies: ObjectStore,
+    /// What searches can be suggested, and the catalog change it was read at.
+    pub(crate) choices: Mutex<Option<(ChangeCount, Arc<Choices>)>>,
 }
 
 impl std::fmt::Debug for Library {
@@ -186,6 +191,7 @@ impl Contents {
                 .for_browsing()?,
             store: ObjectStore::new(&self.dir),
             proxies: ObjectStore::proxies(&self.dir),
+            choices: Mutex::default(),
         })
     }
 
@@ -377,6 +383,43 @@ mod tests {
             first.imported.len() + second.imported.len()
         );
         assert!(vault.verify(false, &mut |_, _| {}).unwrap().is_clean());
+    }
+
+    /// Suggestions are read once and read again after any change to the catalog, made
+    /// through this connection or another.
+    #[test]
+    fn suggestions_follow_what_the_library_holds() {
+        let (_root, mut vault, imported) = vault_with(&[CANON]);
+        let mut lib = vault.library().unwrap();
+        let labels = |lib: &Library, typed: &str| -> Vec<String> {
+            lib.suggest(typed)
+                .unwrap()
+                .into_iter()
+                .map(|s| format!("{} ({})", s.label, s.items))
+                .collect()
+        };
+        assert_eq!(labels(&lib, "canon eos"), ["Canon EOS 40D (1)"]);
+        assert!(labels(&lib, "iphone").is_empty());
+
+        let (_, error) = vault.import(&[samples().join(IPHONE)], &mut |_| {});
+        assert!(error.is_none());
+        assert_eq!(
+            labels(&lib, "iphone"),
+            [
+                "Apple iPhone 13 Pro Max (1)",
+                "iPhone 13 Pro Max back triple camera 5.7mm f/1.5 (1)"
+            ]
+        );
+
+        let album = lib.create_album("Summer").unwrap();
+        assert!(
+            labels(&lib, "summ").is_empty(),
+            "an empty album finds nothing"
+        );
+        lib.add_to_album(album, &imported).unwrap();
+        assert_eq!(labels(&lib, "summ"), ["Summer (1)"]);
+        lib.trash(&imported).unwrap();
+        assert!(labels(&lib, "canon eos").is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Synthetic catalog rows for the scale benchmark (feature `bench`): items with no object
 //! behind them, so a 1,000,000-row catalog takes a minute to make, not a million imports.
 //! The spread is a family library's: dates over 26 years, a few cameras, one video in 20,
-//! one favourite in 50, and an album of 1,000.
+//! one favourite in 50, a place for one in three, and an album of 1,000.
 
 use super::Catalog;
 use crate::VaultError;
@@ -16,6 +16,18 @@ const CAMERAS: [(&str, &str); 6] = [
     ("Google", "Pixel 7"),
 ];
 
+/// City, region, country code: one item in 24 has each.
+const PLACES: [(&str, &str, &str); 8] = [
+    ("Lisbon", "Lisbon", "PT"),
+    ("Porto", "Porto", "PT"),
+    ("Paris", "Ile-de-France", "FR"),
+    ("Rome", "Lazio", "IT"),
+    ("Arezzo", "Tuscany", "IT"),
+    ("Sao Paulo", "Sao Paulo", "BR"),
+    ("New York City", "New York", "US"),
+    ("Kyoto", "Kyoto", "JP"),
+];
+
 impl Catalog {
     /// Adds `count` synthetic items (ids, hashes and names distinct from each other and
     /// from any earlier call with another `first`), in one transaction.
@@ -25,9 +37,10 @@ impl Catalog {
             let mut insert = tx.prepare(
                 "INSERT INTO items (id, name, source_path, size, content_hash, media_type,
                     kind, taken_at, date_source, imported_at, camera_make, camera_model,
-                    width, height, duration_ms, pipeline_version, favourite)
+                    width, height, duration_ms, pipeline_version, favourite, place_city,
+                    place_region, place_country_code)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'exif', '2026-11-27T10:00:00Z',
-                    ?9, ?10, 4032, 3024, ?11, ?12, ?13)",
+                    ?9, ?10, 4032, 3024, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?;
             let start = jiff::Timestamp::from_second(946_684_800).expect("2000-01-01");
             for n in first..first + count {
@@ -37,6 +50,7 @@ impl Catalog {
                     start + jiff::SignedDuration::from_secs((mix % (26 * 365 * 86_400)) as i64);
                 let (make, model) = CAMERAS[(mix >> 40) as usize % CAMERAS.len()];
                 let video = n % 20 == 0;
+                let place = PLACES.get((mix >> 24) as usize % (PLACES.len() * 3));
                 let hash = blake3::hash(&n.to_le_bytes());
                 insert.execute(params![
                     format!("{:032x}", u128::from(n) | (0xb0_u128 << 120)),
@@ -56,6 +70,9 @@ impl Catalog {
                     video.then_some(12_000 + (mix % 60_000) as i64),
                     crate::media::PIPELINE_VERSION,
                     n % 50 == 0,
+                    place.map(|p| p.0),
+                    place.map(|p| p.1),
+                    place.map(|p| p.2),
                 ])?;
             }
             tx.execute(
@@ -70,7 +87,7 @@ impl Catalog {
             )?;
         }
         tx.commit()?;
-        Ok(())
+        self.index_unindexed()
     }
 
     pub fn export_plain(&self, dest: &std::path::Path) -> Result<(), VaultError> {
