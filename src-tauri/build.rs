@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "activity",
     "timeline",
     "memories",
+    "suggest_searches",
     "item_details",
     "media_server",
     "set_favourite",

@@ -118,6 +118,30 @@ impl From<TimelineEntry> for TimelineItem {
     }
 }
 
+/// A search the search box offers as the user types.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SearchSuggestion {
+    /// What the user reads: "Arezzo, Tuscany, Italy", "July 2019".
+    pub label: String,
+    /// place, camera, lens, album, date or kind.
+    pub kind: String,
+    #[ts(type = "number")]
+    pub items: u64,
+    /// The whole search with this suggestion taken.
+    pub search: String,
+}
+
+impl From<keepsake_core::Suggestion> for SearchSuggestion {
+    fn from(s: keepsake_core::Suggestion) -> Self {
+        Self {
+            label: s.label,
+            kind: s.kind.into(),
+            items: s.items,
+            search: s.search,
+        }
+    }
+}
+
 /// Everything the viewer's info panel shows.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ItemDetails {
@@ -405,6 +429,7 @@ pub fn bindings() -> String {
         Kind::decl(),
         Filter::decl(),
         TimelineItem::decl(),
+        SearchSuggestion::decl(),
         ItemDetails::decl(),
         AlbumInfo::decl(),
         ImportProgressEvent::decl(),

@@ -41,6 +41,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::vault::activity,
             commands::library::timeline,
             commands::library::memories,
+            commands::library::suggest_searches,
             commands::library::item_details,
             commands::library::media_server,
             commands::library::set_favourite,

@@ -1,7 +1,9 @@
 //! The timeline, the viewer's details, favourites, trash and export.
 
 use super::{blocking, parse_ids};
-use crate::dto::{ExportSummary, Filter, ItemDetails, TimelineItem, VerifySummary};
+use crate::dto::{
+    ExportSummary, Filter, ItemDetails, SearchSuggestion, TimelineItem, VerifySummary,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use keepsake_core::{ErrorCode, MediaKind};
@@ -15,6 +17,20 @@ pub async fn timeline(state: State<'_, AppState>, filter: Filter) -> AppResult<V
         let library = session.library();
         let entries = library.timeline(&filter.into())?;
         Ok(entries.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
+/// Searches to offer for what is typed in the search box.
+#[tauri::command]
+pub async fn suggest_searches(
+    state: State<'_, AppState>,
+    typed: String,
+) -> AppResult<Vec<SearchSuggestion>> {
+    let session = state.session()?;
+    blocking(move || {
+        let suggestions = session.library().suggest(&typed)?;
+        Ok(suggestions.into_iter().map(Into::into).collect())
     })
     .await
 }

@@ -411,6 +411,41 @@ class Journey:
         self.press(Keys.ESCAPE)
         wait_for("the viewer to close", lambda: not self.els(".viewer-title"))
 
+    def search(self):
+        everything = self.count()
+        box = self.el("#search")
+        box.click()
+        box.send_keys("tusc")
+        option = self.el("#search-suggestions [data-search='Tuscany']")
+        assert "Tuscany, Italy" in option.get_attribute("textContent"), option.text
+        self.shot("04c-search-suggestions")
+        option.click()
+        wait_for("the place search", lambda: box.get_attribute("value") == "Tuscany")
+        wait_for("its one photo", lambda: self.count() == 1)
+        # The keyboard takes the first suggestion, the city.
+        self.type_into("#search", "arez")
+        self.el("#search-suggestions")
+        self.press(Keys.ARROW_DOWN)
+        self.press(Keys.ENTER)
+        wait_for("the city search", lambda: box.get_attribute("value") == "Arezzo")
+        # Words from the camera and the year, without accents or case.
+        self.type_into("#search", "NIKON 2008")
+        wait_for("the camera and year search", lambda: self.count() == 1)
+        self.type_into("#search", "ítaly")
+        wait_for("the country search", lambda: self.count() == 1)
+        self.shot("04c-search")
+        # A filter typed half-way says what it lacks, and the grid stays as it was.
+        self.type_into("#search", "year:")
+        problem = wait_for("the problem", lambda: self.text(".search-problem"))
+        assert "takes a year" in problem, problem
+        assert self.count() == 1
+        box.send_keys("1999")
+        wait_for("an empty year", lambda: self.count() == 0 and not self.els(".search-problem"))
+        self.press(Keys.ESCAPE)
+        self.press(Keys.ESCAPE)
+        wait_for("the whole library again", lambda: self.count() == everything)
+        assert box.get_attribute("value") == ""
+
     def view_and_step(self):
         first = self.cell(0)
         webdriver.ActionChains(self.d).double_click(first).perform()
@@ -728,6 +763,7 @@ class Journey:
             self.sleep_locks,
             self.import_by_drop,
             self.memories,
+            self.search,
             self.view_and_step,
             self.album,
             self.trash_and_restore,

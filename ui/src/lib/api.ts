@@ -15,6 +15,7 @@ import type {
   ItemDetails,
   NewRemote,
   RemoteInfo,
+  SearchSuggestion,
   Settings,
   SyncStatus,
   TimelineItem,
@@ -49,6 +50,7 @@ export const api = {
   activity: () => invoke<void>('activity'),
 
   timeline: (filter: Partial<Filter>) => invoke<TimelineItem[]>('timeline', { filter }),
+  suggestSearches: (typed: string) => invoke<SearchSuggestion[]>('suggest_searches', { typed }),
   memories: (date?: string) => invoke<TimelineItem[]>('memories', { date: date ?? null }),
   itemDetails: (id: string) => invoke<ItemDetails>('item_details', { id }),
   setFavourite: (ids: string[], favourite: boolean) =>

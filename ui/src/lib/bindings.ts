@@ -45,6 +45,20 @@ export type TimelineItem = { id: string, name: string, taken_at: string | null, 
  */
 no_thumbnail: string | null, };
 
+export type SearchSuggestion = { 
+/**
+ * What the user reads: "Arezzo, Tuscany, Italy", "July 2019".
+ */
+label: string, 
+/**
+ * place, camera, lens, album, date or kind.
+ */
+kind: string, items: number, 
+/**
+ * The whole search with this suggestion taken.
+ */
+search: string, };
+
 export type ItemDetails = { id: string, name: string, size: number, media_type: string, kind: Kind, taken_at: string | null, date_source: string | null, camera: string | null, lens: string | null, exposure_time: string | null, f_number: number | null, iso: number | null, focal_length_mm: number | null, latitude: number | null, longitude: number | null, altitude: number | null, 
 /**
  * The GPS position in words ("Monte San Savino, Tuscany, Italy"), found offline.
