@@ -50,7 +50,10 @@ dbus-run-session -- bash -c '
     sleep 0.1
   done
   status=0
-  "$1" "${KEEPSAKE_E2E_SCRIPT:-tests/e2e/journey.py}" "$2" "$3" "$5" "$4" || status=$?
+  # A WebDriver call that never returns must fail the run, not hold CI: the journey takes
+  # about a minute; SIGINT lets it take a screenshot and quit the app.
+  timeout --signal=INT --kill-after=30 900 \
+    "$1" "${KEEPSAKE_E2E_SCRIPT:-tests/e2e/journey.py}" "$2" "$3" "$5" "$4" || status=$?
   kill %1 2>/dev/null || true
   pulseaudio --kill 2>/dev/null || true
   [ $status -eq 0 ] || { echo "--- tauri-driver log"; tail -40 "$5/driver.log"; }

@@ -14,6 +14,8 @@ const COMMANDS: &[&str] = &[
     "timeline",
     "memories",
     "suggest_searches",
+    "near_duplicates",
+    "storage",
     "item_details",
     "media_server",
     "set_favourite",

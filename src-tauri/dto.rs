@@ -142,6 +142,80 @@ impl From<keepsake_core::Suggestion> for SearchSuggestion {
     }
 }
 
+/// One copy in a group of near-duplicates, with what tells copies apart.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DuplicateCopy {
+    pub id: String,
+    pub name: String,
+    pub taken_at: Option<String>,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+impl From<Item> for DuplicateCopy {
+    fn from(item: Item) -> Self {
+        Self {
+            id: item.id.to_string(),
+            name: item.name,
+            taken_at: item.media.taken_at,
+            size: item.size,
+            width: item.media.width,
+            height: item.media.height,
+        }
+    }
+}
+
+/// Photos that show the same picture; `keep` is the best copy.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DuplicateSet {
+    pub keep: DuplicateCopy,
+    pub others: Vec<DuplicateCopy>,
+}
+
+/// Items and bytes under one heading of Storage at a glance.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UsageRow {
+    pub label: String,
+    #[ts(type = "number")]
+    pub items: u64,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+impl From<keepsake_core::Usage> for UsageRow {
+    fn from(u: keepsake_core::Usage) -> Self {
+        Self {
+            label: u.label,
+            items: u.items,
+            bytes: u.bytes,
+        }
+    }
+}
+
+/// Storage at a glance: the library by year and by kind (outside the trash), and what
+/// each remote holds.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StorageSummary {
+    pub years: Vec<UsageRow>,
+    pub kinds: Vec<UsageRow>,
+    pub total: UsageRow,
+    pub remotes: Vec<UsageRow>,
+}
+
+impl From<keepsake_core::Storage> for StorageSummary {
+    fn from(s: keepsake_core::Storage) -> Self {
+        let rows = |v: Vec<keepsake_core::Usage>| v.into_iter().map(Into::into).collect();
+        Self {
+            years: rows(s.years),
+            kinds: rows(s.kinds),
+            total: s.total.into(),
+            remotes: rows(s.remotes),
+        }
+    }
+}
+
 /// Everything the viewer's info panel shows.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ItemDetails {
@@ -430,6 +504,10 @@ pub fn bindings() -> String {
         Filter::decl(),
         TimelineItem::decl(),
         SearchSuggestion::decl(),
+        DuplicateCopy::decl(),
+        DuplicateSet::decl(),
+        UsageRow::decl(),
+        StorageSummary::decl(),
         ItemDetails::decl(),
         AlbumInfo::decl(),
         ImportProgressEvent::decl(),

@@ -42,6 +42,8 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::library::timeline,
             commands::library::memories,
             commands::library::suggest_searches,
+            commands::library::near_duplicates,
+            commands::library::storage,
             commands::library::item_details,
             commands::library::media_server,
             commands::library::set_favourite,

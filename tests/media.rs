@@ -913,6 +913,59 @@ fn search_finds_what_filtering_the_listing_finds_newest_first() {
     );
 }
 
+/// Finding photos again happens on this machine: naming places at import, showing,
+/// searching, near-duplicates and memories open no network socket (strace sees every
+/// socket(2) and connect(2) of the process and its children).
+#[test]
+fn finding_photos_again_opens_no_network_socket() {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    copy_samples("exif-samples", &input);
+    let traced = |args: &[&str]| -> (bool, String) {
+        let log = vault.path("strace.log");
+        let keepsake = vault.command(args);
+        let out = Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=socket,connect", "-o"])
+            .arg(&log)
+            .arg(keepsake.get_program())
+            .args(keepsake.get_args())
+            .envs(keepsake.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("strace (scripts/setup.sh installs it)");
+        no_panic(&out);
+        (out.status.success(), fs::read_to_string(&log).unwrap())
+    };
+    let network = |calls: &str| -> Vec<String> {
+        calls
+            .lines()
+            .filter(|l| l.contains("AF_INET"))
+            .map(String::from)
+            .collect()
+    };
+
+    let (imported, mut calls) = traced(&["import", input.to_str().unwrap()]);
+    assert!(imported);
+    let id = vault.id_of("jpg__gps__DSCN0010.jpg");
+    for args in [
+        &["show", &id, "--json"][..],
+        &["search", "tuscany"],
+        &["dupes"],
+        &["memories", "--date", "2020-10-22"],
+    ] {
+        let (ok, more) = traced(args);
+        assert!(ok, "{args:?}");
+        calls += &more;
+    }
+    assert_eq!(network(&calls), Vec::<String>::new());
+
+    // The trace does see a network socket where there is one: a remote on this machine.
+    vault.run_ok(&["remote", "add", "here", "webdav+http://127.0.0.1:9/photos"]);
+    let (_, calls) = traced(&["remote", "test", "here"]);
+    assert!(!network(&calls).is_empty(), "strace saw no socket: {calls}");
+}
+
 const MONTHS: [&str; 12] = [
     "january",
     "february",

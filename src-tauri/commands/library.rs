@@ -2,7 +2,8 @@
 
 use super::{blocking, parse_ids};
 use crate::dto::{
-    ExportSummary, Filter, ItemDetails, SearchSuggestion, TimelineItem, VerifySummary,
+    DuplicateCopy, DuplicateSet, ExportSummary, Filter, ItemDetails, SearchSuggestion,
+    StorageSummary, TimelineItem, VerifySummary,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -33,6 +34,45 @@ pub async fn suggest_searches(
         Ok(suggestions.into_iter().map(Into::into).collect())
     })
     .await
+}
+
+/// Groups of near-duplicate photos outside the trash, the best copy of each first.
+#[tauri::command]
+pub async fn near_duplicates(state: State<'_, AppState>) -> AppResult<Vec<DuplicateSet>> {
+    let session = state.session()?;
+    blocking(move || {
+        // Contents of its own: hashing older photos' thumbnails may take a while.
+        let mut contents = session.vault.blocking_lock().contents()?;
+        let groups = contents.near_duplicates(None)?;
+        let library = session.library();
+        let copy = |id| -> AppResult<DuplicateCopy> {
+            let item = library
+                .item(&id)?
+                .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {id}")))?;
+            Ok(item.into())
+        };
+        groups
+            .into_iter()
+            .map(|group| {
+                Ok(DuplicateSet {
+                    keep: copy(group.keep)?,
+                    others: group
+                        .others
+                        .into_iter()
+                        .map(copy)
+                        .collect::<AppResult<_>>()?,
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+/// Storage at a glance, for Settings.
+#[tauri::command]
+pub async fn storage(state: State<'_, AppState>) -> AppResult<StorageSummary> {
+    let session = state.session()?;
+    blocking(move || Ok(session.library().storage()?.into())).await
 }
 
 /// On this day: the items taken within three days of `date` (today when None,

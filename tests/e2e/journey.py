@@ -219,6 +219,7 @@ class Journey:
         options.set_capability("tauri:options", {"application": str(application)})
         self.d = webdriver.Remote("http://127.0.0.1:4444", options=options)
         self.d.implicitly_wait(0)
+        self.d.set_script_timeout(60)  # an async script (an IPC call) that never answers fails
         SHOTS.mkdir(parents=True, exist_ok=True)
 
     def el(self, css, timeout=30.0):
@@ -446,6 +447,27 @@ class Journey:
         wait_for("the whole library again", lambda: self.count() == everything)
         assert box.get_attribute("value") == ""
 
+    def slideshow(self):
+        self.ctrl_click(self.cell(0))
+        self.ctrl_click(self.cell(1))
+        self.el("#slideshow-selected").click()
+        self.el(".slideshow")
+        wait_for("the first slide", lambda: self.text("#slide-position") == "1 / 2")
+        wait_for("its image", lambda: self.d.execute_script(
+            "const i = document.querySelector('.slide'); return i.complete && i.naturalWidth > 0"))
+        self.shot("04d-slideshow")
+        self.press(Keys.ARROW_RIGHT)
+        wait_for("the next slide", lambda: self.text("#slide-position") == "2 / 2")
+        wait_for("the slides to go on by themselves",
+                 lambda: self.text("#slide-position") == "1 / 2", timeout=8)
+        self.press(" ")
+        assert "Play" in self.text("#slide-pause"), "Space pauses"
+        time.sleep(5)
+        assert self.text("#slide-position") == "1 / 2", "paused slides stay"
+        self.press(Keys.ESCAPE)
+        wait_for("the slideshow to end", lambda: not self.els(".slideshow"))
+        self.el(".selection-bar button.link").click()
+
     def view_and_step(self):
         first = self.cell(0)
         webdriver.ActionChains(self.d).double_click(first).perform()
@@ -516,6 +538,36 @@ class Journey:
         wait_for("an empty trash", lambda: self.els(".empty"))
         self.el("#nav-library").click()
         wait_for("all back", lambda: self.count() == total)
+
+    def duplicates(self):
+        """A half-size, recompressed copy of a photo shows beside it, the original as the
+        best copy; keeping it moves the copy to the trash."""
+        before = self.count()
+        copies = WORK / "copies"
+        copies.mkdir()
+        small = copies / "DSCN0010-small.jpg"
+        ffmpeg("-i", str(SAMPLES / "exif-samples/jpg__gps__DSCN0010.jpg"),
+               "-vf", "scale=iw/2:-2", "-q:v", "8", str(small))
+        result = self.invoke("import_paths", {"paths": [str(copies)]})
+        assert "ok" in result, result
+        self.el("#import-summary", timeout=60)
+        self.el("#import-summary-dismiss").click()
+        wait_for("the copy in the library", lambda: self.count() == before + 1)
+        self.el("#nav-duplicates").click()
+        self.el(".dupe-group")
+        assert len(self.els(".dupe-group")) == 1, "one photo has a copy"
+        names = [n.get_attribute("textContent") for n in self.els(".dupe-group .dupe-name")]
+        assert names == ["jpg__gps__DSCN0010.jpg", small.name], names
+        assert "Best copy" in self.text(".dupe-copy.best figcaption")
+        self.shot("06b-duplicates")
+        self.el(".keep-best").click()
+        self.el("#no-duplicates")
+        self.el("#nav-trash").click()
+        wait_for("the copy in the trash", lambda: self.count() == 1)
+        emptied = self.invoke("empty_trash", {})
+        assert emptied.get("ok") == 1, emptied
+        self.el("#nav-library").click()
+        wait_for("the library as before", lambda: self.count() == before)
 
     def video_state(self):
         return self.d.execute_script(
@@ -644,6 +696,10 @@ class Journey:
         self.shot("08-sync")
         self.el("#nav-settings").click()
         self.el("#settings-title")
+        # Storage at a glance: the library by year, and what the remote now holds.
+        wait_for("storage by year", lambda: "2008" in self.text("#storage-years tbody"))
+        remotes = self.text("#storage-remotes tbody")
+        assert remotes.startswith("nas") and not remotes.startswith("nas0"), remotes
         self.shot("09-settings")
         self.el("#nav-library").click()
         self.el("#item-count")
@@ -714,7 +770,8 @@ class Journey:
             needles[what] = value.encode()
             needles[what + " (UTF-16)"] = value.encode("utf-16-le")
         # The inputs and the export are plaintext by design; the driver log is the test's.
-        skip = {WORK / "Phone", WORK / "memory", WORK / "Exported", WORK / "videos"}
+        skip = {WORK / "Phone", WORK / "memory", WORK / "Exported", WORK / "videos",
+                WORK / "copies"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}
         found = []
@@ -764,9 +821,11 @@ class Journey:
             self.import_by_drop,
             self.memories,
             self.search,
+            self.slideshow,
             self.view_and_step,
             self.album,
             self.trash_and_restore,
+            self.duplicates,
             self.play_videos,
             self.export,
             self.sync_to_a_folder_remote,

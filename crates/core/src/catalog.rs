@@ -127,8 +127,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE items ADD COLUMN place_city TEXT;
     ALTER TABLE items ADD COLUMN place_region TEXT;
     ALTER TABLE items ADD COLUMN place_country_code TEXT;",
-    // 10: the search index, in timeline order (catalog/search_index.rs); items from before
-    // it are indexed when the catalog opens.
+    // 10: the search index, in timeline order (catalog/search_index.rs; items from before
+    // it are indexed when the catalog opens), and what can be searched for, counted
+    // (catalog/facets.rs), kept by triggers through every write.
     "ALTER TABLE items ADD COLUMN search_doc INTEGER;
     CREATE UNIQUE INDEX items_search_doc ON items(search_doc);
     CREATE VIRTUAL TABLE search_words USING fts5(
@@ -136,7 +137,53 @@ const MIGRATIONS: &[&str] = &[
         content = '', contentless_delete = 1,
         tokenize = 'unicode61 remove_diacritics 2',
         prefix = '1 2 3'
-    );",
+    );
+    CREATE VIEW item_facets (id, facet, value, size) AS
+        SELECT id, 'place', place_city || char(31) || coalesce(place_region, '') || char(31)
+            || coalesce(place_country_code, ''), size
+            FROM items WHERE place_city IS NOT NULL AND trashed_at IS NULL
+        UNION ALL SELECT id, 'camera', coalesce(camera_make, '') || char(31) || camera_model, size
+            FROM items WHERE camera_model IS NOT NULL AND trashed_at IS NULL
+        UNION ALL SELECT id, 'lens', lens, size
+            FROM items WHERE lens IS NOT NULL AND trashed_at IS NULL
+        UNION ALL SELECT id, 'month', substr(taken_at, 1, 7), size
+            FROM items WHERE taken_at IS NOT NULL AND trashed_at IS NULL
+        UNION ALL SELECT id, 'kind', kind, size FROM items WHERE trashed_at IS NULL
+        UNION ALL SELECT id, 'favourite', 'yes', size
+            FROM items WHERE favourite = 1 AND trashed_at IS NULL;
+    CREATE TABLE search_facets (
+        facet TEXT NOT NULL,
+        value TEXT NOT NULL,
+        items INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (facet, value)
+    ) STRICT;
+    INSERT INTO search_facets (facet, value, items, bytes)
+        SELECT facet, value, count(*), sum(size) FROM item_facets GROUP BY facet, value;
+    CREATE TRIGGER search_facets_insert AFTER INSERT ON items BEGIN
+        INSERT INTO search_facets (facet, value, items, bytes)
+            SELECT facet, value, 1, size FROM item_facets WHERE id = NEW.id
+            ON CONFLICT (facet, value)
+            DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
+    END;
+    CREATE TRIGGER search_facets_delete BEFORE DELETE ON items BEGIN
+        UPDATE search_facets SET items = items - 1, bytes = bytes - OLD.size
+            WHERE (facet, value) IN (SELECT facet, value FROM item_facets WHERE id = OLD.id);
+    END;
+    CREATE TRIGGER search_facets_update_before BEFORE UPDATE OF place_city, place_region,
+        place_country_code, camera_make, camera_model, lens, taken_at, kind, favourite,
+        trashed_at, size ON items BEGIN
+        UPDATE search_facets SET items = items - 1, bytes = bytes - OLD.size
+            WHERE (facet, value) IN (SELECT facet, value FROM item_facets WHERE id = OLD.id);
+    END;
+    CREATE TRIGGER search_facets_update_after AFTER UPDATE OF place_city, place_region,
+        place_country_code, camera_make, camera_model, lens, taken_at, kind, favourite,
+        trashed_at, size ON items BEGIN
+        INSERT INTO search_facets (facet, value, items, bytes)
+            SELECT facet, value, 1, size FROM item_facets WHERE id = NEW.id
+            ON CONFLICT (facet, value)
+            DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
+    END;",
 ];
 
 mod facets;
@@ -145,7 +192,8 @@ mod proxies;
 mod search_index;
 #[cfg(feature = "bench")]
 mod synthetic;
-pub(crate) use facets::{ChangeCount, Facets};
+pub(crate) use facets::Facets;
+pub use facets::Usage;
 pub use library::{Album, LibraryFilter, TimelineEntry};
 pub use proxies::Proxy;
 
@@ -902,6 +950,12 @@ mod tests {
             })
             .unwrap();
         assert_eq!(searched.len(), 1, "indexed for search as it opened");
+        let months = upgraded.facets().unwrap().months;
+        assert_eq!(
+            months,
+            [("2001-02".to_string(), 1)],
+            "counted for suggestions"
+        );
     }
 
     #[test]

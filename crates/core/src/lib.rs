@@ -26,6 +26,7 @@ mod rethumb;
 mod search;
 mod seen_kdf;
 mod sniff;
+mod storage;
 mod store;
 mod suggest;
 mod sync;
@@ -33,7 +34,9 @@ mod vault;
 mod verify;
 
 pub use cancel::Cancel;
-pub use catalog::{Album, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry};
+pub use catalog::{
+    Album, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry, Usage,
+};
 pub use devices::DeviceInfo;
 pub use dupes::{DuplicateGroup, MAX_DISTANCE as DUPLICATE_MAX_DISTANCE};
 pub use error::{ErrorCode, VaultError};
@@ -51,6 +54,7 @@ pub use rethumb::RethumbReport;
 pub use search::SearchQuery;
 pub use seen_kdf::{KdfChange, SeenKdf};
 pub use sniff::MediaKind;
+pub use storage::Storage;
 pub use suggest::Suggestion;
 pub use sync::{
     RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,

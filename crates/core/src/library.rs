@@ -1,18 +1,15 @@
 //! The library as a photo app shows it: timeline, favourites, albums, the trash (emptied
 //! for good after 30 days), originals opened in memory, and watch folders.
 
-use crate::catalog::ChangeCount;
 use crate::catalog::{
     self, Album, Catalog, Item, LibraryFilter, RemoteConfig, StoredRendition, TimelineEntry,
 };
 use crate::import::{ImportProgress, ImportReport, format_system_time};
 use crate::media::RenditionKind;
 use crate::store::ObjectStore;
-use crate::suggest::Choices;
 use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// How long the trash keeps an item before it is purged.
@@ -37,8 +34,6 @@ pub struct Library {
     pub(crate) catalog: Catalog,
     store: ObjectStore,
     proxies: ObjectStore,
-    /// What searches can be suggested, and the catalog change it was read at.
-    pub(crate) choices: Mutex<Option<(ChangeCount, Arc<Choices>)>>,
 }
 
 impl std::fmt::Debug for Library {
@@ -191,7 +186,6 @@ impl Contents {
                 .for_browsing()?,
             store: ObjectStore::new(&self.dir),
             proxies: ObjectStore::proxies(&self.dir),
-            choices: Mutex::default(),
         })
     }
 
@@ -385,8 +379,8 @@ mod tests {
         assert!(vault.verify(false, &mut |_, _| {}).unwrap().is_clean());
     }
 
-    /// Suggestions are read once and read again after any change to the catalog, made
-    /// through this connection or another.
+    /// Suggestions follow every change to the catalog, made through this connection or
+    /// another.
     #[test]
     fn suggestions_follow_what_the_library_holds() {
         let (_root, mut vault, imported) = vault_with(&[CANON]);
@@ -420,6 +414,30 @@ mod tests {
         assert_eq!(labels(&lib, "summ"), ["Summer (1)"]);
         lib.trash(&imported).unwrap();
         assert!(labels(&lib, "canon eos").is_empty());
+    }
+
+    #[test]
+    fn storage_counts_items_and_bytes_by_year_and_kind_outside_the_trash() {
+        let (_root, vault, imported) = vault_with(&[CANON, IPHONE]);
+        let mut lib = vault.library().unwrap();
+        let sizes: Vec<u64> = vault.items().unwrap().iter().map(|i| i.size).collect();
+        let storage = lib.storage().unwrap();
+        let years: Vec<(&str, u64)> = storage
+            .years
+            .iter()
+            .map(|y| (y.label.as_str(), y.items))
+            .collect();
+        assert_eq!(years, [("2022", 1), ("2008", 1)], "newest first");
+        assert_eq!(storage.total.items, 2);
+        assert_eq!(storage.total.bytes, sizes.iter().sum::<u64>());
+        assert_eq!(storage.kinds.len(), 1);
+        assert_eq!(storage.kinds[0].label, "photo");
+        assert!(storage.remotes.is_empty());
+
+        lib.trash(&imported[..1]).unwrap();
+        let storage = lib.storage().unwrap();
+        assert_eq!(storage.total.items, 1);
+        assert_eq!(storage.years.len(), 1);
     }
 
     #[test]

@@ -5,7 +5,6 @@
 use crate::catalog::Facets;
 use crate::places::Place;
 use crate::{Library, VaultError};
-use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -65,7 +64,7 @@ impl Choice {
 
 /// Everything the library can be searched by, made from the catalog's facets.
 #[derive(Debug, Default)]
-pub(crate) struct Choices(Vec<Choice>);
+struct Choices(Vec<Choice>);
 
 impl Choices {
     fn from_facets(facets: Facets) -> Self {
@@ -218,24 +217,9 @@ fn words_of(text: &str) -> Vec<String> {
 }
 
 impl Library {
-    /// Suggestions for a search being typed. What the library can be searched by is read
-    /// once, then again only after the catalog changed (here or through another
-    /// connection): reading it takes a pass over the catalog.
+    /// Suggestions for a search being typed.
     pub fn suggest(&self, typed: &str) -> Result<Vec<Suggestion>, VaultError> {
-        Ok(self.choices()?.suggest(typed))
-    }
-
-    fn choices(&self) -> Result<Arc<Choices>, VaultError> {
-        let version = self.catalog.change_count()?;
-        let mut cached = self.choices.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, choices)) = cached.as_ref()
-            && *at == version
-        {
-            return Ok(choices.clone());
-        }
-        let choices = Arc::new(Choices::from_facets(self.catalog.facets()?));
-        *cached = Some((version, choices.clone()));
-        Ok(choices)
+        Ok(Choices::from_facets(self.catalog.facets()?).suggest(typed))
     }
 }
 

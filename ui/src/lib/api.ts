@@ -8,6 +8,7 @@ import type {
   AppStatus,
   CreatedVault,
   Device,
+  DuplicateSet,
   ExportSummary,
   Filter,
   ImportProgressEvent,
@@ -17,6 +18,7 @@ import type {
   RemoteInfo,
   SearchSuggestion,
   Settings,
+  StorageSummary,
   SyncStatus,
   TimelineItem,
   VerifySummary,
@@ -51,6 +53,8 @@ export const api = {
 
   timeline: (filter: Partial<Filter>) => invoke<TimelineItem[]>('timeline', { filter }),
   suggestSearches: (typed: string) => invoke<SearchSuggestion[]>('suggest_searches', { typed }),
+  storage: () => invoke<StorageSummary>('storage'),
+  nearDuplicates: () => invoke<DuplicateSet[]>('near_duplicates'),
   memories: (date?: string) => invoke<TimelineItem[]>('memories', { date: date ?? null }),
   itemDetails: (id: string) => invoke<ItemDetails>('item_details', { id }),
   setFavourite: (ids: string[], favourite: boolean) =>

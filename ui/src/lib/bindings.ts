@@ -59,6 +59,14 @@ kind: string, items: number,
  */
 search: string, };
 
+export type DuplicateCopy = { id: string, name: string, taken_at: string | null, size: number, width: number | null, height: number | null, };
+
+export type DuplicateSet = { keep: DuplicateCopy, others: Array<DuplicateCopy>, };
+
+export type UsageRow = { label: string, items: number, bytes: number, };
+
+export type StorageSummary = { years: Array<UsageRow>, kinds: Array<UsageRow>, total: UsageRow, remotes: Array<UsageRow>, };
+
 export type ItemDetails = { id: string, name: string, size: number, media_type: string, kind: Kind, taken_at: string | null, date_source: string | null, camera: string | null, lens: string | null, exposure_time: string | null, f_number: number | null, iso: number | null, focal_length_mm: number | null, latitude: number | null, longitude: number | null, altitude: number | null, 
 /**
  * The GPS position in words ("Monte San Savino, Tuscany, Italy"), found offline.

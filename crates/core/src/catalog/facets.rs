@@ -1,6 +1,6 @@
 //! What the library can be searched by, counted: the raw material of search suggestions
-//! (suggest.rs). Each a pass over the items table, so callers keep the result until the
-//! catalog changes (`change_count`).
+//! (suggest.rs). Triggers keep the counts in `search_facets` through every write (schema
+//! 10, docs/FORMAT.md), so reading them costs nothing at any library size.
 
 use super::Catalog;
 use crate::VaultError;
@@ -22,85 +22,95 @@ pub(crate) struct Facets {
     pub favourites: u64,
 }
 
-/// Changes with every commit to the catalog, through this connection or any other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ChangeCount(i64, i64);
+/// Joins the parts of one facet's value (city, region and country code; make and model).
+const SEPARATOR: char = '\u{1f}';
 
 impl Catalog {
-    pub(crate) fn change_count(&self) -> Result<ChangeCount, VaultError> {
-        Ok(self.conn.query_row(
-            "SELECT total_changes(), data_version FROM pragma_data_version",
-            [],
-            |r| Ok(ChangeCount(r.get(0)?, r.get(1)?)),
-        )?)
-    }
-
     pub(crate) fn facets(&self) -> Result<Facets, VaultError> {
-        let live = "FROM items WHERE +trashed_at IS NULL";
-        let places = self.grouped(
-            &format!(
-                "SELECT place_city, place_region, place_country_code, count(*) {live}
-                 AND place_city IS NOT NULL GROUP BY 1, 2, 3"
-            ),
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, count(r, 3)?)),
+        let mut facets = Facets::default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT facet, value, items FROM search_facets WHERE items > 0 ORDER BY facet, value",
         )?;
-        let cameras = self.grouped(
-            &format!(
-                "SELECT camera_make, camera_model, count(*) {live}
-                 AND camera_model IS NOT NULL GROUP BY 1, 2"
-            ),
-            |r| Ok((r.get(0)?, r.get(1)?, count(r, 2)?)),
-        )?;
-        let lenses = self.grouped(
-            &format!("SELECT lens, count(*) {live} AND lens IS NOT NULL GROUP BY 1"),
-            |r| Ok((r.get(0)?, count(r, 1)?)),
-        )?;
-        let months = self.grouped(
-            &format!(
-                "SELECT substr(taken_at, 1, 7), count(*) {live} AND taken_at IS NOT NULL
-                 GROUP BY 1"
-            ),
-            |r| Ok((r.get(0)?, count(r, 1)?)),
-        )?;
-        let albums = self
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?.max(0) as u64,
+            ))
+        })?;
+        let some = |part: &str| Some(part.to_string()).filter(|p| !p.is_empty());
+        for row in rows {
+            let (facet, value, items) = row?;
+            let mut parts = value.split(SEPARATOR);
+            let mut next = || parts.next().unwrap_or_default();
+            match facet.as_str() {
+                "place" => {
+                    let (city, region, code) = (next(), next(), next());
+                    facets
+                        .places
+                        .push((city.into(), some(region), code.into(), items));
+                }
+                "camera" => {
+                    let (make, model) = (next(), next());
+                    facets.cameras.push((some(make), model.into(), items));
+                }
+                "lens" => facets.lenses.push((value, items)),
+                "month" => facets.months.push((value, items)),
+                "kind" if value == "photo" => facets.photos = items,
+                "kind" if value == "raw" => facets.raws = items,
+                "kind" if value == "video" => facets.videos = items,
+                "favourite" => facets.favourites = items,
+                _ => {}
+            }
+        }
+        facets.albums = self
             .albums()?
             .into_iter()
             .map(|a| (a.name, a.items))
             .collect();
-        let (photos, raws, videos, favourites) = self.conn.query_row(
-            &format!(
-                "SELECT count(*) FILTER (WHERE kind = 'photo'),
-                    count(*) FILTER (WHERE kind = 'raw'),
-                    count(*) FILTER (WHERE kind = 'video'),
-                    count(*) FILTER (WHERE favourite = 1) {live}"
-            ),
-            [],
-            |r| Ok((count(r, 0)?, count(r, 1)?, count(r, 2)?, count(r, 3)?)),
-        )?;
-        Ok(Facets {
-            places,
-            cameras,
-            lenses,
-            albums,
-            months,
-            photos,
-            raws,
-            videos,
-            favourites,
-        })
-    }
-
-    fn grouped<T>(
-        &self,
-        sql: &str,
-        row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, VaultError> {
-        let mut stmt = self.conn.prepare(sql)?;
-        let rows = stmt.query_map([], row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(facets)
     }
 }
 
-fn count(row: &rusqlite::Row, column: usize) -> rusqlite::Result<u64> {
-    Ok(row.get::<_, i64>(column)?.max(0) as u64)
+/// Items outside the trash and their bytes, for one value of a facet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Usage {
+    pub label: String,
+    pub items: u64,
+    pub bytes: u64,
+}
+
+impl Catalog {
+    /// Items and bytes for each value of `facet` ("month", "kind"), by value.
+    pub(crate) fn usage_by(&self, facet: &str) -> Result<Vec<Usage>, VaultError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT value, items, bytes FROM search_facets WHERE facet = ?1 AND items > 0
+             ORDER BY value",
+        )?;
+        let rows = stmt.query_map([facet], |r| {
+            Ok(Usage {
+                label: r.get(0)?,
+                items: r.get::<_, i64>(1)?.max(0) as u64,
+                bytes: r.get::<_, i64>(2)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What each remote is confirmed to hold (originals and proxies), by remote name.
+    pub(crate) fn usage_by_remote(&self) -> Result<Vec<Usage>, VaultError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.name, count(o.object_id), coalesce(sum(o.size), 0)
+             FROM remotes r LEFT JOIN remote_objects o ON o.remote = r.name
+             GROUP BY r.name ORDER BY r.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Usage {
+                label: r.get(0)?,
+                items: r.get::<_, i64>(1)?.max(0) as u64,
+                bytes: r.get::<_, i64>(2)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }

@@ -175,7 +175,7 @@ mod tests {
             id: ObjectId([n; 16]),
             name: name.into(),
             source_path: format!("/in/{name}"),
-            size: 1,
+            size: u64::from(n) * 1000,
             content_hash: [n; 32],
             media_type: "image/jpeg".into(),
             kind: MediaKind::Photo,
@@ -277,6 +277,79 @@ mod tests {
             .query_row("SELECT count(*) FROM search_words", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 3, "the deleted item's row went with it");
+    }
+
+    /// The trigger-kept counts equal a count made afresh from the items.
+    fn assert_facets_recount(catalog: &Catalog) {
+        let read = |sql: &str| -> Vec<(String, String, i64)> {
+            let mut stmt = catalog.conn.prepare(sql).unwrap();
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
+            rows.unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(
+            read(
+                "SELECT facet, value || ' ' || bytes, items FROM search_facets WHERE items > 0
+                 ORDER BY 1, 2"
+            ),
+            read(
+                "SELECT facet, value || ' ' || sum(size), count(*) FROM item_facets
+                 GROUP BY facet, value ORDER BY 1, 2"
+            )
+        );
+    }
+
+    #[test]
+    fn facet_counts_follow_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut catalog = catalog(&dir);
+        let rome = MediaInfo {
+            camera_make: Some("Canon".into()),
+            camera_model: Some("Canon EOS 40D".into()),
+            place: Some(Place::from_parts(
+                "Rome".into(),
+                Some("Lazio".into()),
+                "IT".into(),
+            )),
+            ..MediaInfo::default()
+        };
+        for n in 1..=3 {
+            add(
+                &mut catalog,
+                n,
+                "a.jpg",
+                Some("2019-07-14T10:00:00"),
+                rome.clone(),
+            );
+        }
+        add(&mut catalog, 4, "b.jpg", None, MediaInfo::default());
+        assert_facets_recount(&catalog);
+        let rome_count: i64 = catalog
+            .conn
+            .query_row(
+                "SELECT items FROM search_facets WHERE facet = 'place' AND value LIKE 'Rome%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rome_count, 3);
+
+        let moved = MediaInfo {
+            taken_at: Some("2020-01-01T00:00:00".into()),
+            ..MediaInfo::default()
+        };
+        catalog
+            .replace_media(&ObjectId([1; 16]), &moved, None, None, &[])
+            .unwrap();
+        catalog.set_favourite(&[ObjectId([2; 16])], true).unwrap();
+        catalog
+            .set_trashed(&[ObjectId([3; 16])], Some("2026-01-01T00:00:00Z"))
+            .unwrap();
+        assert_facets_recount(&catalog);
+        catalog.set_trashed(&[ObjectId([3; 16])], None).unwrap();
+        catalog
+            .delete_items(&[ObjectId([2; 16]), ObjectId([4; 16])])
+            .unwrap();
+        assert_facets_recount(&catalog);
     }
 
     #[test]
