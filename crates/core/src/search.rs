@@ -6,6 +6,22 @@
 use crate::VaultError;
 use crate::sniff::MediaKind;
 
+/// Month names as searches find them ("july 2019") and suggestions show them.
+pub(crate) const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchQuery {
     /// Each a word or a quoted phrase, as typed.

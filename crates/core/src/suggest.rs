@@ -4,27 +4,13 @@
 
 use crate::catalog::Facets;
 use crate::places::Place;
+use crate::search::MONTHS;
 use crate::{Library, VaultError};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// How many suggestions a search box shows.
 const SHOWN: usize = 8;
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {

@@ -87,13 +87,7 @@ impl Catalog {
             "SELECT value, items, bytes FROM search_facets WHERE facet = ?1 AND items > 0
              ORDER BY value",
         )?;
-        let rows = stmt.query_map([facet], |r| {
-            Ok(Usage {
-                label: r.get(0)?,
-                items: r.get::<_, i64>(1)?.max(0) as u64,
-                bytes: r.get::<_, i64>(2)?.max(0) as u64,
-            })
-        })?;
+        let rows = stmt.query_map([facet], read_usage)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -104,13 +98,16 @@ impl Catalog {
              FROM remotes r LEFT JOIN remote_objects o ON o.remote = r.name
              GROUP BY r.name ORDER BY r.name",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Usage {
-                label: r.get(0)?,
-                items: r.get::<_, i64>(1)?.max(0) as u64,
-                bytes: r.get::<_, i64>(2)?.max(0) as u64,
-            })
-        })?;
+        let rows = stmt.query_map([], read_usage)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// A row of label, items, bytes.
+fn read_usage(r: &rusqlite::Row) -> rusqlite::Result<Usage> {
+    Ok(Usage {
+        label: r.get(0)?,
+        items: r.get::<_, i64>(1)?.max(0) as u64,
+        bytes: r.get::<_, i64>(2)?.max(0) as u64,
+    })
 }

@@ -6,6 +6,7 @@
 use super::Catalog;
 use crate::VaultError;
 use crate::places::country_name;
+use crate::search::MONTHS;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Rowids of dated items start here; undated items sit below.
@@ -14,21 +15,6 @@ const DATED_BASE: i64 = 1 << 40;
 const PER_SECOND: i64 = 1 << 20;
 /// From 0001-01-01T00:00:00 to 1970-01-01T00:00:00.
 const SECONDS_BEFORE_1970: i64 = 62_135_596_800;
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// The first rowid of items taken in the same second as `taken_at`, when the index orders
 /// it by date (wall-clock time: the offset is ignored, as the timeline ignores it).
