@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "suggest_searches",
     "near_duplicates",
     "storage",
+    "map_photos",
     "item_details",
     "media_server",
     "set_favourite",

@@ -71,6 +71,10 @@ pub struct Filter {
     pub from: Option<String>,
     pub to: Option<String>,
     pub trash: bool,
+    /// Only items with GPS coordinates (the map).
+    pub located: bool,
+    /// Only items taken in this part of the map.
+    pub area: Option<MapArea>,
     /// Only the first so many: a first screenful while the rest is on its way.
     pub limit: Option<u32>,
 }
@@ -85,6 +89,13 @@ impl From<Filter> for LibraryFilter {
             from: f.from,
             to: f.to,
             trash: f.trash,
+            located: f.located,
+            area: f.area.map(|a| keepsake_core::MapArea {
+                south: a.south,
+                west: a.west,
+                north: a.north,
+                east: a.east,
+            }),
             limit: f.limit.map(|l| l as usize),
         }
     }
@@ -172,6 +183,33 @@ impl From<Item> for DuplicateCopy {
 pub struct DuplicateSet {
     pub keep: DuplicateCopy,
     pub others: Vec<DuplicateCopy>,
+}
+
+/// A rectangle of the map, in degrees (east < west across the antimeridian).
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+pub struct MapArea {
+    pub south: f64,
+    pub west: f64,
+    pub north: f64,
+    pub east: f64,
+}
+
+/// A photo or video on the map.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MapPhoto {
+    pub item: TimelineItem,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl From<keepsake_core::MapPoint> for MapPhoto {
+    fn from(p: keepsake_core::MapPoint) -> Self {
+        Self {
+            item: p.entry.into(),
+            lat: p.latitude,
+            lon: p.longitude,
+        }
+    }
 }
 
 /// Items and bytes under one heading of Storage at a glance.
@@ -506,6 +544,8 @@ pub fn bindings() -> String {
         SearchSuggestion::decl(),
         DuplicateCopy::decl(),
         DuplicateSet::decl(),
+        MapArea::decl(),
+        MapPhoto::decl(),
         UsageRow::decl(),
         StorageSummary::decl(),
         ItemDetails::decl(),

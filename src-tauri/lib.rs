@@ -44,6 +44,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::library::suggest_searches,
             commands::library::near_duplicates,
             commands::library::storage,
+            commands::library::map_photos,
             commands::library::item_details,
             commands::library::media_server,
             commands::library::set_favourite,

@@ -2,7 +2,7 @@
 
 use super::{blocking, parse_ids};
 use crate::dto::{
-    DuplicateCopy, DuplicateSet, ExportSummary, Filter, ItemDetails, SearchSuggestion,
+    DuplicateCopy, DuplicateSet, ExportSummary, Filter, ItemDetails, MapPhoto, SearchSuggestion,
     StorageSummary, TimelineItem, VerifySummary,
 };
 use crate::error::{AppError, AppResult};
@@ -64,6 +64,17 @@ pub async fn near_duplicates(state: State<'_, AppState>) -> AppResult<Vec<Duplic
                 })
             })
             .collect()
+    })
+    .await
+}
+
+/// The photos and videos with GPS coordinates, for the map.
+#[tauri::command]
+pub async fn map_photos(state: State<'_, AppState>) -> AppResult<Vec<MapPhoto>> {
+    let session = state.session()?;
+    blocking(move || {
+        let points = session.library().map_points()?;
+        Ok(points.into_iter().map(Into::into).collect())
     })
     .await
 }

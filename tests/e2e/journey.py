@@ -468,6 +468,47 @@ class Journey:
         wait_for("the slideshow to end", lambda: not self.els(".slideshow"))
         self.el(".selection-bar button.link").click()
 
+    def map(self):
+        """The map draws the world from data bundled with the app (no resource comes from
+        anywhere else) with every photo that has a GPS position on it, and its grid lists
+        what the map shows: zoomed in on Tuscany, the photo taken there; panned away,
+        nothing; all photos again, all of them."""
+        found = self.invoke("timeline", {"filter": {"text": "Arezzo"}})["ok"]
+        assert len(found) == 1, found
+        tuscany = found[0]["id"]
+        self.el("#nav-map").click()
+        wait_for("the countries", lambda: len(self.els(".map path.land")) > 150)
+        def on_the_map():
+            return sum(int(m.get_attribute("data-count")) for m in self.els(".map-marker"))
+        wait_for("every located photo on the map and in the grid",
+                 lambda: self.count() > 1 and on_the_map() == self.count())
+        located = self.count()
+        wait_for("the markers' thumbnails", lambda: self.d.execute_script(
+            "return [...document.querySelectorAll('.map-marker img')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"))
+        self.shot("04e-map")
+        for _ in range(8):
+            if self.count() == 1:
+                break
+            marker = [m for m in self.els(".map-marker")
+                      if tuscany in m.find_element(By.CSS_SELECTOR, "img").get_attribute("src")]
+            (marker[0] if marker else self.el(".map-tools button")).click()
+            time.sleep(0.5)
+        wait_for("Tuscany alone", lambda: self.count() == 1)
+        assert self.cell(0).get_attribute("data-id") == tuscany
+        webdriver.ActionChains(self.d).move_to_element_with_offset(
+            self.el(".map"), -450, -60).click_and_hold().move_by_offset(700, 120).release().perform()
+        wait_for("an empty area", lambda: self.count() == 0)
+        self.el("#map-fit").click()
+        wait_for("every located photo again", lambda: self.count() == located)
+        loaded = self.d.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)")
+        own = ("vault:", "tauri:", "ipc:", "asset:", "http://127.0.0.1", "http://localhost", "data:")
+        outside = [url for url in loaded if not url.startswith(own)]
+        assert not outside, f"the app loaded from elsewhere: {outside}"
+        self.el("#nav-library").click()
+        self.el("#item-count")
+
     def view_and_step(self):
         first = self.cell(0)
         webdriver.ActionChains(self.d).double_click(first).perform()
@@ -822,6 +863,7 @@ class Journey:
             self.memories,
             self.search,
             self.slideshow,
+            self.map,
             self.view_and_step,
             self.album,
             self.trash_and_restore,

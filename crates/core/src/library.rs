@@ -441,6 +441,40 @@ mod tests {
     }
 
     #[test]
+    fn the_map_places_photos_with_gps_and_its_area_filters_the_timeline() {
+        let (_root, vault, _) = vault_with(&["jpg__gps__DSCN0010.jpg", CANON]);
+        let lib = vault.library().unwrap();
+        let points = lib.map_points().unwrap();
+        assert_eq!(points.len(), 1, "only one of them has GPS");
+        let (lat, lon) = (points[0].latitude, points[0].longitude);
+        assert!(
+            (43.0..44.0).contains(&lat) && (11.0..12.5).contains(&lon),
+            "{lat} {lon}"
+        );
+        let within = |south, west, north, east| {
+            let area = crate::MapArea {
+                south,
+                west,
+                north,
+                east,
+            };
+            lib.timeline(&LibraryFilter {
+                area: Some(area),
+                ..LibraryFilter::default()
+            })
+            .unwrap()
+            .len()
+        };
+        assert_eq!(within(40.0, 10.0, 45.0, 13.0), 1, "Tuscany");
+        assert_eq!(within(-40.0, 10.0, -30.0, 13.0), 0, "south of the equator");
+        assert_eq!(within(40.0, 12.5, 45.0, 20.0), 0, "east of it");
+        // West greater than east: an area across the antimeridian, which holds every
+        // longitude from 12.5 eastwards and from 11 westwards, so not 11.88.
+        assert_eq!(within(40.0, 12.5, 45.0, 11.0), 0);
+        assert_eq!(within(40.0, 11.5, 45.0, 5.0), 1);
+    }
+
+    #[test]
     fn timeline_is_newest_first_and_filters_by_text_kind_and_date() {
         let (_root, vault, imported) = vault_with(&[CANON, IPHONE]);
         let lib = vault.library().unwrap();

@@ -14,6 +14,8 @@ import type {
   ImportProgressEvent,
   ImportSummary,
   ItemDetails,
+  MapArea,
+  MapPhoto,
   NewRemote,
   RemoteInfo,
   SearchSuggestion,
@@ -53,6 +55,7 @@ export const api = {
 
   timeline: (filter: Partial<Filter>) => invoke<TimelineItem[]>('timeline', { filter }),
   suggestSearches: (typed: string) => invoke<SearchSuggestion[]>('suggest_searches', { typed }),
+  mapPhotos: () => invoke<MapPhoto[]>('map_photos'),
   storage: () => invoke<StorageSummary>('storage'),
   nearDuplicates: () => invoke<DuplicateSet[]>('near_duplicates'),
   memories: (date?: string) => invoke<TimelineItem[]>('memories', { date: date ?? null }),

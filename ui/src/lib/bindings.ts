@@ -35,6 +35,14 @@ export type Filter = { text: string | null, album: number | null, favourites: bo
  */
 from: string | null, to: string | null, trash: boolean, 
 /**
+ * Only items with GPS coordinates (the map).
+ */
+located: boolean, 
+/**
+ * Only items taken in this part of the map.
+ */
+area: MapArea | null, 
+/**
  * Only the first so many: a first screenful while the rest is on its way.
  */
 limit: number | null, };
@@ -62,6 +70,10 @@ search: string, };
 export type DuplicateCopy = { id: string, name: string, taken_at: string | null, size: number, width: number | null, height: number | null, };
 
 export type DuplicateSet = { keep: DuplicateCopy, others: Array<DuplicateCopy>, };
+
+export type MapArea = { south: number, west: number, north: number, east: number, };
+
+export type MapPhoto = { item: TimelineItem, lat: number, lon: number, };
 
 export type UsageRow = { label: string, items: number, bytes: number, };
 

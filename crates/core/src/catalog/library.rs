@@ -4,11 +4,13 @@
 use super::search_index::{docs_between, index, unindex};
 use super::{Catalog, parse_id};
 use crate::VaultError;
+use crate::map::MapArea;
 use crate::search::SearchQuery;
 use crate::sniff::MediaKind;
 use keepsake_crypto::ObjectId;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
+use std::collections::HashMap;
 
 /// Which items a view shows. The default is the whole library outside the trash.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +25,10 @@ pub struct LibraryFilter {
     pub to: Option<String>,
     /// The trash instead of the library.
     pub trash: bool,
+    /// Only items with GPS coordinates.
+    pub located: bool,
+    /// Only items taken in this part of the map.
+    pub area: Option<MapArea>,
     /// Only the first so many (a first screenful, fast), in the same order.
     pub limit: Option<usize>,
 }
@@ -124,6 +130,21 @@ impl Catalog {
                 Value::Integer(album),
             );
         }
+        if filter.located {
+            sql.push_str(" AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL");
+        }
+        if let Some(area) = filter.area {
+            bind(&mut sql, " AND i.latitude >= ?", Value::Real(area.south));
+            bind(&mut sql, " AND i.latitude <= ?", Value::Real(area.north));
+            // Across the antimeridian the area is two bands of longitude.
+            let joiner = if area.west <= area.east { "AND" } else { "OR" };
+            bind(&mut sql, " AND (i.longitude >= ?", Value::Real(area.west));
+            bind(
+                &mut sql,
+                &format!(" {joiner} i.longitude <= ?)"),
+                Value::Real(area.east),
+            );
+        }
         if let Some(favourite) = favourite {
             sql.push_str(if favourite {
                 " AND i.favourite = 1"
@@ -215,6 +236,27 @@ impl Catalog {
             entries.truncate(limit);
         }
         Ok(entries)
+    }
+
+    /// Where each item outside the trash that has GPS coordinates was taken.
+    pub fn positions(&self) -> Result<HashMap<ObjectId, (f64, f64)>, VaultError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, latitude, longitude FROM items
+             WHERE latitude IS NOT NULL AND longitude IS NOT NULL AND +trashed_at IS NULL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, f64>(2)?,
+            ))
+        })?;
+        let mut positions = HashMap::new();
+        for row in rows {
+            let (id, latitude, longitude) = row?;
+            positions.insert(parse_id(&id)?, (latitude, longitude));
+        }
+        Ok(positions)
     }
 
     pub fn is_favourite(&self, id: &ObjectId) -> Result<bool, VaultError> {
