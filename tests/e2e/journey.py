@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -217,7 +218,20 @@ class Journey:
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(application)})
-        self.d = webdriver.Remote("http://127.0.0.1:4444", options=options)
+        # A WebDriver command that never answers (seen twice starting a session or after a
+        # video, causes unknown) fails after 3 minutes instead of holding the run; a session
+        # that did not start is tried again, with whatever app it left behind stopped.
+        config = ClientConfig("http://127.0.0.1:4444", timeout=180)
+        for attempt in range(3):
+            try:
+                self.d = webdriver.Remote(options=options, client_config=config)
+                break
+            except Exception as e:  # a timeout, or the driver refusing while it recovers
+                print(f"    no WebDriver session ({e.__class__.__name__}); trying again", flush=True)
+                subprocess.run(["pkill", "-x", "keepsake-app"], check=False)
+                time.sleep(2)
+                if attempt == 2:
+                    raise
         self.d.implicitly_wait(0)
         self.d.set_script_timeout(60)  # an async script (an IPC call) that never answers fails
         SHOTS.mkdir(parents=True, exist_ok=True)
