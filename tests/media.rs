@@ -913,6 +913,100 @@ fn search_finds_what_filtering_the_listing_finds_newest_first() {
     );
 }
 
+/// `trips --date D` lists the runs of photos taken far from home in the year up to D,
+/// newest first, each named by the city most of it was in; home photos, a two-photo
+/// outing and a trip older than a year are not trips.
+#[test]
+fn trips_are_the_runs_of_photos_far_from_home_in_the_last_year() {
+    let vault = TestVault::new();
+    let input = vault.path("in");
+    fs::create_dir_all(&input).unwrap();
+    let sample = samples().join("exif-samples/jpg__Canon_40D.jpg");
+    let shots: &[(&str, &str, (f64, f64))] = &[
+        ("home-1", "2026:01:05 10:00:00", (47.3769, 8.5417)), // Zurich
+        ("home-2", "2026:02:07 10:00:00", (47.3769, 8.5417)),
+        ("home-3", "2026:03:09 10:00:00", (47.3700, 8.5300)),
+        ("home-4", "2026:05:02 10:00:00", (47.3769, 8.5417)),
+        ("home-5", "2026:06:20 10:00:00", (47.4000, 8.6000)),
+        ("lisbon-1", "2026:04:10 09:00:00", (38.7223, -9.1393)),
+        ("lisbon-2", "2026:04:10 15:00:00", (38.7139, -9.1334)),
+        ("lisbon-3", "2026:04:11 10:00:00", (38.7223, -9.1393)),
+        ("lisbon-4", "2026:04:12 18:00:00", (41.1579, -8.6291)), // Porto
+        ("rome-1", "2026:05:20 10:00:00", (41.9028, 12.4964)),
+        ("rome-2", "2026:05:20 11:00:00", (41.9028, 12.4964)),
+        ("tokyo-1", "2026:06:01 09:00:00", (35.6895, 139.6917)),
+        ("tokyo-2", "2026:06:02 09:00:00", (35.6895, 139.6917)),
+        ("tokyo-3", "2026:06:03 09:00:00", (35.6895, 139.6917)),
+        ("new-york-1", "2025:03:01 09:00:00", (40.7128, -74.0060)),
+        ("new-york-2", "2025:03:01 10:00:00", (40.7128, -74.0060)),
+        ("new-york-3", "2025:03:02 10:00:00", (40.7128, -74.0060)),
+    ];
+    for (name, taken, (lat, lon)) in shots {
+        let file = input.join(format!("{name}.jpg"));
+        fs::copy(&sample, &file).unwrap();
+        let out = Command::new("exiftool")
+            .args(["-q", "-overwrite_original"])
+            .arg(format!("-DateTimeOriginal={taken}"))
+            .arg(format!("-GPSLatitude={}", lat.abs()))
+            .arg(format!(
+                "-GPSLatitudeRef={}",
+                if *lat < 0.0 { "S" } else { "N" }
+            ))
+            .arg(format!("-GPSLongitude={}", lon.abs()))
+            .arg(format!(
+                "-GPSLongitudeRef={}",
+                if *lon < 0.0 { "W" } else { "E" }
+            ))
+            .arg(&file)
+            .output()
+            .expect("exiftool (libimage-exiftool-perl) is installed by scripts/setup.sh");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    vault.import(&[&input]);
+    let id = |name: &str| vault.id_of(&format!("{name}.jpg"));
+    let ids = |prefix: &str| -> BTreeSet<String> {
+        shots
+            .iter()
+            .filter(|(name, _, _)| name.starts_with(prefix))
+            .map(|(name, _, _)| id(name))
+            .collect()
+    };
+    let city_of = |name: &str| {
+        let place = &vault.json(&["show", &id(name)])["place"];
+        format!(
+            "{}, {}",
+            place["city"].as_str().unwrap(),
+            place["country"].as_str().unwrap()
+        )
+    };
+
+    let trips = vault.json(&["trips", "--date", "2026-06-30"]);
+    let trips = trips.as_array().unwrap();
+    let titles: Vec<&str> = trips.iter().map(|t| t["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, [city_of("tokyo-1"), city_of("lisbon-1")]);
+    assert!(titles[1].contains("Lisbon"), "{titles:?}");
+    let members = |trip: &Value| -> BTreeSet<String> {
+        trip["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(members(&trips[0]), ids("tokyo"));
+    assert_eq!(members(&trips[1]), ids("lisbon"));
+    assert_eq!(trips[1]["first"], "2026-04-10T09:00:00");
+    assert_eq!(trips[1]["last"], "2026-04-12T18:00:00");
+
+    // A year earlier, New York was the only place photographed: home, not a trip.
+    assert_eq!(
+        vault.json(&["trips", "--date", "2025-12-31"]),
+        serde_json::json!([])
+    );
+    let refused = vault.run(&["trips", "--date", "2026-02-30"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+}
+
 /// Finding photos again happens on this machine: naming places at import, showing,
 /// searching, near-duplicates and memories open no network socket (strace sees every
 /// socket(2) and connect(2) of the process and its children).
@@ -953,6 +1047,7 @@ fn finding_photos_again_opens_no_network_socket() {
         &["search", "tuscany"],
         &["dupes"],
         &["memories", "--date", "2020-10-22"],
+        &["trips", "--date", "2009-01-01"],
     ] {
         let (ok, more) = traced(args);
         assert!(ok, "{args:?}");

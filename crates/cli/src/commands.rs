@@ -274,15 +274,53 @@ pub struct MemoriesArgs {
 
 /// On this day: photos taken within three days of the date in earlier years.
 pub fn memories(ctx: &Context, args: MemoriesArgs) -> Outcome {
-    let date = match &args.date {
-        Some(text) => text.parse::<jiff::civil::Date>().map_err(|e| {
-            Failure::Usage(format!("--date {text:?} is not a date (YYYY-MM-DD): {e}"))
-        })?,
-        None => jiff::ZonedDateTime::now().date(),
-    };
+    let date = parse_day(args.date.as_deref())?;
     let vault = ctx.unlock()?;
     let marks = Marks::of(&vault.library()?)?;
     print_items(&vault.memories(date)?, &marks, args.json)
+}
+
+/// Recent trips: runs of photos taken far from home in the year up to the date.
+pub fn trips(ctx: &Context, args: MemoriesArgs) -> Outcome {
+    let date = parse_day(args.date.as_deref())?;
+    let vault = ctx.unlock()?;
+    let trips = vault.library()?.recent_trips(date)?;
+    if args.json {
+        let listed: Vec<_> = trips
+            .iter()
+            .map(|trip| {
+                json!({
+                    "title": trip.title,
+                    "first": trip.first,
+                    "last": trip.last,
+                    "items": trip.entries.iter().map(|e| e.id.to_string()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        crate::output::json(&listed)?;
+        return Ok(EXIT_OK);
+    }
+    for trip in &trips {
+        out!(
+            "{}  {} to {}  {}",
+            crate::output::printable(&trip.title),
+            trip.first.get(..10).unwrap_or(&trip.first),
+            trip.last.get(..10).unwrap_or(&trip.last),
+            crate::output::count(trip.entries.len(), "item"),
+        );
+    }
+    out!("{}", crate::output::count(trips.len(), "trip"));
+    Ok(EXIT_OK)
+}
+
+/// `--date`, or today.
+fn parse_day(text: Option<&str>) -> Result<jiff::civil::Date, Failure> {
+    match text {
+        Some(text) => text.parse::<jiff::civil::Date>().map_err(|e| {
+            Failure::Usage(format!("--date {text:?} is not a date (YYYY-MM-DD): {e}"))
+        }),
+        None => Ok(jiff::ZonedDateTime::now().date()),
+    }
 }
 
 /// Items as `ls` prints them: a line each, or JSON objects (with `trashed_at` for those

@@ -50,6 +50,8 @@ enum Command {
     Ls(commands::JsonArgs),
     /// On this day: items taken within three days of a date in earlier years
     Memories(commands::MemoriesArgs),
+    /// Recent trips: photos taken far from home in the year up to a date
+    Trips(commands::MemoriesArgs),
     /// Copy originals out of the vault, byte for byte
     Export(commands::ExportArgs),
     /// Show everything known about one item
@@ -170,6 +172,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import(&ctx, args),
         Command::Ls(args) => commands::ls(&ctx, args),
         Command::Memories(args) => commands::memories(&ctx, args),
+        Command::Trips(args) => commands::trips(&ctx, args),
         Command::Export(args) => commands::export(&ctx, args),
         Command::Show(args) => commands::show(&ctx, args),
         Command::Thumb(args) => commands::thumb(&ctx, args),

@@ -31,6 +31,7 @@ mod storage;
 mod store;
 mod suggest;
 mod sync;
+mod trips;
 mod vault;
 mod verify;
 
@@ -62,6 +63,7 @@ pub use sync::{
     RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,
     SyncReport, SyncState, layout as remote_layout, probe as probe_remote, restore,
 };
+pub use trips::Trip;
 pub use vault::{Contents, UnlockedVault, Vault, VaultInfo};
 pub use verify::{Damage, QUARANTINE, VerifyReport};
 

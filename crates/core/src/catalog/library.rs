@@ -5,6 +5,7 @@ use super::search_index::{docs_between, index, unindex};
 use super::{Catalog, parse_id};
 use crate::VaultError;
 use crate::map::MapArea;
+use crate::places::Place;
 use crate::search::SearchQuery;
 use crate::sniff::MediaKind;
 use keepsake_crypto::ObjectId;
@@ -45,6 +46,16 @@ pub struct TimelineEntry {
     /// Why there is no thumbnail, when there is none.
     pub no_thumbnail: Option<String>,
     pub trashed_at: Option<String>,
+}
+
+/// An item with a date and GPS coordinates: where the user was, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sighting {
+    pub id: ObjectId,
+    pub taken_at: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub place: Option<Place>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,6 +268,43 @@ impl Catalog {
             positions.insert(parse_id(&id)?, (latitude, longitude));
         }
         Ok(positions)
+    }
+
+    /// Items outside the trash with GPS coordinates taken on the days `from` to `to`
+    /// (inclusive, YYYY-MM-DD), oldest first: where the user was, and when.
+    pub fn sightings_between(&self, from: &str, to: &str) -> Result<Vec<Sighting>, VaultError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, taken_at, latitude, longitude, place_city, place_region,
+                    place_country_code
+             FROM items WHERE taken_at >= ?1 AND taken_at <= ?2
+                AND latitude IS NOT NULL AND longitude IS NOT NULL AND trashed_at IS NULL
+             ORDER BY taken_at, id",
+        )?;
+        let rows = stmt.query_map([from.to_string(), format!("{to}T9")], |r| {
+            let place = match (r.get::<_, Option<String>>(4)?, r.get(6)?) {
+                (Some(city), Some(code)) => Some(Place::from_parts(city, r.get(5)?, code)),
+                _ => None,
+            };
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                place,
+            ))
+        })?;
+        let mut sightings = Vec::new();
+        for row in rows {
+            let (id, taken_at, latitude, longitude, place) = row?;
+            sightings.push(Sighting {
+                id: parse_id(&id)?,
+                taken_at,
+                latitude,
+                longitude,
+                place,
+            });
+        }
+        Ok(sightings)
     }
 
     pub fn is_favourite(&self, id: &ObjectId) -> Result<bool, VaultError> {

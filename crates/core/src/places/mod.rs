@@ -71,6 +71,15 @@ pub fn place_at(latitude: f64, longitude: f64) -> Option<Place> {
     ))
 }
 
+/// The great-circle distance between two points (latitude, longitude in degrees), km.
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat_a, lat_b) = (a.0.to_radians(), b.0.to_radians());
+    let d_lat = lat_b - lat_a;
+    let d_lon = (b.1 - a.1).to_radians();
+    let h = (d_lat / 2.0).sin().powi(2) + lat_a.cos() * lat_b.cos() * (d_lon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
 pub(crate) fn country_name(code: &str) -> Option<&'static str> {
     include_str!("countries.tsv")
         .lines()
