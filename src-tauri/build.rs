@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "activity",
     "timeline",
     "memories",
+    "recent_trips",
     "suggest_searches",
     "near_duplicates",
     "storage",

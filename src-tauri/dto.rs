@@ -101,6 +101,29 @@ impl From<Filter> for LibraryFilter {
     }
 }
 
+/// Photos taken together far from home, for the memories strip.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Trip {
+    /// "Lisbon, Portugal", "Portugal", or "Portugal & Spain".
+    pub title: String,
+    /// When its first and last photos were taken.
+    pub first: String,
+    pub last: String,
+    /// Newest first.
+    pub items: Vec<TimelineItem>,
+}
+
+impl From<keepsake_core::Trip> for Trip {
+    fn from(trip: keepsake_core::Trip) -> Self {
+        Self {
+            title: trip.title,
+            first: trip.first,
+            last: trip.last,
+            items: trip.entries.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// One cell of the timeline grid.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct TimelineItem {
@@ -546,6 +569,7 @@ pub fn bindings() -> String {
         DuplicateSet::decl(),
         MapArea::decl(),
         MapPhoto::decl(),
+        Trip::decl(),
         UsageRow::decl(),
         StorageSummary::decl(),
         ItemDetails::decl(),

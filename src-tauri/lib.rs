@@ -41,6 +41,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::vault::activity,
             commands::library::timeline,
             commands::library::memories,
+            commands::library::recent_trips,
             commands::library::suggest_searches,
             commands::library::near_duplicates,
             commands::library::storage,

@@ -3,7 +3,7 @@
 use super::{blocking, parse_ids};
 use crate::dto::{
     DuplicateCopy, DuplicateSet, ExportSummary, Filter, ItemDetails, MapPhoto, SearchSuggestion,
-    StorageSummary, TimelineItem, VerifySummary,
+    StorageSummary, TimelineItem, Trip, VerifySummary,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -93,18 +93,39 @@ pub async fn memories(
     state: State<'_, AppState>,
     date: Option<String>,
 ) -> AppResult<Vec<TimelineItem>> {
-    let date = match date {
-        Some(text) => text
-            .parse::<jiff::civil::Date>()
-            .map_err(|e| AppError::invalid(format!("{text:?} is not a date: {e}")))?,
-        None => jiff::ZonedDateTime::now().date(),
-    };
+    let date = day_or_today(date)?;
     let session = state.session()?;
     blocking(move || {
         let entries = session.library().memories(date)?;
         Ok(entries.into_iter().map(Into::into).collect())
     })
     .await
+}
+
+/// Recent trips: runs of photos far from home in the year up to `date` (today when
+/// None, YYYY-MM-DD), newest first.
+#[tauri::command]
+pub async fn recent_trips(
+    state: State<'_, AppState>,
+    date: Option<String>,
+) -> AppResult<Vec<Trip>> {
+    let date = day_or_today(date)?;
+    let session = state.session()?;
+    blocking(move || {
+        let trips = session.library().recent_trips(date)?;
+        Ok(trips.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
+/// A YYYY-MM-DD day, or today.
+fn day_or_today(date: Option<String>) -> AppResult<jiff::civil::Date> {
+    match date {
+        Some(text) => text
+            .parse::<jiff::civil::Date>()
+            .map_err(|e| AppError::invalid(format!("{text:?} is not a date: {e}"))),
+        None => Ok(jiff::ZonedDateTime::now().date()),
+    }
 }
 
 #[tauri::command]

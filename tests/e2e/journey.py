@@ -58,6 +58,40 @@ def make_memory():
 
 IMPORT_FROM.append(make_memory())
 
+# A recent trip: three photos taken in Tokyo a month ago, and photos from home (Sydney)
+# on three other days of the last year, so that the strip shows one trip (copies of
+# distinct samples, so that none is a near-duplicate of another).
+HOME, TRIP = (-33.8688, 151.2093), (35.6895, 139.6917)
+TRIP_SHOTS = [
+    ("home-1.jpg", "jpg__Kodak_CX7530.jpg", 20, "09:00", HOME),
+    ("home-2.jpg", "jpg__Konica_Minolta_DiMAGE_Z3.jpg", 45, "09:00", HOME),
+    ("home-3.jpg", "jpg__Olympus_C8080WZ.jpg", 70, "09:00", HOME),
+    ("tokyo-1.jpg", "jpg__Pentax_K10D.jpg", 31, "10:00", TRIP),
+    ("tokyo-2.jpg", "jpg__Panasonic_DMC-FZ30.jpg", 31, "15:00", TRIP),
+    ("tokyo-3.jpg", "jpg__Ricoh_Caplio_RR330.jpg", 30, "10:00", TRIP),
+]
+
+
+def make_trip():
+    made = []
+    for name, sample, days_ago, at, (lat, lon) in TRIP_SHOTS:
+        photo = WORK / "trip" / name
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SAMPLES / "exif-samples" / sample, photo)
+        stamp = time.strftime(f"%Y:%m:%d {at}:00", time.localtime(time.time() - days_ago * 86400))
+        subprocess.run(
+            ["exiftool", "-q", "-overwrite_original", f"-DateTimeOriginal={stamp}",
+             f"-GPSLatitude={abs(lat)}", f"-GPSLatitudeRef={'S' if lat < 0 else 'N'}",
+             f"-GPSLongitude={abs(lon)}", f"-GPSLongitudeRef={'W' if lon < 0 else 'E'}",
+             str(photo)],
+            check=True,
+        )
+        made.append(photo)
+    return made
+
+
+IMPORT_FROM.extend(make_trip())
+
 # What a decrypted copy of the sample videos, or of the videos made below, would show.
 VIDEO_MARK = b"keepsake-e2e-video-needle"
 VIDEO_NEEDLES = {
@@ -425,6 +459,13 @@ class Journey:
         wait_for("the memory in the viewer", lambda: self.text(".viewer-title") == "three-years-ago.jpg")
         self.press(Keys.ESCAPE)
         wait_for("the viewer to close", lambda: not self.els(".viewer-title"))
+        # The trip to Tokyo, and not home, opens as a slideshow of its three photos.
+        assert len(self.els(".memories .trip")) == 1
+        assert self.text(".memories .trip-title") == "Tokyo, Japan"
+        self.el(".memories .trip").click()
+        wait_for("the trip's first slide", lambda: self.text("#slide-position") == "1 / 3")
+        self.press(Keys.ESCAPE)
+        wait_for("the slideshow to end", lambda: not self.els(".slideshow"))
 
     def search(self):
         everything = self.count()
@@ -825,7 +866,7 @@ class Journey:
             needles[what] = value.encode()
             needles[what + " (UTF-16)"] = value.encode("utf-16-le")
         # The inputs and the export are plaintext by design; the driver log is the test's.
-        skip = {WORK / "Phone", WORK / "memory", WORK / "Exported", WORK / "videos",
+        skip = {WORK / "Phone", WORK / "memory", WORK / "trip", WORK / "Exported", WORK / "videos",
                 WORK / "copies"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}

@@ -23,6 +23,7 @@ import type {
   StorageSummary,
   SyncStatus,
   TimelineItem,
+  Trip,
   VerifySummary,
 } from './bindings';
 
@@ -59,6 +60,7 @@ export const api = {
   storage: () => invoke<StorageSummary>('storage'),
   nearDuplicates: () => invoke<DuplicateSet[]>('near_duplicates'),
   memories: (date?: string) => invoke<TimelineItem[]>('memories', { date: date ?? null }),
+  recentTrips: (date?: string) => invoke<Trip[]>('recent_trips', { date: date ?? null }),
   itemDetails: (id: string) => invoke<ItemDetails>('item_details', { id }),
   setFavourite: (ids: string[], favourite: boolean) =>
     invoke<void>('set_favourite', { ids, favourite }),

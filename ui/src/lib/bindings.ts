@@ -75,6 +75,20 @@ export type MapArea = { south: number, west: number, north: number, east: number
 
 export type MapPhoto = { item: TimelineItem, lat: number, lon: number, };
 
+export type Trip = { 
+/**
+ * "Lisbon, Portugal", "Portugal", or "Portugal & Spain".
+ */
+title: string, 
+/**
+ * When its first and last photos were taken.
+ */
+first: string, last: string, 
+/**
+ * Newest first.
+ */
+items: Array<TimelineItem>, };
+
 export type UsageRow = { label: string, items: number, bytes: number, };
 
 export type StorageSummary = { years: Array<UsageRow>, kinds: Array<UsageRow>, total: UsageRow, remotes: Array<UsageRow>, };

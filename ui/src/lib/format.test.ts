@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, coordinates, duration, eta, takenAt, yearsAgo } from './format';
+import { bytes, coordinates, dayRange, duration, eta, takenAt, yearsAgo } from './format';
 
 describe('format', () => {
   it('bytes, durations and ETAs read naturally', () => {
@@ -24,5 +24,14 @@ describe('format', () => {
     expect(yearsAgo('2025-12-30T10:00:00Z', 2026)).toBe('A year ago');
     expect(yearsAgo('2026-01-01T10:00:00Z', 2026)).toBe('');
     expect(yearsAgo(null, 2026)).toBe('');
+  });
+});
+
+describe('dayRange', () => {
+  it('says a trip\'s days as briefly as reads well', () => {
+    expect(dayRange('2026-04-10T09:00:00', '2026-04-10T18:00:00')).toBe('10 Apr 2026');
+    expect(dayRange('2026-04-10T09:00:00', '2026-04-12T18:00:00')).toBe('10–12 Apr 2026');
+    expect(dayRange('2026-04-28T09:00:00', '2026-05-02T18:00:00')).toBe('28 Apr – 2 May 2026');
+    expect(dayRange('2025-12-30T09:00:00', '2026-01-02T18:00:00')).toBe('30 Dec 2025 – 2 Jan 2026');
   });
 });

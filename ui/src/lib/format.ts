@@ -51,6 +51,27 @@ export function takenAt(iso: string | null): string {
   return `${Number(m[3])} ${month} ${m[1]}${m[4] ? `, ${m[4]}:${m[5]}` : ''}`;
 }
 
+/** The days from one time to another, as short as reads well: "10 Apr 2026",
+ * "10–12 Apr 2026", "28 Apr – 2 May 2026", "30 Dec 2025 – 2 Jan 2026". */
+export function dayRange(first: string, last: string): string {
+  const parts = (iso: string) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+    if (!m) return null;
+    const month = new Date(Date.UTC(2000, Number(m[2]) - 1, 1)).toLocaleString('en', {
+      month: 'short',
+      timeZone: 'UTC',
+    });
+    return { year: m[1], month, day: String(Number(m[3])) };
+  };
+  const a = parts(first);
+  const b = parts(last);
+  if (!a || !b) return `${first} – ${last}`;
+  if (a.year !== b.year) return `${a.day} ${a.month} ${a.year} – ${b.day} ${b.month} ${b.year}`;
+  if (a.month !== b.month) return `${a.day} ${a.month} – ${b.day} ${b.month} ${b.year}`;
+  if (a.day !== b.day) return `${a.day}–${b.day} ${b.month} ${b.year}`;
+  return `${b.day} ${b.month} ${b.year}`;
+}
+
 /** "3 years ago", for a memory taken at `takenAt` (ISO 8601) seen in `year`. */
 export function yearsAgo(takenAt: string | null, year: number): string {
   const taken = Number(takenAt?.slice(0, 4));
