@@ -481,6 +481,10 @@ pub struct Settings {
     pub lock_on_sleep: bool,
     pub start_at_login: bool,
     pub watch_folders: Vec<String>,
+    /// Detailed map tiles from `map_tile_url`, which then learns where the map looks.
+    pub online_map: bool,
+    /// `https://…/{z}/{x}/{y}.png`
+    pub map_tile_url: String,
 }
 
 /// A device that can unlock through its OS keyring.

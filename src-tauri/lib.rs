@@ -12,6 +12,7 @@ mod os_lock;
 pub mod protocol;
 pub mod readers;
 pub mod state;
+pub mod tiles;
 mod tray;
 
 use state::AppState;
@@ -24,6 +25,12 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
         .manage(state)
         .register_asynchronous_uri_scheme_protocol(protocol::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
+            if request.uri().path().starts_with("/tile/") {
+                tauri::async_runtime::spawn(async move {
+                    responder.respond(tiles::respond(&app, &request).await)
+                });
+                return;
+            }
             tauri::async_runtime::spawn_blocking(move || {
                 responder.respond(protocol::respond(&app, &request))
             });

@@ -111,7 +111,7 @@ fn original(
     Ok(Some((item.media_type, bytes)))
 }
 
-fn status(code: StatusCode) -> Reply {
+pub(crate) fn status(code: StatusCode) -> Reply {
     let mut reply = Response::new(Vec::new());
     *reply.status_mut() = code;
     reply.headers_mut().insert(
@@ -144,7 +144,7 @@ fn partial(
 }
 
 /// The whole body, or the byte range asked for.
-fn body(request: &Request<Vec<u8>>, mime: &str, bytes: Vec<u8>) -> Reply {
+pub(crate) fn body(request: &Request<Vec<u8>>, mime: &str, bytes: Vec<u8>) -> Reply {
     let total = bytes.len();
     let range = request
         .headers()

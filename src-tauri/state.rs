@@ -20,6 +20,10 @@ pub struct Config {
     pub auto_lock_minutes: u32,
     /// Lock when the computer sleeps or the screen locks.
     pub lock_on_sleep: bool,
+    /// Detailed map tiles from `map_tile_url` (off: the map is drawn from bundled data
+    /// and nothing is asked of any server).
+    pub online_map: bool,
+    pub map_tile_url: String,
 }
 
 impl Default for Config {
@@ -28,6 +32,8 @@ impl Default for Config {
             vault_path: None,
             auto_lock_minutes: 10,
             lock_on_sleep: true,
+            online_map: false,
+            map_tile_url: crate::tiles::DEFAULT_TILE_URL.to_string(),
         }
     }
 }
@@ -60,6 +66,8 @@ pub struct Session {
     pub vault: tokio::sync::Mutex<UnlockedVault>,
     pub library: Mutex<Library>,
     images: Readers,
+    /// The detailed map's tiles, when the user turned it on: forgotten on lock.
+    pub tiles: crate::tiles::TileCache,
 }
 
 impl Session {
@@ -67,6 +75,7 @@ impl Session {
         Ok(Self {
             library: Mutex::new(vault.library()?),
             images: Readers::new(&vault)?,
+            tiles: Default::default(),
             vault: tokio::sync::Mutex::new(vault),
         })
     }

@@ -1,4 +1,4 @@
-//! Settings: auto-lock, start at login, watch folders.
+//! Settings: auto-lock, start at login, watch folders, the detailed online map.
 
 use crate::dto::Settings;
 use crate::error::{AppError, AppResult};
@@ -27,6 +27,8 @@ pub fn settings<R: Runtime>(app: AppHandle<R>) -> AppResult<Settings> {
         lock_on_sleep: config.lock_on_sleep,
         start_at_login: start_at_login(&app),
         watch_folders,
+        online_map: config.online_map,
+        map_tile_url: config.map_tile_url,
     })
 }
 
@@ -34,9 +36,13 @@ pub fn settings<R: Runtime>(app: AppHandle<R>) -> AppResult<Settings> {
 pub fn save_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> AppResult<Settings> {
     let state = app.state::<AppState>();
     let session = state.session()?;
+    let tile_url = settings.map_tile_url.trim().to_string();
+    crate::tiles::check_template(&tile_url).map_err(AppError::invalid)?;
     state.update_config(|c| {
         c.auto_lock_minutes = settings.auto_lock_minutes;
         c.lock_on_sleep = settings.lock_on_sleep;
+        c.online_map = settings.online_map;
+        c.map_tile_url = tile_url;
     })?;
     if settings.start_at_login != start_at_login(&app)
         && let Some(launcher) = app.try_state::<AutoLaunchManager>()

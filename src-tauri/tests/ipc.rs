@@ -979,3 +979,104 @@ fn locking_cuts_a_video_stream_off_mid_way() {
         bytes.len()
     );
 }
+
+/// What a test server was asked: each request's first line and User-Agent.
+type Requests = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A tile server on this machine that records what it is asked (the boundary the test
+/// cannot reach: a real tile server on the internet): each request's first line and
+/// User-Agent, answered with a small PNG.
+fn tile_server() -> (String, Requests) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Requests::default();
+    let log = seen.clone();
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(256, 256, image::Rgb([10, 120, 200]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut first, mut agent, mut line) = (String::new(), String::new(), String::new());
+            reader.read_line(&mut first).unwrap();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("user-agent:") {
+                    agent = value.trim().to_string();
+                }
+                line.clear();
+            }
+            log.lock().unwrap().push((first.trim().to_string(), agent));
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                png.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&png);
+        }
+    });
+    (base, seen)
+}
+
+/// The detailed map asks nothing of any server until the user turns it on; then its tiles
+/// come through vault://tile/ from the server in Settings, with Keepsake's User-Agent, once
+/// each (kept in memory); locking or turning it off stops every request.
+#[test]
+fn map_tiles_are_fetched_only_with_the_online_map_on_and_while_unlocked() {
+    use tauri::http::Request;
+    let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg"]);
+    let (server, seen) = tile_server();
+    let handle = app.window.app_handle().clone();
+    let get = |path: &str| {
+        let request = Request::builder()
+            .uri(format!("vault://localhost/tile/{path}"))
+            .body(Vec::new())
+            .unwrap();
+        tauri::async_runtime::block_on(keepsake_app::tiles::respond(&handle, &request))
+    };
+    let asked = || seen.lock().unwrap().len();
+
+    let mut settings = app.ok("settings", json!({}));
+    assert_eq!(
+        settings["online_map"], false,
+        "off until the user turns it on"
+    );
+    settings["map_tile_url"] = json!(format!("{server}/{{z}}/{{x}}/{{y}}.png"));
+    app.ok("save_settings", json!({ "settings": settings }));
+    assert_eq!(get("3/4/2").status(), 403);
+    assert_eq!(asked(), 0);
+
+    settings["online_map"] = json!(true);
+    app.ok("save_settings", json!({ "settings": settings }));
+    let tile = get("3/4/2");
+    assert_eq!(tile.status(), 200);
+    assert_eq!(tile.headers()["content-type"], "image/png");
+    assert_eq!(tile.headers()["cache-control"], "no-store");
+    assert_eq!(image::load_from_memory(tile.body()).unwrap().width(), 256);
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0].0, "GET /3/4/2.png HTTP/1.1");
+        assert!(seen[0].1.starts_with("keepsake/"), "{:?}", seen[0].1);
+    }
+    assert_eq!(get("3/4/2").status(), 200);
+    assert_eq!(asked(), 1, "a tile seen once comes from memory");
+    assert_eq!(get("3/8/2").status(), 404, "outside zoom 3's grid");
+    assert_eq!(asked(), 1);
+
+    let mut bad = settings.clone();
+    bad["map_tile_url"] = json!("https://tiles.example/{z}.png");
+    assert_eq!(
+        app.error_code("save_settings", json!({ "settings": bad })),
+        "invalid_input"
+    );
+
+    app.ok("lock", json!({}));
+    assert_eq!(get("3/4/3").status(), 403);
+    app.ok("unlock", json!({"password": PASSWORD}));
+    settings["online_map"] = json!(false);
+    app.ok("save_settings", json!({ "settings": settings }));
+    assert_eq!(get("3/4/3").status(), 403);
+    assert_eq!(asked(), 1);
+}

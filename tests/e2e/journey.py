@@ -9,10 +9,12 @@ Usage: journey.py APP_BINARY SAMPLES_DIR WORK_DIR SCREENSHOT_DIR
 
 import contextlib
 import hashlib
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -447,8 +449,13 @@ class Journey:
         # Items the pipeline cannot render show a placeholder with the reason instead;
         # every format in the import has a decoder.
         assert states.count("loaded") == imported, cells
-        self.el(".badge.video")  # videos carry a badge with their length
         self.shot("04-library")
+        # Videos carry a badge with their length (in their own view: the library's first
+        # screen may hold none).
+        self.el("#nav-videos").click()
+        wait_for("a video's badge", lambda: "▶ 0:" in self.text(".badge.video"))
+        self.el("#nav-library").click()
+        wait_for("the library", lambda: self.count() == imported)
 
     def memories(self):
         memory = self.el(".memories .memory")
@@ -561,6 +568,63 @@ class Journey:
         own = ("vault:", "tauri:", "ipc:", "asset:", "http://127.0.0.1", "http://localhost", "data:")
         outside = [url for url in loaded if not url.startswith(own)]
         assert not outside, f"the app loaded from elsewhere: {outside}"
+        self.el("#nav-library").click()
+        self.el("#item-count")
+
+    def online_map(self):
+        """The detailed map is off until the user turns it on in Settings, beside a warning
+        that the tile server learns where the photos were taken; on, the map draws tiles the
+        app fetched from that server (one on this machine: the real ones are out of reach);
+        off again, nothing more is asked of it."""
+        asked = []
+        tile = subprocess.run(
+            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=0x7fb3d5:s=256x256",
+             "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
+            capture_output=True, check=True).stdout
+
+        class Tiles(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                asked.append((self.path, self.headers.get("User-Agent", "")))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(tile)))
+                self.end_headers()
+                self.wfile.write(tile)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            self.el("#nav-settings").click()
+            toggle = self.el("#online-map")
+            assert not toggle.is_selected(), "the online map starts off"
+            assert "learns where your photos were taken" in self.text("#online-map-warning")
+            url = f"http://127.0.0.1:{server.server_port}/{{z}}/{{x}}/{{y}}.png"
+            self.type_into("#map-tile-url", url)
+            toggle.click()
+            wait_for("the setting saved", lambda: self.d.execute_script(
+                "return document.querySelector('#map-tile-url').value") == url
+                and self.el("#online-map").is_selected() and "Saved" in self.text("#settings-message"))
+            self.el("#nav-map").click()
+            wait_for("tiles on the map", lambda: self.els(".map image.tile") and asked)
+            assert all(agent.startswith("Keepsake/") for _, agent in asked), asked
+            assert self.text(".map-attribution") == f"Tiles: 127.0.0.1:{server.server_port}"
+            time.sleep(1)
+            self.shot("04f-map-online")
+            self.el("#nav-settings").click()
+            self.el("#online-map").click()
+            wait_for("the online map off", lambda: not self.el("#online-map").is_selected())
+            time.sleep(0.5)
+            before = len(asked)
+            self.el("#nav-map").click()
+            wait_for("the countries", lambda: len(self.els(".map path.land")) > 150)
+            self.el(".map-tools button").click()  # zoom in: new tiles, were it still on
+            time.sleep(1.5)
+            assert not self.els(".map image.tile") and len(asked) == before, asked[before:]
+        finally:
+            server.shutdown()
         self.el("#nav-library").click()
         self.el("#item-count")
 
@@ -919,6 +983,7 @@ class Journey:
             self.search,
             self.slideshow,
             self.map,
+            self.online_map,
             self.view_and_step,
             self.album,
             self.trash_and_restore,

@@ -190,6 +190,14 @@ fn measure(dir: &Path) {
         None,
     );
     row(
+        "recent trips (2025)",
+        time(|| {
+            let end = jiff::civil::date(2025, 12, 31);
+            library.recent_trips(end).expect("trips").len()
+        }),
+        None,
+    );
+    row(
         "storage at a glance",
         time(|| library.storage().expect("storage").years.len()),
         None,

@@ -18,6 +18,8 @@ pub const AWAY_KM: f64 = 100.0;
 pub const MAX_GAP_HOURS: i64 = 48;
 /// Fewer photos than this away are an outing, not a trip.
 pub const MIN_PHOTOS: usize = 3;
+/// The most trips listed: the newest, as many as a strip shows.
+pub const MAX_TRIPS: usize = 8;
 
 /// Photos taken together far from home.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +34,7 @@ pub struct Trip {
 }
 
 impl Library {
-    /// The trips of the `RECENT_MONTHS` up to `today`, newest first.
+    /// The trips of the `RECENT_MONTHS` up to `today`, newest first (at most `MAX_TRIPS`).
     pub fn recent_trips(&self, today: Date) -> Result<Vec<Trip>, VaultError> {
         let from = today
             .checked_sub(RECENT_MONTHS.months())
@@ -45,7 +47,7 @@ impl Library {
         };
         let runs = runs_away(&sightings, home);
         let mut trips = Vec::with_capacity(runs.len());
-        for run in runs.into_iter().rev() {
+        for run in runs.into_iter().rev().take(MAX_TRIPS) {
             let (first, last) = (&run[0].taken_at, &run[run.len() - 1].taken_at);
             let members: HashSet<ObjectId> = run.iter().map(|s| s.id).collect();
             let during = LibraryFilter {

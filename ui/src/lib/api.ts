@@ -146,7 +146,7 @@ export function missingVideoMessage(packages: string[]): string {
 }
 
 /** The URL of an image served by the app's `vault://` protocol (see src-tauri/protocol.rs). */
-export function vaultUrl(kind: 'thumb' | 'view' | 'original' | 'playable', id: string): string {
+export function vaultUrl(kind: 'thumb' | 'view' | 'original' | 'playable' | 'tile', id: string): string {
   // WebView2 (Windows) and Android reach custom schemes as http://<scheme>.localhost.
   const windowsLike = /Windows|Android/.test(navigator.userAgent);
   const base = windowsLike ? 'http://vault.localhost' : 'vault://localhost';

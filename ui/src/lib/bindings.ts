@@ -157,7 +157,15 @@ auto_lock_minutes: number,
 /**
  * Lock when the computer sleeps or the screen locks.
  */
-lock_on_sleep: boolean, start_at_login: boolean, watch_folders: Array<string>, };
+lock_on_sleep: boolean, start_at_login: boolean, watch_folders: Array<string>, 
+/**
+ * Detailed map tiles from `map_tile_url`, which then learns where the map looks.
+ */
+online_map: boolean, 
+/**
+ * `https://…/{z}/{x}/{y}.png`
+ */
+map_tile_url: string, };
 
 export type Device = { id: string, name: string, created: string, last_used: string | null, 
 /**

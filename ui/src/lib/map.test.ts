@@ -1,16 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { feature } from 'topojson-client';
 import world from 'world-atlas/countries-110m.json';
-import { countryOutlines, ringPath } from './map';
+import { MAX_LATITUDE, countryOutlines, latitudeAt, project, ringPath, tilesCovering } from './map';
+
+describe('map projection', () => {
+  it('is Web Mercator on a square world 360 wide', () => {
+    expect(project(0, 0)).toEqual([180, 180]);
+    const [x, top] = project(-180, MAX_LATITUDE);
+    expect(x).toBe(0);
+    expect(top).toBeCloseTo(0, 6);
+    expect(project(180, -90)[1]).toBeCloseTo(360, 6);
+    for (const lat of [-80, -33.87, 0, 43.46, 60, 85]) expect(latitudeAt(project(0, lat)[1])).toBeCloseTo(lat, 9);
+  });
+
+  it('finds the tile a place is on as tile servers number them', () => {
+    // Lisbon at zoom 10 is tile 486/392 (OpenStreetMap's numbering: x from the
+    // antimeridian eastward, y from the north).
+    const [x, y] = project(-9.1393, 38.7223);
+    const tiles = tilesCovering(x, y, x, y, 256 * 2 ** 10 / 360);
+    expect(tiles.map((t) => [t.z, t.x, t.y])).toEqual([[10, 486, 392]]);
+    expect(tiles[0].left).toBeLessThanOrEqual(x);
+    expect(tiles[0].left + tiles[0].size).toBeGreaterThan(x);
+  });
+
+  it('covers the view with a bounded number of tiles, none outside the world', () => {
+    const all = tilesCovering(-50, -50, 410, 410, 256 / 360);
+    expect(all.map((t) => [t.z, t.x, t.y])).toEqual([[0, 0, 0]]);
+    const many = tilesCovering(0, 0, 360, 360, 256 * 2 ** 12 / 360);
+    expect(many.length).toBeLessThanOrEqual(96);
+  });
+});
 
 describe('map outlines', () => {
   it('places a ring in map units', () => {
-    expect(ringPath([[-180, 90], [0, 0], [180, -90]])).toBe('M0.00 0.00L180.00 90.00L360.00 180.00Z');
+    expect(ringPath([[-180, 0], [0, 0], [180, 0]])).toBe('M0.00 180.00L180.00 180.00L360.00 180.00Z');
   });
 
   it('breaks a ring where it crosses the antimeridian, never a line across the world', () => {
-    const d = ringPath([[179, 65], [-179, 66], [-178, 64]]);
-    expect(d).toBe('M359.00 25.00M1.00 24.00L2.00 26.00Z');
+    const d = ringPath([[179, 0], [-179, 0], [-178, 0]]);
+    expect(d).toBe('M359.00 180.00M1.00 180.00L2.00 180.00Z');
   });
 
   it('draws every country of the bundled Natural Earth data, named', () => {

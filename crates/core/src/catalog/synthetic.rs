@@ -1,7 +1,8 @@
 //! Synthetic catalog rows for the scale benchmark (feature `bench`): items with no object
 //! behind them, so a 1,000,000-row catalog takes a minute to make, not a million imports.
 //! The spread is a family library's: dates over 26 years, a few cameras, one video in 20,
-//! one favourite in 50, a place for one in three, and an album of 1,000.
+//! one favourite in 50, a place (and its GPS position) for one in three, and an album of
+//! 1,000.
 
 use super::Catalog;
 use crate::VaultError;
@@ -16,16 +17,16 @@ const CAMERAS: [(&str, &str); 6] = [
     ("Google", "Pixel 7"),
 ];
 
-/// City, region, country code: one item in 24 has each.
-const PLACES: [(&str, &str, &str); 8] = [
-    ("Lisbon", "Lisbon", "PT"),
-    ("Porto", "Porto", "PT"),
-    ("Paris", "Ile-de-France", "FR"),
-    ("Rome", "Lazio", "IT"),
-    ("Arezzo", "Tuscany", "IT"),
-    ("Sao Paulo", "Sao Paulo", "BR"),
-    ("New York City", "New York", "US"),
-    ("Kyoto", "Kyoto", "JP"),
+/// City, region, country code, latitude, longitude: one item in 24 has each.
+const PLACES: [(&str, &str, &str, f64, f64); 8] = [
+    ("Lisbon", "Lisbon", "PT", 38.7223, -9.1393),
+    ("Porto", "Porto", "PT", 41.1579, -8.6291),
+    ("Paris", "Ile-de-France", "FR", 48.8566, 2.3522),
+    ("Rome", "Lazio", "IT", 41.9028, 12.4964),
+    ("Arezzo", "Tuscany", "IT", 43.4633, 11.8796),
+    ("Sao Paulo", "Sao Paulo", "BR", -23.5505, -46.6333),
+    ("New York City", "New York", "US", 40.7128, -74.0060),
+    ("Kyoto", "Kyoto", "JP", 35.0116, 135.7681),
 ];
 
 impl Catalog {
@@ -38,9 +39,9 @@ impl Catalog {
                 "INSERT INTO items (id, name, source_path, size, content_hash, media_type,
                     kind, taken_at, date_source, imported_at, camera_make, camera_model,
                     width, height, duration_ms, pipeline_version, favourite, place_city,
-                    place_region, place_country_code)
+                    place_region, place_country_code, latitude, longitude)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'exif', '2026-11-27T10:00:00Z',
-                    ?9, ?10, 4032, 3024, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    ?9, ?10, 4032, 3024, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?;
             let start = jiff::Timestamp::from_second(946_684_800).expect("2000-01-01");
             for n in first..first + count {
@@ -73,6 +74,8 @@ impl Catalog {
                     place.map(|p| p.0),
                     place.map(|p| p.1),
                     place.map(|p| p.2),
+                    place.map(|p| p.3),
+                    place.map(|p| p.4),
                 ])?;
             }
             tx.execute(
