@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 DISPLAY_NUMBER=":$((90 + RANDOM % 9))"
-Xvfb "$DISPLAY_NUMBER" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$DISPLAY_NUMBER" -screen 0 1920x1200x24 -nolisten tcp >/dev/null 2>&1 &
 XVFB_PID=$!
 export DISPLAY="$DISPLAY_NUMBER"
 

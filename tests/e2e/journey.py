@@ -311,15 +311,21 @@ class Journey:
     def scroll_through_grid(self):
         """Scrolls the virtualised grid top to bottom, collecting every cell's state."""
         seen = {}
-        height, view = self.d.execute_script(
-            "const g = document.querySelector('.grid-scroller');"
-            "return [g.scrollHeight, g.clientHeight];"
-        )
-        for top in range(0, height + view, max(1, view // 2)):
+        top = 0
+        # The height is read again at each step: the memories strip above the grid may
+        # arrive while this scrolls, and moves every row down.
+        while True:
             self.d.execute_script(
                 "document.querySelector('.grid-scroller').scrollTop = arguments[0]", top
             )
             seen.update(wait_for("thumbnails to load", self.rendered_cells))
+            height, view = self.d.execute_script(
+                "const g = document.querySelector('.grid-scroller');"
+                "return [g.scrollHeight, g.clientHeight];"
+            )
+            if top >= height:
+                break
+            top += max(1, view // 3)
         self.d.execute_script("document.querySelector('.grid-scroller').scrollTop = 0")
         return seen
 
@@ -471,7 +477,9 @@ class Journey:
         assert self.text(".memories .trip-title") == "Tokyo, Japan"
         self.el(".memories .trip").click()
         wait_for("the trip's first slide", lambda: self.text("#slide-position") == "1 / 3")
-        self.press(Keys.ESCAPE)
+        # Its close button (the slideshow step presses Esc, which a full-screen change
+        # under way can take).
+        self.el('.slideshow [aria-label="End the slideshow"]').click()
         wait_for("the slideshow to end", lambda: not self.els(".slideshow"))
 
     def search(self):
@@ -627,6 +635,33 @@ class Journey:
             server.shutdown()
         self.el("#nav-library").click()
         self.el("#item-count")
+
+    def screens_at_sizes(self):
+        """Every main screen and the viewer at a small laptop's window (1024x640) and a
+        large screen's (1920x1080): nothing may push the page wider than the window.
+        Screenshots 11-* are for review by eye."""
+        original = self.d.get_window_size()
+        try:
+            for width, height in ((1024, 640), (1920, 1080)):
+                self.d.set_window_size(width, height)
+                wait_for(f"a {width}-pixel window",
+                         lambda: abs(self.d.execute_script("return innerWidth") - width) < 40)
+                for screen in ("library", "map", "duplicates", "sync", "settings"):
+                    self.el(f"#nav-{screen}").click()
+                    time.sleep(0.6)
+                    wide = self.d.execute_script(
+                        "return [document.scrollingElement.scrollWidth, innerWidth]")
+                    assert wide[0] <= wide[1], f"{screen} at {width}x{height} is {wide[0]} wide"
+                    self.shot(f"11-{screen}-{width}x{height}")
+                self.el("#nav-library").click()
+                webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
+                self.el(".viewer-title")
+                time.sleep(0.6)
+                self.shot(f"11-viewer-{width}x{height}")
+                self.press(Keys.ESCAPE)
+                wait_for("the viewer to close", lambda: not self.els(".viewer"))
+        finally:
+            self.d.set_window_size(original["width"], original["height"])
 
     def view_and_step(self):
         first = self.cell(0)
@@ -988,6 +1023,7 @@ class Journey:
             self.album,
             self.trash_and_restore,
             self.duplicates,
+            self.screens_at_sizes,
             self.play_videos,
             self.export,
             self.sync_to_a_folder_remote,
@@ -1004,7 +1040,8 @@ class Journey:
 
 def hide_gstreamer_plugins(plugins):
     """A launcher for the app that sees every system GStreamer plugin but `plugins` (as on a
-    machine without their packages), with a registry of its own."""
+    machine without their packages), with a registry of its own. It also asks GTK for its
+    dark theme, so that this second session shows every screen dark."""
     system = next(Path("/usr/lib").glob("*/gstreamer-1.0/libgstcoreelements.so")).parent
     hidden = WORK / "gstreamer-without-libav"
     hidden.mkdir(exist_ok=True)
@@ -1016,6 +1053,7 @@ def hide_gstreamer_plugins(plugins):
         "#!/bin/sh\n"
         f"export GST_PLUGIN_SYSTEM_PATH_1_0='{hidden}' GST_REGISTRY_1_0='{WORK}/gstreamer-registry.bin'\n"
         "unset GST_PLUGIN_PATH GST_PLUGIN_PATH_1_0\n"
+        "export GTK_THEME=Adwaita:dark\n"
         f"exec '{APP}' \"$@\"\n"
     )
     launcher.chmod(0o755)
@@ -1042,6 +1080,20 @@ def a_missing_decoder_is_named():
         assert not journey.els("video.media"), "a player that cannot play"
         journey.shot("08-missing-video-decoder")
         print(f"ok  a_missing_decoder_is_named: {problem}", flush=True)
+        # The same screens in the dark theme, for review by eye.
+        journey.press(Keys.ESCAPE)
+        wait_for("the viewer to close", lambda: not journey.els(".viewer"))
+        assert journey.d.execute_script(
+            "return matchMedia('(prefers-color-scheme: dark)').matches"), "GTK's dark theme"
+        for screen in ("library", "map", "duplicates", "settings"):
+            journey.el(f"#nav-{screen}").click()
+            time.sleep(0.6)
+            journey.shot(f"12-dark-{screen}")
+        journey.el("#nav-library").click()
+        webdriver.ActionChains(journey.d).double_click(journey.cell(0)).perform()
+        journey.el(".viewer-title")
+        time.sleep(0.6)
+        journey.shot("12-dark-viewer")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 //!
 //!   cargo bench -p keepsake-core --features bench --bench scale
 //!   KEEPSAKE_SCALE_ROWS=100000 (default 1000000); the catalog is made once and kept in
-//!   $KEEPSAKE_SCALE_DIR (default ~/.cache/keepsake/scale-ROWS).
+//!   $KEEPSAKE_SCALE_DIR (default ~/.cache/keepsake/scale-ROWS-vN, N the synthetic rows' version).
 
 use keepsake_core::bench_support::{add_synthetic_items, export_plain};
 use keepsake_core::{KdfParams, LibraryFilter, MediaKind, Password, Vault};
@@ -244,6 +244,10 @@ fn measure(dir: &Path) {
     println!("  peak memory (VmHWM)            {:>8.0} MB", peak_rss_mb());
 }
 
+/// Changes whenever the synthetic rows do, so that no older catalog is measured as if new
+/// (2: places have GPS positions).
+const SYNTHETIC_VERSION: u32 = 2;
+
 fn main() {
     let rows: u64 = std::env::var("KEEPSAKE_SCALE_ROWS")
         .ok()
@@ -253,7 +257,7 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-            home.join(format!(".cache/keepsake/scale-{rows}"))
+            home.join(format!(".cache/keepsake/scale-{rows}-v{SYNTHETIC_VERSION}"))
         });
     if std::env::var_os("KEEPSAKE_SCALE_MEASURE").is_some() {
         measure(&dir);

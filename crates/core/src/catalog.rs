@@ -184,6 +184,11 @@ const MIGRATIONS: &[&str] = &[
             ON CONFLICT (facet, value)
             DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
     END;",
+    // 11: recent trips (trips.rs) read a year's located photos from this index alone, in
+    // date order, not from rows spread over the whole table.
+    "CREATE INDEX items_sightings ON items(taken_at, id, latitude, longitude, place_city,
+        place_region, place_country_code, trashed_at)
+        WHERE latitude IS NOT NULL AND longitude IS NOT NULL;",
 ];
 
 mod facets;

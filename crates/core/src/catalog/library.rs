@@ -271,13 +271,14 @@ impl Catalog {
     }
 
     /// Items outside the trash with GPS coordinates taken on the days `from` to `to`
-    /// (inclusive, YYYY-MM-DD), oldest first: where the user was, and when.
+    /// (inclusive, YYYY-MM-DD), oldest first: where the user was, and when. (Through the
+    /// date index: `+` keeps SQLite off the trashed_at one, where every live row is NULL.)
     pub fn sightings_between(&self, from: &str, to: &str) -> Result<Vec<Sighting>, VaultError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, taken_at, latitude, longitude, place_city, place_region,
                     place_country_code
              FROM items WHERE taken_at >= ?1 AND taken_at <= ?2
-                AND latitude IS NOT NULL AND longitude IS NOT NULL AND trashed_at IS NULL
+                AND latitude IS NOT NULL AND longitude IS NOT NULL AND +trashed_at IS NULL
              ORDER BY taken_at, id",
         )?;
         let rows = stmt.query_map([from.to_string(), format!("{to}T9")], |r| {
