@@ -1075,3 +1075,144 @@ const MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
+
+/// `export --albums --sidecars xmp` writes each original byte-exact into a folder per album
+/// (twice for a photo in two albums, at the top for one in none), beside an XMP sidecar
+/// from which exiftool reads the date, position, place, favourite and albums that `show`
+/// gives; `--sidecars json` writes Google Takeout's shape with the same facts.
+#[test]
+fn export_keeps_albums_and_writes_sidecars_other_software_reads() {
+    let vault = TestVault::new();
+    let samples = samples().join("exif-samples");
+    let files = [
+        "jpg__Canon_40D.jpg",
+        "jpg__Nikon_D70.jpg",
+        "jpg__gps__DSCN0010.jpg",
+    ];
+    let paths: Vec<PathBuf> = files.iter().map(|f| samples.join(f)).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    vault.import(&refs);
+    let (canon, gps) = (vault.id_of(files[0]), vault.id_of(files[2]));
+    vault.run_ok(&["album", "create", "Summer"]);
+    vault.run_ok(&["album", "create", "Tom & Jerry"]);
+    vault.run_ok(&["album", "add", "Summer", &canon, &gps]);
+    vault.run_ok(&["album", "add", "Tom & Jerry", &gps]);
+    vault.run_ok(&["fav", &gps]);
+    let shown = vault.json(&["show", &gps]);
+
+    let out = vault.path("export");
+    let report = vault.json(&[
+        "export",
+        "--all",
+        "--to",
+        out.to_str().unwrap(),
+        "--albums",
+        "--sidecars",
+        "xmp",
+    ]);
+    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
+    let written: BTreeSet<String> = files_under(&out)
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+        .collect();
+    let expected: BTreeSet<String> = [
+        "Summer/jpg__Canon_40D.jpg",
+        "Summer/jpg__gps__DSCN0010.jpg",
+        "Tom & Jerry/jpg__gps__DSCN0010.jpg",
+        "jpg__Nikon_D70.jpg",
+    ]
+    .iter()
+    .flat_map(|f| [f.to_string(), format!("{f}.xmp")])
+    .collect();
+    assert_eq!(written, expected);
+    for file in expected.iter().filter(|f| !f.ends_with(".xmp")) {
+        let name = Path::new(file).file_name().unwrap();
+        assert_eq!(
+            sha256(&out.join(file)),
+            sha256(&samples.join(name)),
+            "{file}"
+        );
+    }
+
+    let read = Command::new("exiftool")
+        .args([
+            "-json",
+            "-n",
+            "-DateTimeOriginal",
+            "-GPSLatitude",
+            "-GPSLongitude",
+        ])
+        .args(["-City", "-Country", "-CountryCode", "-Rating", "-Subject"])
+        .args(["-HierarchicalSubject"])
+        .arg(out.join("Tom & Jerry/jpg__gps__DSCN0010.jpg.xmp"))
+        .arg(out.join("Summer/jpg__Canon_40D.jpg.xmp"))
+        .output()
+        .expect("exiftool (libimage-exiftool-perl) is installed by scripts/setup.sh");
+    let read: Value = serde_json::from_slice(&read.stdout).expect("exiftool JSON");
+    let (located, plain) = (&read[0], &read[1]);
+    let original = &exiftool(&[samples.join(files[2])])[0];
+    assert_eq!(located["DateTimeOriginal"], original["DateTimeOriginal"]);
+    for axis in ["GPSLatitude", "GPSLongitude"] {
+        let (a, b) = (
+            located[axis].as_f64().unwrap(),
+            original[axis].as_f64().unwrap(),
+        );
+        assert!(
+            (a - b).abs() < 1e-6,
+            "{axis}: {a} in the sidecar, {b} in the photo"
+        );
+    }
+    assert_eq!(located["City"], shown["place"]["city"]);
+    assert_eq!(located["Country"], shown["place"]["country"]);
+    assert_eq!(located["CountryCode"], shown["place"]["country_code"]);
+    assert_eq!(located["Rating"], 5);
+    assert_eq!(
+        located["Subject"],
+        serde_json::json!(["Summer", "Tom & Jerry"])
+    );
+    assert_eq!(
+        located["HierarchicalSubject"],
+        serde_json::json!(["Albums|Summer", "Albums|Tom & Jerry"])
+    );
+    assert!(
+        plain.get("GPSLatitude").is_none() && plain.get("Rating").is_none(),
+        "{plain}"
+    );
+    assert_eq!(plain["Subject"], "Summer");
+
+    let takeout = vault.path("takeout");
+    vault.run_ok(&[
+        "export",
+        &gps,
+        "--to",
+        takeout.to_str().unwrap(),
+        "--sidecars",
+        "json",
+    ]);
+    let sidecar: Value =
+        serde_json::from_slice(&fs::read(takeout.join("jpg__gps__DSCN0010.jpg.json")).unwrap())
+            .unwrap();
+    assert_eq!(sidecar["title"], "jpg__gps__DSCN0010.jpg");
+    assert_eq!(sidecar["favorited"], true);
+    assert_eq!(
+        sidecar["geoData"]["latitude"],
+        shown["metadata"]["latitude"]
+    );
+    assert_eq!(
+        sidecar["geoData"]["longitude"],
+        shown["metadata"]["longitude"]
+    );
+    assert_eq!(
+        sidecar["photoTakenTime"]["formatted"],
+        shown["metadata"]["taken_at"]
+    );
+    assert_eq!(
+        sidecar["keepsake"]["albums"],
+        serde_json::json!(["Summer", "Tom & Jerry"])
+    );
+    assert_eq!(
+        files_under(&takeout).len(),
+        2,
+        "the photo and its sidecar, no album folder"
+    );
+}

@@ -232,7 +232,8 @@ pub async fn export_items(
     blocking(move || {
         // Contents of its own: a long export holds nothing the rest of the app needs.
         let contents = session.vault.blocking_lock().contents()?;
-        let report = contents.export(Some(&ids), &PathBuf::from(&folder))?;
+        let options = keepsake_core::ExportOptions::default();
+        let report = contents.export(Some(&ids), &PathBuf::from(&folder), options)?;
         Ok(ExportSummary {
             exported: report.exported.len() as u32,
             failed: report

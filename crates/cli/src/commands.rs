@@ -373,9 +373,22 @@ pub struct ExportArgs {
     /// Destination folder (created if missing; existing files are never overwritten)
     #[arg(long, value_name = "DIR")]
     to: PathBuf,
+    /// A folder per album (an item in several albums is written into each)
+    #[arg(long)]
+    albums: bool,
+    /// Beside each file, a sidecar of its date, place, favourite and albums: XMP (F.xmp,
+    /// for darktable, digiKam, Lightroom) or Google Takeout's JSON (F.json)
+    #[arg(long, value_name = "FORMAT")]
+    sidecars: Option<Sidecars>,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Sidecars {
+    Xmp,
+    Json,
 }
 
 pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
@@ -385,7 +398,14 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
         Some(parse_ids(&args.ids)?)
     };
     let vault = ctx.unlock()?;
-    let report = vault.export(ids.as_deref(), &args.to)?;
+    let options = keepsake_core::ExportOptions {
+        albums: args.albums,
+        sidecars: args.sidecars.map(|format| match format {
+            Sidecars::Xmp => keepsake_core::SidecarFormat::Xmp,
+            Sidecars::Json => keepsake_core::SidecarFormat::Json,
+        }),
+    };
+    let report = vault.export(ids.as_deref(), &args.to, options)?;
     if args.json {
         crate::output::json(&report)?;
     } else {

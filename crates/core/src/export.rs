@@ -1,11 +1,14 @@
 //! Export: originals back out, byte for byte, under their original names. Each file is
 //! decrypted to a hidden partial file and linked into place only once fully authenticated,
 //! so a damaged object never leaves a partial or garbage file, and nothing is overwritten.
+//! Optionally into a folder per album, each with a sidecar of what Keepsake knows
+//! (docs/FORMAT.md, section 12), so that leaving Keepsake loses no organisation.
 
+use crate::sidecar::{SidecarFacts, SidecarFormat};
 use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -30,6 +33,14 @@ pub struct ExportFailure {
     pub damaged: bool,
 }
 
+/// How an export lays its files out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportOptions {
+    /// A folder per album (an item in several is written into each).
+    pub albums: bool,
+    pub sidecars: Option<SidecarFormat>,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct ExportReport {
     pub exported: Vec<Exported>,
@@ -42,6 +53,7 @@ impl Contents {
         &self,
         ids: Option<&[ObjectId]>,
         dest: &Path,
+        options: ExportOptions,
     ) -> Result<ExportReport, VaultError> {
         // A folder Keepsake makes for plaintext is private (0700); one that exists is the
         // user's choice and stays as it is.
@@ -67,26 +79,65 @@ impl Contents {
                 chosen
             }
         };
+        let album_names: HashMap<i64, String> = self
+            .catalog
+            .albums()?
+            .into_iter()
+            .map(|album| (album.id, album.name))
+            .collect();
         let mut taken = HashSet::new();
         let mut full = None;
         for item in selected {
-            // Once the destination is full, every later file would fail the same way.
-            let result = match &full {
-                Some(reason) => Err((format!("not exported: {reason}"), false)),
-                None => self.export_one(item, dest, &mut taken),
+            let albums: Vec<&str> = self
+                .catalog
+                .albums_of(&item.id)?
+                .iter()
+                .filter_map(|id| album_names.get(id).map(String::as_str))
+                .collect();
+            let folders: Vec<PathBuf> = if options.albums && !albums.is_empty() {
+                albums
+                    .iter()
+                    .map(|name| dest.join(safe_name(name)))
+                    .collect()
+            } else {
+                vec![dest.to_path_buf()]
             };
-            match result {
-                Ok(path) => report.exported.push(Exported { id: item.id, path }),
-                Err((reason, damaged)) => {
-                    if reason.contains(DESTINATION_FULL) && full.is_none() {
-                        full = Some(DESTINATION_FULL.to_string());
+            let facts = SidecarFacts {
+                name: &item.name,
+                taken_at: item.media.taken_at.as_deref(),
+                latitude: item.media.latitude,
+                longitude: item.media.longitude,
+                altitude: item.media.altitude,
+                place: item.media.place.as_ref(),
+                favourite: self.catalog.is_favourite(&item.id)?,
+                albums: albums.clone(),
+            };
+            for folder in &folders {
+                // Once the destination is full, every later file would fail the same way.
+                let result = match &full {
+                    Some(reason) => Err((format!("not exported: {reason}"), false)),
+                    None => {
+                        self.export_one(item, folder, &mut taken).and_then(|path| {
+                            match options.sidecars {
+                                Some(format) => write_sidecar(&path, &facts, format).map(|()| path),
+                                None => Ok(path),
+                            }
+                        })
                     }
-                    report.failed.push(ExportFailure {
-                        id: item.id,
-                        name: Some(item.name.clone()),
-                        reason,
-                        damaged,
-                    })
+                };
+                match result {
+                    Ok(path) => report.exported.push(Exported { id: item.id, path }),
+                    Err((reason, damaged)) => {
+                        if reason.contains(DESTINATION_FULL) && full.is_none() {
+                            full = Some(DESTINATION_FULL.to_string());
+                        }
+                        report.failed.push(ExportFailure {
+                            id: item.id,
+                            name: Some(item.name.clone()),
+                            reason,
+                            damaged,
+                        })
+                    }
                 }
             }
         }
@@ -99,6 +150,8 @@ impl Contents {
         dest: &Path,
         taken: &mut HashSet<PathBuf>,
     ) -> Result<PathBuf, (String, bool)> {
+        crate::fsutil::create_private_dir(dest)
+            .map_err(|e| (format!("could not create {}: {e}", dest.display()), false))?;
         let partial = dest.join(format!(".keepsake-{}.partial", item.id));
         let write_err = |e: io::Error| {
             let why = if e.kind() == io::ErrorKind::StorageFull {
@@ -145,6 +198,34 @@ impl Contents {
         let _ = fs::remove_file(&partial);
         result.map_err(write_err)
     }
+}
+
+/// Writes `facts` as a sidecar beside the exported `file` (`F` gets `F.xmp` or `F.json`),
+/// never over an existing file.
+fn write_sidecar(
+    file: &Path,
+    facts: &SidecarFacts,
+    format: SidecarFormat,
+) -> Result<(), (String, bool)> {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".");
+    name.push(format.extension());
+    let path = PathBuf::from(name);
+    let failed = |e: io::Error| {
+        let why = if e.kind() == io::ErrorKind::StorageFull {
+            DESTINATION_FULL.to_string()
+        } else {
+            e.to_string()
+        };
+        (
+            format!("could not write the sidecar {}: {why}", path.display()),
+            false,
+        )
+    };
+    let mut out = crate::fsutil::create_new_private(&path).map_err(failed)?;
+    out.write_all(facts.render(format).as_bytes())
+        .and_then(|()| out.sync_all())
+        .map_err(failed)
 }
 
 /// Gives the partial file its final name without ever replacing an existing file:
