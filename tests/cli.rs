@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use support::*;
@@ -785,4 +785,89 @@ fn organising_from_the_cli_is_what_ls_shows() {
     assert_eq!(vault.json(&["ls"]).as_array().unwrap().len(), 2);
     assert_eq!(vault.json(&["trash", "ls"]), serde_json::json!([]));
     vault.run_ok(&["verify"]);
+}
+
+/// `import --albums-from-folders` puts each photo into an album named after the folder it
+/// was found in (an album already there is reused), not Takeout's "Photos from YYYY"
+/// folders nor a file given by itself; importing again files what was already there.
+#[test]
+fn albums_from_folders_follow_the_folders_photos_were_found_in() {
+    let vault = TestVault::new();
+    let samples = samples().join("exif-samples");
+    let input = vault.path("Takeout");
+    let place = |folder: &str, sample: &str| {
+        let dir = input.join(folder);
+        fs::create_dir_all(&dir).unwrap();
+        fs::copy(samples.join(sample), dir.join(sample)).unwrap();
+    };
+    place("Lisbon 2019", "jpg__Canon_40D.jpg");
+    place("Lisbon 2019", "jpg__Nikon_D70.jpg");
+    place("Photos from 2019", "jpg__Pentax_K10D.jpg");
+    place("Photos from 2019", "jpg__gps__DSCN0010.jpg");
+    place("Tuscany", "jpg__gps__DSCN0010.jpg"); // the same photo in a year and an album
+    let alone = samples.join("jpg__Kodak_CX7530.jpg");
+    vault.run_ok(&["album", "create", "Tuscany"]);
+
+    let out = vault.run_ok(&[
+        "import",
+        input.to_str().unwrap(),
+        alone.to_str().unwrap(),
+        "--albums-from-folders",
+    ]);
+    assert!(
+        stdout(&out).contains("album Lisbon 2019: 2 items"),
+        "{}",
+        stdout(&out)
+    );
+    let albums = |vault: &TestVault| -> BTreeMap<String, BTreeSet<String>> {
+        let names: BTreeMap<String, String> = vault
+            .json(&["ls"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["id"].as_str().unwrap().to_string(),
+                    i["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        vault
+            .json(&["album", "ls"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let items = a["items"].as_array().unwrap().iter();
+                let named = items
+                    .map(|id| names[id.as_str().unwrap()].clone())
+                    .collect();
+                (a["name"].as_str().unwrap().to_string(), named)
+            })
+            .collect()
+    };
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        (
+            "Lisbon 2019",
+            vec!["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"],
+        ),
+        ("Tuscany", vec!["jpg__gps__DSCN0010.jpg"]),
+    ]
+    .into_iter()
+    .map(|(album, names)| {
+        (
+            album.to_string(),
+            names.into_iter().map(String::from).collect(),
+        )
+    })
+    .collect();
+    assert_eq!(albums(&vault), expected);
+
+    // A second vault, imported without the option first: the second import, with it,
+    // finds every file already there and files them as the first vault's were.
+    let again = TestVault::new();
+    again.run_ok(&["import", input.to_str().unwrap()]);
+    assert_eq!(again.json(&["album", "ls"]), serde_json::json!([]));
+    again.run_ok(&["import", input.to_str().unwrap(), "--albums-from-folders"]);
+    assert_eq!(albums(&again), expected);
 }

@@ -654,6 +654,10 @@ class Journey:
                     assert wide[0] <= wide[1], f"{screen} at {width}x{height} is {wide[0]} wide"
                     self.shot(f"11-{screen}-{width}x{height}")
                 self.el("#nav-library").click()
+                # The memories strip arrives after the grid and moves it down: a double
+                # click before then lands its two clicks on different things.
+                self.el(".memories .trip")
+                time.sleep(0.3)
                 webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
                 self.el(".viewer-title")
                 time.sleep(0.6)

@@ -180,6 +180,10 @@ pub struct ImportArgs {
     /// Files and folders to import
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Put each photo found in a folder into an album named after the folder (not
+    /// Google Takeout's "Photos from YYYY" folders)
+    #[arg(long)]
+    albums_from_folders: bool,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -199,9 +203,18 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
         ));
     });
     bar.finish_and_clear();
+    // After a whole import only: the next run after one cut short finds its files as
+    // duplicates, and files them all.
+    let albums = match (&fatal, args.albums_from_folders) {
+        (None, true) => vault.library()?.albums_from_folders(&report, &args.paths)?,
+        _ => Vec::new(),
+    };
     if args.json {
         crate::output::json(&report)?;
     } else {
+        for (name, items) in &albums {
+            out!("album {}: {}", printable(name), count(*items, "item"));
+        }
         for item in report.imported.iter().filter(|i| i.note.is_some()) {
             out!(
                 "stored, with a note: {}: {}",

@@ -9,6 +9,7 @@ mod devices;
 mod dupes;
 mod error;
 mod export;
+mod folder_albums;
 mod fsutil;
 mod guard;
 mod header;
