@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "restore_from_trash",
     "empty_trash",
     "export_items",
+    "export_library",
     "verify_vault",
     "albums",
     "create_album",

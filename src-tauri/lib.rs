@@ -60,6 +60,7 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::library::restore_from_trash,
             commands::library::empty_trash,
             commands::library::export_items,
+            commands::library::export_library,
             commands::library::verify_vault,
             commands::albums::albums,
             commands::albums::create_album,

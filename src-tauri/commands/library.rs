@@ -7,7 +7,7 @@ use crate::dto::{
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use keepsake_core::{ErrorCode, MediaKind};
+use keepsake_core::{ErrorCode, ExportOptions, MediaKind, SidecarFormat};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -228,12 +228,38 @@ pub async fn export_items(
     folder: String,
 ) -> AppResult<ExportSummary> {
     let ids = parse_ids(&ids)?;
+    export(state, Some(ids), folder, ExportOptions::default()).await
+}
+
+/// Everything out, to leave Keepsake or to keep a plain copy: a folder per album (`albums`)
+/// and a sidecar beside each file (`sidecars`: "xmp" or "json").
+#[tauri::command]
+pub async fn export_library(
+    state: State<'_, AppState>,
+    folder: String,
+    albums: bool,
+    sidecars: Option<String>,
+) -> AppResult<ExportSummary> {
+    let sidecars = match sidecars.as_deref() {
+        None => None,
+        Some("xmp") => Some(SidecarFormat::Xmp),
+        Some("json") => Some(SidecarFormat::Json),
+        Some(other) => return Err(AppError::invalid(format!("no sidecar format {other:?}"))),
+    };
+    export(state, None, folder, ExportOptions { albums, sidecars }).await
+}
+
+async fn export(
+    state: State<'_, AppState>,
+    ids: Option<Vec<keepsake_core::ObjectId>>,
+    folder: String,
+    options: ExportOptions,
+) -> AppResult<ExportSummary> {
     let session = state.session()?;
     blocking(move || {
         // Contents of its own: a long export holds nothing the rest of the app needs.
         let contents = session.vault.blocking_lock().contents()?;
-        let options = keepsake_core::ExportOptions::default();
-        let report = contents.export(Some(&ids), &PathBuf::from(&folder), options)?;
+        let report = contents.export(ids.as_deref(), &PathBuf::from(&folder), options)?;
         Ok(ExportSummary {
             exported: report.exported.len() as u32,
             failed: report

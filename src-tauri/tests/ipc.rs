@@ -257,6 +257,44 @@ fn browse_organise_and_export_real_photos() {
         std::fs::read(&photos[1]).unwrap()
     );
 
+    // Everything, in a folder per album, with XMP sidecars (tests/media.rs checks what
+    // exiftool reads from them).
+    let everything = app.root.path().join("everything");
+    let summary = app.ok(
+        "export_library",
+        json!({"folder": everything.display().to_string(), "albums": true, "sidecars": "xmp"}),
+    );
+    assert_eq!(summary["exported"], 3, "{summary}");
+    let mut written: Vec<String> = walk(&everything);
+    written.sort();
+    let names: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            app.ok("item_details", json!({"id": id}))["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut expected = vec![
+        format!("Holidays/{}", names[0]),
+        format!("Holidays/{}", names[1]),
+        names[2].clone(),
+    ];
+    expected = expected
+        .into_iter()
+        .flat_map(|f| [format!("{f}.xmp"), f])
+        .collect();
+    expected.sort();
+    assert_eq!(written, expected);
+    assert_eq!(
+        app.error_code(
+            "export_library",
+            json!({"folder": everything.display().to_string(), "albums": false, "sidecars": "docx"})
+        ),
+        "invalid_input"
+    );
+
     app.ok("move_to_trash", json!({"ids": [ids[2]]}));
     assert_eq!(app.ok("empty_trash", json!({})), 1);
     assert_eq!(app.timeline(json!({})).len(), 2);
@@ -1079,4 +1117,19 @@ fn map_tiles_are_fetched_only_with_the_online_map_on_and_while_unlocked() {
     app.ok("save_settings", json!({ "settings": settings }));
     assert_eq!(get("3/4/3").status(), 403);
     assert_eq!(asked(), 1);
+}
+
+/// The files under `dir`, as paths relative to it.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let sub = path.file_name().unwrap().to_string_lossy().into_owned();
+            found.extend(walk(&path).into_iter().map(|f| format!("{sub}/{f}")));
+        } else {
+            found.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    found
 }

@@ -880,6 +880,22 @@ class Journey:
         for exported in written:
             digest = hashlib.sha256(exported.read_bytes()).hexdigest()
             assert digest in originals, f"{exported.name} differs from its original"
+        # Everything, as Settings' "Export everything" does: the album "Summer" (two
+        # photos) as a folder, every file with an XMP sidecar.
+        everything = WORK / "Everything"
+        result = self.invoke("export_library",
+                             {"folder": str(everything), "albums": True, "sidecars": "xmp"})
+        assert "ok" in result and not result["ok"]["failed"], result
+        summer = sorted(p.name for p in (everything / "Summer").iterdir())
+        assert len(summer) == 4 and sum(n.endswith(".xmp") for n in summer) == 2, summer
+        files = [p for p in everything.rglob("*") if p.is_file() and p.suffix != ".xmp"]
+        assert len(files) == result["ok"]["exported"], files
+        imported = {f.name for f in IMPORT_FROM}
+        for exported in files:
+            assert exported.with_name(exported.name + ".xmp").exists(), exported
+            if exported.name in imported:  # (the videos made for playing are not)
+                digest = hashlib.sha256(exported.read_bytes()).hexdigest()
+                assert digest in originals, f"{exported.name} differs from its original"
 
     def sync_to_a_folder_remote(self):
         self.el("#nav-sync").click()
@@ -969,7 +985,8 @@ class Journey:
             needles[what] = value.encode()
             needles[what + " (UTF-16)"] = value.encode("utf-16-le")
         # The inputs and the export are plaintext by design; the driver log is the test's.
-        skip = {WORK / "Phone", WORK / "memory", WORK / "trip", WORK / "Exported", WORK / "videos",
+        skip = {WORK / "Phone", WORK / "memory", WORK / "trip", WORK / "Exported",
+                WORK / "Everything", WORK / "videos",
                 WORK / "copies"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}

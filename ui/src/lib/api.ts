@@ -69,6 +69,8 @@ export const api = {
   emptyTrash: () => invoke<number>('empty_trash'),
   exportItems: (ids: string[], folder: string) =>
     invoke<ExportSummary>('export_items', { ids, folder }),
+  exportLibrary: (folder: string, albums: boolean, sidecars: 'xmp' | 'json' | null) =>
+    invoke<ExportSummary>('export_library', { folder, albums, sidecars }),
   verifyVault: (repair: boolean) => invoke<VerifySummary>('verify_vault', { repair }),
 
   albums: () => invoke<AlbumInfo[]>('albums'),
