@@ -704,15 +704,12 @@ fn names_print_escaped_and_json_failures_print_json() {
 #[test]
 fn organising_from_the_cli_is_what_ls_shows() {
     let vault = TestVault::new();
-    let samples = samples().join("exif-samples");
     let files = [
         "jpg__Canon_40D.jpg",
         "jpg__Nikon_D70.jpg",
         "jpg__gps__DSCN0010.jpg",
     ];
-    let paths: Vec<PathBuf> = files.iter().map(|f| samples.join(f)).collect();
-    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-    vault.import(&refs);
+    vault.import_exif_samples(&files);
     let id = |name: &str| vault.id_of(name);
     let (canon, nikon, gps) = (id(files[0]), id(files[1]), id(files[2]));
     let entry = |list: &Value, id: &str| {

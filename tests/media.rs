@@ -1089,9 +1089,7 @@ fn export_keeps_albums_and_writes_sidecars_other_software_reads() {
         "jpg__Nikon_D70.jpg",
         "jpg__gps__DSCN0010.jpg",
     ];
-    let paths: Vec<PathBuf> = files.iter().map(|f| samples.join(f)).collect();
-    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-    vault.import(&refs);
+    vault.import_exif_samples(&files);
     let (canon, gps) = (vault.id_of(files[0]), vault.id_of(files[2]));
     vault.run_ok(&["album", "create", "Summer"]);
     vault.run_ok(&["album", "create", "Tom & Jerry"]);

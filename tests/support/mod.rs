@@ -159,6 +159,14 @@ impl TestVault {
         self.json(&refs)
     }
 
+    /// Imports these files of the samples' exif-samples folder, by name.
+    pub fn import_exif_samples(&self, names: &[&str]) -> Value {
+        let folder = samples().join("exif-samples");
+        let paths: Vec<PathBuf> = names.iter().map(|name| folder.join(name)).collect();
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        self.import(&refs)
+    }
+
     pub fn object_files(&self) -> Vec<PathBuf> {
         let mut files = Vec::new();
         for shard in fs::read_dir(self.dir.join("objects")).unwrap() {

@@ -154,11 +154,7 @@ impl Contents {
             .map_err(|e| (format!("could not create {}: {e}", dest.display()), false))?;
         let partial = dest.join(format!(".keepsake-{}.partial", item.id));
         let write_err = |e: io::Error| {
-            let why = if e.kind() == io::ErrorKind::StorageFull {
-                DESTINATION_FULL.to_string()
-            } else {
-                e.to_string()
-            };
+            let why = write_failure(&e);
             (
                 format!("could not write to {}: {why}", dest.display()),
                 false,
@@ -212,11 +208,7 @@ fn write_sidecar(
     name.push(format.extension());
     let path = PathBuf::from(name);
     let failed = |e: io::Error| {
-        let why = if e.kind() == io::ErrorKind::StorageFull {
-            DESTINATION_FULL.to_string()
-        } else {
-            e.to_string()
-        };
+        let why = write_failure(&e);
         (
             format!("could not write the sidecar {}: {why}", path.display()),
             false,
@@ -226,6 +218,16 @@ fn write_sidecar(
     out.write_all(facts.render(format).as_bytes())
         .and_then(|()| out.sync_all())
         .map_err(failed)
+}
+
+/// Why a write failed, in words; a full destination always in the same words, which stop
+/// the export (every later file would fail the same way).
+fn write_failure(e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::StorageFull {
+        DESTINATION_FULL.to_string()
+    } else {
+        e.to_string()
+    }
 }
 
 /// Gives the partial file its final name without ever replacing an existing file:
