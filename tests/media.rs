@@ -1213,4 +1213,29 @@ fn export_keeps_albums_and_writes_sidecars_other_software_reads() {
         2,
         "the photo and its sidecar, no album folder"
     );
+
+    // A sidecar already where one would go is kept: the photo is exported, the failure said.
+    let again = vault.path("again");
+    fs::create_dir(&again).unwrap();
+    let theirs = again.join("jpg__gps__DSCN0010.jpg.json");
+    fs::write(&theirs, b"someone else's").unwrap();
+    let refused = vault.run(&[
+        "export",
+        &gps,
+        "--to",
+        again.to_str().unwrap(),
+        "--sidecars",
+        "json",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("could not write the sidecar"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(fs::read(&theirs).unwrap(), b"someone else's");
+    assert_eq!(
+        sha256(&again.join("jpg__gps__DSCN0010.jpg")),
+        sha256(&samples.join(files[2]))
+    );
 }

@@ -1110,6 +1110,18 @@ fn map_tiles_are_fetched_only_with_the_online_map_on_and_while_unlocked() {
         "invalid_input"
     );
 
+    // A tile server that does not answer: 502, saying why, and nothing kept.
+    let mut dead = settings.clone();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    dead["map_tile_url"] = json!(format!("http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"));
+    app.ok("save_settings", json!({ "settings": dead }));
+    let failed = get("3/5/2");
+    assert_eq!(failed.status(), 502);
+    assert!(!failed.body().is_empty(), "a 502 says why");
+    app.ok("save_settings", json!({ "settings": settings }));
+
     app.ok("lock", json!({}));
     assert_eq!(get("3/4/3").status(), 403);
     app.ok("unlock", json!({"password": PASSWORD}));

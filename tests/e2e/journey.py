@@ -621,6 +621,11 @@ class Journey:
             assert self.text(".map-attribution") == f"Tiles: 127.0.0.1:{server.server_port}"
             time.sleep(1)
             self.shot("04f-map-online")
+            # The server gone: the map says so instead of showing holes.
+            server.shutdown()
+            server.server_close()
+            self.el(".map-tools button").click()
+            assert "could not load" in self.text("#tile-problem")
             self.el("#nav-settings").click()
             self.el("#online-map").click()
             wait_for("the online map off", lambda: not self.el("#online-map").is_selected())
