@@ -9,7 +9,7 @@
 use crate::protocol::{body, status};
 use crate::state::AppState;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime};
@@ -48,6 +48,13 @@ impl TileCache {
             .cloned()
     }
 
+    /// Forgets every tile: the server changed, or the online map was turned off.
+    pub fn clear(&self) {
+        let mut guard = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
+        guard.0.clear();
+        guard.1.clear();
+    }
+
     fn put(&self, key: Key, tile: Tile) {
         let mut guard = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
         let (tiles, order) = &mut *guard;
@@ -62,11 +69,17 @@ impl TileCache {
     }
 }
 
-/// Whether `template` is a tile URL the app can fill in: http(s), with {z}, {x} and {y}.
+/// Whether `template` is a tile URL the app can fill in: http(s), with {z}, {x} and {y}
+/// and no other placeholder (a `{s}` would never be filled in).
 pub fn check_template(template: &str) -> Result<(), String> {
     let web = template.starts_with("https://") || template.starts_with("http://");
     let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| template.contains(p));
-    if web && placeholders && url::Url::parse(template).is_ok() {
+    let rest = template
+        .replace("{z}", "")
+        .replace("{x}", "")
+        .replace("{y}", "");
+    let others = rest.contains('{') || rest.contains('}');
+    if web && placeholders && !others && url::Url::parse(template).is_ok() {
         Ok(())
     } else {
         Err(format!(
@@ -107,8 +120,14 @@ pub async fn respond<R: Runtime>(
     if let Some((mime, bytes)) = session.tiles.get(&key) {
         return body(request, &mime, bytes);
     }
+    // Not held across the fetch (seconds, on a bad network): a Lock meanwhile must drop
+    // the session, its keys and the vault's lock at once.
+    drop(session);
     match fetch(&template, key).await {
         Ok(tile) => {
+            let Ok(session) = state.session() else {
+                return status(StatusCode::FORBIDDEN);
+            };
             session.tiles.put(key, tile.clone());
             body(request, &tile.0, tile.1)
         }
@@ -120,17 +139,34 @@ pub async fn respond<R: Runtime>(
     }
 }
 
+/// One client for every tile: its connections (and TLS sessions) are reused, as tile
+/// servers ask. It follows no redirect: none may take the tile coordinates to plain HTTP
+/// or elsewhere.
+fn client() -> Result<&'static reqwest::Client, String> {
+    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .timeout(Duration::from_secs(15))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 async fn fetch(template: &str, (z, x, y): Key) -> Result<Tile, String> {
     let url = template
         .replace("{z}", &z.to_string())
         .replace("{x}", &x.to_string())
         .replace("{y}", &y.to_string());
-    let client = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .timeout(Duration::from_secs(15))
-        .build()
+    let mut response = client()?
+        .get(&url)
+        .send()
+        .await
         .map_err(|e| e.to_string())?;
-    let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
     if !response.status().is_success() {
         return Err(format!("the tile server answered {}", response.status()));
     }
@@ -143,14 +179,22 @@ async fn fetch(template: &str, (z, x, y): Key) -> Result<Tile, String> {
     if !mime.starts_with("image/") {
         return Err(format!("the tile server sent {mime:?}, not an image"));
     }
-    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-    if bytes.len() > MAX_TILE_BYTES {
-        return Err(format!(
-            "the tile server sent {} bytes, not a tile",
-            bytes.len()
-        ));
+    // Read up to the cap, no further: a server sending more is not sending a tile.
+    let too_large = || format!("the tile server sent more than {MAX_TILE_BYTES} bytes");
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_TILE_BYTES as u64)
+    {
+        return Err(too_large());
     }
-    Ok((mime, bytes.to_vec()))
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_TILE_BYTES {
+            return Err(too_large());
+        }
+    }
+    Ok((mime, bytes))
 }
 
 #[cfg(test)]
@@ -172,5 +216,6 @@ mod tests {
         assert!(check_template(DEFAULT_TILE_URL).is_ok());
         assert!(check_template("https://example.org/{z}/{x}.png").is_err());
         assert!(check_template("file:///{z}/{x}/{y}").is_err());
+        assert!(check_template("https://{s}.tile.example/{z}/{x}/{y}.png").is_err());
     }
 }

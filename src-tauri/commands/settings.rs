@@ -38,6 +38,13 @@ pub fn save_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> AppRe
     let session = state.session()?;
     let tile_url = settings.map_tile_url.trim().to_string();
     crate::tiles::check_template(&tile_url).map_err(AppError::invalid)?;
+    {
+        // Tiles of another server, or kept after the map went offline, are forgotten.
+        let config = state.config.lock().unwrap_or_else(|p| p.into_inner());
+        if config.online_map != settings.online_map || config.map_tile_url != tile_url {
+            session.tiles.clear();
+        }
+    }
     state.update_config(|c| {
         c.auto_lock_minutes = settings.auto_lock_minutes;
         c.lock_on_sleep = settings.lock_on_sleep;

@@ -1121,6 +1121,9 @@ fn map_tiles_are_fetched_only_with_the_online_map_on_and_while_unlocked() {
     assert_eq!(failed.status(), 502);
     assert!(!failed.body().is_empty(), "a 502 says why");
     app.ok("save_settings", json!({ "settings": settings }));
+    // Changing the server forgot what the other one sent.
+    assert_eq!(get("3/4/2").status(), 200);
+    assert_eq!(asked(), 2);
 
     app.ok("lock", json!({}));
     assert_eq!(get("3/4/3").status(), 403);
@@ -1128,7 +1131,7 @@ fn map_tiles_are_fetched_only_with_the_online_map_on_and_while_unlocked() {
     settings["online_map"] = json!(false);
     app.ok("save_settings", json!({ "settings": settings }));
     assert_eq!(get("3/4/3").status(), 403);
-    assert_eq!(asked(), 1);
+    assert_eq!(asked(), 2);
 }
 
 /// The files under `dir`, as paths relative to it.

@@ -390,7 +390,7 @@ pub struct ExportArgs {
     #[arg(long)]
     albums: bool,
     /// Beside each file, a sidecar of its date, place, favourite and albums: XMP (F.xmp,
-    /// for darktable, digiKam, Lightroom) or Google Takeout's JSON (F.json)
+    /// for darktable, digiKam, exiftool) or Google Takeout's JSON (F.json)
     #[arg(long, value_name = "FORMAT")]
     sidecars: Option<Sidecars>,
     /// Print the result as JSON

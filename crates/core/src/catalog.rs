@@ -199,7 +199,7 @@ mod search_index;
 mod synthetic;
 pub(crate) use facets::Facets;
 pub use facets::Usage;
-pub use library::{Album, LibraryFilter, Sighting, TimelineEntry};
+pub use library::{ALBUM_NAME_MAX, Album, LibraryFilter, Sighting, TimelineEntry};
 pub use proxies::Proxy;
 
 /// A remote the vault syncs to. The secret lives only here, inside the encrypted catalog.

@@ -215,9 +215,16 @@ fn write_sidecar(
         )
     };
     let mut out = crate::fsutil::create_new_private(&path).map_err(failed)?;
-    out.write_all(facts.render(format).as_bytes())
-        .and_then(|()| out.sync_all())
-        .map_err(failed)
+    let written = out
+        .write_all(facts.render(format).as_bytes())
+        .and_then(|()| out.sync_all());
+    if let Err(e) = written {
+        // Ours alone (created new): no half a sidecar left behind.
+        drop(out);
+        let _ = fs::remove_file(&path);
+        return Err(failed(e));
+    }
+    Ok(())
 }
 
 /// Why a write failed, in words; a full destination always in the same words, which stop
@@ -296,22 +303,43 @@ fn numbered(stem: &str, n: u32, ext: &str) -> String {
     format!("{}{suffix}{ext}", &stem[..end])
 }
 
-/// A stored name as a single, harmless path component.
+/// A stored name (a photo's or an album's) as a single, harmless path component that
+/// Windows and exFAT (the USB sticks people export to) accept too: no separators, no
+/// drive prefix (`D:x` would leave the destination on Windows), none of `*?"<>|`, no
+/// trailing dot or space, no reserved device name, at most NAME_MAX bytes.
 fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
                 '_'
             } else {
                 c
             }
         })
         .collect();
-    match cleaned.trim() {
-        "" | "." | ".." => "unnamed".into(),
-        _ => cleaned,
+    let trimmed = cleaned.trim_start().trim_end_matches(['.', ' ']);
+    let mut safe = match trimmed {
+        "" => "unnamed".to_string(),
+        t => t.to_string(),
+    };
+    let stem = safe
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let numbered_device = stem.len() == 4
+        && (stem.starts_with("COM") || stem.starts_with("LPT"))
+        && stem.as_bytes()[3].is_ascii_digit();
+    if matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL") || numbered_device {
+        safe.insert(0, '_');
     }
+    let mut end = safe.len().min(NAME_MAX);
+    while !safe.is_char_boundary(end) {
+        end -= 1;
+    }
+    safe.truncate(end);
+    safe
 }
 
 #[cfg(test)]
@@ -324,6 +352,18 @@ mod tests {
         assert_eq!(safe_name(".."), "unnamed");
         assert_eq!(safe_name("a\nb.jpg"), "a_b.jpg");
         assert_eq!(safe_name("IMG (1).jpg"), "IMG (1).jpg");
+        assert_eq!(safe_name("D:Backup"), "D_Backup");
+        assert_eq!(safe_name("Trip: Paris?"), "Trip_ Paris_");
+        assert_eq!(safe_name("Summer..."), "Summer");
+        assert_eq!(safe_name("con.jpg"), "_con.jpg");
+        assert_eq!(safe_name("COM1"), "_COM1");
+        assert_eq!(safe_name("Compose"), "Compose");
+        let long = safe_name(&"東".repeat(200));
+        assert!(
+            long.len() <= NAME_MAX && long.starts_with('東'),
+            "{} bytes",
+            long.len()
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! organise photos on disk. Files given one by one make no album, nor do Takeout's
 //! "Photos from 2019" folders, which hold a year, not an album.
 
+use crate::catalog::ALBUM_NAME_MAX;
 use crate::{ImportReport, Library, ObjectId, VaultError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,8 +37,9 @@ impl Library {
     }
 }
 
-/// The album for a file at `path`: its folder's name, unless the file was given by itself
-/// or its folder is one of Takeout's years.
+/// The album for a file at `path`: its folder's name (cut to the longest album name),
+/// unless the file was given by itself or its folder is one of Takeout's years. Folders
+/// of the same name in different places (`2019/01`, `2020/01`) make one album.
 fn folder_album(path: &Path, given: &[PathBuf]) -> Option<String> {
     if given.iter().any(|g| g == path) {
         return None;
@@ -46,6 +48,8 @@ fn folder_album(path: &Path, given: &[PathBuf]) -> Option<String> {
     let year_folder = name
         .strip_prefix("Photos from ")
         .is_some_and(|year| year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()));
+    let name: String = name.chars().take(ALBUM_NAME_MAX).collect();
+    let name = name.trim_end();
     (!name.is_empty() && !year_folder).then(|| name.to_string())
 }
 
@@ -73,5 +77,7 @@ mod tests {
             Some("Photos from the beach")
         );
         assert_eq!(album("/tmp/one.jpg"), None, "a file given by itself");
+        let long = format!("/x/{}/a.jpg", "n".repeat(255));
+        assert_eq!(album(&long).map(|a| a.len()), Some(ALBUM_NAME_MAX));
     }
 }

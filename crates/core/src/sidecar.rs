@@ -1,5 +1,5 @@
 //! Sidecars that carry what Keepsake knows of a photo beside its exported original, for
-//! other software to read: XMP (darktable, digiKam, Lightroom, exiftool) and Google
+//! other software to read: XMP (darktable, digiKam, exiftool) and Google
 //! Takeout's JSON shape. The layout is docs/FORMAT.md, section 12.
 
 use crate::Place;

@@ -48,8 +48,9 @@ export function countryOutlines(countries: GeoJSON.FeatureCollection): Outline[]
 
 export type Tile = { z: number; x: number; y: number; left: number; top: number; size: number };
 
-/** The most tiles drawn at once: a large screen at the tiles' own size needs about 50. */
-export const MAX_TILES = 96;
+/** The most tiles drawn at once: a 4K screen's map, its tiles drawn down to 181 px (the
+ * zoom is rounded), needs about 150. */
+export const MAX_TILES = 256;
 
 /** The 256-pixel tiles (zoom `z`: 2^z by 2^z of them) that cover the part of the world
  * from (x0, y0) to (x1, y1) in map units, with where each goes in map units. */

@@ -596,12 +596,15 @@ impl Catalog {
     }
 }
 
+/// The longest album name, in characters.
+pub const ALBUM_NAME_MAX: usize = 200;
+
 fn album_name(name: &str) -> Result<String, VaultError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(VaultError::InvalidName("an album needs a name".into()));
     }
-    if name.chars().count() > 200 {
+    if name.chars().count() > ALBUM_NAME_MAX {
         return Err(VaultError::InvalidName(
             "album names are at most 200 characters".into(),
         ));
