@@ -353,6 +353,7 @@ pub(crate) fn print_items(items: &[Item], marks: &Marks, json: bool) -> Outcome 
                     "note": i.note,
                     "favourite": marks.favourites.contains(&i.id),
                     "albums": marks.albums.get(&i.id).cloned().unwrap_or_default(),
+                    "caption": i.caption,
                 });
                 if let Some(when) = marks.trashed.get(&i.id) {
                     record["trashed_at"] = json!(when);
@@ -482,6 +483,8 @@ fn item_json(item: &Item) -> serde_json::Value {
         "imported_at": item.imported_at,
         "note": item.note,
         "render_error": item.render_error,
+        "caption": item.caption,
+        "rotation": item.rotation,
         "metadata": item.media,
     })
 }

@@ -6,6 +6,7 @@
 mod output;
 mod commands;
 mod device_commands;
+mod edit_commands;
 mod organise_commands;
 mod progress;
 mod secrets;
@@ -63,6 +64,9 @@ enum Command {
     Rethumb(commands::RethumbArgs),
     /// Mark items as favourites (or not, with --off)
     Fav(organise_commands::FavArgs),
+    /// Fix the date, place, caption or rotation (the originals are never touched), or
+    /// take the fixes back with --undo
+    Edit(edit_commands::EditArgs),
     /// Albums: create, add, rm, ls
     #[command(subcommand)]
     Album(organise_commands::AlbumCommand),
@@ -177,6 +181,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show(&ctx, args),
         Command::Thumb(args) => commands::thumb(&ctx, args),
         Command::Fav(args) => organise_commands::fav(&ctx, args),
+        Command::Edit(args) => edit_commands::edit(&ctx, args),
         Command::Album(command) => organise_commands::album(&ctx, command),
         Command::Rm(args) => organise_commands::rm(&ctx, args),
         Command::Search(args) => organise_commands::search(&ctx, args),

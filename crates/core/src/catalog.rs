@@ -189,10 +189,32 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX items_sightings ON items(taken_at, id, latitude, longitude, place_city,
         place_region, place_country_code, trashed_at)
         WHERE latitude IS NOT NULL AND longitude IS NOT NULL;",
+    // 12: fixes that never touch the original (catalog/overrides.rs): the user's date,
+    // position, caption and rotation, the file's own values beside them, and the values in
+    // force in `items`.
+    "CREATE TABLE item_overrides (
+        item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        field TEXT NOT NULL,                  -- taken_at | position | caption | rotation
+        source TEXT NOT NULL,                 -- edited | takeout | icloud
+        value TEXT NOT NULL,
+        set_at TEXT NOT NULL,                 -- UTC
+        PRIMARY KEY (item_id, field, source)
+    ) STRICT;
+    CREATE TABLE item_own_metadata (
+        item_id TEXT PRIMARY KEY NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        taken_at TEXT,
+        date_source TEXT,
+        latitude REAL,
+        longitude REAL,
+        altitude REAL
+    ) STRICT;
+    ALTER TABLE items ADD COLUMN caption TEXT;
+    ALTER TABLE items ADD COLUMN rotation INTEGER NOT NULL DEFAULT 0;",
 ];
 
 mod facets;
 mod library;
+mod overrides;
 mod proxies;
 mod search_index;
 #[cfg(feature = "bench")]
@@ -200,6 +222,7 @@ mod synthetic;
 pub(crate) use facets::Facets;
 pub use facets::Usage;
 pub use library::{ALBUM_NAME_MAX, Album, LibraryFilter, Sighting, TimelineEntry};
+pub use overrides::{EDITED, Fix};
 pub use proxies::Proxy;
 
 /// A remote the vault syncs to. The secret lives only here, inside the encrypted catalog.
@@ -227,7 +250,7 @@ const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_typ
     taken_at, date_source, file_modified_at, imported_at, note, camera_make, camera_model,
     lens, exposure_time, f_number, iso, focal_length_mm, latitude, longitude, altitude,
     orientation, width, height, duration_ms, render_error, pipeline_version, video_codec,
-    audio_codec, dhash, place_city, place_region, place_country_code";
+    audio_codec, dhash, place_city, place_region, place_country_code, caption, rotation";
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -246,6 +269,10 @@ pub struct Item {
     /// Why there is no thumbnail, if there is none.
     pub render_error: Option<String>,
     pub pipeline_version: u32,
+    /// The user's caption (schema 12), if any.
+    pub caption: Option<String>,
+    /// Degrees the user turned the picture clockwise: 0, 90, 180 or 270.
+    pub rotation: u16,
 }
 
 /// An item as verify sees it: which object, and what its plaintext must be.
@@ -830,6 +857,7 @@ fn write_media(
             params![id.to_string(), r.kind.as_str(), r.width, r.height, r.jpeg],
         )?;
     }
+    overrides::reapply(tx, &id.to_string())?;
     search_index::index(tx, &id.to_string())
 }
 
@@ -881,6 +909,8 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
         },
         render_error: r.get(26)?,
         pipeline_version: r.get(27)?,
+        caption: r.get(34)?,
+        rotation: r.get(35)?,
     };
     Ok((|| {
         let mut item = item;

@@ -109,6 +109,9 @@ pub enum VaultError {
          {available_mib} MiB is available: close other programs, or raise the memory limit"
     )]
     NotEnoughMemory { needed_mib: u64, available_mib: u64 },
+    /// An edit that cannot apply to an item as it is (a shift of an undated photo).
+    #[error("{0}")]
+    CannotEdit(String),
     #[error("not a search Keepsake understands: {0}")]
     BadQuery(String),
     #[error("the catalog cannot be read: {0}")]
@@ -153,7 +156,8 @@ impl VaultError {
             Self::WeakPassword(_)
             | Self::InvalidName(_)
             | Self::TooLargeToView(..)
-            | Self::BadQuery(_) => ErrorCode::InvalidInput,
+            | Self::BadQuery(_)
+            | Self::CannotEdit(_) => ErrorCode::InvalidInput,
             Self::Remote(_) => ErrorCode::Remote,
             Self::DiskFull(_) => ErrorCode::DiskFull,
             Self::Io { .. } | Self::NotEnoughMemory { .. } => ErrorCode::Io,

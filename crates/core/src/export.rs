@@ -111,6 +111,9 @@ impl Contents {
                 place: item.media.place.as_ref(),
                 favourite: self.catalog.is_favourite(&item.id)?,
                 albums: albums.clone(),
+                caption: item.caption.as_deref(),
+                orientation: item.media.orientation,
+                rotation: item.rotation,
             };
             for folder in &folders {
                 // Once the destination is full, every later file would fail the same way.

@@ -449,6 +449,7 @@ fn prepare_once(
     let file = media::FileFacts {
         name,
         modified: modified.as_deref(),
+        rotation: 0,
     };
     let analysis = media::analyse(original, media, file);
     let item = new_item(
@@ -495,6 +496,8 @@ fn new_item(
         media: info,
         render_error,
         pipeline_version: media::PIPELINE_VERSION,
+        caption: None,
+        rotation: 0,
     }
 }
 

@@ -7,6 +7,7 @@ mod cancel;
 mod catalog;
 mod devices;
 mod dupes;
+mod edit;
 mod error;
 mod export;
 mod folder_albums;
@@ -43,6 +44,7 @@ pub use catalog::{
 };
 pub use devices::DeviceInfo;
 pub use dupes::{DuplicateGroup, MAX_DISTANCE as DUPLICATE_MAX_DISTANCE};
+pub use edit::{CAPTION_MAX, DateChange, Edit, EditReport, parse_position};
 pub use error::{ErrorCode, VaultError};
 pub use export::{ExportFailure, ExportOptions, ExportReport, Exported};
 pub use fsutil::create_new_private;

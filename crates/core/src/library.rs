@@ -30,9 +30,9 @@ fn now() -> String {
 /// import or a sync writes through the `UnlockedVault` (SQLite serialises the short
 /// writes). Holds its own copy of the key, zeroized when dropped.
 pub struct Library {
-    key: VaultKey,
+    pub(crate) key: VaultKey,
     pub(crate) catalog: Catalog,
-    store: ObjectStore,
+    pub(crate) store: ObjectStore,
     proxies: ObjectStore,
 }
 

@@ -380,6 +380,8 @@ mod tests {
             },
             render_error: None,
             pipeline_version: 1,
+            caption: None,
+            rotation: 0,
         }
     }
 

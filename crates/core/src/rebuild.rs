@@ -269,6 +269,8 @@ impl Contents {
             media: analysis.info,
             render_error: analysis.render_error,
             pipeline_version: media::PIPELINE_VERSION,
+            caption: None,
+            rotation: 0,
         };
         self.catalog
             .insert(&item, &analysis.renditions)

@@ -1,11 +1,12 @@
 //! Re-running the media pipeline over stored originals (after a pipeline upgrade, or to
 //! retry what failed): decrypt into memory, analyse, replace metadata and renditions.
 
-use crate::catalog::{Item, StoredRendition};
+use crate::catalog::{Catalog, Item, StoredRendition};
 use crate::media::{self, Original, RenditionKind};
 use crate::sniff::{SNIFF_LEN, sniff};
+use crate::store::ObjectStore;
 use crate::{Contents, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId};
+use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 
 /// Originals above this size are not held in memory to re-render.
 const RERENDER_MAX: u64 = 256 << 20;
@@ -54,7 +55,7 @@ impl Contents {
         let total = items.len() as u64;
         for (done, item) in items.iter().enumerate() {
             progress(done as u64, total);
-            match self.rerender(item) {
+            match rerender(&mut self.catalog, &self.store, &self.key, item) {
                 Ok(()) => report.updated.push(item.id),
                 Err(reason) => report.failed.push((item.id, reason)),
             }
@@ -63,48 +64,55 @@ impl Contents {
         progress(total, total);
         Ok(report)
     }
+}
 
-    fn rerender(&mut self, item: &Item) -> Result<(), String> {
-        if item.size > RERENDER_MAX {
-            return Err(format!(
-                "too large to re-render in memory ({} MB)",
-                item.size >> 20
-            ));
-        }
-        let mut original = Vec::with_capacity(item.size as usize);
-        self.store
-            .decrypt(&item.id, &self.key, &mut original)
-            .map_err(|e| match e {
-                ObjectError::Read(e) => format!("the stored object is unreadable: {e}"),
-                other => format!("the stored object is damaged: {other}"),
-            })?;
-        let media = sniff(&original[..original.len().min(SNIFF_LEN)])
-            .ok_or("no longer recognised as a photo or video")?;
-        let file = media::FileFacts {
-            name: Some(&item.name),
-            modified: item.file_modified_at.as_deref(),
-        };
-        let analysis = media::analyse(Original::Bytes(&original), media, file);
-        if let Some(error) = &analysis.render_error
-            && self
-                .catalog
-                .rendition(&item.id, RenditionKind::Grid)
-                .map_err(|e| e.to_string())?
-                .is_some()
-        {
-            return Err(format!("{error} (kept the previous thumbnail)"));
-        }
-        let note = (!analysis.notes.is_empty()).then(|| analysis.notes.join("; "));
-        self.catalog
-            .replace_media(
-                &item.id,
-                &analysis.info,
-                note.as_deref(),
-                analysis.render_error.as_deref(),
-                &analysis.renditions,
-            )
-            .map_err(|e| e.to_string())
+/// Renders an item again from its original: metadata, renditions, and the user's fixes
+/// put back in force over them.
+pub(crate) fn rerender(
+    catalog: &mut Catalog,
+    store: &ObjectStore,
+    key: &VaultKey,
+    item: &Item,
+) -> Result<(), String> {
+    if item.size > RERENDER_MAX {
+        return Err(format!(
+            "too large to re-render in memory ({} MB)",
+            item.size >> 20
+        ));
     }
+    let mut original = Vec::with_capacity(item.size as usize);
+    store
+        .decrypt(&item.id, key, &mut original)
+        .map_err(|e| match e {
+            ObjectError::Read(e) => format!("the stored object is unreadable: {e}"),
+            other => format!("the stored object is damaged: {other}"),
+        })?;
+    let media = sniff(&original[..original.len().min(SNIFF_LEN)])
+        .ok_or("no longer recognised as a photo or video")?;
+    let file = media::FileFacts {
+        name: Some(&item.name),
+        modified: item.file_modified_at.as_deref(),
+        rotation: item.rotation,
+    };
+    let analysis = media::analyse(Original::Bytes(&original), media, file);
+    if let Some(error) = &analysis.render_error
+        && catalog
+            .rendition(&item.id, RenditionKind::Grid)
+            .map_err(|e| e.to_string())?
+            .is_some()
+    {
+        return Err(format!("{error} (kept the previous thumbnail)"));
+    }
+    let note = (!analysis.notes.is_empty()).then(|| analysis.notes.join("; "));
+    catalog
+        .replace_media(
+            &item.id,
+            &analysis.info,
+            note.as_deref(),
+            analysis.render_error.as_deref(),
+            &analysis.renditions,
+        )
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

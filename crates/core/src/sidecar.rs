@@ -32,6 +32,10 @@ pub struct SidecarFacts<'a> {
     pub place: Option<&'a Place>,
     pub favourite: bool,
     pub albums: Vec<&'a str>,
+    pub caption: Option<&'a str>,
+    /// The file's own EXIF orientation (1-8) and the user's turn (degrees clockwise).
+    pub orientation: Option<u16>,
+    pub rotation: u16,
 }
 
 impl SidecarFacts<'_> {
@@ -74,6 +78,10 @@ impl SidecarFacts<'_> {
         if self.favourite {
             attributes.push(("xmp:Rating", "5".into()));
         }
+        if self.rotation != 0 {
+            let turned = turn_orientation(self.orientation.unwrap_or(1), self.rotation);
+            attributes.push(("tiff:Orientation", turned.to_string()));
+        }
         let mut xml = String::from(
             "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
              <x:xmpmeta xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"Keepsake\">\n\
@@ -84,12 +92,19 @@ impl SidecarFacts<'_> {
              \x20   xmlns:photoshop=\"http://ns.adobe.com/photoshop/1.0/\"\n\
              \x20   xmlns:Iptc4xmpCore=\"http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/\"\n\
              \x20   xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n\
-             \x20   xmlns:lr=\"http://ns.adobe.com/lightroom/1.0/\"",
+             \x20   xmlns:lr=\"http://ns.adobe.com/lightroom/1.0/\"\n\
+             \x20   xmlns:tiff=\"http://ns.adobe.com/tiff/1.0/\"",
         );
         for (name, value) in &attributes {
             xml += &format!("\n    {name}=\"{}\"", escape(value));
         }
         xml += ">\n";
+        if let Some(caption) = self.caption {
+            xml += &format!(
+                "   <dc:description>\n    <rdf:Alt>\n     <rdf:li xml:lang=\"x-default\">{}</rdf:li>\n    </rdf:Alt>\n   </dc:description>\n",
+                escape(caption)
+            );
+        }
         if !self.albums.is_empty() {
             let bag = |values: Vec<String>| {
                 values
@@ -118,6 +133,7 @@ impl SidecarFacts<'_> {
     fn takeout_json(&self) -> String {
         let mut record = json!({
             "title": self.name,
+            "description": self.caption.unwrap_or_default(),
             "favorited": self.favourite,
             "keepsake": {
                 "takenAt": self.taken_at,
@@ -142,6 +158,20 @@ impl SidecarFacts<'_> {
         }
         serde_json::to_string_pretty(&record).expect("a JSON value serialises") + "\n"
     }
+}
+
+/// The EXIF orientation of a picture shown by `orientation` and then turned clockwise by
+/// `degrees`. Each orientation is a mirror (or none) followed by a clockwise turn, as
+/// exiftool names them: 2 mirror, 4 mirror + 180, 5 mirror + 270, 7 mirror + 90.
+fn turn_orientation(orientation: u16, degrees: u16) -> u16 {
+    const PLAIN: [u16; 4] = [1, 6, 3, 8];
+    const MIRRORED: [u16; 4] = [2, 7, 4, 5];
+    let (table, quarter) = match orientation {
+        o if MIRRORED.contains(&o) => (MIRRORED, MIRRORED.iter().position(|&x| x == o)),
+        o => (PLAIN, PLAIN.iter().position(|&x| x == o).or(Some(0))),
+    };
+    let quarter = quarter.unwrap_or(0) + usize::from(degrees / 90);
+    table[quarter % 4]
 }
 
 /// `D,M.mmmmmmR`: XMP's form of a GPS coordinate (degrees, decimal minutes, reference).
@@ -186,6 +216,16 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_turn_adds_to_the_files_orientation() {
+        assert_eq!(turn_orientation(1, 90), 6);
+        assert_eq!(turn_orientation(6, 90), 3);
+        assert_eq!(turn_orientation(8, 90), 1);
+        assert_eq!(turn_orientation(3, 270), 6);
+        assert_eq!(turn_orientation(2, 90), 7);
+        assert_eq!(turn_orientation(5, 90), 2);
+    }
 
     #[test]
     fn coordinates_are_degrees_and_decimal_minutes() {

@@ -49,7 +49,8 @@ pub(super) fn index(conn: &Connection, id: &str) -> Result<(), VaultError> {
             "SELECT name, kind, camera_make, camera_model, lens, place_city, place_region,
                 place_country_code, taken_at, search_doc,
                 (SELECT group_concat(a.name, ' ') FROM album_items ai
-                   JOIN albums a ON a.id = ai.album_id WHERE ai.item_id = items.id)
+                   JOIN albums a ON a.id = ai.album_id WHERE ai.item_id = items.id),
+                caption
              FROM items WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -61,6 +62,7 @@ pub(super) fn index(conn: &Connection, id: &str) -> Result<(), VaultError> {
             let country = r.get::<_, Option<String>>(7)?;
             words.extend(country.as_deref().and_then(country_name).map(String::from));
             words.extend(r.get::<_, Option<String>>(10)?);
+            words.extend(r.get::<_, Option<String>>(11)?);
             words.extend(taken_at.as_deref().and_then(year_and_month));
             Ok(Document {
                 words: words.join(" "),
@@ -174,6 +176,8 @@ mod tests {
             },
             render_error: None,
             pipeline_version: 1,
+            caption: None,
+            rotation: 0,
         };
         catalog.insert(&item, &[]).unwrap();
     }

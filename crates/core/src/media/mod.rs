@@ -105,6 +105,28 @@ pub enum Original<'a> {
 pub struct FileFacts<'a> {
     pub name: Option<&'a str>,
     pub modified: Option<&'a str>,
+    /// Degrees the user turned the picture clockwise (schema 12): 0, 90, 180 or 270.
+    pub rotation: u16,
+}
+
+/// The degrees clockwise of a turning EXIF orientation (`turned_by`'s inverse).
+fn degrees_of(orientation: u16) -> u16 {
+    match orientation {
+        6 => 90,
+        3 => 180,
+        8 => 270,
+        _ => 0,
+    }
+}
+
+/// The EXIF orientation that turns a picture clockwise by `degrees`.
+fn turned_by(degrees: u16) -> u16 {
+    match degrees {
+        90 => 6,
+        180 => 3,
+        270 => 8,
+        _ => 1,
+    }
 }
 
 pub fn analyse(original: Original, media: MediaType, file: FileFacts) -> Analysis {
@@ -115,11 +137,13 @@ pub fn analyse(original: Original, media: MediaType, file: FileFacts) -> Analysi
     let rendered = crate::guard::untrusted(|| match media.kind {
         MediaKind::Video => analyse_video(&original, media, &mut info, &mut notes),
         MediaKind::Photo | MediaKind::Raw => match &original {
-            Original::Bytes(bytes) => analyse_photo(bytes, media, &mut info, &mut notes),
+            Original::Bytes(bytes) => {
+                analyse_photo(bytes, media, file.rotation, &mut info, &mut notes)
+            }
             // Scans and medium-format RAWs pass the import's in-memory size; their
             // metadata (in a TIFF, often after the pixels) needs the whole file.
             Original::File(path) => match read_photo(path) {
-                Ok(bytes) => analyse_photo(&bytes, media, &mut info, &mut notes),
+                Ok(bytes) => analyse_photo(&bytes, media, file.rotation, &mut info, &mut notes),
                 Err(why) => Err(why),
             },
         },
@@ -170,6 +194,7 @@ fn read_photo(path: &Path) -> Result<Vec<u8>, String> {
 fn analyse_photo(
     bytes: &[u8],
     media: MediaType,
+    rotation: u16,
     info: &mut MediaInfo,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Rendition>, String> {
@@ -215,8 +240,16 @@ fn analyse_photo(
     if media.kind != MediaKind::Raw || info.width.is_none() {
         (info.width, info.height) = (Some(fw), Some(fh));
     }
-    let needs_preview = !web_format || fw as u64 * fh as u64 > PREVIEW_ABOVE_PIXELS;
-    renditions(decoded, orientation, needs_preview, info)
+    let turn = turned_by(rotation);
+    if pixels::swaps_axes(turn)
+        && let (Some(w), Some(h)) = (info.width, info.height)
+    {
+        (info.width, info.height) = (Some(h), Some(w));
+    }
+    // A turned photo gets a preview even where the webview could show the original: the
+    // original would show the wrong way up.
+    let needs_preview = !web_format || turn != 1 || fw as u64 * fh as u64 > PREVIEW_ABOVE_PIXELS;
+    renditions(decoded, orientation, turn, needs_preview, info)
 }
 
 fn analyse_video(
@@ -244,7 +277,7 @@ fn analyse_video(
         Err(note) => notes.push(note),
     }
     let frame = video::poster(&input, demuxer, info.duration_ms, PREVIEW_SIDE)?;
-    renditions(frame, 1, true, info)
+    renditions(frame, 1, 1, true, info)
 }
 
 /// A video's creation time as ISO 8601, keeping the offset a phone recorded:
@@ -281,16 +314,23 @@ pub(crate) fn decode_jpeg(bytes: &[u8]) -> Result<pixels::Rgb, String> {
         .map(|decoded| decoded.image)
 }
 
+/// The grid thumbnail and (`with_preview`) the preview, upright: the file's `orientation`,
+/// then the user's `turn` (both as EXIF orientations).
 fn renditions(
     decoded: Decoded,
     orientation: u16,
+    turn: u16,
     with_preview: bool,
     info: &mut MediaInfo,
 ) -> Result<Vec<Rendition>, String> {
     let icc = decoded.icc.as_deref();
     let mut out = Vec::new();
     let upright = if with_preview {
-        let preview = decoded.image.fit(PREVIEW_SIDE)?.orient(orientation);
+        let preview = decoded
+            .image
+            .fit(PREVIEW_SIDE)?
+            .orient(orientation)
+            .orient(turn);
         out.push(encode(
             &preview,
             RenditionKind::Preview,
@@ -299,10 +339,18 @@ fn renditions(
         )?);
         preview
     } else {
-        decoded.image.fit(GRID_SIDE)?.orient(orientation)
+        decoded
+            .image
+            .fit(GRID_SIDE)?
+            .orient(orientation)
+            .orient(turn)
     };
     let grid = upright.fit(GRID_SIDE)?;
-    info.dhash = Some(dhash::dhash(&grid));
+    // Hashed as the file shows it, so that turning a photo never hides its duplicates.
+    info.dhash = Some(match turn {
+        1 => dhash::dhash(&grid),
+        turn => dhash::dhash(&grid.clone().orient(turned_by(360 - degrees_of(turn)))),
+    });
     out.insert(0, encode(&grid, RenditionKind::Grid, GRID_QUALITY, icc)?);
     Ok(out)
 }
@@ -339,6 +387,7 @@ mod tests {
         let file = FileFacts {
             name: Some("photo.jpg"),
             modified: Some("2020-01-02T03:04:05Z"),
+            rotation: 0,
         };
         let analysis = analyse(Original::Bytes(&bytes), media, file);
         let error = analysis.render_error.expect("a render error");

@@ -4,6 +4,7 @@ use fast_image_resize::images::Image as FirImage;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 /// 8-bit RGB, rows packed.
+#[derive(Clone)]
 pub struct Rgb {
     pub width: u32,
     pub height: u32,

@@ -1,0 +1,420 @@
+//! The user's fixes: a date set or shifted, a position, a caption, a turn. None touches the
+//! original: each is an override in the catalog (schema 12), undone by taking it back.
+
+use crate::catalog::{EDITED, Fix, Item};
+use crate::import::format_system_time;
+use crate::sniff::MediaKind;
+use crate::{Library, VaultError};
+use jiff::civil::{Date, DateTime, Time};
+use keepsake_crypto::ObjectId;
+use std::time::SystemTime;
+
+/// Longest caption kept, in characters.
+pub const CAPTION_MAX: usize = 2000;
+
+/// What to change on every item given.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub date: Option<DateChange>,
+    /// Coordinates, or None to hide the position.
+    pub position: Option<Option<(f64, f64)>>,
+    /// A caption; empty removes it.
+    pub caption: Option<String>,
+    /// Degrees to turn clockwise from how the photo shows now: 90, 180 or 270.
+    pub rotate: Option<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub enum DateChange {
+    /// A day, a time of day and an offset ("+02:00", "Z"); without a time or an offset,
+    /// each item keeps its own.
+    Set {
+        day: Date,
+        time: Option<Time>,
+        offset: Option<String>,
+    },
+    /// Moved by a calendar span: "+1y", "-2h30m", "+3d".
+    Shift(jiff::Span),
+}
+
+impl DateChange {
+    /// "2019-07-14", "2019-07-14T18:02", "2019-07-14 18:02:11", "2019-07-14T18:02:11+02:00".
+    pub fn parse_set(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bad = |why: &str| {
+            format!(
+                "{text:?} is not a date ({why}): give YYYY-MM-DD, optionally a time \
+                 (T18:02 or T18:02:11) and an offset (Z or +02:00)"
+            )
+        };
+        let (day, rest) = text.split_at(text.len().min(10));
+        let day: Date = day.parse().map_err(|_| bad("the day"))?;
+        if rest.is_empty() {
+            return Ok(Self::Set {
+                day,
+                time: None,
+                offset: None,
+            });
+        }
+        let rest = rest
+            .strip_prefix(['T', ' '])
+            .ok_or_else(|| bad("a time follows a T or a space"))?;
+        let offset_at = rest.find(['Z', '+', '-']).unwrap_or(rest.len());
+        let (time, offset) = rest.split_at(offset_at);
+        let time: Time = time.parse().map_err(|_| bad("the time"))?;
+        let offset = match offset {
+            "" => None,
+            "Z" => Some("Z".to_string()),
+            offset => Some(parse_offset(offset).ok_or_else(|| bad("the offset"))?),
+        };
+        Ok(Self::Set {
+            day,
+            time: Some(time),
+            offset,
+        })
+    }
+
+    /// "+2h", "-1d12h", "+1y", "-30m", "+1y2mo3d4h5m6s": a sign, then numbers with units
+    /// (y, mo, w, d, h, m, s).
+    pub fn parse_shift(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{text:?} is not a shift: give a sign and amounts with units, as +2h, -1d, \
+                 +1y2mo or -30m (y, mo, w, d, h, m, s)"
+            )
+        };
+        let (negative, mut rest) = match text.trim().split_at_checked(1) {
+            Some(("+", rest)) => (false, rest),
+            Some(("-", rest)) => (true, rest),
+            _ => return Err(bad()),
+        };
+        if rest.is_empty() {
+            return Err(bad());
+        }
+        let mut span = jiff::Span::new();
+        while !rest.is_empty() {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let amount: i64 = rest[..digits].parse().map_err(|_| bad())?;
+            rest = &rest[digits..];
+            let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+            let unit = &rest[..unit_len];
+            rest = &rest[unit_len..];
+            span = match unit {
+                "y" => span.try_years(amount),
+                "mo" => span.try_months(amount),
+                "w" => span.try_weeks(amount),
+                "d" => span.try_days(amount),
+                "h" => span.try_hours(amount),
+                "m" => span.try_minutes(amount),
+                "s" => span.try_seconds(amount),
+                _ => return Err(bad()),
+            }
+            .map_err(|_| bad())?;
+        }
+        Ok(Self::Shift(if negative { span.negate() } else { span }))
+    }
+
+    /// The new date of an item dated `current` (None: undated).
+    fn applied_to(&self, item: &Item) -> Result<String, VaultError> {
+        let current = item.media.taken_at.as_deref();
+        let (civil, offset_now) = match current.and_then(split_date) {
+            Some((civil, offset)) => (Some(civil), offset.to_string()),
+            None => (None, String::new()),
+        };
+        let new = match self {
+            Self::Set { day, time, offset } => {
+                // A day alone moves the photo to it at its own time (noon if it had none).
+                let time = time
+                    .or(civil.map(|c| c.time()))
+                    .unwrap_or(Time::constant(12, 0, 0, 0));
+                (day.to_datetime(time), offset.clone().unwrap_or(offset_now))
+            }
+            Self::Shift(span) => {
+                let civil = civil.ok_or_else(|| {
+                    VaultError::CannotEdit(format!(
+                        "{} has no date to shift; set one with a date instead",
+                        item.name
+                    ))
+                })?;
+                let shifted = civil.checked_add(*span).map_err(|e| {
+                    VaultError::CannotEdit(format!("{} cannot be shifted so far: {e}", item.name))
+                })?;
+                (shifted, offset_now)
+            }
+        };
+        let (civil, offset) = new;
+        if !(1..=9999).contains(&civil.year()) {
+            return Err(VaultError::CannotEdit(format!(
+                "{} would be dated outside the years 1 to 9999",
+                item.name
+            )));
+        }
+        Ok(format!("{}{offset}", civil.strftime("%Y-%m-%dT%H:%M:%S")))
+    }
+}
+
+/// "+02:00", "+0200" or "+02" (up to 14 hours) -> "+02:00".
+fn parse_offset(text: &str) -> Option<String> {
+    let (sign, digits) = text.split_at_checked(1)?;
+    let digits = digits.replace(':', "");
+    if !matches!(sign, "+" | "-")
+        || !matches!(digits.len(), 2 | 4)
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let hours: u32 = digits[..2].parse().ok()?;
+    let minutes: u32 = digits
+        .get(2..)
+        .filter(|m| !m.is_empty())
+        .map_or(Some(0), |m| m.parse().ok())?;
+    (hours <= 14 && minutes < 60).then(|| format!("{sign}{hours:02}:{minutes:02}"))
+}
+
+/// "2019-07-14T18:02:11+02:00" -> (the wall-clock time, "+02:00").
+fn split_date(taken_at: &str) -> Option<(DateTime, &str)> {
+    let civil: DateTime = taken_at.get(..19)?.parse().ok()?;
+    let rest = taken_at[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    Some((civil, rest))
+}
+
+/// "LAT,LON" in decimal degrees, or "none" to hide the position.
+pub fn parse_position(text: &str) -> Result<Option<(f64, f64)>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let bad = || {
+        format!(
+            "{text:?} is not a position: give LAT,LON in decimal degrees (as 38.7223,-9.1393), \
+             or none to hide it"
+        )
+    };
+    let (lat, lon) = text.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!(
+            "{text:?} is off the globe: latitude is -90 to 90, longitude -180 to 180"
+        ));
+    }
+    Ok(Some((lat, lon)))
+}
+
+/// What an edit did.
+#[derive(Debug, Default)]
+pub struct EditReport {
+    pub edited: Vec<ObjectId>,
+    /// Turns that could not be rendered (the original too large or damaged): not kept.
+    pub failed: Vec<(ObjectId, String)>,
+}
+
+impl Library {
+    /// Applies `edit` to every item, or (an unknown id, a shift of an undated photo, a
+    /// turned video) to none.
+    pub fn edit(&mut self, ids: &[ObjectId], edit: &Edit) -> Result<EditReport, VaultError> {
+        if let Some(caption) = &edit.caption
+            && caption.chars().count() > CAPTION_MAX
+        {
+            return Err(VaultError::CannotEdit(format!(
+                "a caption is at most {CAPTION_MAX} characters"
+            )));
+        }
+        let mut fixes = Vec::new();
+        let mut turned = Vec::new();
+        for id in ids {
+            let item = self.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
+            if let Some(date) = &edit.date {
+                fixes.push((*id, Fix::TakenAt(date.applied_to(&item)?)));
+            }
+            if let Some(position) = edit.position {
+                fixes.push((*id, Fix::Position(position)));
+            }
+            if let Some(caption) = &edit.caption {
+                fixes.push((*id, Fix::Caption(caption.clone())));
+            }
+            if let Some(degrees) = edit.rotate {
+                if item.kind == MediaKind::Video {
+                    return Err(VaultError::CannotEdit(format!(
+                        "{} is a video: only photos can be turned",
+                        item.name
+                    )));
+                }
+                if ![90, 180, 270].contains(&degrees) {
+                    return Err(VaultError::CannotEdit(format!(
+                        "turn by 90, 180 or 270 degrees, not {degrees}"
+                    )));
+                }
+                fixes.push((*id, Fix::Rotation((item.rotation + degrees) % 360)));
+                turned.push((*id, item.rotation));
+            }
+        }
+        self.catalog.set_overrides(&fixes, EDITED, &now())?;
+        let mut report = EditReport {
+            edited: ids.to_vec(),
+            failed: Vec::new(),
+        };
+        for (id, before) in turned {
+            if let Err(why) = self.render_turn(&id) {
+                // Nothing half-done: a turn that could not be drawn is not kept.
+                self.catalog
+                    .set_overrides(&[(id, Fix::Rotation(before))], EDITED, &now())?;
+                report.failed.push((id, why));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Takes back every fix the user made to these items: the file's own date and place
+    /// (or an export's, from its sidecar) are in force again, and the photo upright as
+    /// its file has it.
+    pub fn undo_edits(&mut self, ids: &[ObjectId]) -> Result<EditReport, VaultError> {
+        let mut turned = Vec::new();
+        for id in ids {
+            let item = self.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
+            if item.rotation != 0 {
+                turned.push(*id);
+            }
+        }
+        self.catalog.remove_overrides(ids, EDITED)?;
+        let mut report = EditReport {
+            edited: ids.to_vec(),
+            failed: Vec::new(),
+        };
+        for id in turned {
+            if let Err(why) = self.render_turn(&id) {
+                report.failed.push((id, why));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Renders an item again as it is now turned.
+    fn render_turn(&mut self, id: &ObjectId) -> Result<(), String> {
+        let item = self
+            .item(id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{id} is gone"))?;
+        crate::rethumb::rerender(&mut self.catalog, &self.store, &self.key, &item)
+    }
+}
+
+fn now() -> String {
+    format_system_time(SystemTime::now()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(text: &str) -> DateChange {
+        DateChange::parse_set(text).unwrap()
+    }
+
+    fn item_dated(taken_at: Option<&str>) -> Item {
+        let mut item = crate::catalog::Item {
+            id: ObjectId([1; 16]),
+            name: "a.jpg".into(),
+            source_path: String::new(),
+            size: 1,
+            content_hash: [0; 32],
+            media_type: "image/jpeg".into(),
+            kind: MediaKind::Photo,
+            file_modified_at: None,
+            imported_at: String::new(),
+            note: None,
+            media: crate::MediaInfo::default(),
+            render_error: None,
+            pipeline_version: 1,
+            caption: None,
+            rotation: 0,
+        };
+        item.media.taken_at = taken_at.map(String::from);
+        item
+    }
+
+    fn applied(change: &DateChange, taken_at: Option<&str>) -> Result<String, VaultError> {
+        change.applied_to(&item_dated(taken_at))
+    }
+
+    #[test]
+    fn a_day_alone_keeps_the_time_a_date_without_offset_keeps_the_offset() {
+        let dated = Some("2001-02-03T04:05:06+01:00");
+        assert_eq!(
+            applied(&set("2019-07-14"), dated).unwrap(),
+            "2019-07-14T04:05:06+01:00"
+        );
+        assert_eq!(
+            applied(&set("2019-07-14T18:02"), dated).unwrap(),
+            "2019-07-14T18:02:00+01:00"
+        );
+        assert_eq!(
+            applied(&set("2019-07-14 18:02:11-0430"), dated).unwrap(),
+            "2019-07-14T18:02:11-04:30"
+        );
+        assert_eq!(
+            applied(&set("2019-07-14T18:02:11Z"), None).unwrap(),
+            "2019-07-14T18:02:11Z"
+        );
+        assert_eq!(
+            applied(&set("2019-07-14"), None).unwrap(),
+            "2019-07-14T12:00:00"
+        );
+        for bad in [
+            "",
+            "2019-13-01",
+            "14/07/2019",
+            "2019-07-14X10:00",
+            "2019-07-14T25:00",
+        ] {
+            assert!(DateChange::parse_set(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn shifts_move_by_calendar_units_and_keep_the_offset() {
+        let shift = |text| DateChange::parse_shift(text).unwrap();
+        let dated = Some("2019-01-31T23:30:00+09:00");
+        assert_eq!(
+            applied(&shift("+1h"), dated).unwrap(),
+            "2019-02-01T00:30:00+09:00"
+        );
+        assert_eq!(
+            applied(&shift("+1mo"), dated).unwrap(),
+            "2019-02-28T23:30:00+09:00"
+        );
+        assert_eq!(
+            applied(&shift("-1y2d30m"), dated).unwrap(),
+            "2018-01-29T23:00:00+09:00"
+        );
+        assert!(matches!(
+            applied(&shift("+1d"), None),
+            Err(VaultError::CannotEdit(_))
+        ));
+        assert!(applied(&shift("+9999y"), dated).is_err());
+        for bad in [
+            "",
+            "1h",
+            "+",
+            "+h",
+            "+1x",
+            "+1h-2m",
+            "++1h",
+            "+99999999999999999999y",
+        ] {
+            assert!(DateChange::parse_shift(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn positions_are_on_the_globe_or_none() {
+        assert_eq!(
+            parse_position("38.7223, -9.1393").unwrap(),
+            Some((38.7223, -9.1393))
+        );
+        assert_eq!(parse_position("None").unwrap(), None);
+        for bad in ["", "38.7", "91,0", "0,181", "nan,0", "a,b"] {
+            assert!(parse_position(bad).is_err(), "{bad:?}");
+        }
+    }
+}
