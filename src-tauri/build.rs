@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "storage",
     "map_photos",
     "item_details",
+    "edit_items",
+    "undo_edits",
     "media_server",
     "set_favourite",
     "move_to_trash",

@@ -312,10 +312,15 @@ pub struct ItemDetails {
     /// For a video: the stream the viewer plays ("original" or "proxy"), or why none plays.
     pub playable: Option<String>,
     pub unplayable: Option<String>,
+    pub caption: Option<String>,
+    /// Degrees the user turned the photo clockwise.
+    pub rotation: u16,
+    /// Whether the user fixed anything (date, place, caption, turn) that undo takes back.
+    pub edited: bool,
 }
 
 impl ItemDetails {
-    pub fn new(item: Item, favourite: bool, albums: Vec<i64>) -> Self {
+    pub fn new(item: Item, favourite: bool, albums: Vec<i64>, edited: bool) -> Self {
         let m = item.media;
         let camera = match (m.camera_make, m.camera_model) {
             (Some(make), Some(model)) if model.starts_with(&make) => Some(model),
@@ -352,8 +357,28 @@ impl ItemDetails {
             render_error: item.render_error,
             playable: None,
             unplayable: None,
+            caption: item.caption,
+            rotation: item.rotation,
+            edited,
         }
     }
+}
+
+/// The viewer's fixes, in the CLI's text forms (`keepsake edit`); each is left as it is
+/// when absent.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+pub struct EditRequest {
+    /// YYYY-MM-DD, optionally with a time (T18:02:11) and an offset.
+    pub date: Option<String>,
+    /// +2h, -1d, +1y2mo…
+    pub shift: Option<String>,
+    /// "LAT,LON", or "none" to hide the place.
+    pub place: Option<String>,
+    /// The caption; empty removes it.
+    pub caption: Option<String>,
+    /// Degrees clockwise: 90, 180 or 270.
+    pub rotate: Option<u16>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -577,6 +602,7 @@ pub fn bindings() -> String {
         UsageRow::decl(),
         StorageSummary::decl(),
         ItemDetails::decl(),
+        EditRequest::decl(),
         AlbumInfo::decl(),
         ImportProgressEvent::decl(),
         SkippedFile::decl(),

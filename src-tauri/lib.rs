@@ -54,6 +54,8 @@ pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::library::storage,
             commands::library::map_photos,
             commands::library::item_details,
+            commands::edits::edit_items,
+            commands::edits::undo_edits,
             commands::library::media_server,
             commands::library::set_favourite,
             commands::library::move_to_trash,

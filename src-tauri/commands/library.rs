@@ -137,7 +137,12 @@ pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDet
         .item(&id)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {id}")))?;
     let is_video = item.kind == MediaKind::Video;
-    let mut details = ItemDetails::new(item, library.is_favourite(&id)?, library.albums_of(&id)?);
+    let mut details = ItemDetails::new(
+        item,
+        library.is_favourite(&id)?,
+        library.albums_of(&id)?,
+        library.is_edited(&id)?,
+    );
     if is_video {
         match library.playable(&id) {
             Ok(stream) => details.playable = Some(stream.playable.as_str().into()),

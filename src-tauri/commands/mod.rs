@@ -2,6 +2,7 @@
 
 pub mod albums;
 pub mod devices;
+pub mod edits;
 pub mod import;
 pub mod library;
 pub mod settings;

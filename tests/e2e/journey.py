@@ -29,6 +29,7 @@ from selenium.webdriver.common.options import ArgOptions
 
 APP, SAMPLES, WORK, SHOTS = (Path(a) for a in sys.argv[1:5])
 PASSWORD = "correct horse battery staple"
+CAPTION = "Pastéis de Belém, fresh from the oven"
 CTRL = Keys.CONTROL
 
 # What the journey imports: every format the pipeline knows, GPS-tagged JPEGs, and one
@@ -716,6 +717,46 @@ class Journey:
         self.el("#nav-library").click()
         wait_for("the library", lambda: self.count() == len(IMPORT_FROM))
 
+    def image_size(self):
+        """The viewer's picture as loaded: (width, height), or None while it loads."""
+        return self.d.execute_script(
+            "const i = document.querySelector('#viewer-image');"
+            "return i && i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null;"
+        )
+
+    def fix_in_viewer(self):
+        """The viewer turns a photo, and its info panel sets the date, the place and a
+        caption; undo brings back what the file says. The caption is then set again, so
+        that the final scan looks for it on disk."""
+        self.open_in_viewer("jpg__Canon_40D.jpg")
+        width, height = wait_for("the photo", self.image_size)
+        self.el("#viewer-rotate-right").click()
+        wait_for("the photo turned", lambda: self.image_size() == [height, width])
+        self.el("#info-edit").click()
+        self.d.execute_script(
+            "const d = document.querySelector('#edit-date');"
+            "d.value = '2019-07-14T18:02:11'; d.dispatchEvent(new Event('input', {bubbles: true}));"
+        )
+        self.type_into("#edit-place", "38.7223, -9.1393")
+        self.type_into("#edit-caption", CAPTION)
+        self.el("#edit-save").click()
+        wait_for("the place named", lambda: "Lisbon" in self.text("#info-place"))
+        assert self.text("#info-caption") == CAPTION
+        assert "2019" in self.text("#info-date"), self.text("#info-date")
+        # Keys typed into the form are text, not shortcuts: the "f" of the caption did
+        # not favourite the photo.
+        assert self.el("#viewer-favourite").get_attribute("aria-pressed") == "false"
+        self.shot("05b-viewer-fixed")
+        self.el("#info-undo").click()
+        wait_for("the file's own orientation", lambda: self.image_size() == [width, height])
+        wait_for("no caption", lambda: not self.els("#info-caption"))
+        assert not self.els("#info-place") and "2008" in self.text("#info-date")
+        self.el("#info-edit").click()
+        self.type_into("#edit-caption", CAPTION)
+        self.el("#edit-save").click()
+        wait_for("the caption", lambda: self.els("#info-caption"))
+        self.close_viewer()
+
     def album(self):
         self.cell(0).click()
         self.ctrl_click(self.cell(1))
@@ -976,6 +1017,7 @@ class Journey:
             "a GPS coordinate": "43.4674",
             "a place name": "Arezzo",
             "an album name": "Summer",
+            "a caption": CAPTION,
             "the password": PASSWORD,
         }
         needles = {
@@ -1046,6 +1088,7 @@ class Journey:
             self.map,
             self.online_map,
             self.view_and_step,
+            self.fix_in_viewer,
             self.album,
             self.trash_and_restore,
             self.duplicates,

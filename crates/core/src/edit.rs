@@ -289,6 +289,11 @@ impl Library {
         Ok(report)
     }
 
+    /// Whether the user fixed anything on the item (what `undo_edits` takes back).
+    pub fn is_edited(&self, id: &ObjectId) -> Result<bool, VaultError> {
+        self.catalog.has_overrides(id, EDITED)
+    }
+
     /// Renders an item again as it is now turned.
     fn render_turn(&mut self, id: &ObjectId) -> Result<(), String> {
         let item = self

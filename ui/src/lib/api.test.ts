@@ -41,4 +41,14 @@ describe('api', () => {
   it('image URLs use the vault scheme', () => {
     expect(vaultUrl('thumb', 'ab')).toBe('vault://localhost/thumb/ab');
   });
+
+  it('a turned picture gets a new URL, so no kept copy shows the old one', async () => {
+    mockIPC(() => []);
+    await api.editItems(['cd'], { caption: 'x' });
+    expect(vaultUrl('view', 'cd')).toBe('vault://localhost/view/cd');
+    await api.editItems(['cd'], { rotate: 90 });
+    expect(vaultUrl('view', 'cd')).toBe('vault://localhost/view/cd?v=1');
+    await api.undoEdits(['cd']);
+    expect(vaultUrl('thumb', 'cd')).toBe('vault://localhost/thumb/cd?v=2');
+  });
 });

@@ -9,6 +9,7 @@ import type {
   CreatedVault,
   Device,
   DuplicateSet,
+  EditRequest,
   ExportSummary,
   Filter,
   ImportProgressEvent,
@@ -62,6 +63,17 @@ export const api = {
   memories: (date?: string) => invoke<TimelineItem[]>('memories', { date: date ?? null }),
   recentTrips: (date?: string) => invoke<Trip[]>('recent_trips', { date: date ?? null }),
   itemDetails: (id: string) => invoke<ItemDetails>('item_details', { id }),
+  /** Fixes (never touching the original); resolves to what could not be turned. */
+  editItems: async (ids: string[], edit: Partial<EditRequest>) => {
+    const failed = await invoke<string[]>('edit_items', { ids, edit });
+    if (edit.rotate) ids.forEach(pictureChanged);
+    return failed;
+  },
+  undoEdits: async (ids: string[]) => {
+    const failed = await invoke<string[]>('undo_edits', { ids });
+    ids.forEach(pictureChanged);
+    return failed;
+  },
   setFavourite: (ids: string[], favourite: boolean) =>
     invoke<void>('set_favourite', { ids, favourite }),
   moveToTrash: (ids: string[]) => invoke<void>('move_to_trash', { ids }),
@@ -147,10 +159,21 @@ export function missingVideoMessage(packages: string[]): string {
   return `Videos can't play until you install ${packages.join(' and ')}: sudo apt install ${packages.join(' ')}`;
 }
 
+/**
+ * Items whose pictures were drawn again this session (turned), and how often: their URLs
+ * change with it, so that the webview never shows a picture it kept from before.
+ */
+const redrawn = new Map<string, number>();
+
+function pictureChanged(id: string) {
+  redrawn.set(id, (redrawn.get(id) ?? 0) + 1);
+}
+
 /** The URL of an image served by the app's `vault://` protocol (see src-tauri/protocol.rs). */
 export function vaultUrl(kind: 'thumb' | 'view' | 'original' | 'playable' | 'tile', id: string): string {
   // WebView2 (Windows) and Android reach custom schemes as http://<scheme>.localhost.
   const windowsLike = /Windows|Android/.test(navigator.userAgent);
   const base = windowsLike ? 'http://vault.localhost' : 'vault://localhost';
-  return `${base}/${kind}/${id}`;
+  const version = redrawn.get(id);
+  return `${base}/${kind}/${id}${version ? `?v=${version}` : ''}`;
 }

@@ -105,7 +105,37 @@ note: string | null, render_error: string | null,
 /**
  * For a video: the stream the viewer plays ("original" or "proxy"), or why none plays.
  */
-playable: string | null, unplayable: string | null, };
+playable: string | null, unplayable: string | null, caption: string | null, 
+/**
+ * Degrees the user turned the photo clockwise.
+ */
+rotation: number, 
+/**
+ * Whether the user fixed anything (date, place, caption, turn) that undo takes back.
+ */
+edited: boolean, };
+
+export type EditRequest = { 
+/**
+ * YYYY-MM-DD, optionally with a time (T18:02:11) and an offset.
+ */
+date: string | null, 
+/**
+ * +2h, -1d, +1y2mo…
+ */
+shift: string | null, 
+/**
+ * "LAT,LON", or "none" to hide the place.
+ */
+place: string | null, 
+/**
+ * The caption; empty removes it.
+ */
+caption: string | null, 
+/**
+ * Degrees clockwise: 90, 180 or 270.
+ */
+rotate: number | null, };
 
 export type AlbumInfo = { id: number, name: string, items: number, cover: string | null, };
 

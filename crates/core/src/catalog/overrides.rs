@@ -102,6 +102,14 @@ impl Catalog {
         tx.commit()?;
         Ok(())
     }
+
+    /// Whether the item has fixes from `source`.
+    pub fn has_overrides(&self, id: &ObjectId, source: &str) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM item_overrides WHERE item_id = ?1 AND source = ?2")?
+            .exists(params![id.to_string(), source])?)
+    }
 }
 
 fn exists(conn: &Connection, id: &str) -> Result<(), VaultError> {
