@@ -427,6 +427,8 @@ pub struct ImportSummary {
     pub imported: u32,
     pub duplicates: u32,
     pub skipped: Vec<SkippedFile>,
+    /// Google Takeout sidecars read (dates, places, descriptions, album titles).
+    pub sidecars: u32,
     pub cancelled: bool,
     /// Why the import stopped early (disk full, vault locked), if it did.
     pub error: Option<String>,

@@ -90,6 +90,7 @@ fn run<R: Runtime>(app: &AppHandle<R>, paths: &[PathBuf], cancel: &Cancel) -> Im
 pub(crate) fn add(summary: &mut ImportSummary, report: &ImportReport) {
     summary.imported += report.imported.len() as u32;
     summary.duplicates += report.duplicates.len() as u32;
+    summary.sidecars += report.sidecars.len() as u32;
     summary
         .skipped
         .extend(report.skipped.iter().map(|s| SkippedFile {

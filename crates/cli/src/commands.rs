@@ -239,6 +239,13 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
             report.skipped.len(),
             started.elapsed().as_secs_f64()
         );
+        if !report.sidecars.is_empty() {
+            out!(
+                "Read {} from Google Takeout (dates, places, descriptions, favourites, \
+                 album titles)",
+                count(report.sidecars.len(), "sidecar")
+            );
+        }
         if report.proxies.made > 0 {
             out!(
                 "Made playable copies of {} this platform's viewer cannot play",

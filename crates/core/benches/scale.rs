@@ -7,7 +7,7 @@
 //!   $KEEPSAKE_SCALE_DIR (default ~/.cache/keepsake/scale-ROWS-vN, N the synthetic rows' version).
 
 use keepsake_core::bench_support::{add_synthetic_items, export_plain};
-use keepsake_core::{KdfParams, LibraryFilter, MediaKind, Password, Vault};
+use keepsake_core::{DateChange, Edit, KdfParams, LibraryFilter, MediaKind, Password, Vault};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -88,7 +88,7 @@ fn measure(dir: &Path) {
             .unlock(&password())
             .expect("unlock")
     });
-    let library = vault.library().expect("library");
+    let mut library = vault.library().expect("library");
     let rows = vault.info().expect("info").items;
     println!("{rows} items; Argon2id at 8 MiB so that the figures are the catalog's");
     println!(
@@ -241,6 +241,48 @@ fn measure(dir: &Path) {
     );
     let (min, median, _) = time(|| vault.info().expect("info").items as usize);
     row("totals (count, bytes)", (min, median, 1), None);
+
+    // A camera's clock an hour off: 1,000 photos shifted, then the shift undone (each run
+    // leaves the catalog as it found it). Plain SQLite moves the same dates and back.
+    let newest = LibraryFilter {
+        limit: Some(1000),
+        ..LibraryFilter::default()
+    };
+    let ids: Vec<_> = library
+        .timeline(&newest)
+        .expect("q")
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    let shift = Edit {
+        date: Some(DateChange::parse_shift("+1h").expect("a shift")),
+        ..Edit::default()
+    };
+    let edited = time(|| {
+        library.edit(&ids, &shift).expect("edit");
+        library.undo_edits(&ids).expect("undo").edited.len()
+    });
+    let listed: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+    let plain_shift = time(|| {
+        for change in ["+1 hour", "-1 hour"] {
+            plain
+                .execute(
+                    &format!(
+                        "UPDATE items SET taken_at = strftime('%Y-%m-%dT%H:%M:%S', taken_at, \
+                         '{change}') WHERE id IN ({})",
+                        listed.join(",")
+                    ),
+                    [],
+                )
+                .expect("update");
+        }
+        ids.len()
+    });
+    row(
+        "shift 1,000 dates, then undo",
+        edited,
+        Some((plain_shift.0, plain_shift.2)),
+    );
     println!("  peak memory (VmHWM)            {:>8.0} MB", peak_rss_mb());
 }
 

@@ -5,7 +5,7 @@
 
 use crate::catalog::ALBUM_NAME_MAX;
 use crate::{ImportReport, Library, ObjectId, VaultError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 impl Library {
@@ -17,8 +17,18 @@ impl Library {
         report: &ImportReport,
         given: &[PathBuf],
     ) -> Result<Vec<(String, usize)>, VaultError> {
+        // Takeout's album folders are albums already, by the title in their metadata.json.
+        let titled: HashSet<&Path> = report
+            .sidecars
+            .iter()
+            .filter(|p| p.file_name().is_some_and(|n| n == "metadata.json"))
+            .filter_map(|p| p.parent())
+            .collect();
         let mut wanted: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
         for entry in report.imported.iter().chain(&report.duplicates) {
+            if entry.path.parent().is_some_and(|f| titled.contains(f)) {
+                continue;
+            }
             if let Some(album) = folder_album(&entry.path, given) {
                 wanted.entry(album).or_default().push(entry.id);
             }

@@ -8,6 +8,7 @@ use crate::catalog::{DedupIndex, Item};
 use crate::media::{self, Original, Rendition};
 use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
+use crate::takeout::Takeout;
 use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use serde::Serialize;
@@ -59,6 +60,9 @@ pub struct ImportReport {
     pub cancelled: bool,
     /// Playable copies made of the imported videos this platform's viewer cannot play.
     pub proxies: crate::ProxyReport,
+    /// Google Takeout's JSON sidecars that described a photo, and its album folders'
+    /// `metadata.json` (read, not stored: in no other list).
+    pub sidecars: Vec<PathBuf>,
 }
 
 /// Progress, after each file.
@@ -163,7 +167,8 @@ impl Contents {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> (ImportReport, Option<VaultError>) {
         let mut report = ImportReport::default();
-        let candidates = collect(inputs, &mut report);
+        let mut candidates = collect(inputs, &mut report);
+        let takeout = Takeout::take_from(&mut candidates, |c| c.path.as_path());
         let mut done = ImportProgress {
             files_done: 0,
             files_total: candidates.len() as u64,
@@ -257,6 +262,12 @@ impl Contents {
                 Ok(proxies) => report.proxies = proxies,
                 Err(e) => fatal = Some(e),
             }
+        }
+        if fatal.is_none()
+            && !takeout.is_empty()
+            && let Err(e) = self.apply_takeout(&takeout, &mut report)
+        {
+            fatal = Some(e);
         }
         (report, fatal)
     }

@@ -34,6 +34,7 @@ mod storage;
 mod store;
 mod suggest;
 mod sync;
+mod takeout;
 mod trips;
 mod vault;
 mod verify;

@@ -143,7 +143,11 @@ export type ImportProgressEvent = { files_done: number, files_total: number, byt
 
 export type SkippedFile = { path: string, reason: string, };
 
-export type ImportSummary = { imported: number, duplicates: number, skipped: Array<SkippedFile>, cancelled: boolean, 
+export type ImportSummary = { imported: number, duplicates: number, skipped: Array<SkippedFile>, 
+/**
+ * Google Takeout sidecars read (dates, places, descriptions, album titles).
+ */
+sidecars: number, cancelled: boolean, 
 /**
  * Why the import stopped early (disk full, vault locked), if it did.
  */

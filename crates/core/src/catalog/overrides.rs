@@ -103,6 +103,31 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether the file itself gives the item a date (from its metadata, not its name or
+    /// the file's time) and a position, whatever overrides are in force.
+    pub fn file_says(&self, id: &ObjectId) -> Result<(bool, bool), VaultError> {
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT CASE WHEN o.item_id IS NULL THEN i.date_source ELSE o.date_source END,
+                    CASE WHEN o.item_id IS NULL
+                         THEN i.latitude IS NOT NULL AND i.longitude IS NOT NULL
+                         ELSE o.latitude IS NOT NULL AND o.longitude IS NOT NULL END
+                 FROM items i LEFT JOIN item_own_metadata o ON o.item_id = i.id
+                 WHERE i.id = ?1",
+            )?
+            .query_row([id.to_string()], |r| {
+                Ok((r.get::<_, Option<String>>(0)?, r.get::<_, bool>(1)?))
+            })
+            .optional()?;
+        let (source, located) = found.ok_or(VaultError::NoSuchItem(*id))?;
+        let dated = matches!(
+            source.as_deref(),
+            Some("exif" | "exif-create" | "gps" | "video")
+        );
+        Ok((dated, located))
+    }
+
     /// Whether the item has fixes from `source`.
     pub fn has_overrides(&self, id: &ObjectId, source: &str) -> Result<bool, VaultError> {
         Ok(self
