@@ -52,10 +52,9 @@ fn shown(vault: &TestVault, name: &str) -> Value {
     vault.json(&["show", &vault.id_of(name)])
 }
 
-#[test]
-fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums() {
-    let vault = TestVault::new();
-    let photos = vault.path("Takeout/Google Photos");
+/// A Takeout export made from the samples under `root`: returns the long file name.
+fn takeout_tree(root: &Path) -> &'static str {
+    let photos = root.join("Takeout/Google Photos");
     let year = photos.join("Photos from 2019");
     let album = photos.join("Lisbon_ July");
     fs::create_dir_all(&year).unwrap();
@@ -125,7 +124,11 @@ fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums
     )
     .unwrap();
 
-    let report = vault.import(&[&vault.path("Takeout")]);
+    long
+}
+
+/// What importing the export above must give, whichever way it came in.
+fn check_takeout_import(vault: &TestVault, report: &Value, long: &str) -> Value {
     assert_eq!(report["imported"].as_array().unwrap().len(), 5, "{report}");
     assert_eq!(
         report["duplicates"].as_array().unwrap().len(),
@@ -139,17 +142,17 @@ fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums
     );
     assert_eq!(report["sidecars"].as_array().unwrap().len(), 7, "{report}");
 
-    let first = shown(&vault, "IMG_1.jpg");
+    let first = shown(vault, "IMG_1.jpg");
     assert_eq!(first["metadata"]["taken_at"], "2019-07-14T18:02:11Z");
     assert_eq!(first["metadata"]["date_source"], "takeout");
     assert_eq!(first["metadata"]["latitude"], 38.7223);
     assert_eq!(first["place"]["city"], "Lisbon");
     assert_eq!(first["caption"], "Pastéis de Belém");
-    let own = shown(&vault, "DSCN0010.jpg");
+    let own = shown(vault, "DSCN0010.jpg");
     assert_eq!(own["metadata"]["taken_at"], "2008-10-22T16:28:39");
     assert_eq!(own["metadata"]["date_source"], "exif");
     assert!((own["metadata"]["latitude"].as_f64().unwrap() - 43.4674).abs() < 1e-3);
-    let second = shown(&vault, "IMG_1(1).jpg");
+    let second = shown(vault, "IMG_1(1).jpg");
     assert_eq!(second["metadata"]["taken_at"], "2010-01-01T00:00:00Z");
     assert_eq!(
         second["metadata"]["latitude"],
@@ -157,11 +160,11 @@ fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums
         "0,0 is no position"
     );
     assert_eq!(
-        shown(&vault, long)["metadata"]["taken_at"],
+        shown(vault, long)["metadata"]["taken_at"],
         "2016-01-01T00:00:00Z"
     );
     assert_eq!(
-        shown(&vault, "IMG_2-edited.jpg")["metadata"]["taken_at"],
+        shown(vault, "IMG_2-edited.jpg")["metadata"]["taken_at"],
         "2015-01-01T00:00:00Z"
     );
 
@@ -179,6 +182,17 @@ fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums
         json!([{"name": "Lisbon: July", "items": [vault.id_of("IMG_1.jpg")]}]),
         "the album by its title; no album for the year folder"
     );
+
+    first
+}
+
+#[test]
+fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums() {
+    let vault = TestVault::new();
+    let long = takeout_tree(&vault.path("."));
+    let year = vault.path("Takeout/Google Photos/Photos from 2019");
+    let report = vault.import(&[&vault.path("Takeout")]);
+    let first = check_takeout_import(&vault, &report, long);
 
     // What the sidecars gave stays through a re-render, and the user's undo leaves it.
     vault.run_ok(&["rethumb", "--all"]);
@@ -208,4 +222,147 @@ fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums
         "{again}"
     );
     assert_eq!(shown(&vault, "IMG_1.jpg"), first);
+}
+
+/// Zips `files` (paths under `root`) into `archive`, named by their path under `root`.
+fn zip(root: &Path, archive: &Path, files: &[std::path::PathBuf]) {
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+        .collect();
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             root, archive, names = sys.argv[1], sys.argv[2], sys.argv[3:]\n\
+             with zipfile.ZipFile(archive, 'w', zipfile.ZIP_DEFLATED) as z:\n\
+             \x20   for n in names: z.write(root + '/' + n, n)\n",
+        ])
+        .arg(root)
+        .arg(archive)
+        .args(&names)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every file a traced run opened for writing, from an strace log.
+fn written_paths(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| {
+            l.contains("open")
+                && ["O_WRONLY", "O_RDWR", "O_CREAT"]
+                    .iter()
+                    .any(|f| l.contains(f))
+        })
+        .filter_map(|l| Some(l.split('"').nth(1)?.to_string()))
+        .collect()
+}
+
+/// Takeout as Google delivers it: zip parts, here with every sidecar in the other part than
+/// its photo. Given together, the parts import as one export, straight from the archives:
+/// nothing is written anywhere but the vault (strace watches every file opened for
+/// writing), and each original is stored byte for byte. An entry too large to hold in
+/// memory is streamed in and rendered later.
+#[test]
+fn takeout_zip_parts_import_as_one_export_without_extracting_anything() {
+    let vault = TestVault::new();
+    let tree = vault.path("export");
+    let long = takeout_tree(&tree);
+    let files = files_under(&tree);
+    let (json, photos): (Vec<_>, Vec<_>) = files
+        .iter()
+        .cloned()
+        .partition(|f| f.extension().is_some_and(|e| e == "json"));
+    let parts = [vault.path("takeout-001.zip"), vault.path("takeout-002.zip")];
+    zip(&tree, &parts[0], &photos);
+    zip(&tree, &parts[1], &json);
+
+    let log = vault.path("strace.log");
+    let import = vault.command(&[
+        "import",
+        "--json",
+        parts[0].to_str().unwrap(),
+        parts[1].to_str().unwrap(),
+    ]);
+    let out = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=open,openat,creat", "-o"])
+        .arg(&log)
+        .arg(import.get_program())
+        .args(import.get_args())
+        .envs(import.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("strace (scripts/setup.sh installs it)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    no_panic(&out);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    check_takeout_import(&vault, &report, long);
+    let written = written_paths(&fs::read_to_string(&log).unwrap());
+    assert!(!written.is_empty(), "strace saw no file written");
+    let allowed = [vault.dir.clone(), vault.path("xdg-data")];
+    let elsewhere: Vec<&String> = written
+        .iter()
+        .filter(|p| !p.starts_with("/dev/") && !allowed.iter().any(|a| Path::new(p).starts_with(a)))
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "written outside the vault: {elsewhere:?}"
+    );
+    let shown_path = report["imported"][0]["path"].as_str().unwrap();
+    assert!(
+        shown_path.starts_with(parts[0].to_str().unwrap()),
+        "{shown_path}"
+    );
+
+    // Byte for byte: every photo exported is one of the files zipped.
+    let out_dir = vault.path("out");
+    vault.run_ok(&["export", "--all", "--to", out_dir.to_str().unwrap()]);
+    let zipped: std::collections::BTreeSet<String> = photos.iter().map(|p| sha256(p)).collect();
+    let exported: std::collections::BTreeSet<String> =
+        files_under(&out_dir).iter().map(|p| sha256(p)).collect();
+    assert_eq!(exported, zipped, "the album's copy is the same photo");
+
+    // Importing the parts again finds everything there (a killed import resumes so).
+    let again = vault.import(&[&parts[0], &parts[1]]);
+    assert_eq!(again["imported"], json!([]));
+    assert_eq!(again["duplicates"].as_array().unwrap().len(), 6);
+
+    // Past what is read into memory: streamed in, stored whole, its thumbnail left to
+    // rethumb (a JPEG signature on noise: rethumb then says why it has none).
+    let big = vault.path("big/scan.jpg");
+    fs::create_dir_all(big.parent().unwrap()).unwrap();
+    synthetic_file(&big, JPEG_SIGNATURE, (64 << 20) + 4096, 7);
+    let big_zip = vault.path("big.zip");
+    zip(&vault.path("big"), &big_zip, std::slice::from_ref(&big));
+    let report = vault.import(&[&big_zip]);
+    let note = report["imported"][0]["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(note.contains("rethumb"), "{report}");
+    let id = vault.id_of("scan.jpg");
+    let exported = vault.path("big-out");
+    vault.run_ok(&["export", &id, "--to", exported.to_str().unwrap()]);
+    assert_eq!(sha256(&exported.join("scan.jpg")), sha256(&big));
+}
+
+#[test]
+fn a_damaged_zip_is_named_and_nothing_of_it_is_kept() {
+    let vault = TestVault::new();
+    let bad = vault.path("takeout-003.zip");
+    fs::write(&bad, b"PK\x03\x04 this is not really a zip").unwrap();
+    let out = vault.run(&["import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("could not read the zip archive"),
+        "{}",
+        stdout(&out)
+    );
+    no_panic(&out);
+    assert_eq!(vault.json(&["ls"]), json!([]));
 }

@@ -4,14 +4,16 @@
 //! thread alone commits, so the catalog keeps one writer and a crash at any step leaves
 //! each photo either fully in the vault or not at all.
 
+use crate::archive::{self, Archives};
 use crate::catalog::{DedupIndex, Item};
 use crate::media::{self, Original, Rendition};
 use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
-use crate::takeout::Takeout;
+use crate::takeout::{self, JsonFile, Takeout};
 use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -143,8 +145,35 @@ fn settles(file: &File, stamp: &Stamp) -> bool {
 }
 
 struct Candidate {
+    /// How reports name it (inside an archive: the archive's path, then the path inside).
     path: PathBuf,
     size: u64,
+    /// The archive entry it is, or None: a file on disk.
+    entry: Option<archive::Entry>,
+}
+
+impl Candidate {
+    /// Where it is, for sidecars and album folders: inside an archive, its path there
+    /// (the parts of one export share their folders).
+    fn place(&self) -> &Path {
+        self.entry.as_ref().map_or(&self.path, |e| &e.inner)
+    }
+
+    /// The file, if it may be one of Google Takeout's JSON files.
+    fn json(&self, archives: &mut Archives) -> Option<JsonFile> {
+        if !takeout::may_be_takeout(self.place(), self.size) {
+            return None;
+        }
+        let bytes = match &self.entry {
+            Some(entry) => takeout::read_small(archives.open(entry).ok()?)?,
+            None => takeout::read_small(File::open(&self.path).ok()?)?,
+        };
+        Some(JsonFile {
+            place: self.place().to_path_buf(),
+            shown: self.path.clone(),
+            bytes,
+        })
+    }
 }
 
 impl Contents {
@@ -168,7 +197,9 @@ impl Contents {
     ) -> (ImportReport, Option<VaultError>) {
         let mut report = ImportReport::default();
         let mut candidates = collect(inputs, &mut report);
-        let takeout = Takeout::take_from(&mut candidates, |c| c.path.as_path());
+        let mut archives = Archives::default();
+        let takeout = Takeout::take_from(&mut candidates, |c| c.json(&mut archives));
+        drop(archives);
         let mut done = ImportProgress {
             files_done: 0,
             files_total: candidates.len() as u64,
@@ -195,12 +226,16 @@ impl Contents {
                 let sender = sender.clone();
                 let (candidates, next, stop, dedup) = (&candidates, &next, &stop, &dedup);
                 scope.spawn(move || {
+                    let mut archives = Archives::default();
                     while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(candidate) = candidates.get(index) else {
                             break;
                         };
-                        let prepared = prepare(key, store, dedup, &candidate.path);
+                        let prepared = match &candidate.entry {
+                            None => prepare(key, store, dedup, &candidate.path),
+                            Some(entry) => prepare_entry(key, store, dedup, &mut archives, entry),
+                        };
                         if sender.send((index, prepared)).is_err() {
                             break;
                         }
@@ -263,9 +298,14 @@ impl Contents {
                 Err(e) => fatal = Some(e),
             }
         }
+        let places: HashMap<PathBuf, PathBuf> = candidates
+            .iter()
+            .filter(|c| c.entry.is_some())
+            .map(|c| (c.path.clone(), c.place().to_path_buf()))
+            .collect();
         if fatal.is_none()
             && !takeout.is_empty()
-            && let Err(e) = self.apply_takeout(&takeout, &mut report)
+            && let Err(e) = self.apply_takeout(&takeout, &places, &mut report)
         {
             fatal = Some(e);
         }
@@ -480,6 +520,133 @@ fn prepare_once(
     }))))
 }
 
+/// The worker half for a file inside an archive: read from it straight into the
+/// encrypting writer, in memory up to `IN_MEMORY_MAX` (and rendered), else streamed (and
+/// rendered later by `rethumb`, from the vault). An archive is not written to while it is
+/// read, as a folder's files may be, and the zip reader checks each entry's CRC.
+fn prepare_entry(
+    key: &VaultKey,
+    store: &ObjectStore,
+    dedup: &Mutex<DedupIndex>,
+    archives: &mut Archives,
+    entry: &archive::Entry,
+) -> Result<Prepared, VaultError> {
+    let settled = |outcome| Ok(Prepared::Settled(outcome));
+    let unreadable = |e: io::Error| {
+        settled(Outcome::Unreadable(format!(
+            "could not read it from the archive: {e}"
+        )))
+    };
+    let not_media = || {
+        settled(Outcome::NotMedia(
+            "not a photo or video (unrecognised content)".into(),
+        ))
+    };
+    let in_memory = entry.size <= IN_MEMORY_MAX;
+    let mut bytes = Vec::new();
+    let mut head = [0u8; SNIFF_LEN];
+    let sniffed = if in_memory {
+        bytes = match archives.read(entry) {
+            Ok(bytes) => bytes,
+            Err(e) => return unreadable(e),
+        };
+        sniff(&bytes[..bytes.len().min(SNIFF_LEN)])
+    } else {
+        let n = match archives
+            .open(entry)
+            .and_then(|mut r| read_up_to(&mut r, &mut head))
+        {
+            Ok(n) => n,
+            Err(e) => return unreadable(e),
+        };
+        sniff(&head[..n])
+    };
+    let Some(media) = sniffed else {
+        return not_media();
+    };
+    if !in_memory && lock(dedup).has_size(entry.size) {
+        let mut hasher = key.content_hasher();
+        let hashed = archives
+            .open(entry)
+            .and_then(|mut r| hasher.update_reader(&mut r).map(|_| ()));
+        if let Err(e) = hashed {
+            return unreadable(e);
+        }
+        if let Some(id) = lock(dedup).find(hasher.finalize().as_bytes()) {
+            return settled(Outcome::Duplicate(id));
+        }
+    }
+
+    let (pending, mut writer) = store.create(key)?;
+    let mut hasher = key.content_hasher();
+    let written = if in_memory {
+        writer.write_from(&mut &bytes[..], |b| {
+            hasher.update(b);
+        })
+    } else {
+        match archives.open(entry) {
+            Ok(mut reader) => writer.write_from(&mut reader, |b| {
+                hasher.update(b);
+            }),
+            Err(e) => return unreadable(e),
+        }
+    };
+    let size = match written {
+        Ok(size) => size,
+        Err(ObjectError::Read(e)) => return unreadable(e),
+        Err(e) => return Err(VaultError::from_object_write("writing an object", e)),
+    };
+    if size != entry.size {
+        return unreadable(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the archive says {} bytes and holds {size}", entry.size),
+        ));
+    }
+    let tmp = writer
+        .finish()
+        .map_err(|e| VaultError::from_object_write("writing an object", e))?;
+    tmp.sync_all()
+        .map_err(|e| VaultError::io("syncing an object to disk", e))?;
+    drop(tmp);
+    let hash = *hasher.finalize().as_bytes();
+    if let Some(id) = lock(dedup).find(&hash) {
+        return settled(Outcome::Duplicate(id));
+    }
+
+    let file = media::FileFacts {
+        name: entry.inner.file_name().and_then(|n| n.to_str()),
+        modified: None,
+        rotation: 0,
+    };
+    let analysis = if in_memory {
+        media::analyse(Original::Bytes(&bytes), media, file)
+    } else {
+        media::unread(
+            file,
+            format!(
+                "read from an archive, too large to render on the way in ({} MB): `keepsake \
+                 rethumb` renders it from the vault",
+                size >> 20
+            ),
+        )
+    };
+    let item = new_item(
+        &entry.shown_path(),
+        size,
+        hash,
+        media,
+        None,
+        analysis.info,
+        &analysis.notes,
+        analysis.render_error,
+    );
+    Ok(Prepared::Ready(Box::new(Ready {
+        pending,
+        item,
+        renditions: analysis.renditions,
+    })))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn new_item(
     path: &Path,
@@ -526,7 +693,7 @@ fn reopen(file: &mut File, path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..]) {
@@ -578,10 +745,27 @@ fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
                     continue;
                 }
             };
-            if meta.is_file() {
+            if meta.is_file() && archive::is_zip(entry.path()) {
+                match archive::entries(entry.path()) {
+                    Ok(inside) => files.extend(inside.into_iter().map(|e| Candidate {
+                        path: e.shown_path(),
+                        size: e.size,
+                        entry: Some(e),
+                    })),
+                    Err(e) => {
+                        report.unreadable += 1;
+                        report.skipped.push(Skipped {
+                            path: entry.into_path(),
+                            reason: format!("could not read the zip archive: {e}"),
+                            unreadable: true,
+                        });
+                    }
+                }
+            } else if meta.is_file() {
                 files.push(Candidate {
                     path: entry.into_path(),
                     size: meta.len(),
+                    entry: None,
                 });
             } else {
                 let reason = if meta.is_dir() {

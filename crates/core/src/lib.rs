@@ -3,6 +3,7 @@
 //! encrypted object per original; see `docs/FORMAT.md` and `ARCHITECTURE.md`.
 #![forbid(unsafe_code)]
 
+mod archive;
 mod cancel;
 mod catalog;
 mod devices;

@@ -62,14 +62,24 @@ enum Found {
     Album(String),
 }
 
-fn read_json(path: &Path) -> Option<Found> {
-    let file = std::fs::File::open(path).ok()?;
+/// A JSON file's bytes, if it is small enough to be a sidecar.
+pub(crate) fn read_small(file: impl Read) -> Option<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(SIDECAR_MAX + 1).read_to_end(&mut bytes).ok()?;
-    if bytes.len() as u64 > SIDECAR_MAX {
-        return None;
-    }
-    let json: Json = serde_json::from_slice(&bytes).ok()?;
+    (bytes.len() as u64 <= SIDECAR_MAX).then_some(bytes)
+}
+
+/// Whether a file by this name may be Takeout's (worth reading).
+pub(crate) fn may_be_takeout(path: &Path, size: u64) -> bool {
+    size <= SIDECAR_MAX
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// What the JSON file at `path` (in a folder, or inside an archive) holding `bytes` is.
+fn read_json(path: &Path, bytes: &[u8]) -> Option<Found> {
+    let json: Json = serde_json::from_slice(bytes).ok()?;
     if json.photo_taken_time.is_some() {
         let taken_at = json
             .photo_taken_time
@@ -102,10 +112,26 @@ fn read_json(path: &Path) -> Option<Found> {
     }
 }
 
+/// A JSON file among an import's files: where it is (its folder, or its folder inside
+/// an archive: the parts of one export share these), how reports name it, its bytes.
+pub(crate) struct JsonFile {
+    pub place: PathBuf,
+    pub shown: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// A sidecar found, by its name in its folder.
+#[derive(Debug)]
+struct SidecarFile {
+    name: String,
+    shown: PathBuf,
+    sidecar: Sidecar,
+}
+
 /// The Takeout files among an import's inputs, by folder.
 #[derive(Debug, Default)]
 pub(crate) struct Takeout {
-    sidecars: BTreeMap<PathBuf, Vec<(String, Sidecar)>>,
+    sidecars: BTreeMap<PathBuf, Vec<SidecarFile>>,
     /// Album folders and their titles.
     albums: HashMap<PathBuf, String>,
     album_files: Vec<PathBuf>,
@@ -113,19 +139,25 @@ pub(crate) struct Takeout {
 
 impl Takeout {
     /// Takes the Takeout JSON files out of an import's files (other JSON files stay: they
-    /// will be skipped as not photos).
-    pub(crate) fn take_from<T>(files: &mut Vec<T>, path_of: impl Fn(&T) -> &Path) -> Self {
+    /// will be skipped as not photos). `json` reads a file that may be one.
+    pub(crate) fn take_from<T>(
+        files: &mut Vec<T>,
+        mut json: impl FnMut(&T) -> Option<JsonFile>,
+    ) -> Self {
         let mut takeout = Self::default();
         files.retain(|file| {
-            let path = path_of(file);
-            let json = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            let found = if json { read_json(path) } else { None };
+            let Some(JsonFile {
+                place,
+                shown,
+                bytes,
+            }) = json(file)
+            else {
+                return true;
+            };
             let (Some(found), Some(folder), Some(name)) = (
-                found,
-                path.parent(),
-                path.file_name().and_then(|n| n.to_str()),
+                read_json(&place, &bytes),
+                place.parent(),
+                place.file_name().and_then(|n| n.to_str()),
             ) else {
                 return true;
             };
@@ -134,10 +166,14 @@ impl Takeout {
                     .sidecars
                     .entry(folder.to_path_buf())
                     .or_default()
-                    .push((name.to_string(), sidecar)),
+                    .push(SidecarFile {
+                        name: name.to_string(),
+                        shown,
+                        sidecar,
+                    }),
                 Found::Album(title) => {
                     takeout.albums.insert(folder.to_path_buf(), title);
-                    takeout.album_files.push(path.to_path_buf());
+                    takeout.album_files.push(shown);
                 }
             }
             false
@@ -159,7 +195,7 @@ impl Takeout {
         let sidecars = self.sidecars.get(path.parent()?)?;
         let name = path.file_name()?.to_str()?;
         let find = |name: &str| {
-            let names: Vec<&str> = sidecars.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = sidecars.iter().map(|f| f.name.as_str()).collect();
             described_by(name, &names)
         };
         find(name).or_else(|| find(&unedited(name)?)).or_else(|| {
@@ -167,7 +203,7 @@ impl Takeout {
             let mut titled = sidecars
                 .iter()
                 .enumerate()
-                .filter(|(_, (_, s))| s.title.as_deref() == Some(name));
+                .filter(|(_, f)| f.sidecar.title.as_deref() == Some(name));
             match (titled.next(), titled.next()) {
                 (Some((index, _)), None) => Some(index),
                 _ => None,
@@ -268,9 +304,11 @@ impl Contents {
     /// folder's title as an album. Sidecars that describe none of the files are skipped
     /// with the reason. Applying them again changes nothing, so an import killed before
     /// this is finished by running it again (its photos are then duplicates).
+    /// `places`: where each reported file from an archive is inside it.
     pub(crate) fn apply_takeout(
         &mut self,
         takeout: &Takeout,
+        places: &HashMap<PathBuf, PathBuf>,
         report: &mut ImportReport,
     ) -> Result<(), VaultError> {
         let mut used: HashMap<&Path, Vec<bool>> = takeout
@@ -282,18 +320,17 @@ impl Contents {
         let mut favourites = Vec::new();
         let mut albums: BTreeMap<&str, Vec<ObjectId>> = BTreeMap::new();
         for entry in report.imported.iter().chain(&report.duplicates) {
-            if let Some(title) = takeout.album_of(&entry.path) {
+            let path = places.get(&entry.path).unwrap_or(&entry.path);
+            if let Some(title) = takeout.album_of(path) {
                 albums.entry(title).or_default().push(entry.id);
             }
-            let (Some(folder), Some(index)) =
-                (entry.path.parent(), takeout.sidecar_for(&entry.path))
-            else {
+            let (Some(folder), Some(index)) = (path.parent(), takeout.sidecar_for(path)) else {
                 continue;
             };
             if let Some(marks) = used.get_mut(folder) {
                 marks[index] = true;
             }
-            let sidecar = &takeout.sidecars[folder][index].1;
+            let sidecar = &takeout.sidecars[folder][index].sidecar;
             let (own_date, own_position) = self.catalog.file_says(&entry.id)?;
             if let Some(taken_at) = &sidecar.taken_at
                 && !own_date
@@ -326,8 +363,8 @@ impl Contents {
         }
         report.sidecars.extend(takeout.album_files.iter().cloned());
         for (folder, list) in &takeout.sidecars {
-            for ((name, _), used) in list.iter().zip(&used[folder.as_path()]) {
-                let path = folder.join(name);
+            for (found, used) in list.iter().zip(&used[folder.as_path()]) {
+                let path = found.shown.clone();
                 if *used {
                     report.sidecars.push(path);
                 } else if !report.cancelled {
@@ -416,8 +453,9 @@ mod tests {
             r#"{"title": "Lisbon 2019", "access": "protected", "date": {"timestamp": "1"}}"#,
         );
         let other = write("package.json", r#"{"name": "x"}"#);
+        let read = |path: &Path| read_json(path, &std::fs::read(path).unwrap());
         assert_eq!(
-            read_json(&sidecar),
+            read(&sidecar),
             Some(Found::Sidecar(Sidecar {
                 taken_at: Some("2019-07-14T18:02:11Z".into()),
                 position: Some((38.7223, -9.1393)),
@@ -427,16 +465,22 @@ mod tests {
             }))
         );
         assert_eq!(
-            read_json(&nowhere),
+            read(&nowhere),
             Some(Found::Sidecar(Sidecar {
                 title: Some("b.jpg".into()),
                 ..Sidecar::default()
             }))
         );
-        assert_eq!(read_json(&album), Some(Found::Album("Lisbon 2019".into())));
-        assert_eq!(read_json(&other), None);
+        assert_eq!(read(&album), Some(Found::Album("Lisbon 2019".into())));
+        assert_eq!(read(&other), None);
         let mut paths = vec![sidecar, nowhere, album, other.clone()];
-        let takeout = Takeout::take_from(&mut paths, |p| p.as_path());
+        let takeout = Takeout::take_from(&mut paths, |p| {
+            Some(JsonFile {
+                place: p.clone(),
+                shown: p.clone(),
+                bytes: std::fs::read(p).ok()?,
+            })
+        });
         assert_eq!(paths, [other], "what is not Takeout's stays to be skipped");
         assert_eq!(
             takeout.album_of(&dir.path().join("c.jpg")),

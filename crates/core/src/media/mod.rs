@@ -152,15 +152,7 @@ pub fn analyse(original: Original, media: MediaType, file: FileFacts) -> Analysi
     if let (Some(lat), Some(lon)) = (info.latitude, info.longitude) {
         info.place = crate::places::place_at(lat, lon);
     }
-    if info.taken_at.is_none() {
-        if let Some(taken) = file.name.and_then(name_date::date_in_name) {
-            info.taken_at = Some(taken);
-            info.date_source = Some("filename".into());
-        } else if let Some(time) = file.modified {
-            info.taken_at = Some(time.to_string());
-            info.date_source = Some("file-time".into());
-        }
-    }
+    date_from_file(&mut info, file);
     let (renditions, render_error) = match rendered {
         Ok(renditions) => (renditions, None),
         Err(reason) => (Vec::new(), Some(reason)),
@@ -170,6 +162,33 @@ pub fn analyse(original: Original, media: MediaType, file: FileFacts) -> Analysi
         renditions,
         render_error,
         notes,
+    }
+}
+
+/// What is known of an original the pipeline does not read now (too large to hold in
+/// memory, inside an archive): a date from its name or time, and why it has no thumbnail.
+pub fn unread(file: FileFacts, why: String) -> Analysis {
+    let mut info = MediaInfo::default();
+    date_from_file(&mut info, file);
+    Analysis {
+        info,
+        renditions: Vec::new(),
+        render_error: Some(why),
+        notes: Vec::new(),
+    }
+}
+
+/// Where its own metadata gives no date: the one in its file name, else the file's time.
+fn date_from_file(info: &mut MediaInfo, file: FileFacts) {
+    if info.taken_at.is_some() {
+        return;
+    }
+    if let Some(taken) = file.name.and_then(name_date::date_in_name) {
+        info.taken_at = Some(taken);
+        info.date_source = Some("filename".into());
+    } else if let Some(time) = file.modified {
+        info.taken_at = Some(time.to_string());
+        info.date_source = Some("file-time".into());
     }
 }
 
