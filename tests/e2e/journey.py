@@ -10,6 +10,7 @@ Usage: journey.py APP_BINARY SAMPLES_DIR WORK_DIR SCREENSHOT_DIR
 import contextlib
 import hashlib
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 from selenium import webdriver
@@ -30,6 +32,7 @@ from selenium.webdriver.common.options import ArgOptions
 APP, SAMPLES, WORK, SHOTS = (Path(a) for a in sys.argv[1:5])
 PASSWORD = "correct horse battery staple"
 CAPTION = "Pastéis de Belém, fresh from the oven"
+TAKEOUT_CAPTION = "Sandcastle contest at Carcavelos"
 CTRL = Keys.CONTROL
 
 # What the journey imports: every format the pipeline knows, GPS-tagged JPEGs, and one
@@ -814,6 +817,52 @@ class Journey:
         self.el("#nav-library").click()
         wait_for("the library as before", lambda: self.count() == before)
 
+    def takeout_zip_by_drop(self):
+        """A Google Takeout zip dropped on the window: its photo (stripped of its metadata,
+        as Google does) takes the date, place, description and favourite of its JSON
+        sidecar, and its album folder becomes an album by the title in metadata.json."""
+        before = self.count()
+        folder = "Takeout/Google Photos/Beach_ day"
+        staging = WORK / "takeout-staging"
+        (staging / folder).mkdir(parents=True)
+        photo = staging / folder / "beach.jpg"
+        shutil.copy(SAMPLES / "exif-samples/jpg__Samsung_Digimax_i50_MP3.jpg", photo)
+        subprocess.run(["exiftool", "-q", "-overwrite_original", "-all=", str(photo)], check=True)
+        (staging / folder / "beach.jpg.supplemental-metadata.json").write_text(json.dumps({
+            "title": "beach.jpg", "description": TAKEOUT_CAPTION, "favorited": True,
+            "photoTakenTime": {"timestamp": "1436961600", "formatted": "15 Jul 2015"},
+            "geoData": {"latitude": 38.6916, "longitude": -9.2160, "altitude": 0.0},
+        }))
+        (staging / folder / "metadata.json").write_text(json.dumps({
+            "title": "Beach day: 2015", "access": "protected",
+            "date": {"timestamp": "1436961600", "formatted": "15 Jul 2015"},
+        }))
+        archive = WORK / "takeout" / "takeout-20261130T000000Z-001.zip"
+        archive.parent.mkdir()
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in sorted(staging.rglob("*")):
+                if path.is_file():
+                    z.write(path, path.relative_to(staging).as_posix())
+        shutil.rmtree(staging)
+        drag_with_the_pointer(archive)
+        self.el("#import-summary", timeout=60)
+        assert self.text("#import-imported") == "1", self.text("#import-summary")
+        assert self.text("#import-skipped") == "0", self.text("#import-summary")
+        assert "2 Google Takeout" in self.text("#import-sidecars"), self.text("#import-sidecars")
+        self.shot("06c-takeout-import")
+        self.el("#import-summary-dismiss").click()
+        wait_for("the photo in the library", lambda: self.count() == before + 1)
+        self.el('[data-album="Beach day: 2015"]').click()
+        wait_for("the album's photo", lambda: self.count() == 1)
+        webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
+        wait_for("the description", lambda: self.text("#info-caption") == TAKEOUT_CAPTION)
+        assert "2015" in self.text("#info-date"), self.text("#info-date")
+        assert "Lisbon" in self.text("#info-place") or "Oeiras" in self.text("#info-place"), self.text("#info-place")
+        assert self.el("#viewer-favourite").get_attribute("aria-pressed") == "true"
+        self.close_viewer()
+        self.el("#nav-library").click()
+        wait_for("the library", lambda: self.count() == before + 1)
+
     def video_state(self):
         return self.d.execute_script(
             "const v = document.querySelector('video.media');"
@@ -1018,6 +1067,7 @@ class Journey:
             "a place name": "Arezzo",
             "an album name": "Summer",
             "a caption": CAPTION,
+            "a description from Takeout": TAKEOUT_CAPTION,
             "the password": PASSWORD,
         }
         needles = {
@@ -1034,7 +1084,7 @@ class Journey:
         # The inputs and the export are plaintext by design; the driver log is the test's.
         skip = {WORK / "Phone", WORK / "memory", WORK / "trip", WORK / "Exported",
                 WORK / "Everything", WORK / "videos",
-                WORK / "copies"}
+                WORK / "copies", WORK / "takeout"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}
         found = []
@@ -1092,6 +1142,7 @@ class Journey:
             self.album,
             self.trash_and_restore,
             self.duplicates,
+            self.takeout_zip_by_drop,
             self.screens_at_sizes,
             self.play_videos,
             self.export,
