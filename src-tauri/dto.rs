@@ -136,6 +136,9 @@ pub struct TimelineItem {
     pub favourite: bool,
     /// Why there is no thumbnail, when there is none.
     pub no_thumbnail: Option<String>,
+    /// For a stack shown as this item: its kind (live, raw+jpeg, burst) and size.
+    pub stack_kind: Option<String>,
+    pub stack_size: u32,
 }
 
 impl From<TimelineEntry> for TimelineItem {
@@ -148,6 +151,8 @@ impl From<TimelineEntry> for TimelineItem {
             duration_ms: e.duration_ms,
             favourite: e.favourite,
             no_thumbnail: e.no_thumbnail,
+            stack_size: e.stack.as_ref().map_or(0, |(_, size)| *size),
+            stack_kind: e.stack.map(|(kind, _)| kind),
         }
     }
 }
@@ -317,6 +322,16 @@ pub struct ItemDetails {
     pub rotation: u16,
     /// Whether the user fixed anything (date, place, caption, turn) that undo takes back.
     pub edited: bool,
+    /// For the main item of a stack: every item in it, this one first.
+    pub stack: Vec<StackMember>,
+}
+
+/// One file of a stack, as the viewer switches to it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StackMember {
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
 }
 
 impl ItemDetails {
@@ -360,6 +375,7 @@ impl ItemDetails {
             caption: item.caption,
             rotation: item.rotation,
             edited,
+            stack: Vec::new(),
         }
     }
 }
@@ -604,6 +620,7 @@ pub fn bindings() -> String {
         UsageRow::decl(),
         StorageSummary::decl(),
         ItemDetails::decl(),
+        StackMember::decl(),
         EditRequest::decl(),
         AlbumInfo::decl(),
         ImportProgressEvent::decl(),

@@ -3,7 +3,7 @@
 use super::{blocking, parse_ids};
 use crate::dto::{
     DuplicateCopy, DuplicateSet, ExportSummary, Filter, ItemDetails, MapPhoto, SearchSuggestion,
-    StorageSummary, TimelineItem, Trip, VerifySummary,
+    StackMember, StorageSummary, TimelineItem, Trip, VerifySummary,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -137,12 +137,24 @@ pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDet
         .item(&id)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {id}")))?;
     let is_video = item.kind == MediaKind::Video;
+    let heads_stack = item.stack.as_ref().is_some_and(|(main, _)| *main == id);
     let mut details = ItemDetails::new(
         item,
         library.is_favourite(&id)?,
         library.albums_of(&id)?,
         library.is_edited(&id)?,
     );
+    if heads_stack {
+        details.stack = library
+            .stack_members(&id)?
+            .into_iter()
+            .map(|member| StackMember {
+                id: member.id.to_string(),
+                name: member.name,
+                kind: member.kind.into(),
+            })
+            .collect();
+    }
     if is_video {
         match library.playable(&id) {
             Ok(stream) => details.playable = Some(stream.playable.as_str().into()),

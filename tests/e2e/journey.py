@@ -863,6 +863,40 @@ class Journey:
         self.el("#nav-library").click()
         wait_for("the library", lambda: self.count() == before + 1)
 
+    def live_photo_stack(self):
+        """A Live Photo (a HEIC and its 3 s MOV of the same name) shows as one tile with a
+        LIVE badge; in the viewer, Motion plays its video and Photo shows the still again."""
+        before = self.count()
+        phone = WORK / "live"
+        phone.mkdir()
+        shutil.copy(SAMPLES / "exif-samples/heic__IMG_5195.HEIC", phone / "IMG_5195.HEIC")
+        ffmpeg("-f", "lavfi", "-i", "testsrc=duration=3:size=320x240:rate=15",
+               "-c:v", "libx264", "-pix_fmt", "yuv420p", str(phone / "IMG_5195.MOV"))
+        result = self.invoke("import_paths", {"paths": [str(phone)]})
+        assert "ok" in result, result
+        self.el("#import-summary", timeout=60)
+        assert self.text("#import-imported") == "2", self.text("#import-summary")
+        self.el("#import-summary-dismiss").click()
+        wait_for("one tile for the two files", lambda: self.count() == before + 1)
+        # Found by its name: the search shows the stack as its photo, with its badge.
+        self.type_into("#search", "IMG_5195")
+        wait_for("the one tile", lambda: self.count() == 1)
+        assert self.text(".cell .badge.stack") == "LIVE", self.text(".cell")
+        webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
+        assert self.text(".viewer-title") == "IMG_5195.HEIC", self.text(".viewer-title")
+        files = wait_for("the stack's files", lambda: self.els(".stack-switch .stack-file"))
+        assert [f.get_attribute("textContent").strip() for f in files] == ["Photo", "Motion"]
+        files[1].click()
+        wait_for("the motion playing", lambda: (self.video_state() or {}).get("time", 0) > 0.3)
+        self.shot("06d-live-photo")
+        files[0].click()
+        wait_for("the still again", lambda: not self.els("video.media") and self.els("#viewer-image"))
+        self.close_viewer()
+        self.el("#search").click()
+        self.press(Keys.ESCAPE)
+        self.press(Keys.ESCAPE)
+        wait_for("the whole library again", lambda: self.count() == before + 1)
+
     def video_state(self):
         return self.d.execute_script(
             "const v = document.querySelector('video.media');"
@@ -1084,7 +1118,7 @@ class Journey:
         # The inputs and the export are plaintext by design; the driver log is the test's.
         skip = {WORK / "Phone", WORK / "memory", WORK / "trip", WORK / "Exported",
                 WORK / "Everything", WORK / "videos",
-                WORK / "copies", WORK / "takeout"}
+                WORK / "copies", WORK / "takeout", WORK / "live"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}
         found = []
@@ -1143,6 +1177,7 @@ class Journey:
             self.trash_and_restore,
             self.duplicates,
             self.takeout_zip_by_drop,
+            self.live_photo_stack,
             self.screens_at_sizes,
             self.play_videos,
             self.export,

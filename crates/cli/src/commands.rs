@@ -239,6 +239,12 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Outcome {
             report.skipped.len(),
             started.elapsed().as_secs_f64()
         );
+        if report.stacks > 0 {
+            out!(
+                "Shown as one: {} (Live Photos, RAW+JPEG pairs, bursts)",
+                count(report.stacks, "stack")
+            );
+        }
         if !report.sidecars.is_empty() {
             out!(
                 "Read {} from Google Takeout (dates, places, descriptions, favourites, \
@@ -361,6 +367,7 @@ pub(crate) fn print_items(items: &[Item], marks: &Marks, json: bool) -> Outcome 
                     "favourite": marks.favourites.contains(&i.id),
                     "albums": marks.albums.get(&i.id).cloned().unwrap_or_default(),
                     "caption": i.caption,
+                    "stack": i.stack.as_ref().map(|(main, _)| main.to_string()),
                 });
                 if let Some(when) = marks.trashed.get(&i.id) {
                     record["trashed_at"] = json!(when);
@@ -492,6 +499,7 @@ fn item_json(item: &Item) -> serde_json::Value {
         "render_error": item.render_error,
         "caption": item.caption,
         "rotation": item.rotation,
+        "stack": item.stack.as_ref().map(|(main, kind)| json!({"main": main.to_string(), "kind": kind})),
         "metadata": item.media,
     })
 }

@@ -210,6 +210,10 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     ALTER TABLE items ADD COLUMN caption TEXT;
     ALTER TABLE items ADD COLUMN rotation INTEGER NOT NULL DEFAULT 0;",
+    // 13: stacks (stacks.rs): a Live Photo, a RAW+JPEG pair or a burst shown as one.
+    "ALTER TABLE items ADD COLUMN stack_of TEXT;          -- the stack's main item
+    ALTER TABLE items ADD COLUMN stack_kind TEXT;         -- live | raw+jpeg | burst
+    CREATE INDEX items_stack ON items(stack_of) WHERE stack_of IS NOT NULL;",
 ];
 
 mod facets;
@@ -217,6 +221,7 @@ mod library;
 mod overrides;
 mod proxies;
 mod search_index;
+mod stacks;
 #[cfg(feature = "bench")]
 mod synthetic;
 pub(crate) use facets::Facets;
@@ -224,6 +229,7 @@ pub use facets::Usage;
 pub use library::{ALBUM_NAME_MAX, Album, LibraryFilter, Sighting, TimelineEntry};
 pub use overrides::{EDITED, Fix};
 pub use proxies::Proxy;
+pub use stacks::FoundStack;
 
 /// A remote the vault syncs to. The secret lives only here, inside the encrypted catalog.
 #[derive(Clone)]
@@ -250,7 +256,8 @@ const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_typ
     taken_at, date_source, file_modified_at, imported_at, note, camera_make, camera_model,
     lens, exposure_time, f_number, iso, focal_length_mm, latitude, longitude, altitude,
     orientation, width, height, duration_ms, render_error, pipeline_version, video_codec,
-    audio_codec, dhash, place_city, place_region, place_country_code, caption, rotation";
+    audio_codec, dhash, place_city, place_region, place_country_code, caption, rotation,
+    stack_of, stack_kind";
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -273,6 +280,8 @@ pub struct Item {
     pub caption: Option<String>,
     /// Degrees the user turned the picture clockwise: 0, 90, 180 or 270.
     pub rotation: u16,
+    /// The stack it is in (schema 13): its main item and its kind.
+    pub stack: Option<(ObjectId, String)>,
 }
 
 /// An item as verify sees it: which object, and what its plaintext must be.
@@ -911,7 +920,9 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
         pipeline_version: r.get(27)?,
         caption: r.get(34)?,
         rotation: r.get(35)?,
+        stack: None,
     };
+    let stack: (Option<String>, Option<String>) = (r.get(36)?, r.get(37)?);
     Ok((|| {
         let mut item = item;
         item.id = parse_id(&id)?;
@@ -920,6 +931,9 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
             .map_err(|_| VaultError::CatalogDamaged(format!("invalid content hash for {id}")))?;
         item.kind = MediaKind::parse(&kind)
             .ok_or_else(|| VaultError::CatalogDamaged(format!("unknown kind {kind:?} for {id}")))?;
+        if let (Some(main), Some(kind)) = stack {
+            item.stack = Some((parse_id(&main)?, kind));
+        }
         Ok(item)
     })())
 }

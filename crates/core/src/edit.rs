@@ -333,6 +333,7 @@ mod tests {
             pipeline_version: 1,
             caption: None,
             rotation: 0,
+            stack: None,
         };
         item.media.taken_at = taken_at.map(String::from);
         item

@@ -4,6 +4,7 @@
 //! Optionally into a folder per album, each with a sidecar of what Keepsake knows
 //! (docs/FORMAT.md, section 12), so that leaving Keepsake loses no organisation.
 
+use crate::catalog::Item;
 use crate::sidecar::{SidecarFacts, SidecarFormat};
 use crate::{Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId};
@@ -67,7 +68,16 @@ impl Contents {
                 let mut chosen = Vec::new();
                 for id in ids {
                     match items.iter().find(|item| item.id == *id) {
-                        Some(item) => chosen.push(item),
+                        // A stack's main item stands for the stack: every original goes.
+                        Some(item) => {
+                            for member in self.catalog.stack_members(&item.id)? {
+                                if let Some(found) = items.iter().find(|i| i.id == member)
+                                    && !chosen.iter().any(|c: &&Item| c.id == member)
+                                {
+                                    chosen.push(found);
+                                }
+                            }
+                        }
                         None => report.failed.push(ExportFailure {
                             id: *id,
                             name: None,

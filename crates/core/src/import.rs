@@ -65,6 +65,8 @@ pub struct ImportReport {
     /// Google Takeout's JSON sidecars that described a photo, and its album folders'
     /// `metadata.json` (read, not stored: in no other list).
     pub sidecars: Vec<PathBuf>,
+    /// Stacks made of the files imported (Live Photos, RAW+JPEG pairs, bursts).
+    pub stacks: usize,
 }
 
 /// Progress, after each file.
@@ -308,6 +310,12 @@ impl Contents {
             && let Err(e) = self.apply_takeout(&takeout, &places, &mut report)
         {
             fatal = Some(e);
+        }
+        if fatal.is_none() {
+            match self.stack_imported(&report) {
+                Ok(made) => report.stacks = made,
+                Err(e) => fatal = Some(e),
+            }
         }
         (report, fatal)
     }
@@ -676,6 +684,7 @@ fn new_item(
         pipeline_version: media::PIPELINE_VERSION,
         caption: None,
         rotation: 0,
+        stack: None,
     }
 }
 

@@ -31,6 +31,7 @@ mod search;
 mod seen_kdf;
 mod sidecar;
 mod sniff;
+mod stacks;
 mod storage;
 mod store;
 mod suggest;

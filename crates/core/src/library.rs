@@ -80,6 +80,15 @@ impl Library {
         self.catalog.albums()
     }
 
+    /// The items of the stack `main` heads, itself first (just itself when alone).
+    pub fn stack_members(&self, main: &ObjectId) -> Result<Vec<Item>, VaultError> {
+        let mut members = Vec::new();
+        for id in self.catalog.stack_members(main)? {
+            members.extend(self.catalog.item(&id)?);
+        }
+        Ok(members)
+    }
+
     pub fn albums_of(&self, id: &ObjectId) -> Result<Vec<i64>, VaultError> {
         self.catalog.albums_of(id)
     }

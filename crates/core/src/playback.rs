@@ -382,6 +382,7 @@ mod tests {
             pipeline_version: 1,
             caption: None,
             rotation: 0,
+            stack: None,
         }
     }
 

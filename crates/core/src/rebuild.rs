@@ -271,6 +271,7 @@ impl Contents {
             pipeline_version: media::PIPELINE_VERSION,
             caption: None,
             rotation: 0,
+            stack: None,
         };
         self.catalog
             .insert(&item, &analysis.renditions)

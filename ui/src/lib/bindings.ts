@@ -51,7 +51,11 @@ export type TimelineItem = { id: string, name: string, taken_at: string | null, 
 /**
  * Why there is no thumbnail, when there is none.
  */
-no_thumbnail: string | null, };
+no_thumbnail: string | null, 
+/**
+ * For a stack shown as this item: its kind (live, raw+jpeg, burst) and size.
+ */
+stack_kind: string | null, stack_size: number, };
 
 export type SearchSuggestion = { 
 /**
@@ -113,7 +117,13 @@ rotation: number,
 /**
  * Whether the user fixed anything (date, place, caption, turn) that undo takes back.
  */
-edited: boolean, };
+edited: boolean, 
+/**
+ * For the main item of a stack: every item in it, this one first.
+ */
+stack: Array<StackMember>, };
+
+export type StackMember = { id: string, name: string, kind: Kind, };
 
 export type EditRequest = { 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, coordinates, dayRange, duration, eta, takenAt, yearsAgo } from './format';
+import { bytes, coordinates, dayRange, duration, eta, stackBadge, takenAt, yearsAgo } from './format';
 
 describe('format', () => {
   it('bytes, durations and ETAs read naturally', () => {
@@ -33,5 +33,13 @@ describe('dayRange', () => {
     expect(dayRange('2026-04-10T09:00:00', '2026-04-12T18:00:00')).toBe('10–12 Apr 2026');
     expect(dayRange('2026-04-28T09:00:00', '2026-05-02T18:00:00')).toBe('28 Apr – 2 May 2026');
     expect(dayRange('2025-12-30T09:00:00', '2026-01-02T18:00:00')).toBe('30 Dec 2025 – 2 Jan 2026');
+  });
+});
+
+describe('stackBadge', () => {
+  it('names Live Photos and RAW pairs, and counts a burst', () => {
+    expect(stackBadge('live', 2)).toBe('LIVE');
+    expect(stackBadge('raw+jpeg', 2)).toBe('RAW+JPEG');
+    expect(stackBadge('burst', 5)).toBe('▣ 5');
   });
 });

@@ -79,3 +79,10 @@ export function yearsAgo(takenAt: string | null, year: number): string {
   const n = year - taken;
   return n === 1 ? 'A year ago' : `${n} years ago`;
 }
+
+/** A stack's badge in the grid: what it is, and for a burst how many shots it holds. */
+export function stackBadge(kind: string, size: number): string {
+  if (kind === 'live') return 'LIVE';
+  if (kind === 'raw+jpeg') return 'RAW+JPEG';
+  return `▣ ${size}`;
+}

@@ -11,6 +11,8 @@ function item(id: number, taken_at: string | null): TimelineItem {
     duration_ms: null,
     favourite: false,
     no_thumbnail: null,
+    stack_kind: null,
+    stack_size: 0,
   };
 }
 

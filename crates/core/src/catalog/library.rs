@@ -46,6 +46,8 @@ pub struct TimelineEntry {
     /// Why there is no thumbnail, when there is none.
     pub no_thumbnail: Option<String>,
     pub trashed_at: Option<String>,
+    /// For the main item of a stack (schema 13): its kind and how many items it holds.
+    pub stack: Option<(String, u32)>,
 }
 
 /// An item with a date and GPS coordinates: where the user was, and when.
@@ -108,7 +110,10 @@ impl Catalog {
                 CASE WHEN i.render_error IS NOT NULL THEN i.render_error
                      WHEN i.pipeline_version = 0 THEN 'not rendered yet'
                 END,
-                i.trashed_at ",
+                i.trashed_at,
+                CASE WHEN i.stack_of = i.id THEN i.stack_kind END,
+                CASE WHEN i.stack_of = i.id
+                     THEN (SELECT count(*) FROM items s WHERE s.stack_of = i.id) END ",
         );
         let mut args: Vec<Value> = Vec::new();
         let mut bind = |sql: &mut String, clause: &str, value: Value| {
@@ -131,8 +136,9 @@ impl Catalog {
             "i.trashed_at IS NOT NULL"
         } else {
             // `+` keeps SQLite off the trashed_at index (every live row is NULL there), so
-            // a first screenful walks the date index and stops early.
-            "+i.trashed_at IS NULL"
+            // a first screenful walks the date index and stops early. A stack shows as its
+            // main item.
+            "+i.trashed_at IS NULL AND (i.stack_of IS NULL OR i.stack_of = i.id)"
         });
         if let Some(album) = filter.album {
             bind(
@@ -220,6 +226,10 @@ impl Catalog {
                     favourite: r.get(5)?,
                     no_thumbnail: r.get(6)?,
                     trashed_at: r.get(7)?,
+                    stack: match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<u32>>(9)?) {
+                        (Some(kind), Some(size)) => Some((kind, size)),
+                        _ => None,
+                    },
                 },
             ))
         })?;
@@ -328,9 +338,14 @@ impl Catalog {
         )
     }
 
-    /// Moves items to the trash (`Some(now)`) or back out of it (`None`).
+    /// Moves items to the trash (`Some(now)`) or back out of it (`None`); the main item
+    /// of a stack takes the whole stack with it (the grid shows the stack as that item).
     pub fn set_trashed(&mut self, ids: &[ObjectId], at: Option<&str>) -> Result<(), VaultError> {
-        self.update_each(ids, "UPDATE items SET trashed_at = ?2 WHERE id = ?1", at)
+        self.update_each(
+            ids,
+            "UPDATE items SET trashed_at = ?2 WHERE id = ?1 OR stack_of = ?1",
+            at,
+        )
     }
 
     fn update_each(
@@ -367,9 +382,14 @@ impl Catalog {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached("DELETE FROM items WHERE id = ?1")?;
+            // What stays of a stack whose main item goes is shown on its own again.
+            let mut unstack = tx.prepare_cached(
+                "UPDATE items SET stack_of = NULL, stack_kind = NULL WHERE stack_of = ?1",
+            )?;
             for id in ids {
                 unindex(&tx, &id.to_string())?;
                 stmt.execute([id.to_string()])?;
+                unstack.execute([id.to_string()])?;
             }
         }
         tx.commit()?;

@@ -1,0 +1,226 @@
+//! Stacks: one moment kept as several files shows as one (docs/FORMAT.md, schema 13). A
+//! Live Photo (a photo and its short video of the same name), a RAW beside the JPEG the
+//! camera made, and bursts (three or more photos from one camera, each within a second of
+//! the one before). Found among the items of one import; each original stays its own.
+
+use crate::catalog::{FoundStack, Item};
+use crate::sniff::MediaKind;
+use crate::{Contents, ImportReport, VaultError};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A Live Photo's motion lasts about 3 s; a longer video of the same name is a video.
+const LIVE_MAX_MS: u64 = 10_000;
+/// Burst shots follow each other within this many seconds.
+const BURST_GAP_S: i64 = 1;
+const BURST_MIN: usize = 3;
+
+/// The stacks among `items`.
+pub(crate) fn find(items: &[Item]) -> Vec<FoundStack> {
+    let mut by_name: BTreeMap<(String, String), Vec<&Item>> = BTreeMap::new();
+    for item in items {
+        let path = Path::new(&item.source_path);
+        let folder = path.parent().map(|p| p.to_string_lossy().into_owned());
+        let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase());
+        if let (Some(folder), Some(stem)) = (folder, stem) {
+            by_name.entry((folder, stem)).or_default().push(item);
+        }
+    }
+    let mut stacks = Vec::new();
+    for same_name in by_name.values() {
+        let of = |wanted: Shot| -> Vec<&Item> {
+            same_name
+                .iter()
+                .copied()
+                .filter(|i| shot(i) == wanted)
+                .collect()
+        };
+        let (photos, raws, videos) = (of(Shot::Photo), of(Shot::Raw), of(Shot::Video));
+        let short = |v: &Item| v.media.duration_ms.is_none_or(|ms| ms <= LIVE_MAX_MS);
+        match (photos.as_slice(), raws.as_slice(), videos.as_slice()) {
+            ([photo], [], [video]) if short(video) => stacks.push(stack(photo, "live", &[video])),
+            ([photo], [raw], []) => stacks.push(stack(photo, "raw+jpeg", &[raw])),
+            _ => {}
+        }
+    }
+    let stacked: Vec<_> = stacks.iter().flat_map(|s| s.members.clone()).collect();
+    let loose: Vec<&Item> = items
+        .iter()
+        .filter(|i| shot(i) == Shot::Photo && !stacked.contains(&i.id))
+        .collect();
+    stacks.extend(bursts(&loose));
+    stacks
+}
+
+/// RAW files by their extension: most are TIFFs to a content sniff (NEF, ARW, DNG…).
+const RAW_EXTENSIONS: &[&str] = &[
+    "3fr", "arw", "cr2", "cr3", "crw", "dng", "erf", "iiq", "kdc", "mrw", "nef", "nrw", "orf",
+    "pef", "raf", "rw2", "rwl", "sr2", "srf", "srw", "x3f",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Shot {
+    Photo,
+    Raw,
+    Video,
+}
+
+fn shot(item: &Item) -> Shot {
+    let raw_name = Path::new(&item.name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| RAW_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    match item.kind {
+        MediaKind::Video => Shot::Video,
+        MediaKind::Raw => Shot::Raw,
+        MediaKind::Photo if raw_name => Shot::Raw,
+        MediaKind::Photo => Shot::Photo,
+    }
+}
+
+fn stack(main: &Item, kind: &'static str, others: &[&Item]) -> FoundStack {
+    FoundStack {
+        main: main.id,
+        kind,
+        members: std::iter::once(main.id)
+            .chain(others.iter().map(|o| o.id))
+            .collect(),
+    }
+}
+
+/// Runs of photos from one camera in one folder, each within `BURST_GAP_S` of the last.
+fn bursts(photos: &[&Item]) -> Vec<FoundStack> {
+    let mut shots: Vec<(String, String, String, i64, &Item)> = photos
+        .iter()
+        .filter_map(|item| {
+            let folder = Path::new(&item.source_path)
+                .parent()?
+                .to_string_lossy()
+                .into_owned();
+            let make = item.media.camera_make.clone()?;
+            let model = item.media.camera_model.clone()?;
+            let taken = item.media.taken_at.as_deref()?.get(..19)?;
+            let civil: jiff::civil::DateTime = taken.parse().ok()?;
+            let second = civil
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .ok()?
+                .timestamp()
+                .as_second();
+            Some((folder, make, model, second, *item))
+        })
+        .collect();
+    shots.sort_by(|a, b| {
+        (&a.0, &a.1, &a.2, a.3, &a.4.name).cmp(&(&b.0, &b.1, &b.2, b.3, &b.4.name))
+    });
+    let mut found = Vec::new();
+    let mut run: Vec<&(String, String, String, i64, &Item)> = Vec::new();
+    let mut close = |run: &mut Vec<&(String, String, String, i64, &Item)>| {
+        if run.len() >= BURST_MIN {
+            let items: Vec<&Item> = run.iter().map(|shot| shot.4).collect();
+            found.push(stack(items[0], "burst", &items[1..]));
+        }
+        run.clear();
+    };
+    for shot in &shots {
+        let follows = run.last().is_some_and(|last| {
+            (&last.0, &last.1, &last.2) == (&shot.0, &shot.1, &shot.2)
+                && shot.3 - last.3 <= BURST_GAP_S
+        });
+        if !follows {
+            close(&mut run);
+        }
+        run.push(shot);
+    }
+    close(&mut run);
+    found
+}
+
+impl Contents {
+    /// After an import: the stacks among the files it brought in.
+    pub(crate) fn stack_imported(&mut self, report: &ImportReport) -> Result<usize, VaultError> {
+        let mut items = Vec::with_capacity(report.imported.len());
+        for imported in &report.imported {
+            items.extend(self.catalog.item(&imported.id)?);
+        }
+        self.catalog.set_stacks(&find(&items))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MediaInfo;
+    use keepsake_crypto::ObjectId;
+
+    fn item(n: u8, path: &str, kind: MediaKind, taken_at: &str) -> Item {
+        Item {
+            id: ObjectId([n; 16]),
+            name: Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+            source_path: path.into(),
+            size: 1,
+            content_hash: [n; 32],
+            media_type: String::new(),
+            kind,
+            file_modified_at: None,
+            imported_at: String::new(),
+            note: None,
+            media: MediaInfo {
+                taken_at: Some(taken_at.into()),
+                camera_make: Some("Apple".into()),
+                camera_model: Some("iPhone 13".into()),
+                duration_ms: (kind == MediaKind::Video).then_some(2_900),
+                ..MediaInfo::default()
+            },
+            render_error: None,
+            pipeline_version: 1,
+            caption: None,
+            rotation: 0,
+            stack: None,
+        }
+    }
+
+    fn ids(stack: &FoundStack) -> Vec<u8> {
+        stack.members.iter().map(|id| id.0[0]).collect()
+    }
+
+    #[test]
+    fn live_photos_raw_pairs_and_bursts_are_found_and_nothing_else() {
+        use MediaKind::{Photo, Raw, Video};
+        let items = [
+            item(1, "/p/IMG_0001.HEIC", Photo, "2019-07-14T18:00:00"),
+            item(2, "/p/IMG_0001.MOV", Video, "2019-07-14T16:00:01Z"),
+            item(3, "/p/DSC_0002.JPG", Photo, "2019-07-14T18:05:00"),
+            item(4, "/p/DSC_0002.NEF", Raw, "2019-07-14T18:05:00"),
+            // The same stem in another folder is another photo.
+            item(5, "/q/IMG_0001.MOV", Video, "2019-07-14T16:00:01Z"),
+            // A burst of three, then a shot two seconds later (not in it).
+            item(6, "/p/IMG_0010.HEIC", Photo, "2019-07-14T18:10:00"),
+            item(7, "/p/IMG_0011.HEIC", Photo, "2019-07-14T18:10:00"),
+            item(8, "/p/IMG_0012.HEIC", Photo, "2019-07-14T18:10:01"),
+            item(9, "/p/IMG_0013.HEIC", Photo, "2019-07-14T18:10:03"),
+            // Two quick shots are not a burst.
+            item(10, "/p/IMG_0020.HEIC", Photo, "2019-07-14T19:00:00"),
+            item(11, "/p/IMG_0021.HEIC", Photo, "2019-07-14T19:00:00"),
+        ];
+        let found = find(&items);
+        let summary: Vec<(&str, Vec<u8>)> = found.iter().map(|s| (s.kind, ids(s))).collect();
+        assert_eq!(
+            summary,
+            [
+                ("raw+jpeg", vec![3, 4]),
+                ("live", vec![1, 2]),
+                ("burst", vec![6, 7, 8])
+            ]
+        );
+        assert!(found.iter().all(|s| s.main == s.members[0]));
+
+        // A long video of the same name is not a Live Photo's motion.
+        let mut long = item(2, "/p/IMG_0001.MOV", Video, "2019-07-14T16:00:01Z");
+        long.media.duration_ms = Some(60_000);
+        assert_eq!(find(&[items[0].clone(), long]), []);
+    }
+}
