@@ -366,3 +366,84 @@ fn a_damaged_zip_is_named_and_nothing_of_it_is_kept() {
     no_panic(&out);
     assert_eq!(vault.json(&["ls"]), json!([]));
 }
+
+/// iCloud Photos' data copy, in two parts: the dates of `Photo Details.csv` where the photos
+/// have none, its favourites, its Recently Deleted (to the trash), and its album CSVs (in
+/// the other part) as albums.
+#[test]
+fn an_icloud_data_copy_brings_dates_favourites_albums_and_what_was_deleted() {
+    let vault = TestVault::new();
+    let tree = vault.path("icloud");
+    let photos = tree.join("iCloud Photos/Photos");
+    let albums = tree.join("iCloud Photos/Albums");
+    fs::create_dir_all(&photos).unwrap();
+    fs::create_dir_all(&albums).unwrap();
+    stripped_copy("jpg__Canon_40D.jpg", &photos.join("IMG_0001.JPG"));
+    stripped_copy("jpg__Nikon_D70.jpg", &photos.join("IMG_0002.JPG"));
+    fs::copy(
+        samples().join("exif-samples/jpg__gps__DSCN0010.jpg"),
+        photos.join("IMG_0003.JPG"),
+    )
+    .unwrap();
+    fs::write(
+        tree.join("iCloud Photos/Photo Details.csv"),
+        "imgName,fileChecksum,favorite,hidden,deleted,originalCreationDate,viewCount,importDate\n\
+         IMG_0001.JPG,a,yes,no,no,\"Saturday June 5,2021 2:48 PM GMT\",3,\"Saturday June 5,2021 2:49 PM GMT\"\n\
+         IMG_0002.JPG,b,no,no,yes,\"Sunday June 6,2021 9:00 AM GMT\",0,\"Sunday June 6,2021 9:01 AM GMT\"\n\
+         IMG_0003.JPG,c,no,no,no,\"Monday June 7,2021 9:00 AM GMT\",0,\"Monday June 7,2021 9:01 AM GMT\"\n",
+    )
+    .unwrap();
+    fs::write(
+        albums.join("Summer Trip.csv"),
+        "Images\nIMG_0001.JPG\nIMG_0003.JPG\n",
+    )
+    .unwrap();
+    let files = files_under(&tree);
+    let (manifests, media): (Vec<_>, Vec<_>) = files
+        .iter()
+        .cloned()
+        .partition(|f| f.extension().is_some_and(|e| e == "csv"));
+    let parts = [
+        vault.path("iCloud Photos Part 1 of 2.zip"),
+        vault.path("iCloud Photos Part 2 of 2.zip"),
+    ];
+    zip(&tree, &parts[0], &media);
+    zip(&tree, &parts[1], &manifests);
+
+    let report = vault.import(&[&parts[0], &parts[1]]);
+    assert_eq!(report["imported"].as_array().unwrap().len(), 3, "{report}");
+    assert_eq!(report["skipped"], json!([]), "{report}");
+    assert_eq!(report["sidecars"].as_array().unwrap().len(), 2, "{report}");
+
+    let first = shown(&vault, "IMG_0001.JPG");
+    assert_eq!(first["metadata"]["taken_at"], "2021-06-05T14:48:00Z");
+    assert_eq!(first["metadata"]["date_source"], "icloud");
+    let own = shown(&vault, "IMG_0003.JPG");
+    assert_eq!(
+        own["metadata"]["taken_at"], "2008-10-22T16:28:39",
+        "its own EXIF date"
+    );
+    let listed = vault.json(&["ls"]);
+    let names: Vec<(&str, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap(), i["favourite"] == true))
+        .collect();
+    assert_eq!(
+        names,
+        [("IMG_0003.JPG", false), ("IMG_0001.JPG", true)],
+        "the deleted one is not listed"
+    );
+    let trashed = vault.json(&["trash", "ls"]);
+    assert_eq!(
+        trashed[0]["name"], "IMG_0002.JPG",
+        "Recently Deleted goes to the trash"
+    );
+    let mut in_album: Vec<String> = vec![vault.id_of("IMG_0001.JPG"), vault.id_of("IMG_0003.JPG")];
+    in_album.sort();
+    assert_eq!(
+        vault.json(&["album", "ls"]),
+        json!([{"name": "Summer Trip", "items": in_album}])
+    );
+}

@@ -6,10 +6,12 @@
 
 use crate::archive::{self, Archives};
 use crate::catalog::{DedupIndex, Item};
+use crate::icloud::{self, ICloud};
 use crate::media::{self, Original, Rendition};
+use crate::migration::{ExportFile, read_at_most};
 use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
-use crate::takeout::{self, JsonFile, Takeout};
+use crate::takeout::{self, Takeout};
 use crate::{Cancel, Contents, VaultError};
 use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use serde::Serialize;
@@ -161,16 +163,22 @@ impl Candidate {
         self.entry.as_ref().map_or(&self.path, |e| &e.inner)
     }
 
-    /// The file, if it may be one of Google Takeout's JSON files.
-    fn json(&self, archives: &mut Archives) -> Option<JsonFile> {
-        if !takeout::may_be_takeout(self.place(), self.size) {
+    /// The file, read, if `wanted` says it may be another app's metadata (at most `max`
+    /// bytes of it).
+    fn export_file(
+        &self,
+        archives: &mut Archives,
+        wanted: fn(&Path, u64) -> bool,
+        max: u64,
+    ) -> Option<ExportFile> {
+        if !wanted(self.place(), self.size) {
             return None;
         }
         let bytes = match &self.entry {
-            Some(entry) => takeout::read_small(archives.open(entry).ok()?)?,
-            None => takeout::read_small(File::open(&self.path).ok()?)?,
+            Some(entry) => read_at_most(archives.open(entry).ok()?, max)?,
+            None => read_at_most(File::open(&self.path).ok()?, max)?,
         };
-        Some(JsonFile {
+        Some(ExportFile {
             place: self.place().to_path_buf(),
             shown: self.path.clone(),
             bytes,
@@ -200,7 +208,12 @@ impl Contents {
         let mut report = ImportReport::default();
         let mut candidates = collect(inputs, &mut report);
         let mut archives = Archives::default();
-        let takeout = Takeout::take_from(&mut candidates, |c| c.json(&mut archives));
+        let takeout = Takeout::take_from(&mut candidates, |c| {
+            c.export_file(&mut archives, takeout::may_be_takeout, takeout::SIDECAR_MAX)
+        });
+        let icloud = ICloud::take_from(&mut candidates, |c| {
+            c.export_file(&mut archives, icloud::may_be_icloud, icloud::CSV_MAX)
+        });
         drop(archives);
         let mut done = ImportProgress {
             files_done: 0,
@@ -308,6 +321,12 @@ impl Contents {
         if fatal.is_none()
             && !takeout.is_empty()
             && let Err(e) = self.apply_takeout(&takeout, &places, &mut report)
+        {
+            fatal = Some(e);
+        }
+        if fatal.is_none()
+            && !icloud.is_empty()
+            && let Err(e) = self.apply_icloud(&icloud, &mut report)
         {
             fatal = Some(e);
         }

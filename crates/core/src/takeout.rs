@@ -3,29 +3,23 @@
 //! since Google strips or never had it) and each album folder's `metadata.json` (the
 //! album's title). Read at import; what a photo's file says itself always wins.
 
-use crate::catalog::Fix;
 use crate::import::Skipped;
+use crate::migration::{ExportFile, Said};
 use crate::{Contents, ImportReport, ObjectId, VaultError};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The source the catalog records for what a sidecar said (docs/FORMAT.md, schema 12).
 pub const SOURCE: &str = "takeout";
 
 /// Sidecars are a few hundred bytes; anything past this is not one.
-const SIDECAR_MAX: u64 = 1 << 20;
+pub(crate) const SIDECAR_MAX: u64 = 1 << 20;
 
-/// What a photo's sidecar says.
+/// What a photo's sidecar says, and the photo's name as uploaded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Sidecar {
-    /// UTC, "YYYY-MM-DDTHH:MM:SSZ".
-    pub taken_at: Option<String>,
-    pub position: Option<(f64, f64)>,
-    pub description: Option<String>,
-    pub favourite: bool,
-    /// The photo's name as uploaded.
+    pub said: Said,
     pub title: Option<String>,
 }
 
@@ -62,14 +56,7 @@ enum Found {
     Album(String),
 }
 
-/// A JSON file's bytes, if it is small enough to be a sidecar.
-pub(crate) fn read_small(file: impl Read) -> Option<Vec<u8>> {
-    let mut bytes = Vec::new();
-    file.take(SIDECAR_MAX + 1).read_to_end(&mut bytes).ok()?;
-    (bytes.len() as u64 <= SIDECAR_MAX).then_some(bytes)
-}
-
-/// Whether a file by this name may be Takeout's (worth reading).
+/// Whether a file by this name and size may be Takeout's (worth reading).
 pub(crate) fn may_be_takeout(path: &Path, size: u64) -> bool {
     size <= SIDECAR_MAX
         && path
@@ -97,10 +84,13 @@ fn read_json(path: &Path, bytes: &[u8]) -> Option<Found> {
                     && (-180.0..=180.0).contains(&lon)
             });
         return Some(Found::Sidecar(Sidecar {
-            taken_at,
-            position,
-            description: json.description.filter(|d| !d.trim().is_empty()),
-            favourite: json.favorited,
+            said: Said {
+                taken_at,
+                position,
+                description: json.description.filter(|d| !d.trim().is_empty()),
+                favourite: json.favorited,
+                deleted: false,
+            },
             title: json.title,
         }));
     }
@@ -110,14 +100,6 @@ fn read_json(path: &Path, bytes: &[u8]) -> Option<Found> {
         Some(title) if is_album && !title.is_empty() => Some(Found::Album(title)),
         _ => None,
     }
-}
-
-/// A JSON file among an import's files: where it is (its folder, or its folder inside
-/// an archive: the parts of one export share these), how reports name it, its bytes.
-pub(crate) struct JsonFile {
-    pub place: PathBuf,
-    pub shown: PathBuf,
-    pub bytes: Vec<u8>,
 }
 
 /// A sidecar found, by its name in its folder.
@@ -142,11 +124,11 @@ impl Takeout {
     /// will be skipped as not photos). `json` reads a file that may be one.
     pub(crate) fn take_from<T>(
         files: &mut Vec<T>,
-        mut json: impl FnMut(&T) -> Option<JsonFile>,
+        mut json: impl FnMut(&T) -> Option<ExportFile>,
     ) -> Self {
         let mut takeout = Self::default();
         files.retain(|file| {
-            let Some(JsonFile {
+            let Some(ExportFile {
                 place,
                 shown,
                 bytes,
@@ -316,13 +298,12 @@ impl Contents {
             .iter()
             .map(|(folder, list)| (folder.as_path(), vec![false; list.len()]))
             .collect();
-        let mut fixes: Vec<(ObjectId, Fix)> = Vec::new();
-        let mut favourites = Vec::new();
-        let mut albums: BTreeMap<&str, Vec<ObjectId>> = BTreeMap::new();
+        let mut said: Vec<(ObjectId, &Said)> = Vec::new();
+        let mut albums: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
         for entry in report.imported.iter().chain(&report.duplicates) {
             let path = places.get(&entry.path).unwrap_or(&entry.path);
             if let Some(title) = takeout.album_of(path) {
-                albums.entry(title).or_default().push(entry.id);
+                albums.entry(title.to_string()).or_default().push(entry.id);
             }
             let (Some(folder), Some(index)) = (path.parent(), takeout.sidecar_for(path)) else {
                 continue;
@@ -330,37 +311,9 @@ impl Contents {
             if let Some(marks) = used.get_mut(folder) {
                 marks[index] = true;
             }
-            let sidecar = &takeout.sidecars[folder][index].sidecar;
-            let (own_date, own_position) = self.catalog.file_says(&entry.id)?;
-            if let Some(taken_at) = &sidecar.taken_at
-                && !own_date
-            {
-                fixes.push((entry.id, Fix::TakenAt(taken_at.clone())));
-            }
-            if let Some(position) = sidecar.position
-                && !own_position
-            {
-                fixes.push((entry.id, Fix::Position(Some(position))));
-            }
-            if let Some(description) = &sidecar.description {
-                fixes.push((entry.id, Fix::Caption(description.clone())));
-            }
-            if sidecar.favourite {
-                favourites.push(entry.id);
-            }
+            said.push((entry.id, &takeout.sidecars[folder][index].sidecar.said));
         }
-        let now =
-            crate::import::format_system_time(std::time::SystemTime::now()).unwrap_or_default();
-        self.catalog.set_overrides(&fixes, SOURCE, &now)?;
-        self.catalog.set_favourite(&favourites, true)?;
-        for (title, ids) in albums {
-            let existing = self.catalog.albums()?.into_iter().find(|a| a.name == title);
-            let album = match existing {
-                Some(album) => album.id,
-                None => self.catalog.create_album(title, &now)?,
-            };
-            self.catalog.add_to_album(album, &ids, &now)?;
-        }
+        self.apply_said(SOURCE, &said, &albums)?;
         report.sidecars.extend(takeout.album_files.iter().cloned());
         for (folder, list) in &takeout.sidecars {
             for (found, used) in list.iter().zip(&used[folder.as_path()]) {
@@ -457,10 +410,13 @@ mod tests {
         assert_eq!(
             read(&sidecar),
             Some(Found::Sidecar(Sidecar {
-                taken_at: Some("2019-07-14T18:02:11Z".into()),
-                position: Some((38.7223, -9.1393)),
-                description: Some("At the beach".into()),
-                favourite: true,
+                said: Said {
+                    taken_at: Some("2019-07-14T18:02:11Z".into()),
+                    position: Some((38.7223, -9.1393)),
+                    description: Some("At the beach".into()),
+                    favourite: true,
+                    deleted: false,
+                },
                 title: Some("a.jpg".into()),
             }))
         );
@@ -475,7 +431,7 @@ mod tests {
         assert_eq!(read(&other), None);
         let mut paths = vec![sidecar, nowhere, album, other.clone()];
         let takeout = Takeout::take_from(&mut paths, |p| {
-            Some(JsonFile {
+            Some(ExportFile {
                 place: p.clone(),
                 shown: p.clone(),
                 bytes: std::fs::read(p).ok()?,
