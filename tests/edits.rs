@@ -18,18 +18,6 @@ fn thumbnail(vault: &TestVault, id: &str, name: &str) -> image::RgbImage {
     image::open(&out).expect("a decodable JPEG").to_rgb8()
 }
 
-/// Mean absolute difference per channel, 0-255.
-fn difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let total: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| x.abs_diff(*y) as u64)
-        .sum();
-    total as f64 / a.as_raw().len() as f64
-}
-
 fn object_hashes(vault: &TestVault) -> BTreeMap<String, String> {
     vault
         .object_files()

@@ -46,18 +46,6 @@ fn thumbnail(vault: &TestVault, id: &str, preview: bool) -> image::RgbImage {
     image::open(&out).expect("a decodable JPEG").to_rgb8()
 }
 
-/// Mean absolute difference per channel, 0-255.
-fn difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let total: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| x.abs_diff(*y) as u64)
-        .sum();
-    total as f64 / a.as_raw().len() as f64
-}
-
 #[test]
 fn every_exif_orientation_gives_an_upright_thumbnail() {
     let (vault, summary) = vault_with(&["exif-samples"]);

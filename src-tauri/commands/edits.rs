@@ -5,7 +5,7 @@ use super::{blocking, parse_ids};
 use crate::dto::EditRequest;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use keepsake_core::{DateChange, Edit, EditReport};
+use keepsake_core::{EditReport, EditText};
 use tauri::State;
 
 /// Applies the fixes to every item; returns what could not be turned (and was left as
@@ -17,22 +17,15 @@ pub async fn edit_items(
     edit: EditRequest,
 ) -> AppResult<Vec<String>> {
     let ids = parse_ids(&ids)?;
-    let date = match (edit.date, edit.shift) {
-        (Some(date), _) => Some(DateChange::parse_set(&date).map_err(AppError::invalid)?),
-        (None, Some(shift)) => Some(DateChange::parse_shift(&shift).map_err(AppError::invalid)?),
-        (None, None) => None,
-    };
-    let edit = Edit {
-        date,
-        position: edit
-            .place
-            .as_deref()
-            .map(keepsake_core::parse_position)
-            .transpose()
-            .map_err(AppError::invalid)?,
+    let edit = EditText {
+        date: edit.date,
+        shift: edit.shift,
+        place: edit.place,
         caption: edit.caption,
         rotate: edit.rotate,
-    };
+    }
+    .parse()
+    .map_err(AppError::invalid)?;
     let session = state.session()?;
     blocking(move || Ok(failures(session.library().edit(&ids, &edit)?))).await
 }

@@ -5,7 +5,7 @@ use crate::Failure;
 use crate::commands::{Context, EXIT_FAILED, EXIT_OK, Outcome, parse_ids};
 use crate::output::{count, printable};
 use clap::{ArgGroup, Args};
-use keepsake_core::{DateChange, Edit};
+use keepsake_core::EditText;
 
 #[derive(Args)]
 #[command(group(ArgGroup::new("change").required(true).multiple(true)
@@ -37,24 +37,17 @@ pub struct EditArgs {
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Outcome {
     let ids = parse_ids(&args.ids)?;
-    let date = match (&args.date, &args.shift) {
-        (Some(date), _) => Some(DateChange::parse_set(date).map_err(Failure::Usage)?),
-        (_, Some(shift)) => Some(DateChange::parse_shift(shift).map_err(Failure::Usage)?),
-        _ => None,
-    };
-    let edit = Edit {
-        date,
-        position: args
-            .place
-            .as_deref()
-            .map(keepsake_core::parse_position)
-            .transpose()
-            .map_err(Failure::Usage)?,
+    let edit = EditText {
+        date: args.date,
+        shift: args.shift,
+        place: args.place,
         caption: args.caption,
         rotate: args
             .rotate
             .map(|d| d.parse().expect("clap allows 90, 180, 270")),
-    };
+    }
+    .parse()
+    .map_err(Failure::Usage)?;
     let vault = ctx.unlock()?;
     let mut library = vault.library()?;
     let report = if args.undo {

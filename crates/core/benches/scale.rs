@@ -7,7 +7,7 @@
 //!   $KEEPSAKE_SCALE_DIR (default ~/.cache/keepsake/scale-ROWS-vN, N the synthetic rows' version).
 
 use keepsake_core::bench_support::{add_synthetic_items, export_plain};
-use keepsake_core::{DateChange, Edit, KdfParams, LibraryFilter, MediaKind, Password, Vault};
+use keepsake_core::{EditText, KdfParams, LibraryFilter, MediaKind, Password, Vault};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -254,10 +254,12 @@ fn measure(dir: &Path) {
         .iter()
         .map(|e| e.id)
         .collect();
-    let shift = Edit {
-        date: Some(DateChange::parse_shift("+1h").expect("a shift")),
-        ..Edit::default()
-    };
+    let shift = EditText {
+        shift: Some("+1h".into()),
+        ..EditText::default()
+    }
+    .parse()
+    .expect("a shift");
     let edited = time(|| {
         library.edit(&ids, &shift).expect("edit");
         library.undo_edits(&ids).expect("undo").edited.len()

@@ -24,6 +24,36 @@ pub struct Edit {
     pub rotate: Option<u16>,
 }
 
+/// An edit as the shells take it, in text: the CLI's flags, the app's fields.
+#[derive(Debug, Clone, Default)]
+pub struct EditText {
+    /// `DateChange::parse_set`'s forms.
+    pub date: Option<String>,
+    /// `DateChange::parse_shift`'s forms (ignored with a date).
+    pub shift: Option<String>,
+    /// `parse_position`'s forms.
+    pub place: Option<String>,
+    pub caption: Option<String>,
+    pub rotate: Option<u16>,
+}
+
+impl EditText {
+    /// The edit it asks for, or what is wrong with it.
+    pub fn parse(self) -> Result<Edit, String> {
+        let date = match (&self.date, &self.shift) {
+            (Some(date), _) => Some(DateChange::parse_set(date)?),
+            (None, Some(shift)) => Some(DateChange::parse_shift(shift)?),
+            (None, None) => None,
+        };
+        Ok(Edit {
+            date,
+            position: self.place.as_deref().map(parse_position).transpose()?,
+            caption: self.caption,
+            rotate: self.rotate,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum DateChange {
     /// A day, a time of day and an offset ("+02:00", "Z"); without a time or an offset,
@@ -317,26 +347,11 @@ mod tests {
     }
 
     fn item_dated(taken_at: Option<&str>) -> Item {
-        let mut item = crate::catalog::Item {
-            id: ObjectId([1; 16]),
-            name: "a.jpg".into(),
-            source_path: String::new(),
-            size: 1,
-            content_hash: [0; 32],
-            media_type: "image/jpeg".into(),
-            kind: MediaKind::Photo,
-            file_modified_at: None,
-            imported_at: String::new(),
-            note: None,
-            media: crate::MediaInfo::default(),
-            render_error: None,
-            pipeline_version: 1,
-            caption: None,
-            rotation: 0,
-            stack: None,
+        let media = crate::MediaInfo {
+            taken_at: taken_at.map(String::from),
+            ..crate::MediaInfo::default()
         };
-        item.media.taken_at = taken_at.map(String::from);
-        item
+        crate::test_support::item(1, "a.jpg", media)
     }
 
     fn applied(change: &DateChange, taken_at: Option<&str>) -> Result<String, VaultError> {

@@ -13,7 +13,7 @@ use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
 use crate::takeout::{self, Takeout};
 use crate::{Cancel, Contents, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
+use keepsake_crypto::{ObjectError, ObjectId, ObjectWriter, VaultKey};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fs::File;
@@ -482,33 +482,23 @@ fn prepare_once(
     let (pending, mut writer) = store.create(key)?;
     let mut hasher = key.content_hasher();
     let written = if in_memory {
-        writer.write_from(&mut &bytes[..], |b| {
-            hasher.update(b);
-        })
+        write_hashed(&mut writer, &mut hasher, &mut &bytes[..])?
     } else {
         if let Err(e) = reopen(&mut file, path) {
             return unreadable(e);
         }
-        writer.write_from(&mut file, |b| {
-            hasher.update(b);
-        })
+        write_hashed(&mut writer, &mut hasher, &mut file)?
     };
     let size = match written {
         Ok(size) => size,
-        Err(ObjectError::Read(e)) => return unreadable(e),
-        Err(e) => return Err(VaultError::from_object_write("writing an object", e)),
+        Err(e) => return unreadable(e),
     };
     // Streamed: every byte up to the end went through the hash; the end must be where it
     // was (dropping `pending` removes the temporary object).
     if !in_memory && (size != meta.len() || !unchanged(&file)) {
         return Ok(None);
     }
-    let tmp = writer
-        .finish()
-        .map_err(|e| VaultError::from_object_write("writing an object", e))?;
-    tmp.sync_all()
-        .map_err(|e| VaultError::io("syncing an object to disk", e))?;
-    drop(tmp);
+    seal(writer)?;
     let hash = *hasher.finalize().as_bytes();
     // Same content as a stored photo, found only once fully read: dropping `pending`
     // removes the temporary object.
@@ -607,21 +597,16 @@ fn prepare_entry(
     let (pending, mut writer) = store.create(key)?;
     let mut hasher = key.content_hasher();
     let written = if in_memory {
-        writer.write_from(&mut &bytes[..], |b| {
-            hasher.update(b);
-        })
+        write_hashed(&mut writer, &mut hasher, &mut &bytes[..])?
     } else {
         match archives.open(entry) {
-            Ok(mut reader) => writer.write_from(&mut reader, |b| {
-                hasher.update(b);
-            }),
+            Ok(mut reader) => write_hashed(&mut writer, &mut hasher, &mut reader)?,
             Err(e) => return unreadable(e),
         }
     };
     let size = match written {
         Ok(size) => size,
-        Err(ObjectError::Read(e)) => return unreadable(e),
-        Err(e) => return Err(VaultError::from_object_write("writing an object", e)),
+        Err(e) => return unreadable(e),
     };
     if size != entry.size {
         return unreadable(io::Error::new(
@@ -629,12 +614,7 @@ fn prepare_entry(
             format!("the archive says {} bytes and holds {size}", entry.size),
         ));
     }
-    let tmp = writer
-        .finish()
-        .map_err(|e| VaultError::from_object_write("writing an object", e))?;
-    tmp.sync_all()
-        .map_err(|e| VaultError::io("syncing an object to disk", e))?;
-    drop(tmp);
+    seal(writer)?;
     let hash = *hasher.finalize().as_bytes();
     if let Some(id) = lock(dedup).find(&hash) {
         return settled(Outcome::Duplicate(id));
@@ -672,6 +652,31 @@ fn prepare_entry(
         item,
         renditions: analysis.renditions,
     })))
+}
+
+/// Encrypts `source` into the object `writer` makes, hashing it on the way: its size, or
+/// why the source could not be read (the vault's own failures are the outer error).
+fn write_hashed(
+    writer: &mut ObjectWriter<File>,
+    hasher: &mut blake3::Hasher,
+    source: &mut impl Read,
+) -> Result<io::Result<u64>, VaultError> {
+    match writer.write_from(source, |b| {
+        hasher.update(b);
+    }) {
+        Ok(size) => Ok(Ok(size)),
+        Err(ObjectError::Read(e)) => Ok(Err(e)),
+        Err(e) => Err(VaultError::from_object_write("writing an object", e)),
+    }
+}
+
+/// Ends a temporary object and makes it durable (before it is renamed into place).
+fn seal(writer: ObjectWriter<File>) -> Result<(), VaultError> {
+    let tmp = writer
+        .finish()
+        .map_err(|e| VaultError::from_object_write("writing an object", e))?;
+    tmp.sync_all()
+        .map_err(|e| VaultError::io("syncing an object to disk", e))
 }
 
 #[allow(clippy::too_many_arguments)]

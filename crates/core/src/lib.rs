@@ -49,7 +49,7 @@ pub use catalog::{
 };
 pub use devices::DeviceInfo;
 pub use dupes::{DuplicateGroup, MAX_DISTANCE as DUPLICATE_MAX_DISTANCE};
-pub use edit::{CAPTION_MAX, DateChange, Edit, EditReport, parse_position};
+pub use edit::{CAPTION_MAX, Edit, EditReport, EditText};
 pub use error::{ErrorCode, VaultError};
 pub use export::{ExportFailure, ExportOptions, ExportReport, Exported};
 pub use fsutil::create_new_private;
@@ -129,4 +129,28 @@ mod test_support {
         iterations: 1,
         parallelism: 1,
     };
+
+    /// A catalog row for tests: a JPEG photo named `name`, with `media`.
+    pub fn item(n: u8, name: &str, media: crate::MediaInfo) -> crate::catalog::Item {
+        crate::catalog::Item {
+            id: keepsake_crypto::ObjectId([n; 16]),
+            name: std::path::Path::new(name)
+                .file_name()
+                .map_or_else(|| name.into(), |f| f.to_string_lossy().into_owned()),
+            source_path: name.into(),
+            size: u64::from(n) * 1000,
+            content_hash: [n; 32],
+            media_type: "image/jpeg".into(),
+            kind: crate::MediaKind::Photo,
+            file_modified_at: None,
+            imported_at: "2026-01-01T00:00:00Z".into(),
+            note: None,
+            media,
+            render_error: None,
+            pipeline_version: 1,
+            caption: None,
+            rotation: 0,
+            stack: None,
+        }
+    }
 }

@@ -150,37 +150,21 @@ impl Contents {
 mod tests {
     use super::*;
     use crate::MediaInfo;
-    use keepsake_crypto::ObjectId;
 
     fn item(n: u8, path: &str, kind: MediaKind, taken_at: &str) -> Item {
-        Item {
-            id: ObjectId([n; 16]),
-            name: Path::new(path)
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned(),
-            source_path: path.into(),
-            size: 1,
-            content_hash: [n; 32],
-            media_type: String::new(),
-            kind,
-            file_modified_at: None,
-            imported_at: String::new(),
-            note: None,
-            media: MediaInfo {
+        let mut item = crate::test_support::item(
+            n,
+            path,
+            MediaInfo {
                 taken_at: Some(taken_at.into()),
                 camera_make: Some("Apple".into()),
                 camera_model: Some("iPhone 13".into()),
                 duration_ms: (kind == MediaKind::Video).then_some(2_900),
                 ..MediaInfo::default()
             },
-            render_error: None,
-            pipeline_version: 1,
-            caption: None,
-            rotation: 0,
-            stack: None,
-        }
+        );
+        item.kind = kind;
+        item
     }
 
     fn ids(stack: &FoundStack) -> Vec<u8> {

@@ -278,11 +278,9 @@ fn apply(conn: &Connection, id: &str) -> Result<(), VaultError> {
 mod tests {
     use super::*;
     use crate::MediaInfo;
-    use crate::catalog::Item;
-    use crate::sniff::MediaKind;
     use zeroize::Zeroizing;
 
-    const ID: ObjectId = ObjectId([7; 16]);
+    const ID: ObjectId = ObjectId([7; 16]); // test_support::item(7, ..)
 
     fn file_says(taken_at: &str) -> MediaInfo {
         MediaInfo {
@@ -298,24 +296,7 @@ mod tests {
     fn catalog_with_one_item(dir: &tempfile::TempDir) -> Catalog {
         let mut catalog =
             Catalog::create(&dir.path().join("catalog.db"), &Zeroizing::new([1; 32])).unwrap();
-        let item = Item {
-            id: ID,
-            name: "a.jpg".into(),
-            source_path: "/in/a.jpg".into(),
-            size: 1,
-            content_hash: [7; 32],
-            media_type: "image/jpeg".into(),
-            kind: MediaKind::Photo,
-            file_modified_at: None,
-            imported_at: "2026-01-01T00:00:00Z".into(),
-            note: None,
-            media: file_says("2001-01-01T10:00:00"),
-            render_error: None,
-            pipeline_version: 1,
-            caption: None,
-            rotation: 0,
-            stack: None,
-        };
+        let item = crate::test_support::item(7, "/in/a.jpg", file_says("2001-01-01T10:00:00"));
         catalog.insert(&item, &[]).unwrap();
         catalog
     }
