@@ -89,7 +89,7 @@ impl Archives {
             }
         };
         let file = archive.by_index(entry.index).map_err(damaged)?;
-        Ok(file.take(entry.size + 1))
+        Ok(file.take(entry.size.saturating_add(1)))
     }
 
     /// The whole entry in memory (at most its declared size; one that decompresses to

@@ -77,7 +77,7 @@ impl DateChange {
                  (T18:02 or T18:02:11) and an offset (Z or +02:00)"
             )
         };
-        let (day, rest) = text.split_at(text.len().min(10));
+        let (day, rest) = text.split_at_checked(10).unwrap_or((text, ""));
         let day: Date = day.parse().map_err(|_| bad("the day"))?;
         if rest.is_empty() {
             return Ok(Self::Set {
@@ -387,6 +387,8 @@ mod tests {
             "14/07/2019",
             "2019-07-14X10:00",
             "2019-07-14T25:00",
+            "2019-07-1é",
+            "2019-07-é4",
         ] {
             assert!(DateChange::parse_set(bad).is_err(), "{bad:?}");
         }
