@@ -23,21 +23,14 @@ fn run(program: &str, args: &[&str]) {
     );
 }
 
-/// A copy of an EXIF sample as one shot of a burst: the same camera, at `at`.
-fn shot(into: &Path, name: &str, at: &str) {
+/// A copy of `sample` (one of one camera's photos) as a shot of a burst taken at `at`.
+fn shot(into: &Path, name: &str, sample: &str, at: &str) {
     let path = into.join(name);
-    fs::copy(samples().join("exif-samples/jpg__Canon_40D.jpg"), &path).unwrap();
+    fs::copy(samples().join("exif-samples").join(sample), &path).unwrap();
     let date = format!("-DateTimeOriginal={at}");
-    let unique = format!("-ImageUniqueID={name}");
     run(
         "exiftool",
-        &[
-            "-q",
-            "-overwrite_original",
-            &date,
-            &unique,
-            path.to_str().unwrap(),
-        ],
+        &["-q", "-overwrite_original", &date, path.to_str().unwrap()],
     );
 }
 
@@ -67,27 +60,44 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
             card.join("IMG_0001.MOV").to_str().unwrap(),
         ],
     );
-    fs::copy(
-        samples().join("formats/nef__Issue 247-1.nef"),
-        card.join("DSC_0002.NEF"),
-    )
-    .unwrap();
-    fs::copy(
-        samples().join("exif-samples/jpg__Nikon_D70.jpg"),
-        card.join("DSC_0002.JPG"),
-    )
-    .unwrap();
-    for (n, second) in ["10", "10", "11"].iter().enumerate() {
+    // A RAW with the JPEG it holds: one picture twice, but one stack, not duplicates.
+    let nef = card.join("DSC_0002.NEF");
+    fs::copy(samples().join("formats/nef__Issue 247-1.nef"), &nef).unwrap();
+    let preview = Command::new("exiftool")
+        .args(["-b", "-PreviewImage", nef.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(preview.status.success() && preview.stdout.len() > 1000);
+    fs::write(card.join("DSC_0002.JPG"), &preview.stdout).unwrap();
+    // Four photos from one Nikon: three a second apart, and one three seconds later.
+    for (name, dscn, second) in [
+        ("BURST_0.JPG", "0010", "10"),
+        ("BURST_1.JPG", "0012", "10"),
+        ("BURST_2.JPG", "0021", "11"),
+        ("LATER.JPG", "0025", "14"),
+    ] {
+        let sample = format!("jpg__gps__DSCN{dscn}.jpg");
+        shot(&card, name, &sample, &format!("2019:07:14 18:10:{second}"));
+    }
+    // Copies of one picture at burst speed are no burst (they are duplicates).
+    for (n, second) in ["20", "20", "21"].iter().enumerate() {
+        let name = format!("COPY_{n}.JPG");
         shot(
             &card,
-            &format!("BURST_{n}.JPG"),
+            &name,
+            "jpg__gps__DSCN0027.jpg",
             &format!("2019:07:14 18:10:{second}"),
         );
+        let unique = format!("-ImageUniqueID={name}");
+        let path = card.join(&name);
+        run(
+            "exiftool",
+            &["-q", "-overwrite_original", &unique, path.to_str().unwrap()],
+        );
     }
-    shot(&card, "LATER.JPG", "2019:07:14 18:10:14");
 
     let report = vault.import(&[&card]);
-    assert_eq!(report["imported"].as_array().unwrap().len(), 8, "{report}");
+    assert_eq!(report["imported"].as_array().unwrap().len(), 11, "{report}");
     let listed = vault.json(&["ls"]);
     let stack_of: BTreeMap<String, Value> = listed
         .as_array()
@@ -105,6 +115,9 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
         ("BURST_1.JPG", id("BURST_0.JPG")),
         ("BURST_2.JPG", id("BURST_0.JPG")),
         ("LATER.JPG", Value::Null),
+        ("COPY_0.JPG", Value::Null),
+        ("COPY_1.JPG", Value::Null),
+        ("COPY_2.JPG", Value::Null),
     ]
     .into_iter()
     .map(|(name, stack)| (name.to_string(), stack))
@@ -118,6 +131,27 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
     assert_eq!(
         vault.json(&["show", &vault.id_of("BURST_2.JPG")])["stack"]["kind"],
         "burst"
+    );
+
+    // The copies are the only duplicates: "keep the best" of a RAW and its own JPEG
+    // would trash the JPEG and with it, as the stack's main item, the RAW too.
+    let groups = vault.json(&["dupes"]);
+    let mut copies: Vec<Value> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|group| {
+            std::iter::once(group["keep"].clone())
+                .chain(group["others"].as_array().unwrap().clone())
+        })
+        .collect();
+    copies.sort_by_key(|id| id.to_string());
+    let mut wanted: Vec<Value> = (0..3).map(|n| id(&format!("COPY_{n}.JPG"))).collect();
+    wanted.sort_by_key(|id| id.to_string());
+    assert_eq!(
+        (groups.as_array().unwrap().len(), copies),
+        (1, wanted),
+        "{groups}"
     );
 
     // The timeline (here through search) shows each stack as its main item.
@@ -140,6 +174,15 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
     let trashed = vault.json(&["trash", "ls"]);
     assert_eq!(trashed.as_array().unwrap().len(), 2, "{trashed}");
     vault.run_ok(&["trash", "restore", &main]);
+    assert_eq!(vault.json(&["trash", "ls"]), json!([]));
+
+    // Another file of a stack goes to the trash alone; put back while its main item is
+    // in the trash too, it brings the stack back, or it could not be seen anywhere.
+    let raw = vault.id_of("DSC_0002.NEF");
+    vault.run_ok(&["rm", &raw]);
+    assert_eq!(vault.json(&["trash", "ls"]).as_array().unwrap().len(), 1);
+    vault.run_ok(&["rm", &vault.id_of("DSC_0002.JPG")]);
+    vault.run_ok(&["trash", "restore", &raw]);
     assert_eq!(vault.json(&["trash", "ls"]), json!([]));
 
     // Exporting the main item exports every original of its stack, byte for byte.

@@ -48,7 +48,14 @@ impl Contents {
         let trashed: HashSet<ObjectId> = self.catalog.trashed_before(None)?.into_iter().collect();
         let mut photos = Vec::new();
         for item in self.catalog.items()? {
-            if item.kind == MediaKind::Video || trashed.contains(&item.id) {
+            // A stack's other files go with its main item: "keep the best" must never
+            // trash a Live Photo's JPEG (and so its whole stack) for its RAW.
+            let stacked_under_another = item
+                .stack
+                .as_ref()
+                .is_some_and(|(main, _)| *main != item.id);
+            if item.kind == MediaKind::Video || trashed.contains(&item.id) || stacked_under_another
+            {
                 continue;
             }
             // A flat picture (a dark frame, a blank screen) hashes to nearly all zeros,
@@ -109,9 +116,10 @@ impl Contents {
     }
 }
 
-/// What makes a copy the one to keep, best last: pixels, metadata, bytes, then the
-/// earliest import (reversed, so that earlier ranks higher).
-fn rank(item: &Item) -> (u64, usize, u64, std::cmp::Reverse<String>) {
+/// What makes a copy the one to keep, best last: heading a stack (trashing it would take
+/// its Live Photo motion or RAW along), pixels, metadata, bytes, then the earliest import
+/// (reversed, so that earlier ranks higher).
+fn rank(item: &Item) -> (bool, u64, usize, u64, std::cmp::Reverse<String>) {
     let m = &item.media;
     let pixels = u64::from(m.width.unwrap_or(0)) * u64::from(m.height.unwrap_or(0));
     let metadata = [
@@ -125,6 +133,7 @@ fn rank(item: &Item) -> (u64, usize, u64, std::cmp::Reverse<String>) {
     .filter(|known| *known)
     .count();
     (
+        item.stack.is_some(),
         pixels,
         metadata,
         item.size,

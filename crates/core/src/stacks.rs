@@ -1,7 +1,7 @@
 //! Stacks: one moment kept as several files shows as one (docs/FORMAT.md, schema 13). A
 //! Live Photo (a photo and its short video of the same name), a RAW beside the JPEG the
 //! camera made, and bursts (three or more photos from one camera, each within a second of
-//! the one before). Found among the items of one import; each original stays its own.
+//! the one before, not all the same picture). Found among the items of one import; each original stays its own.
 
 use crate::catalog::{FoundStack, Item};
 use crate::sniff::MediaKind;
@@ -115,7 +115,10 @@ fn bursts(photos: &[&Item]) -> Vec<FoundStack> {
     let mut found = Vec::new();
     let mut run: Vec<&(String, String, String, i64, &Item)> = Vec::new();
     let mut close = |run: &mut Vec<&(String, String, String, i64, &Item)>| {
-        if run.len() >= BURST_MIN {
+        // Copies of one picture (the same dhash throughout) are duplicates, not a burst.
+        let pictures: std::collections::HashSet<_> =
+            run.iter().map(|shot| shot.4.media.dhash).collect();
+        if run.len() >= BURST_MIN && pictures.len() > 1 {
             let items: Vec<&Item> = run.iter().map(|shot| shot.4).collect();
             found.push(stack(items[0], "burst", &items[1..]));
         }
@@ -160,6 +163,7 @@ mod tests {
                 camera_make: Some("Apple".into()),
                 camera_model: Some("iPhone 13".into()),
                 duration_ms: (kind == MediaKind::Video).then_some(2_900),
+                dhash: Some([n; crate::media::dhash::LEN]),
                 ..MediaInfo::default()
             },
         );
@@ -201,6 +205,17 @@ mod tests {
             ]
         );
         assert!(found.iter().all(|s| s.main == s.members[0]));
+
+        // Copies of one picture at burst speed are duplicates, not a burst.
+        let copies: Vec<Item> = items[5..8]
+            .iter()
+            .map(|shot| {
+                let mut copy = shot.clone();
+                copy.media.dhash = items[5].media.dhash;
+                copy
+            })
+            .collect();
+        assert_eq!(find(&copies), []);
 
         // A long video of the same name is not a Live Photo's motion.
         let mut long = item(2, "/p/IMG_0001.MOV", Video, "2019-07-14T16:00:01Z");

@@ -338,14 +338,19 @@ impl Catalog {
         )
     }
 
-    /// Moves items to the trash (`Some(now)`) or back out of it (`None`); the main item
-    /// of a stack takes the whole stack with it (the grid shows the stack as that item).
+    /// Moves items to the trash (`Some(now)`) or back out of it (`None`). The main item
+    /// of a stack takes the whole stack with it (the grid shows the stack as that item);
+    /// another of its files goes alone, and comes back with the whole stack, since it
+    /// shows only under its main item.
     pub fn set_trashed(&mut self, ids: &[ObjectId], at: Option<&str>) -> Result<(), VaultError> {
-        self.update_each(
-            ids,
-            "UPDATE items SET trashed_at = ?2 WHERE id = ?1 OR stack_of = ?1",
-            at,
-        )
+        let sql = match at {
+            Some(_) => "UPDATE items SET trashed_at = ?2 WHERE id = ?1 OR stack_of = ?1",
+            None => {
+                "UPDATE items SET trashed_at = ?2 WHERE id = ?1 OR stack_of = ?1
+                   OR stack_of = (SELECT stack_of FROM items WHERE id = ?1)"
+            }
+        };
+        self.update_each(ids, sql, at)
     }
 
     fn update_each(
