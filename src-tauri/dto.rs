@@ -314,7 +314,8 @@ pub struct ItemDetails {
     /// Metadata that could not be read.
     pub note: Option<String>,
     pub render_error: Option<String>,
-    /// For a video: the stream the viewer plays ("original" or "proxy"), or why none plays.
+    /// For a video or a Motion Photo: the stream the viewer plays ("original", "proxy" or
+    /// "motion"), or why none plays.
     pub playable: Option<String>,
     pub unplayable: Option<String>,
     pub caption: Option<String>,

@@ -105,6 +105,10 @@ fn ls_lists_names_sizes_dates_and_types() {
             "every item gets a date (EXIF or file time): {item}"
         );
     }
+    // A picture with no date in it or its name is dated by its file, and says so.
+    let undated = vault.id_of("jpg__PaintTool_sample.jpg");
+    let shown = vault.json(&["show", &undated]);
+    assert_eq!(shown["metadata"]["date_source"], "file time", "{shown}");
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm): the test's own

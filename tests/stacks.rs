@@ -209,3 +209,135 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
         }
     }
 }
+
+/// A Motion Photo: `photo` from the samples with `mp4` after it, its XMP saying so the
+/// older way (`MicroVideo`) or, given `directory`, the newer (`MotionPhoto`).
+fn motion_photo(into: &Path, name: &str, photo: &str, mp4: &[u8], directory: bool) {
+    let path = into.join(name);
+    fs::copy(samples().join("exif-samples").join(photo), &path).unwrap();
+    let file = path.to_str().unwrap();
+    if directory {
+        let xmp = into.join(format!("{name}.xmp"));
+        fs::write(
+            &xmp,
+            format!(
+                r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"
+ xmlns:Container="http://ns.google.com/photos/1.0/container/"
+ xmlns:Item="http://ns.google.com/photos/1.0/container/item/"
+ GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1">
+<Container:Directory><rdf:Seq>
+<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary" Item:Length="0" Item:Padding="0"/></rdf:li>
+<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto" Item:Length="{}" Item:Padding="0"/></rdf:li>
+</rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>"#,
+                mp4.len()
+            ),
+        )
+        .unwrap();
+        let from = format!("-xmp<={}", xmp.to_str().unwrap());
+        run("exiftool", &["-q", "-overwrite_original", &from, file]);
+        fs::remove_file(xmp).unwrap();
+    } else {
+        let offset = format!("-XMP-GCamera:MicroVideoOffset={}", mp4.len());
+        let args = [
+            "-q",
+            "-overwrite_original",
+            "-XMP-GCamera:MicroVideo=1",
+            &offset,
+            file,
+        ];
+        run("exiftool", &args);
+    }
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.extend_from_slice(mp4);
+    fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn a_motion_photo_is_a_stack_whose_video_plays_from_inside_it() {
+    let vault = TestVault::new();
+    let card = vault.path("card");
+    fs::create_dir_all(&card).unwrap();
+    let mp4 = vault.path("motion.mp4");
+    run(
+        "ffmpeg",
+        &[
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=2:size=320x240:rate=15",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            mp4.to_str().unwrap(),
+        ],
+    );
+    let video = fs::read(&mp4).unwrap();
+    motion_photo(
+        &card,
+        "PXL_20190714_181000.MP.jpg",
+        "jpg__gps__DSCN0029.jpg",
+        &video,
+        true,
+    );
+    motion_photo(
+        &card,
+        "MVIMG_20190714_181500.jpg",
+        "jpg__gps__DSCN0038.jpg",
+        &video,
+        false,
+    );
+    // Said, but what it points at is no MP4: a photo.
+    motion_photo(
+        &card,
+        "NOT_MOTION.jpg",
+        "jpg__gps__DSCN0040.jpg",
+        b"not a video at all",
+        false,
+    );
+
+    let report = vault.import(&[&card]);
+    assert_eq!(report["stacks"], 2, "{report}");
+    for name in ["PXL_20190714_181000.MP.jpg", "MVIMG_20190714_181500.jpg"] {
+        let id = vault.id_of(name);
+        let shown = vault.json(&["show", &id]);
+        assert_eq!(
+            shown["stack"],
+            json!({"main": id, "kind": "motion"}),
+            "{name}"
+        );
+        assert_eq!(shown["playable"], "motion", "{name}");
+        assert_eq!(shown["metadata"]["motion_length"], video.len(), "{name}");
+        // Its video, from the byte range inside the original, is the MP4 it was given.
+        let out = vault.path(&format!("{name}.mp4"));
+        vault.run_ok(&["thumb", &id, "--playable", "--out", out.to_str().unwrap()]);
+        assert_eq!(fs::read(&out).unwrap(), video, "{name}");
+        // It is one photo, exported byte for byte.
+        let exported = vault.path(&format!("export-{name}"));
+        vault.run_ok(&["export", &id, "--to", exported.to_str().unwrap()]);
+        assert_eq!(sha256(&exported.join(name)), sha256(&card.join(name)));
+    }
+    let listed = vault.json(&["ls"]);
+    let stack_of = |name: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap()["stack"]
+            .clone()
+    };
+    assert_eq!(
+        stack_of("MVIMG_20190714_181500.jpg"),
+        json!(vault.id_of("MVIMG_20190714_181500.jpg"))
+    );
+    assert_eq!(stack_of("NOT_MOTION.jpg"), Value::Null);
+    let plain = vault.json(&["show", &vault.id_of("NOT_MOTION.jpg")]);
+    assert_eq!(
+        (plain["playable"].clone(), plain["stack"].clone()),
+        (Value::Null, Value::Null)
+    );
+}

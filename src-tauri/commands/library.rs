@@ -136,7 +136,8 @@ pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDet
     let item = library
         .item(&id)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {id}")))?;
-    let is_video = item.kind == MediaKind::Video;
+    // A video, or a Motion Photo (its video is inside it).
+    let plays = item.kind == MediaKind::Video || item.media.motion_length.is_some();
     let heads_stack = item.stack.as_ref().is_some_and(|(main, _)| *main == id);
     let mut details = ItemDetails::new(
         item,
@@ -155,7 +156,7 @@ pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDet
             })
             .collect();
     }
-    if is_video {
+    if plays {
         match library.playable(&id) {
             Ok(stream) => details.playable = Some(stream.playable.as_str().into()),
             Err(why) => details.unplayable = Some(why.to_string()),

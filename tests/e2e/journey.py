@@ -897,6 +897,44 @@ class Journey:
         self.press(Keys.ESCAPE)
         wait_for("the whole library again", lambda: self.count() == before + 1)
 
+    def motion_photo(self):
+        """A Motion Photo (a JPEG with its MP4 after it) shows as one tile with a MOTION
+        badge; in the viewer, Motion plays the video from inside the file, and at its end
+        the still is back."""
+        before = self.count()
+        phone = WORK / "pixel"
+        phone.mkdir()
+        clip = WORK / "motion.mp4"
+        ffmpeg("-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=15",
+               "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip))
+        photo = phone / "MVIMG_20190714_181500.jpg"
+        shutil.copy(SAMPLES / "exif-samples/jpg__gps__DSCN0042.jpg", photo)
+        video = clip.read_bytes()
+        subprocess.run(
+            ["exiftool", "-q", "-overwrite_original", "-XMP-GCamera:MicroVideo=1",
+             f"-XMP-GCamera:MicroVideoOffset={len(video)}", str(photo)],
+            check=True,
+        )
+        with photo.open("ab") as out:
+            out.write(video)
+        result = self.invoke("import_paths", {"paths": [str(phone)]})
+        assert "ok" in result, result
+        self.el("#import-summary", timeout=60)
+        self.el("#import-summary-dismiss").click()
+        wait_for("its tile", lambda: self.count() == before + 1)
+        self.type_into("#search", "MVIMG")
+        wait_for("the one tile", lambda: self.count() == 1)
+        assert self.text(".cell .badge.stack") == "MOTION", self.text(".cell")
+        webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
+        self.el("#viewer-motion").click()
+        wait_for("the motion playing", lambda: (self.video_state() or {}).get("time", 0) > 0.3)
+        wait_for("the still at its end", lambda: not self.els("video.media") and self.els("#viewer-image"))
+        self.close_viewer()
+        self.el("#search").click()
+        self.press(Keys.ESCAPE)
+        self.press(Keys.ESCAPE)
+        wait_for("the whole library again", lambda: self.count() == before + 1)
+
     def video_state(self):
         return self.d.execute_script(
             "const v = document.querySelector('video.media');"
@@ -1118,7 +1156,7 @@ class Journey:
         # The inputs and the export are plaintext by design; the driver log is the test's.
         skip = {WORK / "Phone", WORK / "memory", WORK / "trip", WORK / "Exported",
                 WORK / "Everything", WORK / "videos",
-                WORK / "copies", WORK / "takeout", WORK / "live"}
+                WORK / "copies", WORK / "takeout", WORK / "live", WORK / "pixel"}
         areas = {"the vault": WORK / "Vault", "the remote": WORK / "NAS", "HOME": WORK / "home"}
         scanned = {area: 0 for area in [*areas, "temporary folders"]}
         found = []
@@ -1178,6 +1216,7 @@ class Journey:
             self.duplicates,
             self.takeout_zip_by_drop,
             self.live_photo_stack,
+            self.motion_photo,
             self.screens_at_sizes,
             self.play_videos,
             self.export,

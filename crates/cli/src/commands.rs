@@ -556,7 +556,7 @@ pub struct ThumbArgs {
     #[arg(long, conflicts_with = "playable")]
     preview: bool,
     /// For a video: the stream the viewer plays (the original where this platform's
-    /// viewer plays it, else its playable copy), decrypted
+    /// viewer plays it, else its playable copy), decrypted; for a Motion Photo, its video
     #[arg(long)]
     playable: bool,
     /// Where to write the JPEG (or the video)

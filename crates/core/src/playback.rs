@@ -26,6 +26,8 @@ use std::ops::Range;
 pub enum Playable {
     Original,
     Proxy,
+    /// A Motion Photo's video: the last bytes of its original (schema 14).
+    Motion,
 }
 
 impl Playable {
@@ -33,6 +35,7 @@ impl Playable {
         match self {
             Self::Original => "original",
             Self::Proxy => "proxy",
+            Self::Motion => "motion",
         }
     }
 }
@@ -125,10 +128,12 @@ fn needs_proxy(item: &Item) -> bool {
     item.kind == MediaKind::Video && !plays_here(item)
 }
 
-/// The stream the viewer plays for `item`: None for a photo, or for a video this webview
-/// does not play that has no proxy yet.
+/// The stream the viewer plays for `item`: None for a photo (but a Motion Photo), or for a
+/// video this webview does not play that has no proxy yet.
 fn choose(item: &Item, proxy: Option<&Proxy>) -> Option<Playable> {
-    if plays_here(item) {
+    if item.media.motion_length.is_some() {
+        Some(Playable::Motion)
+    } else if plays_here(item) {
         Some(Playable::Original)
     } else if item.kind == MediaKind::Video && proxy.is_some() {
         Some(Playable::Proxy)
@@ -186,6 +191,17 @@ impl Contents {
         let item = self.catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
         let proxy = self.catalog.proxy(id)?;
         let (playable, store, object) = match (choose(&item, proxy.as_ref()), proxy) {
+            (Some(Playable::Motion), _) => {
+                let mut video = MotionVideo::new(&item, dst);
+                let written =
+                    self.store
+                        .decrypt(id, &self.key, &mut video)
+                        .map_err(|e| match e {
+                            ObjectError::Write(e) => VaultError::io("writing the video", e),
+                            other => object_error(id, other),
+                        })?;
+                return Ok((Playable::Motion, written - video.skip_at_start));
+            }
             (Some(Playable::Original), _) => (Playable::Original, self.store.clone(), *id),
             (Some(Playable::Proxy), Some(proxy)) => {
                 (Playable::Proxy, ObjectStore::proxies(&self.dir), proxy.id)
@@ -310,6 +326,39 @@ impl Contents {
     }
 }
 
+/// A Motion Photo's original written through to only its video, the last bytes.
+struct MotionVideo<'a, W> {
+    skip_at_start: u64,
+    skipped: u64,
+    out: &'a mut W,
+}
+
+impl<'a, W: Write> MotionVideo<'a, W> {
+    fn new(item: &Item, out: &'a mut W) -> Self {
+        let length = item.media.motion_length.unwrap_or(item.size);
+        Self {
+            skip_at_start: item.size.saturating_sub(length),
+            skipped: 0,
+            out,
+        }
+    }
+}
+
+impl<W: Write> Write for MotionVideo<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let skip = (self.skip_at_start - self.skipped).min(buf.len() as u64) as usize;
+        self.skipped += skip as u64;
+        if skip == buf.len() {
+            return Ok(skip);
+        }
+        Ok(skip + self.out.write(&buf[skip..])?)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// What the player streams: which stream, its type and its length.
 #[derive(Debug, Clone)]
 pub struct PlayableStream {
@@ -318,6 +367,8 @@ pub struct PlayableStream {
     pub playable: Playable,
     pub media_type: String,
     pub size: u64,
+    /// Where in the object the stream starts (a Motion Photo's video; 0 for the others).
+    pub offset: u64,
 }
 
 impl Library {
@@ -326,17 +377,29 @@ impl Library {
         let item = self.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
         let proxy = self.catalog.proxy(id)?;
         match (choose(&item, proxy.as_ref()), proxy) {
+            (Some(Playable::Motion), _) => {
+                let length = item.media.motion_length.unwrap_or(0).min(item.size);
+                Ok(PlayableStream {
+                    id: *id,
+                    playable: Playable::Motion,
+                    media_type: "video/mp4".into(),
+                    size: length,
+                    offset: item.size - length,
+                })
+            }
             (Some(Playable::Original), _) => Ok(PlayableStream {
                 id: *id,
                 playable: Playable::Original,
                 media_type: item.media_type,
                 size: item.size,
+                offset: 0,
             }),
             (Some(Playable::Proxy), Some(proxy)) => Ok(PlayableStream {
                 id: proxy.id,
                 playable: Playable::Proxy,
                 media_type: "video/mp4".into(),
                 size: proxy.size,
+                offset: 0,
             }),
             _ => Err(not_playable(&item)),
         }
@@ -350,6 +413,11 @@ impl Library {
     ) -> Result<Vec<u8>, VaultError> {
         match stream.playable {
             Playable::Original => Ok(self.original_range(&stream.id, range)?.1),
+            Playable::Motion => {
+                let start = stream.offset + range.start;
+                let end = stream.offset + range.end.min(stream.size);
+                Ok(self.original_range(&stream.id, start..end)?.1)
+            }
             Playable::Proxy => self.proxy_range(stream, range),
         }
     }

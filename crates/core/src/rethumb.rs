@@ -60,6 +60,13 @@ impl Contents {
                 Err(reason) => report.failed.push((item.id, reason)),
             }
         }
+        // Motion Photos imported before their videos were looked for become stacks now.
+        let mut fresh = Vec::new();
+        for id in &report.updated {
+            fresh.extend(self.catalog.item(id)?);
+        }
+        self.catalog
+            .set_stacks(&crate::stacks::motion_photos(&fresh))?;
         report.proxies = self.make_proxies(ids, &crate::Cancel::default())?;
         progress(total, total);
         Ok(report)

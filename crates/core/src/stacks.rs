@@ -1,7 +1,8 @@
 //! Stacks: one moment kept as several files shows as one (docs/FORMAT.md, schema 13). A
 //! Live Photo (a photo and its short video of the same name), a RAW beside the JPEG the
 //! camera made, and bursts (three or more photos from one camera, each within a second of
-//! the one before, not all the same picture). Found among the items of one import; each original stays its own.
+//! the one before, not all the same picture), and a Motion Photo, whose video is inside
+//! it (schema 14). Found among the items of one import; each original stays its own.
 
 use crate::catalog::{FoundStack, Item};
 use crate::sniff::MediaKind;
@@ -17,8 +18,9 @@ const BURST_MIN: usize = 3;
 
 /// The stacks among `items`.
 pub(crate) fn find(items: &[Item]) -> Vec<FoundStack> {
+    let mut stacks = motion_photos(items);
     let mut by_name: BTreeMap<(String, String), Vec<&Item>> = BTreeMap::new();
-    for item in items {
+    for item in items.iter().filter(|i| i.media.motion_length.is_none()) {
         let path = Path::new(&item.source_path);
         let folder = path.parent().map(|p| p.to_string_lossy().into_owned());
         let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase());
@@ -26,7 +28,6 @@ pub(crate) fn find(items: &[Item]) -> Vec<FoundStack> {
             by_name.entry((folder, stem)).or_default().push(item);
         }
     }
-    let mut stacks = Vec::new();
     for same_name in by_name.values() {
         let of = |wanted: Shot| -> Vec<&Item> {
             same_name
@@ -50,6 +51,15 @@ pub(crate) fn find(items: &[Item]) -> Vec<FoundStack> {
         .collect();
     stacks.extend(bursts(&loose));
     stacks
+}
+
+/// Motion Photos: each a stack of its own (its video is inside it), in no other.
+pub(crate) fn motion_photos(items: &[Item]) -> Vec<FoundStack> {
+    items
+        .iter()
+        .filter(|item| item.media.motion_length.is_some())
+        .map(|item| stack(item, "motion", &[]))
+        .collect()
 }
 
 /// RAW files by their extension: most are TIFFs to a content sniff (NEF, ARW, DNG…).
@@ -194,11 +204,15 @@ mod tests {
             item(10, "/p/IMG_0020.HEIC", Photo, "2019-07-14T19:00:00"),
             item(11, "/p/IMG_0021.HEIC", Photo, "2019-07-14T19:00:00"),
         ];
+        let mut motion = item(12, "/p/PXL_0030.MP.jpg", Photo, "2019-07-14T18:10:00");
+        motion.media.motion_length = Some(1_000);
+        let items: Vec<Item> = items.into_iter().chain([motion]).collect();
         let found = find(&items);
         let summary: Vec<(&str, Vec<u8>)> = found.iter().map(|s| (s.kind, ids(s))).collect();
         assert_eq!(
             summary,
             [
+                ("motion", vec![12]),
                 ("raw+jpeg", vec![3, 4]),
                 ("live", vec![1, 2]),
                 ("burst", vec![6, 7, 8])

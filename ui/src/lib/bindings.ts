@@ -107,7 +107,8 @@ place: string | null, width: number | null, height: number | null, duration_ms: 
  */
 note: string | null, render_error: string | null, 
 /**
- * For a video: the stream the viewer plays ("original" or "proxy"), or why none plays.
+ * For a video or a Motion Photo: the stream the viewer plays ("original", "proxy" or
+ * "motion"), or why none plays.
  */
 playable: string | null, unplayable: string | null, caption: string | null, 
 /**

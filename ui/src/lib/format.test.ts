@@ -37,8 +37,9 @@ describe('dayRange', () => {
 });
 
 describe('stackBadge', () => {
-  it('names Live Photos and RAW pairs, and counts a burst', () => {
+  it('names Live Photos, Motion Photos and RAW pairs, and counts a burst', () => {
     expect(stackBadge('live', 2)).toBe('LIVE');
+    expect(stackBadge('motion', 1)).toBe('MOTION');
     expect(stackBadge('raw+jpeg', 2)).toBe('RAW+JPEG');
     expect(stackBadge('burst', 5)).toBe('▣ 5');
   });

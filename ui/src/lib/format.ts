@@ -83,6 +83,7 @@ export function yearsAgo(takenAt: string | null, year: number): string {
 /** A stack's badge in the grid: what it is, and for a burst how many shots it holds. */
 export function stackBadge(kind: string, size: number): string {
   if (kind === 'live') return 'LIVE';
+  if (kind === 'motion') return 'MOTION';
   if (kind === 'raw+jpeg') return 'RAW+JPEG';
   return `▣ ${size}`;
 }

@@ -7,6 +7,7 @@ mod decode;
 pub(crate) mod dhash;
 mod exif;
 mod icc;
+pub(crate) mod motion;
 mod name_date;
 mod pixels;
 pub(crate) mod video;
@@ -31,7 +32,8 @@ pub const PIPELINE_VERSION: u32 = 1;
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct MediaInfo {
     pub taken_at: Option<String>,
-    /// exif | exif-create | gps | video | filename | file-time
+    /// exif | exif-create | gps | video | filename | file-time (shown as "file time")
+    #[serde(serialize_with = "date_source_words")]
     pub date_source: Option<String>,
     pub camera_make: Option<String>,
     pub camera_model: Option<String>,
@@ -52,12 +54,27 @@ pub struct MediaInfo {
     /// platform's webview plays it (see `playback`).
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
+    /// A Motion Photo's video: how many of the original's last bytes it is (`motion`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motion_length: Option<u64>,
     /// The grid thumbnail's perceptual hash (`dhash`), for finding near-duplicates.
     #[serde(skip)]
     pub dhash: Option<[u8; dhash::LEN]>,
     /// Where the GPS coordinates are, in words (`places`); shown apart by the shells.
     #[serde(skip)]
     pub place: Option<crate::places::Place>,
+}
+
+/// The date's source as the CLI's contract words it: the catalog's `file-time` (schema 2)
+/// reads "file time".
+fn date_source_words<S: serde::Serializer>(
+    source: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match source.as_deref() {
+        Some("file-time") => serializer.serialize_some("file time"),
+        other => other.serialize(serializer),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +246,9 @@ fn analyse_photo(
         media.mime,
         "image/jpeg" | "image/png" | "image/gif" | "image/webp"
     );
+    if media.mime == "image/jpeg" {
+        info.motion_length = motion::video_length(bytes);
+    }
     let decoded = match media.mime {
         "image/jpeg" => {
             let big = turbojpeg::read_header(bytes)
