@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Importing a Google Takeout-like zip against importing the same files from a folder, and
-# against `unzip -t` reading (inflating and checking) the same archive, with each one's
-# peak memory. Not a test: prints figures for docs/PERFORMANCE.md.
+# Importing a Google Takeout-like zip and tgz against importing the same files from a
+# folder, and against `unzip -t` and `tar -xzO` reading (inflating) the same archives,
+# with each one's peak memory. Not a test: prints figures for docs/PERFORMANCE.md.
 #   scripts/bench-archive.sh [MB]     (default 2048: the archive's size)
 # The folder holds the full-size samples over and over (each copy made unique by bytes
 # after its end, as a photo library holds distinct photos), and two 150 MB files (long
@@ -41,14 +41,18 @@ with zipfile.ZipFile(out + ".zip", "w", zipfile.ZIP_DEFLATED, compresslevel=1) a
 print(f"made {n + 2} files, {total >> 20} MB, and their zip")
 PY
 fi
+if [ ! -f "$SRC.tgz" ]; then
+  tar -C "$SRC" -cf - . | gzip -1 >"$SRC.tgz.part" && mv "$SRC.tgz.part" "$SRC.tgz"
+fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KEEPSAKE_PASSWORD=benchmark-password
 files=$(find "$SRC" -type f | wc -l)
 mb=$(du -sm --apparent-size "$SRC" | cut -f1)
 zip_mb=$(du -sm --apparent-size "$SRC.zip" | cut -f1)
-echo "machine: $(nproc) cores; $files files, $mb MB; the zip $zip_mb MB"
-cat "$SRC.zip" >/dev/null
+tgz_mb=$(du -sm --apparent-size "$SRC.tgz" | cut -f1)
+echo "machine: $(nproc) cores; $files files, $mb MB; the zip $zip_mb MB, the tgz $tgz_mb MB"
+cat "$SRC.zip" "$SRC.tgz" >/dev/null
 find "$SRC" -type f -exec cat {} + >/dev/null
 
 run() { # label, then the command: seconds and peak RSS
@@ -56,12 +60,14 @@ run() { # label, then the command: seconds and peak RSS
   read -r s kb <"$T/time"
   python3 -c "import sys; l, s, kb, mb = sys.argv[1:]; print(f'{l:<28} {float(s):7.2f} s  {float(mb) / float(s):7.1f} MB/s  peak RSS {int(kb) / 1024:6.1f} MB')" "$1" "$s" "$kb" "$mb"
 }
-for source in folder zip; do
+for source in folder zip tgz; do
   "$BIN" --vault "$T/$source" init --kdf-memory-mib 8 --kdf-passes 1 >/dev/null
 done
 run "keepsake import (folder)" "$BIN" --vault "$T/folder" import "$SRC" --json
 run "keepsake import (zip)" "$BIN" --vault "$T/zip" import "$SRC.zip" --json
 run "unzip -t (read, inflate, CRC)" unzip -tqq "$SRC.zip"
-for source in folder zip; do
+run "keepsake import (tgz)" "$BIN" --vault "$T/tgz" import "$SRC.tgz" --json
+run "tar -xzO (read, gunzip)" tar -xzOf "$SRC.tgz"
+for source in folder zip tgz; do
   "$BIN" --vault "$T/$source" info --json | python3 -c "import json,sys; i=json.load(sys.stdin); print('$source vault:', i['items'], 'items')"
 done

@@ -224,8 +224,9 @@ fn takeout_sidecars_fill_in_what_the_photos_lack_and_album_folders_become_albums
     assert_eq!(shown(&vault, "IMG_1.jpg"), first);
 }
 
-/// Zips `files` (paths under `root`) into `archive`, named by their path under `root`.
-fn zip(root: &Path, archive: &Path, files: &[std::path::PathBuf]) {
+/// Puts `files` (paths under `root`) into `archive` (a .zip, else a .tgz), named by their
+/// path under `root` (long ones in PAX headers, as Python's tarfile writes them).
+fn pack(root: &Path, archive: &Path, files: &[std::path::PathBuf]) {
     let names: Vec<String> = files
         .iter()
         .map(|f| f.strip_prefix(root).unwrap().to_string_lossy().into_owned())
@@ -233,10 +234,14 @@ fn zip(root: &Path, archive: &Path, files: &[std::path::PathBuf]) {
     let out = Command::new("python3")
         .args([
             "-c",
-            "import sys, zipfile\n\
+            "import sys, tarfile, zipfile\n\
              root, archive, names = sys.argv[1], sys.argv[2], sys.argv[3:]\n\
-             with zipfile.ZipFile(archive, 'w', zipfile.ZIP_DEFLATED) as z:\n\
-             \x20   for n in names: z.write(root + '/' + n, n)\n",
+             if archive.endswith('.zip'):\n\
+             \x20   with zipfile.ZipFile(archive, 'w', zipfile.ZIP_DEFLATED) as z:\n\
+             \x20       for n in names: z.write(root + '/' + n, n)\n\
+             else:\n\
+             \x20   with tarfile.open(archive, 'w:gz') as t:\n\
+             \x20       for n in names: t.add(root + '/' + n, n)\n",
         ])
         .arg(root)
         .arg(archive)
@@ -270,6 +275,17 @@ fn written_paths(log: &str) -> Vec<String> {
 /// memory is streamed in and rendered later.
 #[test]
 fn takeout_zip_parts_import_as_one_export_without_extracting_anything() {
+    takeout_parts_import_as_one_export_without_extracting_anything("zip");
+}
+
+/// The same with Takeout's other choice, .tgz parts: read only in order, and still never
+/// extracted.
+#[test]
+fn takeout_tgz_parts_import_as_one_export_without_extracting_anything() {
+    takeout_parts_import_as_one_export_without_extracting_anything("tgz");
+}
+
+fn takeout_parts_import_as_one_export_without_extracting_anything(ext: &str) {
     let vault = TestVault::new();
     let tree = vault.path("export");
     let long = takeout_tree(&tree);
@@ -278,9 +294,12 @@ fn takeout_zip_parts_import_as_one_export_without_extracting_anything() {
         .iter()
         .cloned()
         .partition(|f| f.extension().is_some_and(|e| e == "json"));
-    let parts = [vault.path("takeout-001.zip"), vault.path("takeout-002.zip")];
-    zip(&tree, &parts[0], &photos);
-    zip(&tree, &parts[1], &json);
+    let parts = [
+        vault.path(&format!("takeout-001.{ext}")),
+        vault.path(&format!("takeout-002.{ext}")),
+    ];
+    pack(&tree, &parts[0], &photos);
+    pack(&tree, &parts[1], &json);
 
     let log = vault.path("strace.log");
     let import = vault.command(&[
@@ -337,9 +356,9 @@ fn takeout_zip_parts_import_as_one_export_without_extracting_anything() {
     let big = vault.path("big/scan.jpg");
     fs::create_dir_all(big.parent().unwrap()).unwrap();
     synthetic_file(&big, JPEG_SIGNATURE, (64 << 20) + 4096, 7);
-    let big_zip = vault.path("big.zip");
-    zip(&vault.path("big"), &big_zip, std::slice::from_ref(&big));
-    let report = vault.import(&[&big_zip]);
+    let big_archive = vault.path(&format!("big.{ext}"));
+    pack(&vault.path("big"), &big_archive, std::slice::from_ref(&big));
+    let report = vault.import(&[&big_archive]);
     let note = report["imported"][0]["note"]
         .as_str()
         .unwrap_or_default()
@@ -351,20 +370,30 @@ fn takeout_zip_parts_import_as_one_export_without_extracting_anything() {
     assert_eq!(sha256(&exported.join("scan.jpg")), sha256(&big));
 }
 
+/// A zip that is none, and a tgz cut short (a download that stopped): each is named as
+/// unreadable, and nothing of it is kept.
 #[test]
-fn a_damaged_zip_is_named_and_nothing_of_it_is_kept() {
+fn a_damaged_archive_is_named_and_nothing_of_it_is_kept() {
     let vault = TestVault::new();
-    let bad = vault.path("takeout-003.zip");
-    fs::write(&bad, b"PK\x03\x04 this is not really a zip").unwrap();
-    let out = vault.run(&["import", bad.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("could not read the zip archive"),
-        "{}",
-        stdout(&out)
-    );
-    no_panic(&out);
-    assert_eq!(vault.json(&["ls"]), json!([]));
+    let bad_zip = vault.path("takeout-003.zip");
+    fs::write(&bad_zip, b"PK\x03\x04 this is not really a zip").unwrap();
+    let tree = vault.path("export");
+    takeout_tree(&tree);
+    let cut_tgz = vault.path("takeout-004.tgz");
+    pack(&tree, &cut_tgz, &files_under(&tree));
+    let whole = fs::read(&cut_tgz).unwrap();
+    fs::write(&cut_tgz, &whole[..whole.len() * 2 / 3]).unwrap();
+    for bad in [bad_zip, cut_tgz] {
+        let out = vault.run(&["import", bad.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let said = stdout(&out);
+        assert!(
+            said.contains("could not read the archive") && said.contains(bad.to_str().unwrap()),
+            "{said}"
+        );
+        no_panic(&out);
+        assert_eq!(vault.json(&["ls"]), json!([]));
+    }
 }
 
 /// iCloud Photos' data copy, in two parts: the dates of `Photo Details.csv` where the photos
@@ -407,8 +436,8 @@ fn an_icloud_data_copy_brings_dates_favourites_albums_and_what_was_deleted() {
         vault.path("iCloud Photos Part 1 of 2.zip"),
         vault.path("iCloud Photos Part 2 of 2.zip"),
     ];
-    zip(&tree, &parts[0], &media);
-    zip(&tree, &parts[1], &manifests);
+    pack(&tree, &parts[0], &media);
+    pack(&tree, &parts[1], &manifests);
 
     let report = vault.import(&[&parts[0], &parts[1]]);
     assert_eq!(report["imported"].as_array().unwrap().len(), 3, "{report}");

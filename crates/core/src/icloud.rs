@@ -105,8 +105,8 @@ fn photo_details(bytes: &[u8]) -> Option<Vec<(String, Said)>> {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes"))
     };
     let mut rows = Vec::new();
-    for row in reader.records() {
-        let row = row.ok()?;
+    // A row that cannot be read (not UTF-8) costs that photo its details, not the others.
+    for row in reader.records().flatten() {
         let Some(file) = row.get(name).map(str::trim).filter(|n| !n.is_empty()) else {
             continue;
         };
@@ -130,8 +130,8 @@ fn album_photos(bytes: &[u8]) -> Option<Vec<String>> {
         .iter()
         .position(|h| h.trim() == "Images")?;
     let mut names = Vec::new();
-    for row in reader.records() {
-        if let Some(name) = row.ok()?.get(at).map(str::trim).filter(|n| !n.is_empty()) {
+    for row in reader.records().flatten() {
+        if let Some(name) = row.get(at).map(str::trim).filter(|n| !n.is_empty()) {
             names.push(name.to_string());
         }
     }
@@ -211,10 +211,11 @@ mod tests {
 
     #[test]
     fn manifests_are_read_and_other_csv_files_left() {
-        let details = "imgName,fileChecksum,favorite,hidden,deleted,originalCreationDate,viewCount,importDate\n\
+        let details = b"imgName,fileChecksum,favorite,hidden,deleted,originalCreationDate,viewCount,importDate\n\
                        IMG_1.HEIC,x,yes,no,no,\"Saturday June 5,2021 2:48 PM GMT\",1,\"x\"\n\
+                       IMG_\xff.JPG,z,no,no,no,\"Sunday June 6,2021 9:00 AM GMT\",1,\"x\"\n\
                        IMG_2.JPG,y,no,no,yes,\"Sunday June 6,2021 9:00 AM GMT\",1,\"x\"\n";
-        let rows = photo_details(details.as_bytes()).unwrap();
+        let rows = photo_details(details).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(
             rows[0].1,
@@ -226,7 +227,7 @@ mod tests {
         );
         assert!(rows[1].1.deleted);
         assert_eq!(
-            album_photos(b"Images\nIMG_1.HEIC\nIMG_2.JPG\n").unwrap(),
+            album_photos(b"Images\nIMG_1.HEIC\nIMG_\xff.JPG\nIMG_2.JPG\n").unwrap(),
             ["IMG_1.HEIC", "IMG_2.JPG"]
         );
         assert_eq!(photo_details(b"name,size\na,1\n"), None);

@@ -4,7 +4,9 @@
 //! thread alone commits, so the catalog keeps one writer and a crash at any step leaves
 //! each photo either fully in the vault or not at all.
 
-use crate::archive::{self, Archives};
+mod archived;
+
+use crate::archive::{self, Archives, Format};
 use crate::catalog::{DedupIndex, Item};
 use crate::icloud::{self, ICloud};
 use crate::media::{self, Original, Rendition};
@@ -175,6 +177,9 @@ impl Candidate {
             return None;
         }
         let bytes = match &self.entry {
+            Some(archive::Entry {
+                kept: Some(kept), ..
+            }) => read_at_most(&kept[..], max)?,
             Some(entry) => read_at_most(archives.open(entry).ok()?, max)?,
             None => read_at_most(File::open(&self.path).ok()?, max)?,
         };
@@ -229,28 +234,82 @@ impl Contents {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_WORKERS);
+        // A tar.gz is read in order by one feeder; everything else by index, by any worker.
+        let mut by_index = Vec::with_capacity(candidates.len());
+        let mut in_order: Vec<Vec<(usize, archive::Entry)>> = Vec::new();
+        for (index, candidate) in candidates.iter().enumerate() {
+            match &candidate.entry {
+                Some(entry) if entry.format == Format::TarGz => {
+                    let same = in_order.last().and_then(|files| files.last());
+                    match same {
+                        Some((_, last)) if last.archive == entry.archive => {}
+                        _ => in_order.push(Vec::new()),
+                    }
+                    if let Some(files) = in_order.last_mut() {
+                        files.push((index, entry.clone()));
+                    }
+                }
+                _ => by_index.push(index),
+            }
+        }
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let (key, store, catalog) = (&self.key, &self.store, &mut self.catalog);
         let mut outcomes: Vec<(usize, Outcome)> = Vec::with_capacity(candidates.len());
         let mut fatal = None;
 
+        let (tar_files, from_tar) = sync_channel::<archived::TarFile>(workers);
+        let from_tar = Mutex::new(from_tar);
         std::thread::scope(|scope| {
             let (sender, results) = sync_channel(workers * 2);
+            if !in_order.is_empty() {
+                let feed = archived::Feed {
+                    key,
+                    store,
+                    dedup: &dedup,
+                    files: tar_files,
+                    results: sender.clone(),
+                    stop: &stop,
+                    cancel,
+                };
+                scope.spawn(move || feed.run(in_order));
+            } else {
+                // No feeder: the workers' wait for its files ends at once.
+                drop(tar_files);
+            }
             for _ in 0..workers {
                 let sender = sender.clone();
-                let (candidates, next, stop, dedup) = (&candidates, &next, &stop, &dedup);
+                let (candidates, by_index, next, stop, dedup, from_tar) =
+                    (&candidates, &by_index, &next, &stop, &dedup, &from_tar);
                 scope.spawn(move || {
                     let mut archives = Archives::default();
                     while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(candidate) = candidates.get(index) else {
-                            break;
-                        };
-                        let prepared = match &candidate.entry {
-                            None => prepare(key, store, dedup, &candidate.path),
-                            Some(entry) => prepare_entry(key, store, dedup, &mut archives, entry),
-                        };
+                        let (index, prepared) =
+                            match by_index.get(next.fetch_add(1, Ordering::Relaxed)) {
+                                Some(&index) => {
+                                    let candidate = &candidates[index];
+                                    let prepared = match &candidate.entry {
+                                        None => prepare(key, store, dedup, &candidate.path),
+                                        Some(entry) => archived::prepare_zip_entry(
+                                            key,
+                                            store,
+                                            dedup,
+                                            &mut archives,
+                                            entry,
+                                        ),
+                                    };
+                                    (index, prepared)
+                                }
+                                // Then the small files the tar.gz feeder hands on, until it
+                                // is done.
+                                None => {
+                                    let file = match from_tar.lock().map(|rx| rx.recv()) {
+                                        Ok(Ok(file)) => file,
+                                        _ => break,
+                                    };
+                                    (file.candidate, file.prepare(key, store, dedup))
+                                }
+                            };
                         if sender.send((index, prepared)).is_err() {
                             break;
                         }
@@ -537,123 +596,6 @@ fn prepare_once(
     }))))
 }
 
-/// The worker half for a file inside an archive: read from it straight into the
-/// encrypting writer, in memory up to `IN_MEMORY_MAX` (and rendered), else streamed (and
-/// rendered later by `rethumb`, from the vault). An archive is not written to while it is
-/// read, as a folder's files may be, and the zip reader checks each entry's CRC.
-fn prepare_entry(
-    key: &VaultKey,
-    store: &ObjectStore,
-    dedup: &Mutex<DedupIndex>,
-    archives: &mut Archives,
-    entry: &archive::Entry,
-) -> Result<Prepared, VaultError> {
-    let settled = |outcome| Ok(Prepared::Settled(outcome));
-    let unreadable = |e: io::Error| {
-        settled(Outcome::Unreadable(format!(
-            "could not read it from the archive: {e}"
-        )))
-    };
-    let not_media = || {
-        settled(Outcome::NotMedia(
-            "not a photo or video (unrecognised content)".into(),
-        ))
-    };
-    let in_memory = entry.size <= IN_MEMORY_MAX;
-    let mut bytes = Vec::new();
-    let mut head = [0u8; SNIFF_LEN];
-    let sniffed = if in_memory {
-        bytes = match archives.read(entry) {
-            Ok(bytes) => bytes,
-            Err(e) => return unreadable(e),
-        };
-        sniff(&bytes[..bytes.len().min(SNIFF_LEN)])
-    } else {
-        let n = match archives
-            .open(entry)
-            .and_then(|mut r| read_up_to(&mut r, &mut head))
-        {
-            Ok(n) => n,
-            Err(e) => return unreadable(e),
-        };
-        sniff(&head[..n])
-    };
-    let Some(media) = sniffed else {
-        return not_media();
-    };
-    if !in_memory && lock(dedup).has_size(entry.size) {
-        let mut hasher = key.content_hasher();
-        let hashed = archives
-            .open(entry)
-            .and_then(|mut r| hasher.update_reader(&mut r).map(|_| ()));
-        if let Err(e) = hashed {
-            return unreadable(e);
-        }
-        if let Some(id) = lock(dedup).find(hasher.finalize().as_bytes()) {
-            return settled(Outcome::Duplicate(id));
-        }
-    }
-
-    let (pending, mut writer) = store.create(key)?;
-    let mut hasher = key.content_hasher();
-    let written = if in_memory {
-        write_hashed(&mut writer, &mut hasher, &mut &bytes[..])?
-    } else {
-        match archives.open(entry) {
-            Ok(mut reader) => write_hashed(&mut writer, &mut hasher, &mut reader)?,
-            Err(e) => return unreadable(e),
-        }
-    };
-    let size = match written {
-        Ok(size) => size,
-        Err(e) => return unreadable(e),
-    };
-    if size != entry.size {
-        return unreadable(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("the archive says {} bytes and holds {size}", entry.size),
-        ));
-    }
-    seal(writer)?;
-    let hash = *hasher.finalize().as_bytes();
-    if let Some(id) = lock(dedup).find(&hash) {
-        return settled(Outcome::Duplicate(id));
-    }
-
-    let file = media::FileFacts {
-        name: entry.inner.file_name().and_then(|n| n.to_str()),
-        modified: None,
-        rotation: 0,
-    };
-    let analysis = if in_memory {
-        media::analyse(Original::Bytes(&bytes), media, file)
-    } else {
-        media::unread(
-            file,
-            format!(
-                "read from an archive, too large to render on the way in ({} MB): `keepsake \
-                 rethumb` renders it from the vault",
-                size >> 20
-            ),
-        )
-    };
-    let item = new_item(
-        &entry.shown_path(),
-        size,
-        hash,
-        media,
-        None,
-        analysis.info,
-        &analysis.notes,
-        analysis.render_error,
-    );
-    Ok(Prepared::Ready(Box::new(Ready {
-        pending,
-        item,
-        renditions: analysis.renditions,
-    })))
-}
-
 /// Encrypts `source` into the object `writer` makes, hashing it on the way: its size, or
 /// why the source could not be read (the vault's own failures are the outer error).
 fn write_hashed(
@@ -778,8 +720,16 @@ fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
                     continue;
                 }
             };
-            if meta.is_file() && archive::is_zip(entry.path()) {
-                match archive::entries(entry.path()) {
+            let format = archive::format_of(entry.path()).filter(|_| meta.is_file());
+            if let Some(format) = format {
+                let listed = match format {
+                    Format::Zip => archive::entries(entry.path()),
+                    // Sidecars and manifests are kept as it is listed: it is read only in order.
+                    Format::TarGz => archive::tgz_entries(entry.path(), |place, size| {
+                        takeout::may_be_takeout(place, size) || icloud::may_be_icloud(place, size)
+                    }),
+                };
+                match listed {
                     Ok(inside) => files.extend(inside.into_iter().map(|e| Candidate {
                         path: e.shown_path(),
                         size: e.size,
@@ -789,7 +739,7 @@ fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
                         report.unreadable += 1;
                         report.skipped.push(Skipped {
                             path: entry.into_path(),
-                            reason: format!("could not read the zip archive: {e}"),
+                            reason: format!("could not read the archive: {e}"),
                             unreadable: true,
                         });
                     }
