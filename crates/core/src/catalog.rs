@@ -514,24 +514,9 @@ impl Catalog {
     }
 
     /// Replaces what the media pipeline made for an item (after a pipeline upgrade).
-    pub fn replace_media(
-        &mut self,
-        id: &ObjectId,
-        info: &MediaInfo,
-        note: Option<&str>,
-        render_error: Option<&str>,
-        renditions: &[Rendition],
-    ) -> Result<(), VaultError> {
+    pub fn replace_media(&mut self, id: &ObjectId, redrawn: &Redrawn) -> Result<(), VaultError> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE items SET note = ?2 WHERE id = ?1",
-            params![id.to_string(), note],
-        )?;
-        tx.execute(
-            "DELETE FROM renditions WHERE item_id = ?1",
-            [id.to_string()],
-        )?;
-        write_media(&tx, id, info, render_error, renditions)?;
+        replace_media_in(&tx, id, redrawn)?;
         tx.commit()?;
         Ok(())
     }
@@ -817,6 +802,33 @@ impl Catalog {
         )?;
         Ok(())
     }
+}
+
+/// What the media pipeline made of an original, drawn again (`rethumb`, a turn).
+#[derive(Debug, Default)]
+pub struct Redrawn {
+    pub info: MediaInfo,
+    pub note: Option<String>,
+    pub render_error: Option<String>,
+    pub renditions: Vec<Rendition>,
+}
+
+fn replace_media_in(tx: &Transaction, id: &ObjectId, redrawn: &Redrawn) -> Result<(), VaultError> {
+    tx.execute(
+        "UPDATE items SET note = ?2 WHERE id = ?1",
+        params![id.to_string(), redrawn.note],
+    )?;
+    tx.execute(
+        "DELETE FROM renditions WHERE item_id = ?1",
+        [id.to_string()],
+    )?;
+    write_media(
+        tx,
+        id,
+        &redrawn.info,
+        redrawn.render_error.as_deref(),
+        &redrawn.renditions,
+    )
 }
 
 fn write_media(

@@ -1,7 +1,7 @@
 //! The user's fixes: a date set or shifted, a position, a caption, a turn. None touches the
 //! original: each is an override in the catalog (schema 12), undone by taking it back.
 
-use crate::catalog::{EDITED, Fix, Item};
+use crate::catalog::{EDITED, Fix, Item, Redrawn};
 use crate::import::format_system_time;
 use crate::sniff::MediaKind;
 use crate::{Library, VaultError};
@@ -275,8 +275,7 @@ impl Library {
                         "turn by 90, 180 or 270 degrees, not {degrees}"
                     )));
                 }
-                fixes.push((*id, Fix::Rotation((item.rotation + degrees) % 360)));
-                turned.push((*id, item.rotation));
+                turned.push((*id, (item.rotation + degrees) % 360));
             }
         }
         self.catalog.set_overrides(&fixes, EDITED, &now())?;
@@ -284,12 +283,11 @@ impl Library {
             edited: ids.to_vec(),
             failed: Vec::new(),
         };
-        for (id, before) in turned {
-            if let Err(why) = self.render_turn(&id) {
-                // Nothing half-done: a turn that could not be drawn is not kept.
-                self.catalog
-                    .set_overrides(&[(id, Fix::Rotation(before))], EDITED, &now())?;
-                report.failed.push((id, why));
+        // Each turn is drawn first and kept with its pictures, or (not drawable) not kept.
+        for (id, degrees) in turned {
+            match self.redraw(&id, degrees) {
+                Ok(redrawn) => self.catalog.set_turn(&id, degrees, &now(), &redrawn)?,
+                Err(why) => report.failed.push((id, why)),
             }
         }
         Ok(report)
@@ -299,21 +297,30 @@ impl Library {
     /// (or an export's, from its sidecar) are in force again, and the photo upright as
     /// its file has it.
     pub fn undo_edits(&mut self, ids: &[ObjectId]) -> Result<EditReport, VaultError> {
-        let mut turned = Vec::new();
+        let (mut turned, mut upright) = (Vec::new(), Vec::new());
         for id in ids {
             let item = self.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
             if item.rotation != 0 {
                 turned.push(*id);
+            } else {
+                upright.push(*id);
             }
         }
-        self.catalog.remove_overrides(ids, EDITED)?;
+        self.catalog.remove_overrides(&upright, EDITED)?;
         let mut report = EditReport {
             edited: ids.to_vec(),
             failed: Vec::new(),
         };
+        // A turned photo gets its upright pictures in the same step as its undo.
         for id in turned {
-            if let Err(why) = self.render_turn(&id) {
-                report.failed.push((id, why));
+            match self.redraw(&id, 0) {
+                Ok(redrawn) => self
+                    .catalog
+                    .remove_overrides_redrawn(&id, EDITED, &redrawn)?,
+                Err(why) => {
+                    self.catalog.remove_overrides(&[id], EDITED)?;
+                    report.failed.push((id, why));
+                }
             }
         }
         Ok(report)
@@ -324,13 +331,13 @@ impl Library {
         self.catalog.has_overrides(id, EDITED)
     }
 
-    /// Renders an item again as it is now turned.
-    fn render_turn(&mut self, id: &ObjectId) -> Result<(), String> {
+    /// An item's pictures drawn turned by `rotation`, not yet stored.
+    fn redraw(&self, id: &ObjectId, rotation: u16) -> Result<Redrawn, String> {
         let item = self
             .item(id)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("{id} is gone"))?;
-        crate::rethumb::rerender(&mut self.catalog, &self.store, &self.key, &item)
+        crate::rethumb::redraw(&self.catalog, &self.store, &self.key, &item, rotation)
     }
 }
 

@@ -153,4 +153,12 @@ mod test_support {
             stack: None,
         }
     }
+
+    /// What drawing an item again gave: `media`, no renditions.
+    pub fn redrawn(media: crate::MediaInfo) -> crate::catalog::Redrawn {
+        crate::catalog::Redrawn {
+            info: media,
+            ..Default::default()
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Re-running the media pipeline over stored originals (after a pipeline upgrade, or to
 //! retry what failed): decrypt into memory, analyse, replace metadata and renditions.
 
-use crate::catalog::{Catalog, Item, StoredRendition};
+use crate::catalog::{Catalog, Item, Redrawn, StoredRendition};
 use crate::media::{self, Original, RenditionKind};
 use crate::sniff::{SNIFF_LEN, sniff};
 use crate::store::ObjectStore;
@@ -81,6 +81,21 @@ pub(crate) fn rerender(
     key: &VaultKey,
     item: &Item,
 ) -> Result<(), String> {
+    let redrawn = redraw(catalog, store, key, item, item.rotation)?;
+    catalog
+        .replace_media(&item.id, &redrawn)
+        .map_err(|e| e.to_string())
+}
+
+/// What the pipeline makes of an item's original now, turned by `rotation` (the user's):
+/// nothing is stored. A thumbnail that cannot be made again is not lost: an error.
+pub(crate) fn redraw(
+    catalog: &Catalog,
+    store: &ObjectStore,
+    key: &VaultKey,
+    item: &Item,
+    rotation: u16,
+) -> Result<Redrawn, String> {
     if item.size > RERENDER_MAX {
         return Err(format!(
             "too large to re-render in memory ({} MB)",
@@ -99,7 +114,7 @@ pub(crate) fn rerender(
     let file = media::FileFacts {
         name: Some(&item.name),
         modified: item.file_modified_at.as_deref(),
-        rotation: item.rotation,
+        rotation,
     };
     let analysis = media::analyse(Original::Bytes(&original), media, file);
     if let Some(error) = &analysis.render_error
@@ -110,21 +125,17 @@ pub(crate) fn rerender(
     {
         return Err(format!("{error} (kept the previous thumbnail)"));
     }
-    let note = (!analysis.notes.is_empty()).then(|| analysis.notes.join("; "));
-    catalog
-        .replace_media(
-            &item.id,
-            &analysis.info,
-            note.as_deref(),
-            analysis.render_error.as_deref(),
-            &analysis.renditions,
-        )
-        .map_err(|e| e.to_string())
+    Ok(Redrawn {
+        note: (!analysis.notes.is_empty()).then(|| analysis.notes.join("; ")),
+        info: analysis.info,
+        render_error: analysis.render_error,
+        renditions: analysis.renditions,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::media::{MediaInfo, RenditionKind};
+    use crate::media::RenditionKind;
     use crate::test_support::FAST;
     use crate::{Password, Vault};
     use std::path::Path;
@@ -142,7 +153,13 @@ mod tests {
         // What an older pipeline left: no metadata, no thumbnail, a reason.
         vault
             .catalog
-            .replace_media(&id, &MediaInfo::default(), None, Some("not yet"), &[])
+            .replace_media(
+                &id,
+                &crate::catalog::Redrawn {
+                    render_error: Some("not yet".into()),
+                    ..Default::default()
+                },
+            )
             .unwrap();
         assert!(vault.rendition(&id, RenditionKind::Grid).unwrap().is_none());
 

@@ -3,7 +3,7 @@
 //! `item_overrides`, the file's own values in `item_own_metadata`, and the values in force
 //! in `items`, where every reader finds them.
 
-use super::{Catalog, search_index};
+use super::{Catalog, Redrawn, search_index};
 use crate::VaultError;
 use keepsake_crypto::ObjectId;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -65,25 +65,25 @@ impl Catalog {
     ) -> Result<(), VaultError> {
         let tx = self.conn.transaction()?;
         for (id, fix) in fixes {
-            let id = id.to_string();
-            keep_own_metadata(&tx, &id)?;
-            let removed = matches!(fix, Fix::Rotation(0));
-            if removed {
-                tx.prepare_cached(
-                    "DELETE FROM item_overrides WHERE item_id = ?1 AND field = ?2 AND source = ?3",
-                )?
-                .execute(params![id, fix.field(), source])?;
-            } else {
-                tx.prepare_cached(
-                    "INSERT INTO item_overrides (item_id, field, source, value, set_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (item_id, field, source)
-                     DO UPDATE SET value = excluded.value, set_at = excluded.set_at",
-                )?
-                .execute(params![id, fix.field(), source, fix.value(), now])?;
-            }
-            apply(&tx, &id)?;
+            set_fix(&tx, &id.to_string(), fix, source, now)?;
         }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Turns an item by the user's `degrees` (0: upright as its file has it) together with
+    /// its renditions drawn so, in one transaction: a crash never leaves the turn in force
+    /// with the pictures of before, nor the reverse.
+    pub fn set_turn(
+        &mut self,
+        id: &ObjectId,
+        degrees: u16,
+        now: &str,
+        redrawn: &Redrawn,
+    ) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        set_fix(&tx, &id.to_string(), &Fix::Rotation(degrees), EDITED, now)?;
+        super::replace_media_in(&tx, id, redrawn)?;
         tx.commit()?;
         Ok(())
     }
@@ -93,12 +93,23 @@ impl Catalog {
     pub fn remove_overrides(&mut self, ids: &[ObjectId], source: &str) -> Result<(), VaultError> {
         let tx = self.conn.transaction()?;
         for id in ids {
-            let id = id.to_string();
-            exists(&tx, &id)?;
-            tx.prepare_cached("DELETE FROM item_overrides WHERE item_id = ?1 AND source = ?2")?
-                .execute(params![id, source])?;
-            apply(&tx, &id)?;
+            remove_in(&tx, &id.to_string(), source)?;
         }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// As `remove_overrides` for one turned item, with its renditions drawn upright again
+    /// in the same transaction (see `set_turn`).
+    pub fn remove_overrides_redrawn(
+        &mut self,
+        id: &ObjectId,
+        source: &str,
+        redrawn: &Redrawn,
+    ) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        remove_in(&tx, &id.to_string(), source)?;
+        super::replace_media_in(&tx, id, redrawn)?;
         tx.commit()?;
         Ok(())
     }
@@ -135,6 +146,40 @@ impl Catalog {
             .prepare_cached("SELECT 1 FROM item_overrides WHERE item_id = ?1 AND source = ?2")?
             .exists(params![id.to_string(), source])?)
     }
+}
+
+/// Sets one fix (a rotation of 0 removes the user's turn) and puts the values in force.
+fn set_fix(
+    tx: &Connection,
+    id: &str,
+    fix: &Fix,
+    source: &str,
+    now: &str,
+) -> Result<(), VaultError> {
+    keep_own_metadata(tx, id)?;
+    if matches!(fix, Fix::Rotation(0)) {
+        tx.prepare_cached(
+            "DELETE FROM item_overrides WHERE item_id = ?1 AND field = ?2 AND source = ?3",
+        )?
+        .execute(params![id, fix.field(), source])?;
+    } else {
+        tx.prepare_cached(
+            "INSERT INTO item_overrides (item_id, field, source, value, set_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (item_id, field, source)
+             DO UPDATE SET value = excluded.value, set_at = excluded.set_at",
+        )?
+        .execute(params![id, fix.field(), source, fix.value(), now])?;
+    }
+    apply(tx, id)
+}
+
+/// Removes every fix from `source`, and puts the values in force.
+fn remove_in(tx: &Connection, id: &str, source: &str) -> Result<(), VaultError> {
+    exists(tx, id)?;
+    tx.prepare_cached("DELETE FROM item_overrides WHERE item_id = ?1 AND source = ?2")?
+        .execute(params![id, source])?;
+    apply(tx, id)
 }
 
 fn exists(conn: &Connection, id: &str) -> Result<(), VaultError> {
@@ -331,7 +376,10 @@ mod tests {
 
         // The pipeline reads the file again (rethumb), and finds another date in it.
         catalog
-            .replace_media(&ID, &file_says("2001-06-06T06:00:00"), None, None, &[])
+            .replace_media(
+                &ID,
+                &crate::test_support::redrawn(file_says("2001-06-06T06:00:00")),
+            )
             .unwrap();
         assert_eq!(date(&catalog), pair("2003-03-03T13:00:00", "edited"));
 

@@ -329,7 +329,7 @@ mod tests {
             ..MediaInfo::default()
         };
         catalog
-            .replace_media(&ObjectId([1; 16]), &moved, None, None, &[])
+            .replace_media(&ObjectId([1; 16]), &crate::test_support::redrawn(moved))
             .unwrap();
         catalog.set_favourite(&[ObjectId([2; 16])], true).unwrap();
         catalog
@@ -367,7 +367,7 @@ mod tests {
             ..MediaInfo::default()
         };
         catalog
-            .replace_media(&ObjectId([2; 16]), &later, None, None, &[])
+            .replace_media(&ObjectId([2; 16]), &crate::test_support::redrawn(later))
             .unwrap();
         assert_eq!(found(&catalog, "jpg"), ["b.jpg", "a.jpg"]);
         assert_eq!(found(&catalog, "march 2021"), ["b.jpg"]);
