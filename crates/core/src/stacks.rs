@@ -149,11 +149,15 @@ fn bursts(photos: &[&Item]) -> Vec<FoundStack> {
 }
 
 impl Contents {
-    /// After an import: the stacks among the files it brought in.
+    /// After an import: the stacks among the files it brought in, or found already in
+    /// (an import killed before this step makes them when it runs again).
     pub(crate) fn stack_imported(&mut self, report: &ImportReport) -> Result<usize, VaultError> {
-        let mut items = Vec::with_capacity(report.imported.len());
-        for imported in &report.imported {
-            items.extend(self.catalog.item(&imported.id)?);
+        let mut items = Vec::with_capacity(report.imported.len() + report.duplicates.len());
+        let mut seen = std::collections::HashSet::new();
+        for imported in report.imported.iter().chain(&report.duplicates) {
+            if seen.insert(imported.id) {
+                items.extend(self.catalog.item(&imported.id)?);
+            }
         }
         self.catalog.set_stacks(&find(&items))
     }
