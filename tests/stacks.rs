@@ -172,6 +172,39 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
         "{shown:?}"
     );
 
+    // A view asking for what only another file of a stack is shows that file: the
+    // favourite RAW of a pair among the favourites; a Live Photo's video is never one of
+    // the videos.
+    let names_of = |found: Value| -> Vec<String> {
+        let mut names: Vec<String> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    vault.run_ok(&[
+        "fav",
+        &vault.id_of("DSC_0002.NEF"),
+        &vault.id_of("BURST_0.JPG"),
+    ]);
+    assert_eq!(
+        names_of(vault.json(&["search", "fav:yes"])),
+        ["BURST_0.JPG", "DSC_0002.NEF"]
+    );
+    assert_eq!(
+        names_of(vault.json(&["search", "type:video"])),
+        Vec::<String>::new()
+    );
+    vault.run_ok(&[
+        "fav",
+        "--off",
+        &vault.id_of("DSC_0002.NEF"),
+        &vault.id_of("BURST_0.JPG"),
+    ]);
+
     // The trash takes and gives back the whole stack.
     let main = vault.id_of("IMG_0001.HEIC");
     vault.run_ok(&["rm", &main]);

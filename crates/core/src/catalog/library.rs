@@ -132,50 +132,80 @@ impl Catalog {
         } else {
             sql.push_str("FROM items i WHERE ");
         }
-        sql.push_str(if filter.trash {
-            "i.trashed_at IS NOT NULL"
+        // What the view asks of each item, `{a}` standing for the item's table: said of
+        // the item, and of a stack's main item (see below).
+        let mut asked: Vec<(String, Vec<Value>)> = Vec::new();
+        if let Some(album) = filter.album {
+            let clause = "{a}.id IN (SELECT item_id FROM album_items WHERE album_id = ?)";
+            asked.push((clause.into(), vec![Value::Integer(album)]));
+        }
+        if filter.located {
+            let clause = "{a}.latitude IS NOT NULL AND {a}.longitude IS NOT NULL";
+            asked.push((clause.into(), Vec::new()));
+        }
+        if let Some(area) = filter.area {
+            // Across the antimeridian the area is two bands of longitude.
+            let joiner = if area.west <= area.east { "AND" } else { "OR" };
+            asked.push((
+                format!(
+                    "{{a}}.latitude >= ? AND {{a}}.latitude <= ? \
+                     AND ({{a}}.longitude >= ? {joiner} {{a}}.longitude <= ?)"
+                ),
+                vec![
+                    Value::Real(area.south),
+                    Value::Real(area.north),
+                    Value::Real(area.west),
+                    Value::Real(area.east),
+                ],
+            ));
+        }
+        if let Some(favourite) = favourite {
+            let clause = "{a}.favourite = ?";
+            asked.push((clause.into(), vec![Value::Integer(favourite.into())]));
+        }
+        if let Some(kind) = kind {
+            asked.push((
+                "{a}.kind = ?".into(),
+                vec![Value::Text(kind.as_str().into())],
+            ));
+        }
+        let mut ask = |sql: &mut String, alias: &str| {
+            for (clause, values) in &asked {
+                let clause = clause.replace("{a}", alias);
+                let mut pieces = clause.split('?');
+                sql.push_str(" AND ");
+                sql.push_str(pieces.next().unwrap_or_default());
+                for (piece, value) in pieces.zip(values) {
+                    bind(sql, "?", value.clone());
+                    sql.push_str(piece);
+                }
+            }
+        };
+        if filter.trash {
+            sql.push_str("i.trashed_at IS NOT NULL");
         } else {
             // `+` keeps SQLite off the trashed_at index (every live row is NULL there), so
             // a first screenful walks the date index and stops early. A stack shows as its
-            // main item.
-            "+i.trashed_at IS NULL AND (i.stack_of IS NULL OR i.stack_of = i.id)"
-        });
-        if let Some(album) = filter.album {
-            bind(
-                &mut sql,
-                " AND i.id IN (SELECT item_id FROM album_items WHERE album_id = ?)",
-                Value::Integer(album),
-            );
+            // main item; one of its other files shows itself where the view asks for it
+            // and not for the main item (the RAW among RAWs, the one file put in an album).
+            sql.push_str("+i.trashed_at IS NULL AND (i.stack_of IS NULL OR i.stack_of = i.id");
+            if !asked.is_empty() {
+                // A Live Photo's video is part of the photo, not one of the videos.
+                if kind.is_some() {
+                    sql.push_str(" OR (i.stack_kind != 'live' AND");
+                } else {
+                    sql.push_str(" OR (");
+                }
+                sql.push_str(
+                    " NOT EXISTS (SELECT 1 FROM items m WHERE m.id = i.stack_of \
+                     AND m.trashed_at IS NULL",
+                );
+                ask(&mut sql, "m");
+                sql.push_str("))");
+            }
+            sql.push(')');
         }
-        if filter.located {
-            sql.push_str(" AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL");
-        }
-        if let Some(area) = filter.area {
-            bind(&mut sql, " AND i.latitude >= ?", Value::Real(area.south));
-            bind(&mut sql, " AND i.latitude <= ?", Value::Real(area.north));
-            // Across the antimeridian the area is two bands of longitude.
-            let joiner = if area.west <= area.east { "AND" } else { "OR" };
-            bind(&mut sql, " AND (i.longitude >= ?", Value::Real(area.west));
-            bind(
-                &mut sql,
-                &format!(" {joiner} i.longitude <= ?)"),
-                Value::Real(area.east),
-            );
-        }
-        if let Some(favourite) = favourite {
-            sql.push_str(if favourite {
-                " AND i.favourite = 1"
-            } else {
-                " AND i.favourite = 0"
-            });
-        }
-        if let Some(kind) = kind {
-            bind(
-                &mut sql,
-                " AND i.kind = ?",
-                Value::Text(kind.as_str().into()),
-            );
-        }
+        ask(&mut sql, "i");
         if words.is_some() {
             if from.is_some() || to.is_some() {
                 let (low, high) = docs_between(from.as_deref(), to.as_deref());
