@@ -172,6 +172,14 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
         "{shown:?}"
     );
 
+    // Memories show a stack once, as its main item.
+    let memories = vault.json(&["memories", "--date", "2021-07-14"]);
+    let remembered = memories.to_string();
+    assert!(
+        remembered.contains("BURST_0.JPG") && !remembered.contains("BURST_1.JPG"),
+        "{memories}"
+    );
+
     // A view asking for what only another file of a stack is shows that file: the
     // favourite RAW of a pair among the favourites; a Live Photo's video is never one of
     // the videos.

@@ -543,12 +543,13 @@ impl Catalog {
 
     /// Every item, oldest first (undated items last, by name).
     /// Items out of the trash taken on the days `from` to `to` (inclusive, YYYY-MM-DD),
-    /// newest first. Through the date index: every time on day D sorts between "D" and
-    /// "DT9".
+    /// newest first, a stack as its main item. Through the date index: every time on day D
+    /// sorts between "D" and "DT9".
     pub fn items_taken_between(&self, from: &str, to: &str) -> Result<Vec<Item>, VaultError> {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM items WHERE taken_at >= ?1 AND taken_at <= ?2 \
-             AND trashed_at IS NULL ORDER BY taken_at DESC, name DESC, id DESC"
+             AND trashed_at IS NULL AND (stack_of IS NULL OR stack_of = id) \
+             ORDER BY taken_at DESC, name DESC, id DESC"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([from.to_string(), format!("{to}T9")], read_item)?;

@@ -289,11 +289,13 @@ impl Catalog {
         Ok(entries)
     }
 
-    /// Where each item outside the trash that has GPS coordinates was taken.
+    /// Where each item outside the trash that has GPS coordinates was taken (a stack
+    /// counted once, as its main item: the map opens the timeline, which shows it so).
     pub fn positions(&self) -> Result<HashMap<ObjectId, (f64, f64)>, VaultError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, latitude, longitude FROM items
-             WHERE latitude IS NOT NULL AND longitude IS NOT NULL AND +trashed_at IS NULL",
+             WHERE latitude IS NOT NULL AND longitude IS NOT NULL AND +trashed_at IS NULL
+               AND (stack_of IS NULL OR stack_of = id)",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -311,14 +313,16 @@ impl Catalog {
     }
 
     /// Items outside the trash with GPS coordinates taken on the days `from` to `to`
-    /// (inclusive, YYYY-MM-DD), oldest first: where the user was, and when. (Through the
-    /// date index: `+` keeps SQLite off the trashed_at one, where every live row is NULL.)
+    /// (inclusive, YYYY-MM-DD), oldest first: where the user was, and when; a stack as its
+    /// main item. (Through the date index: `+` keeps SQLite off the trashed_at one, where
+    /// every live row is NULL.)
     pub fn sightings_between(&self, from: &str, to: &str) -> Result<Vec<Sighting>, VaultError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, taken_at, latitude, longitude, place_city, place_region,
                     place_country_code
              FROM items WHERE taken_at >= ?1 AND taken_at <= ?2
                 AND latitude IS NOT NULL AND longitude IS NOT NULL AND +trashed_at IS NULL
+                AND (stack_of IS NULL OR stack_of = id)
              ORDER BY taken_at, id",
         )?;
         let rows = stmt.query_map([from.to_string(), format!("{to}T9")], |r| {
