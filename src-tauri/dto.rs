@@ -390,6 +390,8 @@ pub struct EditRequest {
     pub date: Option<String>,
     /// +2h, -1d, +1y2mo…
     pub shift: Option<String>,
+    /// Put the date in the time zone of where it was taken.
+    pub zone_from_place: Option<bool>,
     /// "LAT,LON", or "none" to hide the place.
     pub place: Option<String>,
     /// The caption; empty removes it.

@@ -214,3 +214,37 @@ fn edits_that_cannot_apply_are_refused_whole_with_a_reason() {
     assert!(stderr(&out).contains("at most 2000"), "{}", stderr(&out));
     assert_eq!(vault.json(&["show", &canon]), shown, "nothing changed");
 }
+
+/// The time zone of the place: a camera's wall-clock time gains the offset it had there
+/// (Tuscany in October 2008: summer time, +02:00); a photo with no place is refused, unless
+/// the same edit places it.
+#[test]
+fn the_time_zone_comes_from_the_place() {
+    let vault = TestVault::new();
+    vault.import_exif_samples(&[CANON, GPS]);
+    let (canon, gps) = (vault.id_of(CANON), vault.id_of(GPS));
+    let taken_at = |id: &str| vault.json(&["show", id])["metadata"]["taken_at"].clone();
+    assert_eq!(taken_at(&gps), "2008-10-22T16:28:39");
+    vault.run_ok(&["edit", &gps, "--zone-from-place"]);
+    assert_eq!(taken_at(&gps), "2008-10-22T16:28:39+02:00");
+
+    let before = taken_at(&canon);
+    let out = vault.run(&["edit", &canon, &gps, "--zone-from-place"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no place to take its time zone from"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(taken_at(&canon), before, "refused whole");
+    vault.run_ok(&[
+        "edit",
+        &canon,
+        "--place",
+        "35.6762,139.6503",
+        "--zone-from-place",
+    ]);
+    assert_eq!(taken_at(&canon), "2008-05-30T15:56:01+09:00");
+    let out = vault.run(&["edit", &canon, "--zone-from-place", "--shift", "+1h"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

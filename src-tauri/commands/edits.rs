@@ -20,6 +20,7 @@ pub async fn edit_items(
     let edit = EditText {
         date: edit.date,
         shift: edit.shift,
+        zone_from_place: edit.zone_from_place.unwrap_or(false),
         place: edit.place,
         caption: edit.caption,
         rotate: edit.rotate,

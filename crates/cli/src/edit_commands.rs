@@ -9,7 +9,7 @@ use keepsake_core::EditText;
 
 #[derive(Args)]
 #[command(group(ArgGroup::new("change").required(true).multiple(true)
-    .args(["date", "shift", "place", "caption", "rotate", "undo"])))]
+    .args(["date", "shift", "zone_from_place", "place", "caption", "rotate", "undo"])))]
 pub struct EditArgs {
     /// Ids of the items (from `keepsake ls`)
     #[arg(value_name = "ID", required = true)]
@@ -21,6 +21,10 @@ pub struct EditArgs {
     /// Move the date taken by a span: +2h, -1d, +1y2mo, -30m (y, mo, w, d, h, m, s)
     #[arg(long, value_name = "±DURATION", allow_hyphen_values = true)]
     shift: Option<String>,
+    /// Put the date in the time zone of where it was taken (a date without an offset keeps
+    /// its time and gains the zone's offset; one with an offset is told in local time)
+    #[arg(long, conflicts_with_all = ["date", "shift"])]
+    zone_from_place: bool,
     /// Set where it was taken: LAT,LON in decimal degrees, or none to hide the place
     #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     place: Option<String>,
@@ -31,7 +35,7 @@ pub struct EditArgs {
     #[arg(long, value_name = "DEGREES", value_parser = ["90", "180", "270"])]
     rotate: Option<String>,
     /// Take back every fix made to these items (the file's own date and place return)
-    #[arg(long, conflicts_with_all = ["date", "shift", "place", "caption", "rotate"])]
+    #[arg(long, conflicts_with_all = ["date", "shift", "zone_from_place", "place", "caption", "rotate"])]
     undo: bool,
 }
 
@@ -40,6 +44,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Outcome {
     let edit = EditText {
         date: args.date,
         shift: args.shift,
+        zone_from_place: args.zone_from_place,
         place: args.place,
         caption: args.caption,
         rotate: args

@@ -31,6 +31,8 @@ pub struct EditText {
     pub date: Option<String>,
     /// `DateChange::parse_shift`'s forms (ignored with a date).
     pub shift: Option<String>,
+    /// The time zone from the place (ignored with a date or a shift).
+    pub zone_from_place: bool,
     /// `parse_position`'s forms.
     pub place: Option<String>,
     pub caption: Option<String>,
@@ -43,7 +45,7 @@ impl EditText {
         let date = match (&self.date, &self.shift) {
             (Some(date), _) => Some(DateChange::parse_set(date)?),
             (None, Some(shift)) => Some(DateChange::parse_shift(shift)?),
-            (None, None) => None,
+            (None, None) => self.zone_from_place.then_some(DateChange::ZoneFromPlace),
         };
         Ok(Edit {
             date,
@@ -65,6 +67,10 @@ pub enum DateChange {
     },
     /// Moved by a calendar span: "+1y", "-2h30m", "+3d".
     Shift(jiff::Span),
+    /// Put in the time zone of where it was taken (`zones`): a date without an offset
+    /// keeps its wall-clock time and gains the zone's offset then; a date with one keeps
+    /// its instant, told in the zone's time.
+    ZoneFromPlace,
 }
 
 impl DateChange {
@@ -144,8 +150,8 @@ impl DateChange {
         Ok(Self::Shift(if negative { span.negate() } else { span }))
     }
 
-    /// The new date of an item dated `current` (None: undated).
-    fn applied_to(&self, item: &Item) -> Result<String, VaultError> {
+    /// The new date of `item`, placed at `position` when the same edit moves it.
+    fn applied_to(&self, item: &Item, position: Option<(f64, f64)>) -> Result<String, VaultError> {
         let current = item.media.taken_at.as_deref();
         let (civil, offset_now) = match current.and_then(split_date) {
             Some((civil, offset)) => (Some(civil), offset.to_string()),
@@ -171,6 +177,7 @@ impl DateChange {
                 })?;
                 (shifted, offset_now)
             }
+            Self::ZoneFromPlace => in_zone_of_place(item, civil, &offset_now, position)?,
         };
         let (civil, offset) = new;
         if !(1..=9999).contains(&civil.year()) {
@@ -181,6 +188,41 @@ impl DateChange {
         }
         Ok(format!("{}{offset}", civil.strftime("%Y-%m-%dT%H:%M:%S")))
     }
+}
+
+/// `civil` (with `offset`, or none) told in the time zone where `item` was taken.
+fn in_zone_of_place(
+    item: &Item,
+    civil: Option<DateTime>,
+    offset: &str,
+    position: Option<(f64, f64)>,
+) -> Result<(DateTime, String), VaultError> {
+    let cannot = |why: String| VaultError::CannotEdit(format!("{} {why}", item.name));
+    let civil =
+        civil.ok_or_else(|| cannot("has no date to put in a time zone; set one instead".into()))?;
+    let own = item.media.latitude.zip(item.media.longitude);
+    let (lat, lon) = position
+        .or(own)
+        .ok_or_else(|| cannot("has no place to take its time zone from".into()))?;
+    let (name, zone) = crate::zones::zone_at(lat, lon).ok_or_else(|| {
+        cannot(format!(
+            "was taken where no time zone is known ({lat},{lon})"
+        ))
+    })?;
+    let zoned = if offset.is_empty() {
+        civil.to_zoned_datetime(zone)
+    } else {
+        let stamp = format!("{}{offset}", civil.strftime("%Y-%m-%dT%H:%M:%S"));
+        stamp
+            .parse::<jiff::Timestamp>()
+            .map(|instant| instant.to_zoned_datetime(zone))
+    }
+    .map_err(|e| cannot(format!("cannot be told in {name}: {e}")))?;
+    let seconds = zoned.offset().seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    let offset = format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60);
+    Ok((zoned.datetime(), offset))
 }
 
 /// "+02:00", "+0200" or "+02" (up to 14 hours) -> "+02:00".
@@ -255,7 +297,8 @@ impl Library {
         for id in ids {
             let item = self.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
             if let Some(date) = &edit.date {
-                fixes.push((*id, Fix::TakenAt(date.applied_to(&item)?)));
+                let moved_to = edit.position.flatten();
+                fixes.push((*id, Fix::TakenAt(date.applied_to(&item, moved_to)?)));
             }
             if let Some(position) = edit.position {
                 fixes.push((*id, Fix::Position(position)));
@@ -362,7 +405,50 @@ mod tests {
     }
 
     fn applied(change: &DateChange, taken_at: Option<&str>) -> Result<String, VaultError> {
-        change.applied_to(&item_dated(taken_at))
+        change.applied_to(&item_dated(taken_at), None)
+    }
+
+    #[test]
+    fn the_zone_of_the_place_keeps_a_wall_clock_time_or_an_instant() {
+        let lisbon = Some((38.7223, -9.1393));
+        let zoned = |taken_at: Option<&str>, at: Option<(f64, f64)>| {
+            DateChange::ZoneFromPlace.applied_to(&item_dated(taken_at), at)
+        };
+        // Summer time, then winter time; a camera's wall clock is kept.
+        assert_eq!(
+            zoned(Some("2019-07-14T18:00:00"), lisbon).unwrap(),
+            "2019-07-14T18:00:00+01:00"
+        );
+        assert_eq!(
+            zoned(Some("2019-01-14T18:00:00"), lisbon).unwrap(),
+            "2019-01-14T18:00:00+00:00"
+        );
+        // A date that is an instant (UTC from GPS, a phone's offset) is told in local time.
+        assert_eq!(
+            zoned(Some("2019-07-14T18:00:00Z"), lisbon).unwrap(),
+            "2019-07-14T19:00:00+01:00"
+        );
+        assert_eq!(
+            zoned(
+                Some("2019-07-14T18:00:00+09:00"),
+                Some((-33.8688, 151.2093))
+            )
+            .unwrap(),
+            "2019-07-14T19:00:00+10:00"
+        );
+        // Its own position serves when the edit gives none.
+        let mut placed = item_dated(Some("2019-07-14T18:00:00"));
+        (placed.media.latitude, placed.media.longitude) = (Some(35.6762), Some(139.6503));
+        assert_eq!(
+            DateChange::ZoneFromPlace.applied_to(&placed, None).unwrap(),
+            "2019-07-14T18:00:00+09:00"
+        );
+        for (taken_at, at) in [(None, lisbon), (Some("2019-07-14T18:00:00"), None)] {
+            assert!(matches!(
+                zoned(taken_at, at),
+                Err(VaultError::CannotEdit(_))
+            ));
+        }
     }
 
     #[test]

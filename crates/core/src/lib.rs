@@ -42,6 +42,7 @@ mod takeout;
 mod trips;
 mod vault;
 mod verify;
+mod zones;
 
 pub use cancel::Cancel;
 pub use catalog::{

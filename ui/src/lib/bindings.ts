@@ -136,6 +136,10 @@ date: string | null,
  */
 shift: string | null, 
 /**
+ * Put the date in the time zone of where it was taken.
+ */
+zone_from_place: boolean | null, 
+/**
  * "LAT,LON", or "none" to hide the place.
  */
 place: string | null, 
