@@ -222,13 +222,22 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
     assert_eq!(vault.json(&["trash", "ls"]), json!([]));
 
     // Another file of a stack goes to the trash alone; put back while its main item is
-    // in the trash too, it brings the stack back, or it could not be seen anywhere.
+    // in the trash too, it brings the main item back, or it could not be seen anywhere.
     let raw = vault.id_of("DSC_0002.NEF");
     vault.run_ok(&["rm", &raw]);
     assert_eq!(vault.json(&["trash", "ls"]).as_array().unwrap().len(), 1);
     vault.run_ok(&["rm", &vault.id_of("DSC_0002.JPG")]);
     vault.run_ok(&["trash", "restore", &raw]);
     assert_eq!(vault.json(&["trash", "ls"]), json!([]));
+    // Only its main item: a shot of a burst deleted on purpose stays in the trash.
+    let (second, third) = (vault.id_of("BURST_1.JPG"), vault.id_of("BURST_2.JPG"));
+    vault.run_ok(&["rm", &third]);
+    vault.run_ok(&["rm", &second]);
+    vault.run_ok(&["trash", "restore", &second]);
+    let left = vault.json(&["trash", "ls"]);
+    assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
+    assert_eq!(left[0]["id"], json!(third), "{left}");
+    vault.run_ok(&["trash", "restore", &third]);
 
     // Exporting the main item exports every original of its stack, byte for byte.
     for (main, members) in [

@@ -81,26 +81,35 @@ pub(crate) fn each_tgz_file(
     let file = io::BufReader::with_capacity(1 << 20, File::open(path)?);
     // Multi-member: a gzip written in parallel (pigz) is several streams end to end.
     let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(file));
-    let mut index = 0;
-    for entry in archive.entries()? {
-        let mut entry = entry?;
-        if !entry.header().entry_type().is_file() {
-            continue;
+    // The archive is untrusted: a bug its bytes find in the reader is a damaged archive.
+    crate::guard::untrusted(|| {
+        let mut index = 0;
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let inner = enclosed(&entry.path()?);
+            let size = entry.size();
+            if !each(index, inner, size, &mut entry)? {
+                break;
+            }
+            index += 1;
         }
-        let inner = enclosed(&entry.path()?);
-        let size = entry.size();
-        if !each(index, inner, size, &mut entry)? {
-            break;
-        }
-        index += 1;
-    }
-    Ok(())
+        Ok(())
+    })
+    .unwrap_or_else(|panic| {
+        Err(io::Error::other(format!(
+            "the archive reader failed: {panic}"
+        )))
+    })
 }
 
 /// The files a tar.gz holds, in its order, with the bytes of those `keep` wants (small
-/// ones: sidecars, manifests), read on the way.
+/// ones: sidecars, manifests), read on the way; cut short by `cancel`.
 pub(crate) fn tgz_entries(
     path: &Path,
+    cancel: &crate::Cancel,
     keep: impl Fn(&Path, u64) -> bool,
 ) -> io::Result<Vec<Entry>> {
     let archive = Arc::new(path.to_path_buf());
@@ -121,7 +130,7 @@ pub(crate) fn tgz_entries(
             size,
             kept,
         });
-        Ok(true)
+        Ok(!cancel.is_cancelled())
     })?;
     Ok(found)
 }

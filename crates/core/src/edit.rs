@@ -277,7 +277,8 @@ pub fn parse_position(text: &str) -> Result<Option<(f64, f64)>, String> {
 #[derive(Debug, Default)]
 pub struct EditReport {
     pub edited: Vec<ObjectId>,
-    /// Turns that could not be rendered (the original too large or damaged): not kept.
+    /// Turns that could not be drawn (the original too large or damaged): a new one is not
+    /// made, and one being undone stays.
     pub failed: Vec<(ObjectId, String)>,
 }
 
@@ -344,7 +345,7 @@ impl Library {
         for id in ids {
             let item = self.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;
             if item.rotation != 0 {
-                turned.push(*id);
+                turned.push((*id, item.rotation));
             } else {
                 upright.push(*id);
             }
@@ -355,13 +356,15 @@ impl Library {
             failed: Vec::new(),
         };
         // A turned photo gets its upright pictures in the same step as its undo.
-        for id in turned {
+        for (id, degrees) in turned {
             match self.redraw(&id, 0) {
                 Ok(redrawn) => self
                     .catalog
                     .remove_overrides_redrawn(&id, EDITED, &redrawn)?,
+                // The turn stays with the pictures drawn for it; the other fixes go.
                 Err(why) => {
-                    self.catalog.remove_overrides(&[id], EDITED)?;
+                    self.catalog
+                        .remove_overrides_but_turn(&id, degrees, &now())?;
                     report.failed.push((id, why));
                 }
             }

@@ -200,6 +200,16 @@ impl Contents {
                             ObjectError::Write(e) => VaultError::io("writing the video", e),
                             other => object_error(id, other),
                         })?;
+                if written != item.size {
+                    return Err(VaultError::ObjectDamaged {
+                        id: *id,
+                        reason: format!(
+                            "it holds {written} bytes, the catalog lists {} (swapped or \
+                             rolled back)",
+                            item.size
+                        ),
+                    });
+                }
                 return Ok((Playable::Motion, written - video.skip_at_start));
             }
             (Some(Playable::Original), _) => (Playable::Original, self.store.clone(), *id),

@@ -98,46 +98,66 @@ fn stack(main: &Item, kind: &'static str, others: &[&Item]) -> FoundStack {
     }
 }
 
-/// Runs of photos from one camera in one folder, each within `BURST_GAP_S` of the last.
-fn bursts(photos: &[&Item]) -> Vec<FoundStack> {
-    let mut shots: Vec<(String, String, String, i64, &Item)> = photos
-        .iter()
-        .filter_map(|item| {
-            let folder = Path::new(&item.source_path)
-                .parent()?
-                .to_string_lossy()
-                .into_owned();
-            let make = item.media.camera_make.clone()?;
-            let model = item.media.camera_model.clone()?;
-            let taken = item.media.taken_at.as_deref()?.get(..19)?;
-            let civil: jiff::civil::DateTime = taken.parse().ok()?;
-            let second = civil
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .ok()?
-                .timestamp()
-                .as_second();
-            Some((folder, make, model, second, *item))
+/// A photo as a burst sees it: where, by which camera at which picture size, and when.
+struct BurstShot<'a> {
+    /// Folder, make, model, width, height: a burst's shots share all of them (a resized or
+    /// cropped copy of a photo, with its EXIF, is not another shot).
+    sequence: (String, String, String, Option<u32>, Option<u32>),
+    second: i64,
+    item: &'a Item,
+}
+
+impl<'a> BurstShot<'a> {
+    fn of(item: &'a Item) -> Option<Self> {
+        let folder = Path::new(&item.source_path).parent()?;
+        let m = &item.media;
+        let taken = m.taken_at.as_deref()?.get(..19)?;
+        let civil: jiff::civil::DateTime = taken.parse().ok()?;
+        let second = civil
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_second();
+        Some(Self {
+            sequence: (
+                folder.to_string_lossy().into_owned(),
+                m.camera_make.clone()?,
+                m.camera_model.clone()?,
+                m.width,
+                m.height,
+            ),
+            second,
+            item,
         })
+    }
+}
+
+/// Runs of photos from one camera at one size in one folder, each within `BURST_GAP_S` of
+/// the last.
+fn bursts(photos: &[&Item]) -> Vec<FoundStack> {
+    let mut shots: Vec<BurstShot> = photos
+        .iter()
+        .filter_map(|item| BurstShot::of(item))
         .collect();
     shots.sort_by(|a, b| {
-        (&a.0, &a.1, &a.2, a.3, &a.4.name).cmp(&(&b.0, &b.1, &b.2, b.3, &b.4.name))
+        (&a.sequence, a.second, &a.item.name).cmp(&(&b.sequence, b.second, &b.item.name))
     });
     let mut found = Vec::new();
-    let mut run: Vec<&(String, String, String, i64, &Item)> = Vec::new();
-    let mut close = |run: &mut Vec<&(String, String, String, i64, &Item)>| {
-        // Copies of one picture (the same dhash throughout) are duplicates, not a burst.
-        let pictures: std::collections::HashSet<_> =
-            run.iter().map(|shot| shot.4.media.dhash).collect();
-        if run.len() >= BURST_MIN && pictures.len() > 1 {
-            let items: Vec<&Item> = run.iter().map(|shot| shot.4).collect();
+    let mut run: Vec<&BurstShot> = Vec::new();
+    let mut close = |run: &mut Vec<&BurstShot>| {
+        // Copies of one picture (the same dhash throughout) are duplicates, not a burst;
+        // shots without a thumbnail (no dhash) cannot tell, and count as different.
+        let hashes: Vec<_> = run.iter().map(|shot| shot.item.media.dhash).collect();
+        let copies = hashes.iter().all(|h| h.is_some() && *h == hashes[0]);
+        if run.len() >= BURST_MIN && !copies {
+            let items: Vec<&Item> = run.iter().map(|shot| shot.item).collect();
             found.push(stack(items[0], "burst", &items[1..]));
         }
         run.clear();
     };
     for shot in &shots {
         let follows = run.last().is_some_and(|last| {
-            (&last.0, &last.1, &last.2) == (&shot.0, &shot.1, &shot.2)
-                && shot.3 - last.3 <= BURST_GAP_S
+            last.sequence == shot.sequence && shot.second - last.second <= BURST_GAP_S
         });
         if !follows {
             close(&mut run);
@@ -234,6 +254,17 @@ mod tests {
             })
             .collect();
         assert_eq!(find(&copies), []);
+        // Nor is a photo with a resized copy and a crop of it (same camera, same time).
+        let resized: Vec<Item> = items[5..8]
+            .iter()
+            .zip([4000, 2000, 3800])
+            .map(|(shot, width)| {
+                let mut copy = shot.clone();
+                copy.media.width = Some(width);
+                copy
+            })
+            .collect();
+        assert_eq!(find(&resized), []);
 
         // A long video of the same name is not a Live Photo's motion.
         let mut long = item(2, "/p/IMG_0001.MOV", Video, "2019-07-14T16:00:01Z");

@@ -290,12 +290,15 @@ impl Catalog {
     }
 
     /// Where each item outside the trash that has GPS coordinates was taken (a stack
-    /// counted once, as its main item: the map opens the timeline, which shows it so).
+    /// counted once, as its main item, unless only another of its files has a place: as
+    /// the timeline the map opens shows them).
     pub fn positions(&self) -> Result<HashMap<ObjectId, (f64, f64)>, VaultError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, latitude, longitude FROM items
              WHERE latitude IS NOT NULL AND longitude IS NOT NULL AND +trashed_at IS NULL
-               AND (stack_of IS NULL OR stack_of = id)",
+               AND (stack_of IS NULL OR stack_of = id OR NOT EXISTS (SELECT 1 FROM items m
+                    WHERE m.id = items.stack_of AND m.trashed_at IS NULL
+                      AND m.latitude IS NOT NULL AND m.longitude IS NOT NULL))",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -314,7 +317,7 @@ impl Catalog {
 
     /// Items outside the trash with GPS coordinates taken on the days `from` to `to`
     /// (inclusive, YYYY-MM-DD), oldest first: where the user was, and when; a stack as its
-    /// main item. (Through the date index: `+` keeps SQLite off the trashed_at one, where
+    /// main item (as `positions`). (Through the date index: `+` keeps SQLite off the trashed_at one, where
     /// every live row is NULL.)
     pub fn sightings_between(&self, from: &str, to: &str) -> Result<Vec<Sighting>, VaultError> {
         let mut stmt = self.conn.prepare_cached(
@@ -322,7 +325,9 @@ impl Catalog {
                     place_country_code
              FROM items WHERE taken_at >= ?1 AND taken_at <= ?2
                 AND latitude IS NOT NULL AND longitude IS NOT NULL AND +trashed_at IS NULL
-                AND (stack_of IS NULL OR stack_of = id)
+                AND (stack_of IS NULL OR stack_of = id OR NOT EXISTS (SELECT 1 FROM items m
+                     WHERE m.id = items.stack_of AND m.trashed_at IS NULL
+                       AND m.latitude IS NOT NULL AND m.longitude IS NOT NULL))
              ORDER BY taken_at, id",
         )?;
         let rows = stmt.query_map([from.to_string(), format!("{to}T9")], |r| {
@@ -374,14 +379,14 @@ impl Catalog {
 
     /// Moves items to the trash (`Some(now)`) or back out of it (`None`). The main item
     /// of a stack takes the whole stack with it (the grid shows the stack as that item);
-    /// another of its files goes alone, and comes back with the whole stack, since it
-    /// shows only under its main item.
+    /// another of its files goes alone, and comes back with its main item, since it
+    /// shows only under it.
     pub fn set_trashed(&mut self, ids: &[ObjectId], at: Option<&str>) -> Result<(), VaultError> {
         let sql = match at {
             Some(_) => "UPDATE items SET trashed_at = ?2 WHERE id = ?1 OR stack_of = ?1",
             None => {
                 "UPDATE items SET trashed_at = ?2 WHERE id = ?1 OR stack_of = ?1
-                   OR stack_of = (SELECT stack_of FROM items WHERE id = ?1)"
+                   OR id = (SELECT stack_of FROM items WHERE id = ?1)"
             }
         };
         self.update_each(ids, sql, at)

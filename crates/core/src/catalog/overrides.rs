@@ -99,6 +99,22 @@ impl Catalog {
         Ok(())
     }
 
+    /// As `remove_overrides` for one item, but for its turn of `degrees`, which stays (its
+    /// pictures could not be drawn upright again).
+    pub fn remove_overrides_but_turn(
+        &mut self,
+        id: &ObjectId,
+        degrees: u16,
+        now: &str,
+    ) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        let id = id.to_string();
+        remove_in(&tx, &id, EDITED)?;
+        set_fix(&tx, &id, &Fix::Rotation(degrees), EDITED, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// As `remove_overrides` for one turned item, with its renditions drawn upright again
     /// in the same transaction (see `set_turn`).
     pub fn remove_overrides_redrawn(

@@ -14,7 +14,7 @@ use crate::{Cancel, VaultError};
 use keepsake_crypto::VaultKey;
 use std::io::{self, Read};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::Duration;
 
@@ -188,11 +188,15 @@ pub(super) struct Feed<'a> {
     pub results: SyncSender<(usize, Result<Prepared, VaultError>)>,
     pub stop: &'a AtomicBool,
     pub cancel: &'a Cancel,
+    /// Workers still taking files (none left: a bug stopped them all).
+    pub workers: &'a AtomicUsize,
 }
 
 impl Feed<'_> {
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed) || self.cancel.is_cancelled()
+        self.stop.load(Ordering::Relaxed)
+            || self.cancel.is_cancelled()
+            || self.workers.load(Ordering::Relaxed) == 0
     }
 
     /// Reads each tar.gz through once, in order, handing on the files imported from it:
@@ -224,9 +228,16 @@ impl Feed<'_> {
                 }
                 Ok(!self.stopped() && next.peek().is_some())
             });
-            // A damaged archive (cut short, corrupt) settles what it did not get to.
-            if let Err(e) = read {
-                let why = format!("could not read it from the archive: {e}");
+            // A damaged archive (cut short, corrupt), or one changed since it was listed,
+            // settles what it did not get to: every file ends in the report.
+            let why = match read {
+                Err(e) => Some(format!("could not read it from the archive: {e}")),
+                Ok(()) if !self.stopped() => {
+                    Some("the archive changed since it was listed: import it again".into())
+                }
+                Ok(()) => None,
+            };
+            if let Some(why) = why {
                 for (candidate, _) in next {
                     let settled = Prepared::Settled(Outcome::Unreadable(why.clone()));
                     let _ = self.results.send((candidate, Ok(settled)));
@@ -250,6 +261,15 @@ impl Feed<'_> {
                 Err(TrySendError::Full(_)) => return,
             }
         }
+    }
+}
+
+/// Counts a worker out of `Feed::workers` when it ends, by returning or by a panic.
+pub(super) struct Working<'a>(pub &'a AtomicUsize);
+
+impl Drop for Working<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -211,7 +211,12 @@ impl Contents {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> (ImportReport, Option<VaultError>) {
         let mut report = ImportReport::default();
-        let mut candidates = collect(inputs, &mut report);
+        let mut candidates = collect(inputs, cancel, &mut report);
+        // Listing a tar.gz reads it through: a cancel meanwhile ends the import there.
+        if cancel.is_cancelled() {
+            report.cancelled = true;
+            return (report, None);
+        }
         let mut archives = Archives::default();
         let takeout = Takeout::take_from(&mut candidates, |c| {
             c.export_file(&mut archives, takeout::may_be_takeout, takeout::SIDECAR_MAX)
@@ -240,9 +245,11 @@ impl Contents {
         for (index, candidate) in candidates.iter().enumerate() {
             match &candidate.entry {
                 Some(entry) if entry.format == Format::TarGz => {
+                    // One reading per listing (an archive given twice is read twice).
                     let same = in_order.last().and_then(|files| files.last());
                     match same {
-                        Some((_, last)) if last.archive == entry.archive => {}
+                        Some((_, last))
+                            if last.archive == entry.archive && last.index < entry.index => {}
                         _ => in_order.push(Vec::new()),
                     }
                     if let Some(files) = in_order.last_mut() {
@@ -260,6 +267,7 @@ impl Contents {
 
         let (tar_files, from_tar) = sync_channel::<archived::TarFile>(workers);
         let from_tar = Mutex::new(from_tar);
+        let working = AtomicUsize::new(workers);
         std::thread::scope(|scope| {
             let (sender, results) = sync_channel(workers * 2);
             if !in_order.is_empty() {
@@ -271,6 +279,7 @@ impl Contents {
                     results: sender.clone(),
                     stop: &stop,
                     cancel,
+                    workers: &working,
                 };
                 scope.spawn(move || feed.run(in_order));
             } else {
@@ -279,9 +288,17 @@ impl Contents {
             }
             for _ in 0..workers {
                 let sender = sender.clone();
-                let (candidates, by_index, next, stop, dedup, from_tar) =
-                    (&candidates, &by_index, &next, &stop, &dedup, &from_tar);
+                let (candidates, by_index, next, stop, dedup, from_tar, working) = (
+                    &candidates,
+                    &by_index,
+                    &next,
+                    &stop,
+                    &dedup,
+                    &from_tar,
+                    &working,
+                );
                 scope.spawn(move || {
+                    let _working = archived::Working(working);
                     let mut archives = Archives::default();
                     while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
                         let (index, prepared) =
@@ -682,7 +699,7 @@ fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 /// Expands the inputs into regular files, in a stable order. What cannot be walked, and
 /// what is not a regular file, goes straight into `skipped`.
-fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
+fn collect(inputs: &[PathBuf], cancel: &Cancel, report: &mut ImportReport) -> Vec<Candidate> {
     let mut files = Vec::new();
     for input in inputs {
         for entry in WalkDir::new(input).sort_by_file_name() {
@@ -725,7 +742,7 @@ fn collect(inputs: &[PathBuf], report: &mut ImportReport) -> Vec<Candidate> {
                 let listed = match format {
                     Format::Zip => archive::entries(entry.path()),
                     // Sidecars and manifests are kept as it is listed: it is read only in order.
-                    Format::TarGz => archive::tgz_entries(entry.path(), |place, size| {
+                    Format::TarGz => archive::tgz_entries(entry.path(), cancel, |place, size| {
                         takeout::may_be_takeout(place, size) || icloud::may_be_icloud(place, size)
                     }),
                 };
