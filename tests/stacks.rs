@@ -23,6 +23,26 @@ fn run(program: &str, args: &[&str]) {
     );
 }
 
+/// A short H.264 video of ffmpeg's test pattern at `path`.
+fn test_video(path: &Path, seconds: u32) {
+    let source = format!("testsrc=duration={seconds}:size=320x240:rate=15");
+    let out = path.to_str().unwrap();
+    let args = [
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        &source,
+        "-c:v",
+        "libx264",
+    ];
+    run(
+        "ffmpeg",
+        &[&args[..], &["-pix_fmt", "yuv420p", out]].concat(),
+    );
+}
+
 /// A copy of `sample` (one of one camera's photos) as a shot of a burst taken at `at`.
 fn shot(into: &Path, name: &str, sample: &str, at: &str) {
     let path = into.join(name);
@@ -44,22 +64,7 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
         card.join("IMG_0001.HEIC"),
     )
     .unwrap();
-    run(
-        "ffmpeg",
-        &[
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=3:size=320x240:rate=15",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            card.join("IMG_0001.MOV").to_str().unwrap(),
-        ],
-    );
+    test_video(&card.join("IMG_0001.MOV"), 3);
     // A RAW with the JPEG it holds: one picture twice, but one stack, not duplicates.
     let nef = card.join("DSC_0002.NEF");
     fs::copy(samples().join("formats/nef__Issue 247-1.nef"), &nef).unwrap();
@@ -313,22 +318,7 @@ fn a_motion_photo_is_a_stack_whose_video_plays_from_inside_it() {
     let card = vault.path("card");
     fs::create_dir_all(&card).unwrap();
     let mp4 = vault.path("motion.mp4");
-    run(
-        "ffmpeg",
-        &[
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=2:size=320x240:rate=15",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            mp4.to_str().unwrap(),
-        ],
-    );
+    test_video(&mp4, 2);
     let video = fs::read(&mp4).unwrap();
     motion_photo(
         &card,
