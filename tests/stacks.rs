@@ -23,24 +23,13 @@ fn run(program: &str, args: &[&str]) {
     );
 }
 
-/// A short H.264 video of ffmpeg's test pattern at `path`.
-fn test_video(path: &Path, seconds: u32) {
+/// A short H.264 video of ffmpeg's test pattern at `path`, with ffmpeg's `options`.
+fn test_video(path: &Path, seconds: u32, options: &[&str]) {
     let source = format!("testsrc=duration={seconds}:size=320x240:rate=15");
-    let out = path.to_str().unwrap();
-    let args = [
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        &source,
-        "-c:v",
-        "libx264",
-    ];
-    run(
-        "ffmpeg",
-        &[&args[..], &["-pix_fmt", "yuv420p", out]].concat(),
-    );
+    let input = ["-loglevel", "error", "-f", "lavfi", "-i", &source];
+    let codec = ["-c:v", "libx264", "-pix_fmt", "yuv420p"];
+    let out = [path.to_str().unwrap()];
+    run("ffmpeg", &[&input[..], &codec, options, &out].concat());
 }
 
 /// A copy of `sample` (one of one camera's photos) as a shot of a burst taken at `at`.
@@ -64,7 +53,7 @@ fn live_photos_raw_pairs_and_bursts_are_one_stack_each() {
         card.join("IMG_0001.HEIC"),
     )
     .unwrap();
-    test_video(&card.join("IMG_0001.MOV"), 3);
+    test_video(&card.join("IMG_0001.MOV"), 3, &[]);
     // A RAW with the JPEG it holds: one picture twice, but one stack, not duplicates.
     let nef = card.join("DSC_0002.NEF");
     fs::copy(samples().join("formats/nef__Issue 247-1.nef"), &nef).unwrap();
@@ -318,7 +307,7 @@ fn a_motion_photo_is_a_stack_whose_video_plays_from_inside_it() {
     let card = vault.path("card");
     fs::create_dir_all(&card).unwrap();
     let mp4 = vault.path("motion.mp4");
-    test_video(&mp4, 2);
+    test_video(&mp4, 2, &[]);
     let video = fs::read(&mp4).unwrap();
     motion_photo(
         &card,
@@ -384,4 +373,39 @@ fn a_motion_photo_is_a_stack_whose_video_plays_from_inside_it() {
         (plain["playable"].clone(), plain["stack"].clone()),
         (Value::Null, Value::Null)
     );
+}
+
+/// A Live Photo whose two files were renamed apart (a download named by date, the video in
+/// another folder) is still one: the still's Apple MakerNote and the video's QuickTime key
+/// carry the same identifier.
+#[test]
+fn a_live_photo_renamed_apart_is_paired_by_apples_identifier() {
+    let vault = TestVault::new();
+    let phone = vault.path("phone");
+    fs::create_dir_all(phone.join("clips")).unwrap();
+    let still = phone.join("2019-07-14 20.00.00.heic");
+    fs::copy(samples().join("exif-samples/heic__IMG_5195.HEIC"), &still).unwrap();
+    let said = Command::new("exiftool")
+        .args(["-s3", "-MediaGroupUUID", still.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&said.stdout).trim().to_string();
+    assert_eq!(id.len(), 36, "the sample's identifier: {id:?}");
+    let clip = phone.join("clips/Live clip.mov");
+    let key = format!("com.apple.quicktime.content.identifier={id}");
+    test_video(
+        &clip,
+        2,
+        &["-movflags", "use_metadata_tags", "-metadata", &key],
+    );
+
+    let report = vault.import(&[&phone]);
+    assert_eq!(report["stacks"], 1, "{report}");
+    let video = vault.json(&["show", &vault.id_of("Live clip.mov")]);
+    assert_eq!(
+        video["stack"],
+        json!({"main": vault.id_of("2019-07-14 20.00.00.heic"), "kind": "live"}),
+        "{video}"
+    );
+    assert_eq!(video["metadata"]["content_id"], json!(id));
 }

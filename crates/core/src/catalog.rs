@@ -216,6 +216,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX items_stack ON items(stack_of) WHERE stack_of IS NOT NULL;",
     // 14: Motion Photos (media/motion.rs): the video at the end of a JPEG.
     "ALTER TABLE items ADD COLUMN motion_length INTEGER;  -- bytes of MP4 at the end",
+    // 15: Live Photo identifiers (stacks.rs): a still and its video paired by Apple's id.
+    "ALTER TABLE items ADD COLUMN content_id TEXT;",
 ];
 
 mod facets;
@@ -259,7 +261,7 @@ const ITEM_COLUMNS: &str = "id, name, source_path, size, content_hash, media_typ
     lens, exposure_time, f_number, iso, focal_length_mm, latitude, longitude, altitude,
     orientation, width, height, duration_ms, render_error, pipeline_version, video_codec,
     audio_codec, dhash, place_city, place_region, place_country_code, caption, rotation,
-    stack_of, stack_kind, motion_length";
+    stack_of, stack_kind, motion_length, content_id";
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -845,7 +847,8 @@ fn write_media(
             latitude = ?11, longitude = ?12, altitude = ?13, orientation = ?14, width = ?15,
             height = ?16, duration_ms = ?17, render_error = ?18, pipeline_version = ?19,
             video_codec = ?20, audio_codec = ?21, dhash = ?22, place_city = ?23,
-            place_region = ?24, place_country_code = ?25, motion_length = ?26
+            place_region = ?24, place_country_code = ?25, motion_length = ?26,
+            content_id = ?27
          WHERE id = ?1",
         params![
             id.to_string(),
@@ -874,6 +877,7 @@ fn write_media(
             m.place.as_ref().and_then(|p| p.region.as_ref()),
             m.place.as_ref().map(|p| &p.country_code),
             m.motion_length.map(|n| n as i64),
+            m.content_id,
         ],
     )?;
     for r in renditions {
@@ -923,6 +927,7 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
             video_codec: r.get(28)?,
             audio_codec: r.get(29)?,
             motion_length: r.get::<_, Option<i64>>(38)?.map(|n| n as u64),
+            content_id: r.get(39)?,
             dhash: r
                 .get::<_, Option<Vec<u8>>>(30)?
                 .and_then(|h| h.try_into().ok()),

@@ -1,5 +1,6 @@
 //! Stacks: one moment kept as several files shows as one (docs/FORMAT.md, schema 13). A
-//! Live Photo (a photo and its short video of the same name), a RAW beside the JPEG the
+//! Live Photo (a photo and its short video with the same Apple identifier, schema 15, or
+//! else of the same name), a RAW beside the JPEG the
 //! camera made, and bursts (three or more photos from one camera, each within a second of
 //! the one before, not all the same picture), and a Motion Photo, whose video is inside
 //! it (schema 14). Found among the items of one import; each original stays its own.
@@ -7,7 +8,9 @@
 use crate::catalog::{FoundStack, Item};
 use crate::sniff::MediaKind;
 use crate::{Contents, ImportReport, VaultError};
+use keepsake_crypto::ObjectId;
 use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::path::Path;
 
 /// A Live Photo's motion lasts about 3 s; a longer video of the same name is a video.
@@ -19,8 +22,10 @@ const BURST_MIN: usize = 3;
 /// The stacks among `items`.
 pub(crate) fn find(items: &[Item]) -> Vec<FoundStack> {
     let mut stacks = motion_photos(items);
+    stacks.extend(live_photos_by_id(items));
+    let mut stacked: HashSet<ObjectId> = stacks.iter().flat_map(|s| s.members.clone()).collect();
     let mut by_name: BTreeMap<(String, String), Vec<&Item>> = BTreeMap::new();
-    for item in items.iter().filter(|i| i.media.motion_length.is_none()) {
+    for item in items.iter().filter(|i| !stacked.contains(&i.id)) {
         let path = Path::new(&item.source_path);
         let folder = path.parent().map(|p| p.to_string_lossy().into_owned());
         let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase());
@@ -37,20 +42,49 @@ pub(crate) fn find(items: &[Item]) -> Vec<FoundStack> {
                 .collect()
         };
         let (photos, raws, videos) = (of(Shot::Photo), of(Shot::Raw), of(Shot::Video));
-        let short = |v: &Item| v.media.duration_ms.is_none_or(|ms| ms <= LIVE_MAX_MS);
         match (photos.as_slice(), raws.as_slice(), videos.as_slice()) {
             ([photo], [], [video]) if short(video) => stacks.push(stack(photo, "live", &[video])),
             ([photo], [raw], []) => stacks.push(stack(photo, "raw+jpeg", &[raw])),
             _ => {}
         }
     }
-    let stacked: Vec<_> = stacks.iter().flat_map(|s| s.members.clone()).collect();
+    stacked.extend(stacks.iter().flat_map(|s| s.members.clone()));
     let loose: Vec<&Item> = items
         .iter()
         .filter(|i| shot(i) == Shot::Photo && !stacked.contains(&i.id))
         .collect();
     stacks.extend(bursts(&loose));
     stacks
+}
+
+/// Whether a video is short enough to be a Live Photo's motion.
+fn short(video: &Item) -> bool {
+    video.media.duration_ms.is_none_or(|ms| ms <= LIVE_MAX_MS)
+}
+
+/// Live Photos paired by Apple's identifier (schema 15), whatever their names: one photo
+/// and one short video carrying it.
+fn live_photos_by_id(items: &[Item]) -> Vec<FoundStack> {
+    let mut by_id: BTreeMap<&str, (Vec<&Item>, Vec<&Item>)> = BTreeMap::new();
+    for item in items.iter().filter(|i| i.media.motion_length.is_none()) {
+        if let Some(id) = item.media.content_id.as_deref() {
+            let (photos, videos) = by_id.entry(id).or_default();
+            match shot(item) {
+                Shot::Photo => photos.push(item),
+                Shot::Video => videos.push(item),
+                Shot::Raw => {}
+            }
+        }
+    }
+    by_id
+        .values()
+        .filter_map(
+            |(photos, videos)| match (photos.as_slice(), videos.as_slice()) {
+                ([photo], [video]) if short(video) => Some(stack(photo, "live", &[video])),
+                _ => None,
+            },
+        )
+        .collect()
 }
 
 /// Motion Photos: each a stack of its own (its video is inside it), in no other.
@@ -230,13 +264,37 @@ mod tests {
         ];
         let mut motion = item(12, "/p/PXL_0030.MP.jpg", Photo, "2019-07-14T18:10:00");
         motion.media.motion_length = Some(1_000);
-        let items: Vec<Item> = items.into_iter().chain([motion]).collect();
+        // A Live Photo renamed apart, paired by Apple's identifier; an identifier on two
+        // photos pairs nothing.
+        let mut still = item(
+            13,
+            "/p/2019-07-14 20.00.00.heic",
+            Photo,
+            "2019-07-14T20:00:00",
+        );
+        let mut clip = item(14, "/q/Live clip.mov", Video, "2019-07-14T18:00:00Z");
+        still.media.content_id = Some("A1".into());
+        clip.media.content_id = Some("A1".into());
+        let mut twice = [
+            item(15, "/p/a.heic", Photo, "2019-07-14T21:00:00"),
+            item(16, "/p/b.heic", Photo, "2019-07-14T21:05:00"),
+            item(17, "/p/c.mov", Video, "2019-07-14T21:00:00Z"),
+        ];
+        for shared in &mut twice {
+            shared.media.content_id = Some("B2".into());
+        }
+        let items: Vec<Item> = items
+            .into_iter()
+            .chain([motion, still, clip])
+            .chain(twice)
+            .collect();
         let found = find(&items);
         let summary: Vec<(&str, Vec<u8>)> = found.iter().map(|s| (s.kind, ids(s))).collect();
         assert_eq!(
             summary,
             [
                 ("motion", vec![12]),
+                ("live", vec![13, 14]),
                 ("raw+jpeg", vec![3, 4]),
                 ("live", vec![1, 2]),
                 ("burst", vec![6, 7, 8])

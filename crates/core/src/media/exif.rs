@@ -32,6 +32,10 @@ pub fn read(bytes: &[u8], info: &mut MediaInfo) -> Result<Option<String>, String
     };
     let fields = Fields(&exif);
     info.camera_make = fields.text(Tag::Make);
+    info.content_id = match fields.value(Tag::MakerNote) {
+        Some(Value::Undefined(note, _)) => apple_content_id(note),
+        _ => None,
+    };
     info.camera_model = fields.text(Tag::Model);
     info.lens = fields.text(Tag::LensModel);
     info.exposure_time = fields
@@ -77,6 +81,35 @@ pub fn read(bytes: &[u8], info: &mut MediaInfo) -> Result<Option<String>, String
         info.date_source = Some(source.to_string());
     }
     Ok(note)
+}
+
+/// The Live Photo identifier in Apple's MakerNote (docs/FORMAT.md, schema 15): tag 0x0011
+/// of the big-endian IFD after "Apple iOS\0", a version and "MM"; its offsets count from
+/// the MakerNote's start.
+fn apple_content_id(note: &[u8]) -> Option<String> {
+    let rest = note.strip_prefix(b"Apple iOS\0")?;
+    if rest.get(2..4)? != b"MM" {
+        return None;
+    }
+    let u16_at = |at: usize| Some(u16::from_be_bytes(note.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_be_bytes(note.get(at..at + 4)?.try_into().ok()?));
+    let entries = usize::from(u16_at(14)?);
+    let entry = (0..entries)
+        .map(|n| 16 + n * 12)
+        .find(|&at| u16_at(at) == Some(0x0011))?;
+    let (kind, count) = (
+        u16_at(entry + 2)?,
+        usize::try_from(u32_at(entry + 4)?).ok()?,
+    );
+    if kind != 2 || !(5..=64).contains(&count) {
+        return None; // not ASCII, or not the size of an identifier
+    }
+    let offset = usize::try_from(u32_at(entry + 8)?).ok()?;
+    let text = note.get(offset..offset.checked_add(count)?)?;
+    let id = String::from_utf8_lossy(text)
+        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .to_string();
+    (!id.is_empty() && id.chars().all(|c| c.is_ascii_graphic())).then_some(id)
 }
 
 struct Fields<'a>(&'a Exif);
@@ -210,6 +243,32 @@ mod tests {
         assert_eq!(exposure(10, 1600), "1/160");
         assert_eq!(exposure(5, 2), "2.5");
         assert_eq!(exposure(30, 1), "30");
+    }
+
+    /// Apple's MakerNote: header, one IFD entry (tag 0x0011, ASCII), then the text.
+    fn apple_note(tag: u16, kind: u16, text: &[u8], offset: u32) -> Vec<u8> {
+        let mut note = b"Apple iOS\0\0\x01MM\0\x01".to_vec();
+        note.extend(tag.to_be_bytes());
+        note.extend(kind.to_be_bytes());
+        note.extend((text.len() as u32).to_be_bytes());
+        note.extend(offset.to_be_bytes());
+        note.extend(text);
+        note
+    }
+
+    #[test]
+    fn apple_live_photo_identifiers_are_read_and_nothing_else() {
+        let id = b"570F1469-09C7-4E50-9875-05F21D5BD166\0";
+        assert_eq!(
+            apple_content_id(&apple_note(0x0011, 2, id, 28)).as_deref(),
+            Some("570F1469-09C7-4E50-9875-05F21D5BD166")
+        );
+        assert_eq!(apple_content_id(&apple_note(0x0012, 2, id, 28)), None);
+        assert_eq!(apple_content_id(&apple_note(0x0011, 7, id, 28)), None);
+        assert_eq!(apple_content_id(&apple_note(0x0011, 2, id, 4000)), None);
+        assert_eq!(apple_content_id(&apple_note(0x0011, 2, id, u32::MAX)), None);
+        assert_eq!(apple_content_id(b"Nikon\0\x02"), None);
+        assert_eq!(apple_content_id(b"Apple iOS\0"), None);
     }
 
     #[test]

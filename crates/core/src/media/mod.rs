@@ -57,6 +57,9 @@ pub struct MediaInfo {
     /// A Motion Photo's video: how many of the original's last bytes it is (`motion`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub motion_length: Option<u64>,
+    /// Apple's Live Photo identifier, the same on its still and its video (schema 15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
     /// The grid thumbnail's perceptual hash (`dhash`), for finding near-duplicates.
     #[serde(skip)]
     pub dhash: Option<[u8; dhash::LEN]>,
@@ -312,6 +315,7 @@ fn analyse_video(
             (info.width, info.height) = (probed.width, probed.height);
             (info.camera_make, info.camera_model) = (probed.make, probed.model);
             (info.video_codec, info.audio_codec) = (probed.video_codec, probed.audio_codec);
+            info.content_id = probed.content_id;
         }
         Err(note) => notes.push(note),
     }

@@ -31,6 +31,8 @@ pub struct VideoInfo {
     pub model: Option<String>,
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
+    /// A Live Photo's identifier (`com.apple.quicktime.content.identifier`).
+    pub content_id: Option<String>,
 }
 
 /// Where the video comes from: a file, or bytes piped to the tool's standard input (used
@@ -215,6 +217,11 @@ pub fn probe(input: &Input, demuxer: Option<&str>) -> Result<VideoInfo, String> 
             .map(String::from),
         make: tags["com.apple.quicktime.make"].as_str().map(String::from),
         model: tags["com.apple.quicktime.model"].as_str().map(String::from),
+        content_id: tags["com.apple.quicktime.content.identifier"]
+            .as_str()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(String::from),
         ..VideoInfo::default()
     };
     let location = tags["com.apple.quicktime.location.ISO6709"]
