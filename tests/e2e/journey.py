@@ -631,6 +631,8 @@ class Journey:
             self.el(".map-tools button").click()
             assert "could not load" in self.text("#tile-problem")
             self.el("#nav-settings").click()
+            # The screen shows the saved setting once it has read it: click after that.
+            wait_for("the setting read", lambda: self.el("#online-map").is_selected())
             self.el("#online-map").click()
             wait_for("the online map off", lambda: not self.el("#online-map").is_selected())
             time.sleep(0.5)
@@ -749,6 +751,14 @@ class Journey:
         # Keys typed into the form are text, not shortcuts: the "f" of the caption did
         # not favourite the photo.
         assert self.el("#viewer-favourite").get_attribute("aria-pressed") == "false"
+        # Placed in Lisbon, its camera time gains Lisbon's summer offset.
+        self.el("#info-edit").click()
+        self.el("#edit-zone").click()
+        photo = self.d.execute_script(
+            "return document.querySelector('#viewer-image').src.split('?')[0].split('/').pop()"
+        )
+        taken = lambda: self.invoke("item_details", {"id": photo}).get("ok", {}).get("taken_at")
+        wait_for("Lisbon's offset", lambda: taken() == "2019-07-14T18:02:11+01:00")
         self.shot("05b-viewer-fixed")
         self.el("#info-undo").click()
         wait_for("the file's own orientation", lambda: self.image_size() == [width, height])
@@ -899,8 +909,8 @@ class Journey:
 
     def motion_photo(self):
         """A Motion Photo (a JPEG with its MP4 after it) shows as one tile with a MOTION
-        badge; in the viewer, Motion plays the video from inside the file, and at its end
-        the still is back."""
+        badge; in the viewer, Motion plays the video from inside the file, and pressed
+        again shows the still."""
         before = self.count()
         phone = WORK / "pixel"
         phone.mkdir()
@@ -928,7 +938,8 @@ class Journey:
         webdriver.ActionChains(self.d).double_click(self.cell(0)).perform()
         self.el("#viewer-motion").click()
         wait_for("the motion playing", lambda: (self.video_state() or {}).get("time", 0) > 0.3)
-        wait_for("the still at its end", lambda: not self.els("video.media") and self.els("#viewer-image"))
+        self.el("#viewer-motion").click()
+        wait_for("the still again", lambda: not self.els("video.media") and self.els("#viewer-image"))
         self.close_viewer()
         self.el("#search").click()
         self.press(Keys.ESCAPE)
