@@ -167,6 +167,15 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
                             .map(|s| format!(", catalog snapshot {s}"))
                             .unwrap_or_default()
                     );
+                    let log = &report.log;
+                    if log.changes_merged > 0 {
+                        out!(
+                            "{name}: merged {} changes from other devices ({} photos added, {} removed)",
+                            log.changes_merged,
+                            log.photos_received,
+                            log.photos_removed
+                        );
+                    }
                 }
                 summaries.push(json!(Named {
                     remote: &name,
@@ -244,6 +253,14 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
         ctx.vault.display(),
         report.snapshot
     );
+    if report.log.changes_merged > 0 {
+        out!(
+            "Merged {} later changes from the library's devices ({} photos added, {} removed)",
+            report.log.changes_merged,
+            report.log.photos_received,
+            report.log.photos_removed
+        );
+    }
     drop(vault);
     Ok(
         if report.failed.is_empty() && report.rejected_snapshots.is_empty() {

@@ -218,10 +218,97 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE items ADD COLUMN motion_length INTEGER;  -- bytes of MP4 at the end",
     // 15: Live Photo identifiers (stacks.rs): a still and its video paired by Apple's id.
     "ALTER TABLE items ADD COLUMN content_id TEXT;",
+    // 16: the change log (sync/log, docs/FORMAT.md): registers, what changed since the
+    // last sync (marked by triggers), and how far each device's log is merged.
+    "CREATE TABLE sync_device (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        device TEXT NOT NULL,
+        clock TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE sync_registers (
+        entity TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,                  -- JSON
+        hlc TEXT NOT NULL,
+        PRIMARY KEY (entity, field)
+    ) STRICT;
+    CREATE TABLE sync_cursors (
+        device TEXT PRIMARY KEY NOT NULL,
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE sync_pending (seq INTEGER PRIMARY KEY, plaintext BLOB NOT NULL) STRICT;
+    CREATE TABLE sync_dirty (entity TEXT PRIMARY KEY NOT NULL) STRICT;
+    CREATE TABLE sync_applying (one INTEGER PRIMARY KEY CHECK (one = 1)) STRICT;
+    CREATE TABLE album_uids (
+        album_id INTEGER PRIMARY KEY REFERENCES albums(id) ON DELETE CASCADE,
+        uid TEXT NOT NULL UNIQUE
+    ) STRICT;
+    CREATE TABLE rendition_objects (
+        item_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        object_id TEXT NOT NULL UNIQUE,
+        PRIMARY KEY (item_id, kind)
+    ) STRICT;
+    CREATE TRIGGER sync_item_added AFTER INSERT ON items
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.id); END;
+    CREATE TRIGGER sync_item_changed AFTER UPDATE ON items
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.id); END;
+    CREATE TRIGGER sync_item_removed AFTER DELETE ON items
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || OLD.id); END;
+    CREATE TRIGGER sync_rendition_added AFTER INSERT ON renditions
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN
+            INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id);
+            DELETE FROM rendition_objects WHERE item_id = NEW.item_id AND kind = NEW.kind;
+        END;
+    CREATE TRIGGER sync_rendition_changed AFTER UPDATE ON renditions
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN
+            INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id);
+            DELETE FROM rendition_objects WHERE item_id = NEW.item_id AND kind = NEW.kind;
+        END;
+    CREATE TRIGGER sync_rendition_removed AFTER DELETE ON renditions
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN
+            INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || OLD.item_id);
+            DELETE FROM rendition_objects WHERE item_id = OLD.item_id AND kind = OLD.kind;
+        END;
+    CREATE TRIGGER sync_override_added AFTER INSERT ON item_overrides
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id); END;
+    CREATE TRIGGER sync_override_changed AFTER UPDATE ON item_overrides
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id); END;
+    CREATE TRIGGER sync_override_removed AFTER DELETE ON item_overrides
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || OLD.item_id); END;
+    CREATE TRIGGER sync_album_added AFTER INSERT ON albums
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+    CREATE TRIGGER sync_album_changed AFTER UPDATE ON albums
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+    CREATE TRIGGER sync_album_removed AFTER DELETE ON albums
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+    CREATE TRIGGER sync_member_added AFTER INSERT ON album_items
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+    CREATE TRIGGER sync_member_removed AFTER DELETE ON album_items
+        WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+    INSERT INTO sync_dirty SELECT 'item/' || id FROM items;
+    INSERT INTO sync_dirty VALUES ('albums');",
 ];
 
+mod changes;
 mod facets;
 mod library;
+mod merge;
 mod overrides;
 mod proxies;
 mod search_index;
@@ -231,6 +318,7 @@ mod synthetic;
 pub(crate) use facets::Facets;
 pub use facets::Usage;
 pub use library::{ALBUM_NAME_MAX, Album, LibraryFilter, Sighting, TimelineEntry};
+pub(crate) use merge::WantedRendition;
 pub use overrides::{EDITED, Fix};
 pub use proxies::Proxy;
 pub use stacks::FoundStack;

@@ -351,7 +351,7 @@ pub(crate) fn authenticate_proxy(key: &VaultKey, file: &Path, proxy: &Proxy) -> 
     Ok(())
 }
 
-fn authenticate(key: &VaultKey, file: &Path, object: &ObjectRef) -> Result<(), String> {
+pub(crate) fn authenticate(key: &VaultKey, file: &Path, object: &ObjectRef) -> Result<(), String> {
     let mut sink = HashSink(key.content_hasher());
     let len = decrypt_file(file, key, &object.id, &mut sink).map_err(|e| e.to_string())?;
     if len != object.size || sink.0.finalize().as_bytes() != &object.content_hash {

@@ -190,6 +190,34 @@ fn set_fix(
     apply(tx, id)
 }
 
+/// Sets or removes (None) one override as another device's change log says it, and puts
+/// the values in force. The item must exist.
+pub(super) fn set_synced(
+    conn: &Connection,
+    id: &str,
+    field: &str,
+    source: &str,
+    fix: Option<(&str, &str)>,
+) -> Result<(), VaultError> {
+    keep_own_metadata(conn, id)?;
+    match fix {
+        Some((value, set_at)) => conn
+            .prepare_cached(
+                "INSERT INTO item_overrides (item_id, field, source, value, set_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (item_id, field, source)
+                 DO UPDATE SET value = excluded.value, set_at = excluded.set_at",
+            )?
+            .execute(params![id, field, source, value, set_at])?,
+        None => conn
+            .prepare_cached(
+                "DELETE FROM item_overrides WHERE item_id = ?1 AND field = ?2 AND source = ?3",
+            )?
+            .execute(params![id, field, source])?,
+    };
+    apply(conn, id)
+}
+
 /// Removes every fix from `source`, and puts the values in force.
 fn remove_in(tx: &Connection, id: &str, source: &str) -> Result<(), VaultError> {
     exists(tx, id)?;

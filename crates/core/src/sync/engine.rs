@@ -30,6 +30,8 @@ pub struct SyncReport {
     pub snapshot: Option<String>,
     /// Stopped by `SyncControl::cancel`; what was confirmed stays confirmed.
     pub cancelled: bool,
+    #[serde(flatten)]
+    pub log: super::LogTraffic,
 }
 
 /// What `check_remote` found.
@@ -94,6 +96,10 @@ impl Contents {
     ) -> Result<SyncReport, VaultError> {
         let remote = self.remote(name)?;
         let mut report = SyncReport::default();
+        // This device's changes are frozen into a segment with their clocks before other
+        // devices' are merged: a merge never overwrites an edit made here unrecorded.
+        self.record_changes()?;
+        self.pull_log(&remote.name, store, &mut report.log).await?;
         // Photos imported while this runs are sent by the next round: the snapshot goes
         // only when it names nothing the remote lacks.
         for round in 0..ROUNDS {
@@ -109,6 +115,7 @@ impl Contents {
             }
             state.state = SyncState::Finishing;
             progress(&state);
+            self.push_log(&remote.name, store, &mut report.log).await?;
             let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
             if report.uploaded > 0 || snapshots.is_empty() {
                 let Some(sealed) = self.seal_snapshot(&remote.name)? else {
@@ -118,6 +125,7 @@ impl Contents {
                     .upload(&sealed.remote_path, &sealed.file)
                     .await
                     .map_err(remote_error)?;
+                report.log.bytes_uploaded += std::fs::metadata(&sealed.file).map_or(0, |m| m.len());
                 report.snapshot = Some(sealed.remote_path.clone());
             }
             self.upload_header(store).await?;
@@ -203,6 +211,7 @@ impl Contents {
                     if uploaded {
                         report.uploaded += 1;
                         report.uploaded_bytes += size;
+                        report.log.bytes_uploaded += size;
                     } else {
                         report.skipped += 1;
                     }

@@ -7,11 +7,13 @@
 
 mod control;
 mod engine;
+pub(crate) mod log;
 mod restore;
 mod snapshot;
 
 pub use control::{SyncControl, SyncProgress, SyncState};
 pub use engine::{RemoteCheck, SyncReport};
+pub use log::LogTraffic;
 pub use restore::{RestoreReport, RestoreSecret, restore};
 pub(crate) use snapshot::fetch_snapshot;
 
@@ -27,10 +29,19 @@ pub mod layout {
     pub const OBJECTS: &str = "objects/";
 
     pub const PROXIES: &str = "proxies/";
+    /// Each device's change-log segments (docs/FORMAT.md, schema 16).
+    pub const LOG: &str = "log/";
+    pub const RENDITIONS: &str = "renditions/";
 
     pub fn object(id: &ObjectId) -> String {
         let name = id.to_string();
         format!("{OBJECTS}{}/{name}", &name[..2])
+    }
+
+    /// A thumbnail or preview, sealed (docs/FORMAT.md, schema 16).
+    pub fn rendition(id: &ObjectId) -> String {
+        let name = id.to_string();
+        format!("{RENDITIONS}{}/{name}", &name[..2])
     }
 
     /// A video's proxy (docs/FORMAT.md, schema 8).

@@ -37,6 +37,7 @@ pub struct RestoreReport {
     /// Photos on the remote that the snapshot used does not list (added after it, when a
     /// newer one was refused): listed again from their content.
     pub relisted: u64,
+    pub log: super::LogTraffic,
 }
 
 const PARALLEL: usize = 4;
@@ -171,6 +172,10 @@ pub async fn restore(
         }
     }
     restore_proxies(&mut vault, store, &remote, &mut report).await?;
+    // A new device of the same library: what other devices changed since the snapshot
+    // comes from their change logs.
+    vault.catalog.become_new_device()?;
+    vault.pull_log(&remote.name, store, &mut report.log).await?;
     if !report.rejected_snapshots.is_empty() {
         let listed: HashSet<ObjectId> = items.iter().map(|item| item.id).collect();
         relist_the_rest(&mut vault, store, &remote, &listed, &mut report).await?;

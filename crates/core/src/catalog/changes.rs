@@ -1,0 +1,565 @@
+//! What this device changed since its last sync, as change-log ops (docs/FORMAT.md, schema
+//! 16). Triggers mark changed items and albums in `sync_dirty`; here each marked one is
+//! compared with its registers (the library as last synced), and every field that differs
+//! becomes an op with a fresh clock. The ops, their registers and the segment that carries
+//! them are written in one transaction.
+
+use super::Catalog;
+use crate::VaultError;
+use crate::sync::log::{Clock, Op, Segment, segment};
+use keepsake_crypto::ObjectId;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// `items` columns that are registers of their own, or this device's own index.
+const NOT_IN_ROW: [&str; 5] = [
+    "favourite",
+    "trashed_at",
+    "caption",
+    "rotation",
+    "search_doc",
+];
+/// `items` columns stored as BLOBs, hex in a row.
+pub(super) const BLOB_COLUMNS: [&str; 2] = ["content_hash", "dhash"];
+
+/// This device in the change log.
+pub(crate) struct SyncDevice {
+    pub device: String,
+    pub clock: Clock,
+}
+
+impl Catalog {
+    /// This device's id and clock, drawn at first use.
+    pub(crate) fn sync_device(&mut self) -> Result<SyncDevice, VaultError> {
+        sync_device(&self.conn)
+    }
+
+    /// Records what changed since the last sync as the next segment to send. Returns how
+    /// many ops it holds (0: no segment).
+    pub(crate) fn record_changes(&mut self, now_ms: u64) -> Result<usize, VaultError> {
+        let tx = self.conn.transaction()?;
+        let mut me = sync_device(&tx)?;
+        let dirty: Vec<String> = tx
+            .prepare("SELECT entity FROM sync_dirty ORDER BY entity")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut ops = Vec::new();
+        for entity in &dirty {
+            if entity == "albums" {
+                album_changes(&tx, &mut me.clock, now_ms, &mut ops)?;
+            } else if let Some(id) = entity.strip_prefix("item/") {
+                item_changes(&tx, id, &mut me.clock, now_ms, &mut ops)?;
+            }
+        }
+        tx.execute("DELETE FROM sync_dirty", [])?;
+        if !ops.is_empty() {
+            for op in &ops {
+                write_register(&tx, op)?;
+            }
+            let (seq, prev) = next_segment(&tx, &me.device)?;
+            let seen = tx
+                .prepare("SELECT device, seq FROM sync_cursors WHERE device != ?1")?
+                .query_map([&me.device], |r| {
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<Result<BTreeMap<String, u64>, _>>()?;
+            let segment = Segment {
+                format: segment::FORMAT.into(),
+                version: segment::VERSION,
+                device: me.device.clone(),
+                seq,
+                prev,
+                seen,
+                ops: ops.clone(),
+            };
+            let (json, _) = segment.to_json()?;
+            tx.execute(
+                "INSERT INTO sync_pending (seq, plaintext) VALUES (?1, ?2)",
+                params![seq as i64, json],
+            )?;
+        }
+        save_clock(&tx, &me.clock)?;
+        tx.commit()?;
+        Ok(ops.len())
+    }
+
+    /// The segments recorded and not yet confirmed on the remote, oldest first.
+    pub(crate) fn pending_segments(&self) -> Result<Vec<(u64, Vec<u8>)>, VaultError> {
+        Ok(self
+            .conn
+            .prepare("SELECT seq, plaintext FROM sync_pending ORDER BY seq")?
+            .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Segment `seq` is on the remote: it becomes this device's log head.
+    pub(crate) fn segment_sent(&mut self, seq: u64, hash: &str) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        let device = sync_device(&tx)?.device;
+        tx.execute("DELETE FROM sync_pending WHERE seq = ?1", [seq as i64])?;
+        set_cursor(&tx, &device, seq, hash)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// How far each device's log is merged here (this device's: how far it was sent).
+    pub(crate) fn log_cursors(&self) -> Result<HashMap<String, (u64, String)>, VaultError> {
+        Ok(self
+            .conn
+            .prepare("SELECT device, seq, hash FROM sync_cursors")?
+            .query_map([], |r| {
+                Ok((r.get(0)?, (r.get::<_, i64>(1)? as u64, r.get(2)?)))
+            })?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// After a restore from another device's catalog snapshot: this catalog becomes a new
+    /// device of the same library. What the other device had not yet sent is its to send.
+    pub(crate) fn become_new_device(&mut self) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        let old = tx
+            .query_row("SELECT clock FROM sync_device", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?;
+        // Segments the other device recorded and had not sent: this one sends their ops.
+        let mut unsent = Vec::new();
+        for json in tx
+            .prepare("SELECT plaintext FROM sync_pending ORDER BY seq")?
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+        {
+            let segment: Segment = serde_json::from_slice(&json?).map_err(|e| {
+                VaultError::CatalogDamaged(format!("a pending change-log segment: {e}"))
+            })?;
+            unsent.extend(segment.ops);
+        }
+        tx.execute_batch("DELETE FROM sync_device; DELETE FROM sync_pending;")?;
+        let mut me = sync_device(&tx)?;
+        if let Some(old) = old {
+            me.clock.observe(&old);
+            save_clock(&tx, &me.clock)?;
+        }
+        if !unsent.is_empty() {
+            let seen = tx
+                .prepare("SELECT device, seq FROM sync_cursors")?
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<Result<BTreeMap<String, u64>, _>>()?;
+            let segment = Segment {
+                format: segment::FORMAT.into(),
+                version: segment::VERSION,
+                device: me.device.clone(),
+                seq: 1,
+                prev: None,
+                seen,
+                ops: unsent,
+            };
+            let (json, _) = segment.to_json()?;
+            tx.execute(
+                "INSERT INTO sync_pending (seq, plaintext) VALUES (1, ?1)",
+                [json],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+pub(super) fn sync_device(conn: &Connection) -> Result<SyncDevice, VaultError> {
+    let found: Option<(String, String)> = conn
+        .query_row("SELECT device, clock FROM sync_device", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    if let Some((device, clock)) = found {
+        let clock = Clock::parse(&clock, &device)
+            .ok_or_else(|| VaultError::CatalogDamaged(format!("the sync clock reads {clock:?}")))?;
+        return Ok(SyncDevice { device, clock });
+    }
+    let device = ObjectId::random()
+        .map_err(|e| VaultError::Remote(e.to_string()))?
+        .to_string();
+    let clock = Clock::start(&device);
+    conn.execute(
+        "INSERT INTO sync_device (one, device, clock) VALUES (1, ?1, ?2)",
+        params![device, clock.to_string()],
+    )?;
+    Ok(SyncDevice { device, clock })
+}
+
+pub(super) fn save_clock(conn: &Connection, clock: &Clock) -> Result<(), VaultError> {
+    conn.execute("UPDATE sync_device SET clock = ?1", [clock.to_string()])?;
+    Ok(())
+}
+
+pub(super) fn set_cursor(
+    conn: &Connection,
+    device: &str,
+    seq: u64,
+    hash: &str,
+) -> Result<(), VaultError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_cursors (device, seq, hash) VALUES (?1, ?2, ?3)",
+        params![device, seq as i64, hash],
+    )?;
+    Ok(())
+}
+
+/// The seq of this device's next segment and the hash its `prev` names.
+fn next_segment(conn: &Connection, device: &str) -> Result<(u64, Option<String>), VaultError> {
+    let pending: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, plaintext FROM sync_pending ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((seq, json)) = pending {
+        return Ok((
+            seq as u64 + 1,
+            Some(blake3::hash(&json).to_hex().to_string()),
+        ));
+    }
+    let sent: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM sync_cursors WHERE device = ?1",
+            [device],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match sent {
+        Some((seq, hash)) => (seq as u64 + 1, Some(hash)),
+        None => (1, None),
+    })
+}
+
+pub(super) fn registers_of(
+    conn: &Connection,
+    entity: &str,
+) -> Result<HashMap<String, Value>, VaultError> {
+    let mut found = HashMap::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT field, value FROM sync_registers WHERE entity = ?1")?;
+    let mut rows = stmt.query([entity])?;
+    while let Some(row) = rows.next()? {
+        let (field, value): (String, String) = (row.get(0)?, row.get(1)?);
+        found.insert(field, parse_value(&value)?);
+    }
+    Ok(found)
+}
+
+/// Every register whose entity starts with `prefix`, by entity.
+fn registers_below(
+    conn: &Connection,
+    prefix: &str,
+) -> Result<HashMap<String, HashMap<String, Value>>, VaultError> {
+    // '/' + 1 = '0': every entity below the prefix sorts before this bound.
+    let end = format!("{}0", prefix.trim_end_matches('/'));
+    let mut found: HashMap<String, HashMap<String, Value>> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT entity, field, value FROM sync_registers WHERE entity >= ?1 AND entity < ?2",
+    )?;
+    let mut rows = stmt.query([prefix, &end])?;
+    while let Some(row) = rows.next()? {
+        let (entity, field, value): (String, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?);
+        found
+            .entry(entity)
+            .or_default()
+            .insert(field, parse_value(&value)?);
+    }
+    Ok(found)
+}
+
+pub(super) fn parse_value(text: &str) -> Result<Value, VaultError> {
+    serde_json::from_str(text)
+        .map_err(|_| VaultError::CatalogDamaged(format!("a sync register reads {text:?}")))
+}
+
+pub(super) fn write_register(conn: &Connection, op: &Op) -> Result<(), VaultError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_registers (entity, field, value, hlc) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![op.entity, op.field, op.value.to_string(), op.hlc])?;
+    Ok(())
+}
+
+/// Whether a value is what a register that was never written means.
+fn is_default(field: &str, value: &Value) -> bool {
+    match field {
+        "favourite" => value == &Value::Bool(false),
+        "trashed_at" => value.is_null(),
+        _ => field.starts_with("override/") && value.is_null(),
+    }
+}
+
+fn item_changes(
+    conn: &Connection,
+    id: &str,
+    clock: &mut Clock,
+    now_ms: u64,
+    ops: &mut Vec<Op>,
+) -> Result<(), VaultError> {
+    let entity = format!("item/{id}");
+    let registers = registers_of(conn, &entity)?;
+    if registers.contains_key("purged") {
+        return Ok(());
+    }
+    let state: Option<(bool, Option<String>)> = conn
+        .prepare_cached("SELECT favourite, trashed_at FROM items WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get::<_, i64>(0)? != 0, r.get(1)?)))
+        .optional()?;
+    let mut op = |field: String, value: Value| Op {
+        hlc: clock.tick(now_ms),
+        entity: entity.clone(),
+        field,
+        value,
+    };
+    let Some((favourite, trashed_at)) = state else {
+        // Gone from here: purged (one never sent needs no word).
+        if registers.contains_key("row") {
+            ops.push(op("purged".into(), Value::Bool(true)));
+        }
+        return Ok(());
+    };
+    let mut fields = vec![
+        ("row".to_string(), item_row(conn, id)?),
+        ("renditions".to_string(), item_renditions(conn, id)?),
+        ("favourite".to_string(), Value::Bool(favourite)),
+        ("trashed_at".to_string(), json!(trashed_at)),
+    ];
+    let mut overrides: HashSet<String> = HashSet::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT field, source, value, set_at FROM item_overrides WHERE item_id = ?1
+         ORDER BY field, source",
+    )?;
+    let mut rows = stmt.query([id])?;
+    while let Some(row) = rows.next()? {
+        let (field, source, value, set_at): (String, String, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        let name = format!("override/{field}/{source}");
+        overrides.insert(name.clone());
+        fields.push((name, json!({"value": value, "set_at": set_at})));
+    }
+    let mut removed: Vec<&String> = registers
+        .keys()
+        .filter(|f| f.starts_with("override/") && !overrides.contains(*f))
+        .collect();
+    removed.sort();
+    fields.extend(removed.into_iter().map(|f| (f.clone(), Value::Null)));
+    for (field, value) in fields {
+        let changed = match registers.get(&field) {
+            Some(known) => known != &value,
+            None => !is_default(&field, &value),
+        };
+        if changed {
+            ops.push(op(field, value));
+        }
+    }
+    Ok(())
+}
+
+/// The item as its file says it: `items` without what is a register of its own, and the
+/// file's own date and place where overrides put others in force.
+fn item_row(conn: &Connection, id: &str) -> Result<Value, VaultError> {
+    let mut stmt = conn.prepare_cached("SELECT * FROM items WHERE id = ?1")?;
+    let names: Vec<String> = stmt.column_names().map(|n| n.to_string()).collect();
+    let mut row = stmt.query_row([id], |r| {
+        let mut row = Map::new();
+        for (i, name) in names.iter().enumerate() {
+            if NOT_IN_ROW.contains(&name.as_str()) {
+                continue;
+            }
+            let value = match r.get_ref(i)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(n) => json!(n),
+                ValueRef::Real(x) => json!(x),
+                ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
+                ValueRef::Blob(b) => json!(hex::encode(b)),
+            };
+            row.insert(name.clone(), value);
+        }
+        Ok(row)
+    })?;
+    type Own = (
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+    );
+    let own: Option<Own> = conn
+        .prepare_cached(
+            "SELECT taken_at, date_source, latitude, longitude, altitude
+             FROM item_own_metadata WHERE item_id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    if let Some((taken_at, date_source, latitude, longitude, altitude)) = own {
+        let place = latitude
+            .zip(longitude)
+            .and_then(|(lat, lon)| crate::places::place_at(lat, lon));
+        row.insert("taken_at".into(), json!(taken_at));
+        row.insert("date_source".into(), json!(date_source));
+        row.insert("latitude".into(), json!(latitude));
+        row.insert("longitude".into(), json!(longitude));
+        row.insert("altitude".into(), json!(altitude));
+        row.insert("place_city".into(), json!(place.as_ref().map(|p| &p.city)));
+        row.insert(
+            "place_region".into(),
+            json!(place.as_ref().and_then(|p| p.region.as_ref())),
+        );
+        row.insert(
+            "place_country_code".into(),
+            json!(place.as_ref().map(|p| &p.country_code)),
+        );
+    }
+    Ok(Value::Object(row))
+}
+
+/// The item's renditions, each named by the object it is sent as (drawn here for one
+/// that has none yet).
+fn item_renditions(conn: &Connection, id: &str) -> Result<Value, VaultError> {
+    let found: Vec<(String, i64, i64, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT r.kind, r.width, r.height, o.object_id FROM renditions r
+             LEFT JOIN rendition_objects o ON o.item_id = r.item_id AND o.kind = r.kind
+             WHERE r.item_id = ?1 ORDER BY r.kind",
+        )?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut list = Vec::new();
+    for (kind, width, height, object) in found {
+        let object = match object {
+            Some(object) => object,
+            None => {
+                let object = ObjectId::random()
+                    .map_err(|e| VaultError::Remote(e.to_string()))?
+                    .to_string();
+                conn.prepare_cached(
+                    "INSERT INTO rendition_objects (item_id, kind, object_id) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![id, kind, object])?;
+                object
+            }
+        };
+        list.push(json!({"kind": kind, "object": object, "width": width, "height": height}));
+    }
+    Ok(Value::Array(list))
+}
+
+/// An album's uid: the hash of the name it was made with, so that albums made with one
+/// name on two devices before they synced are one album.
+pub(super) fn album_uid(name: &str) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"keepsake album\0");
+    hasher.update(name.as_bytes());
+    hex::encode(&hasher.finalize().as_bytes()[..16])
+}
+
+fn album_changes(
+    conn: &Connection,
+    clock: &mut Clock,
+    now_ms: u64,
+    ops: &mut Vec<Op>,
+) -> Result<(), VaultError> {
+    let unnamed: Vec<(i64, String)> = conn
+        .prepare(
+            "SELECT a.id, a.name FROM albums a LEFT JOIN album_uids u ON u.album_id = a.id
+             WHERE u.uid IS NULL ORDER BY a.id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (album, name) in unnamed {
+        let mut uid = album_uid(&name);
+        let taken = conn
+            .prepare_cached("SELECT 1 FROM album_uids WHERE uid = ?1")?
+            .exists([&uid])?;
+        if taken {
+            uid = ObjectId::random()
+                .map_err(|e| VaultError::Remote(e.to_string()))?
+                .to_string();
+        }
+        conn.execute(
+            "INSERT INTO album_uids (album_id, uid) VALUES (?1, ?2)",
+            params![album, uid],
+        )?;
+    }
+    let mut op = |entity: String, field: &str, value: Value| Op {
+        hlc: clock.tick(now_ms),
+        entity,
+        field: field.into(),
+        value,
+    };
+    let local: BTreeMap<String, String> = conn
+        .prepare("SELECT u.uid, a.name FROM albums a JOIN album_uids u ON u.album_id = a.id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let known = registers_below(conn, "album/")?;
+    for (uid, name) in &local {
+        let entity = format!("album/{uid}");
+        let registers = known.get(&entity);
+        if registers.and_then(|r| r.get("name")) != Some(&json!(name)) {
+            ops.push(op(entity.clone(), "name", json!(name)));
+        }
+        if registers.and_then(|r| r.get("deleted")) == Some(&Value::Bool(true)) {
+            ops.push(op(entity, "deleted", Value::Bool(false)));
+        }
+    }
+    let mut gone: Vec<&String> = known
+        .iter()
+        .filter(|(entity, registers)| {
+            let uid = &entity["album/".len()..];
+            !local.contains_key(uid) && registers.get("deleted") != Some(&Value::Bool(true))
+        })
+        .map(|(entity, _)| entity)
+        .collect();
+    gone.sort();
+    for entity in gone {
+        ops.push(op(entity.clone(), "deleted", Value::Bool(true)));
+    }
+
+    let members: HashSet<String> = conn
+        .prepare(
+            "SELECT 'member/' || u.uid || '/' || ai.item_id FROM album_items ai
+             JOIN album_uids u ON u.album_id = ai.album_id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let known = registers_below(conn, "member/")?;
+    let mut added: Vec<&String> = members
+        .iter()
+        .filter(|m| known.get(*m).and_then(|r| r.get("in")) != Some(&Value::Bool(true)))
+        .collect();
+    added.sort();
+    for entity in added {
+        ops.push(op(entity.clone(), "in", Value::Bool(true)));
+    }
+    let mut left: Vec<&String> = known
+        .iter()
+        .filter(|(entity, registers)| {
+            registers.get("in") == Some(&Value::Bool(true)) && !members.contains(*entity)
+        })
+        .map(|(entity, _)| entity)
+        .collect();
+    left.sort();
+    for entity in left {
+        // Only what left an album that is here, and an item that is here: the rest is
+        // an album or an item this device does not show.
+        let mut parts = entity["member/".len()..].split('/');
+        let (Some(uid), Some(item)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let both_here = local.contains_key(uid)
+            && conn
+                .prepare_cached("SELECT 1 FROM items WHERE id = ?1")?
+                .exists([item])?;
+        if both_here {
+            ops.push(op(entity.clone(), "in", Value::Bool(false)));
+        }
+    }
+    Ok(())
+}

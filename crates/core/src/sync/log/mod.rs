@@ -1,0 +1,331 @@
+//! The change log (docs/FORMAT.md, schema 16): one library on every device. Each device
+//! appends its own segments below `log/<device>/`; pulling merges every other device's
+//! new segments (checked against their names and the chain before them), pushing sends
+//! renditions and then this device's pending segments.
+
+mod clock;
+pub mod segment;
+
+pub use clock::Clock;
+pub use segment::Segment;
+
+use super::engine::remote_error;
+use super::{RemoteStore, layout};
+use crate::catalog::{ObjectRef, WantedRendition};
+use crate::{Contents, VaultError};
+use futures::StreamExt;
+use keepsake_crypto::{ObjectId, ObjectWriter, decrypt_object, max_encrypted_len};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One change: the new value of one register.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    pub hlc: String,
+    pub entity: String,
+    pub field: String,
+    pub value: Value,
+}
+
+/// What a sync or a restore moved through the change log.
+#[derive(Debug, Default, Serialize)]
+pub struct LogTraffic {
+    /// Every byte sent: originals, renditions, segments, snapshot.
+    pub bytes_uploaded: u64,
+    /// Every byte fetched: segments, originals and renditions of other devices' photos.
+    pub bytes_downloaded: u64,
+    /// This device's changes sent in segments.
+    pub changes_sent: u64,
+    /// Other devices' changes merged here.
+    pub changes_merged: u64,
+    /// Photos other devices added, now here.
+    pub photos_received: u64,
+    /// Photos other devices emptied from the trash, now gone here.
+    pub photos_removed: u64,
+}
+
+/// Transfers in flight at once.
+const PARALLEL: usize = 8;
+/// The largest rendition object fetched (a preview is a few hundred KB).
+const MAX_RENDITION: u64 = 32 << 20;
+
+fn log_error(what: String) -> VaultError {
+    VaultError::Remote(format!("the remote's change log: {what}"))
+}
+
+impl Contents {
+    /// Turns what changed here since the last sync into the next segment to send.
+    pub(crate) fn record_changes(&mut self) -> Result<(), VaultError> {
+        let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
+        self.catalog.record_changes(now)?;
+        Ok(())
+    }
+
+    /// Merges every other device's segments that are new here.
+    pub(crate) async fn pull_log(
+        &mut self,
+        remote: &str,
+        store: &impl RemoteStore,
+        traffic: &mut LogTraffic,
+    ) -> Result<(), VaultError> {
+        let me = self.catalog.sync_device()?.device;
+        let cursors = self.catalog.log_cursors()?;
+        let mut logs: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+        for (path, _) in store.list(layout::LOG).await.map_err(remote_error)? {
+            if let Some((device, seq)) = segment::parse_name(&path) {
+                logs.entry(device).or_default().insert(seq);
+            }
+        }
+        let top = |device: &str| logs.get(device).and_then(|s| s.last().copied());
+        if let Some((sent, _)) = cursors.get(&me)
+            && top(&me).unwrap_or(0) < *sent
+        {
+            return Err(log_error(format!(
+                "this device sent {sent} segments, the remote holds {}: it was rolled back \
+                 or segments were withheld",
+                top(&me).unwrap_or(0)
+            )));
+        }
+        let mut segments = Vec::new();
+        let mut heads = Vec::new();
+        for (device, seqs) in &logs {
+            if device == &me {
+                continue;
+            }
+            let (merged, hash) = cursors.get(device).cloned().unwrap_or((0, String::new()));
+            let last = seqs.last().copied().unwrap_or(0);
+            if last < merged {
+                return Err(log_error(format!(
+                    "device {device}'s log ends at segment {last}, but segment {merged} was \
+                     merged here already: the remote was rolled back or segments were withheld"
+                )));
+            }
+            let mut prev = (merged > 0).then_some(hash);
+            for seq in merged + 1..=last {
+                let name = segment::name(device, seq);
+                if !seqs.contains(&seq) {
+                    return Err(log_error(format!("{name} is missing")));
+                }
+                let sealed = self.fetch_small(store, &name, segment::MAX_SEALED).await?;
+                traffic.bytes_downloaded += sealed.len() as u64;
+                let (segment, hash) = segment::open(&name, &sealed, &self.key)
+                    .map_err(|why| log_error(format!("{name} is refused: {why}")))?;
+                if segment.prev != prev {
+                    return Err(log_error(format!(
+                        "{name} does not follow the segment before it: reordered or replaced"
+                    )));
+                }
+                prev = Some(hash.clone());
+                heads.retain(|(d, _, _): &(String, u64, String)| d != device);
+                heads.push((device.clone(), seq, hash));
+                segments.push(segment);
+            }
+        }
+        for segment in &segments {
+            for (device, seen) in &segment.seen {
+                if top(device).unwrap_or(0) < *seen {
+                    return Err(log_error(format!(
+                        "{} had merged segment {seen} of device {device}, which the remote \
+                         does not hold: withheld",
+                        segment::name(&segment.device, segment.seq)
+                    )));
+                }
+            }
+        }
+        let mut ops: Vec<Op> = segments.into_iter().flat_map(|s| s.ops).collect();
+        ops.sort_by(|a, b| a.hlc.cmp(&b.hlc));
+        let fetched = self.fetch_originals(remote, store, &ops, traffic).await?;
+        let merged = match self.catalog.merge(&ops, &heads) {
+            Ok(merged) => merged,
+            Err(e) => {
+                for id in fetched {
+                    let _ = self.store.remove(&id);
+                }
+                return Err(e);
+            }
+        };
+        for id in &merged.purged {
+            // The catalog no longer lists it: a leftover file is only unlisted.
+            let _ = self.store.remove(id);
+        }
+        traffic.changes_merged += merged.applied as u64;
+        traffic.photos_received += merged.added.len() as u64;
+        traffic.photos_removed += merged.purged.len() as u64;
+        self.fetch_renditions(remote, store, traffic).await
+    }
+
+    /// A small file from the remote, refused before it is fetched if listed larger.
+    async fn fetch_small(
+        &self,
+        store: &impl RemoteStore,
+        path: &str,
+        max: u64,
+    ) -> Result<Vec<u8>, VaultError> {
+        match store.size(path).await.map_err(remote_error)? {
+            Some(len) if len > max => Err(log_error(format!(
+                "{path} is {len} bytes, more than it can be: not fetched"
+            ))),
+            _ => store.get(path).await.map_err(remote_error),
+        }
+    }
+
+    /// Fetches and authenticates the originals of photos other devices added; returns them
+    /// (placed, not yet listed). On any failure none stays and nothing is merged.
+    async fn fetch_originals(
+        &mut self,
+        remote: &str,
+        store: &impl RemoteStore,
+        ops: &[Op],
+        traffic: &mut LogTraffic,
+    ) -> Result<Vec<ObjectId>, VaultError> {
+        let wanted = self.catalog.originals_to_fetch(ops)?;
+        let this = &*self;
+        let jobs = wanted.iter().map(|w| async move {
+            let tmp = this.dir.join("tmp").join(format!("{}.pull", w.id));
+            let object = ObjectRef {
+                id: w.id,
+                size: w.size,
+                content_hash: w.content_hash,
+            };
+            let fetched = match store
+                .download(&layout::object(&w.id), &tmp, max_encrypted_len(w.size))
+                .await
+            {
+                Ok(len) => crate::verify::authenticate(&this.key, &tmp, &object).map(|()| len),
+                Err(e) => Err(e.to_string()),
+            };
+            let placed = fetched.and_then(|len| {
+                this.store
+                    .place(&tmp, &w.id)
+                    .map(|()| len)
+                    .map_err(|e| e.to_string())
+            });
+            if placed.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            (w.id, placed)
+        });
+        let results: Vec<_> = futures::stream::iter(jobs)
+            .buffer_unordered(PARALLEL)
+            .collect()
+            .await;
+        let mut placed = Vec::new();
+        let mut failed = None;
+        for (id, result) in results {
+            match result {
+                Ok(len) => {
+                    traffic.bytes_downloaded += len;
+                    placed.push((id, len));
+                }
+                Err(why) => failed = Some(format!("photo {id}: {why}")),
+            }
+        }
+        if let Some(why) = failed {
+            for (id, _) in &placed {
+                let _ = self.store.remove(id);
+            }
+            return Err(log_error(format!(
+                "an added photo cannot be fetched ({why})"
+            )));
+        }
+        for (id, len) in &placed {
+            self.catalog.confirm_object(remote, id, *len)?;
+        }
+        Ok(placed.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// Fetches the thumbnails and previews other devices made. One that cannot be fetched
+    /// is tried again at the next sync (the tile shows without it meanwhile).
+    async fn fetch_renditions(
+        &mut self,
+        remote: &str,
+        store: &impl RemoteStore,
+        traffic: &mut LogTraffic,
+    ) -> Result<(), VaultError> {
+        let wanted = self.catalog.renditions_to_fetch()?;
+        let this = &*self;
+        let jobs = wanted.into_iter().map(|w: WantedRendition| async move {
+            let fetched = this
+                .fetch_small(store, &layout::rendition(&w.object), MAX_RENDITION)
+                .await;
+            (w, fetched)
+        });
+        let results: Vec<_> = futures::stream::iter(jobs)
+            .buffer_unordered(PARALLEL)
+            .collect()
+            .await;
+        for (wanted, fetched) in results {
+            let Ok(sealed) = fetched else { continue };
+            traffic.bytes_downloaded += sealed.len() as u64;
+            let mut jpeg = Vec::new();
+            if decrypt_object(&sealed[..], &mut jpeg, &self.key, Some(&wanted.object)).is_err() {
+                continue;
+            }
+            self.catalog.store_synced_rendition(&wanted, &jpeg)?;
+            self.catalog
+                .confirm_object(remote, &wanted.object, sealed.len() as u64)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the renditions the remote lacks, then this device's pending segments (each
+    /// forgotten only once the remote holds all of it).
+    pub(crate) async fn push_log(
+        &mut self,
+        remote: &str,
+        store: &impl RemoteStore,
+        traffic: &mut LogTraffic,
+    ) -> Result<(), VaultError> {
+        let unsent = self.catalog.renditions_to_send(remote)?;
+        for batch in unsent.chunks(64) {
+            let mut sealed = Vec::new();
+            for (item, kind, object) in batch {
+                let Some(jpeg) = self.catalog.rendition_jpeg(item, kind)? else {
+                    continue;
+                };
+                let seal_error =
+                    |e| VaultError::from_object_write("sealing a thumbnail for the remote", e);
+                let mut writer =
+                    ObjectWriter::new(Vec::new(), &self.key, *object).map_err(seal_error)?;
+                writer
+                    .write_from(&mut &jpeg[..], |_| {})
+                    .map_err(seal_error)?;
+                sealed.push((*object, writer.finish().map_err(seal_error)?));
+            }
+            let jobs = sealed.into_iter().map(|(object, bytes)| async move {
+                let len = bytes.len() as u64;
+                let path = layout::rendition(&object);
+                let sent = store.put(&path, bytes).await;
+                (object, len, sent)
+            });
+            let results: Vec<_> = futures::stream::iter(jobs)
+                .buffer_unordered(PARALLEL)
+                .collect()
+                .await;
+            for (object, len, sent) in results {
+                sent.map_err(remote_error)?;
+                self.catalog.confirm_object(remote, &object, len)?;
+                traffic.bytes_uploaded += len;
+            }
+        }
+        let me = self.catalog.sync_device()?.device;
+        for (seq, json) in self.catalog.pending_segments()? {
+            let name = segment::name(&me, seq);
+            let sealed = segment::seal(&json, &self.key)?;
+            let len = sealed.len() as u64;
+            let changes = serde_json::from_slice::<Segment>(&json)
+                .map(|s| s.ops.len() as u64)
+                .unwrap_or(0);
+            store.put(&name, sealed).await.map_err(remote_error)?;
+            if store.size(&name).await.map_err(remote_error)? != Some(len) {
+                return Err(log_error(format!("the upload of {name} was not confirmed")));
+            }
+            let hash = blake3::hash(&json).to_hex().to_string();
+            self.catalog.segment_sent(seq, &hash)?;
+            traffic.bytes_uploaded += len;
+            traffic.changes_sent += changes;
+        }
+        Ok(())
+    }
+}
