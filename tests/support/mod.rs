@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
+pub mod rclone;
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The `keepsake` binary under test.

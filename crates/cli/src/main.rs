@@ -67,7 +67,7 @@ enum Command {
     /// Fix the date, place, caption or rotation (the originals are never touched), or
     /// take the fixes back with --undo
     Edit(edit_commands::EditArgs),
-    /// Albums: create, add, rm, ls
+    /// Albums: create, rename, delete, add, rm, ls
     #[command(subcommand)]
     Album(organise_commands::AlbumCommand),
     /// Move items to the trash

@@ -94,6 +94,18 @@ pub enum AlbumCommand {
         /// The album's name
         name: String,
     },
+    /// Give an album another name
+    Rename {
+        /// Its name now
+        name: String,
+        /// The new name
+        new_name: String,
+    },
+    /// Delete an album (its photos stay in the library)
+    Delete {
+        /// The album's name
+        name: String,
+    },
     /// Put items in an album
     Add {
         /// The album's name
@@ -121,6 +133,14 @@ pub fn album(ctx: &Context, command: AlbumCommand) -> Outcome {
         AlbumCommand::Create { name } => {
             library.create_album(&name)?;
             out!("Album {name:?} made");
+        }
+        AlbumCommand::Rename { name, new_name } => {
+            library.rename_album(album_named(&library, &name)?, &new_name)?;
+            out!("Album {name:?} is now {new_name:?}");
+        }
+        AlbumCommand::Delete { name } => {
+            library.delete_album(album_named(&library, &name)?)?;
+            out!("Album {name:?} deleted (its photos stay in the library)");
         }
         AlbumCommand::Add { name, ids } => {
             let ids = parse_ids(&ids)?;

@@ -238,8 +238,13 @@ const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL
     ) STRICT;
     CREATE TABLE sync_pending (seq INTEGER PRIMARY KEY, plaintext BLOB NOT NULL) STRICT;
-    CREATE TABLE sync_dirty (entity TEXT PRIMARY KEY NOT NULL) STRICT;
+    CREATE TABLE sync_dirty (
+        entity TEXT PRIMARY KEY NOT NULL,
+        at INTEGER NOT NULL                   -- ms since 1970 of its last change
+    ) STRICT;
     CREATE TABLE sync_applying (one INTEGER PRIMARY KEY CHECK (one = 1)) STRICT;
+    CREATE VIEW sync_now AS
+        SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) AS ms;
     CREATE TABLE album_uids (
         album_id INTEGER PRIMARY KEY REFERENCES albums(id) ON DELETE CASCADE,
         uid TEXT NOT NULL UNIQUE
@@ -252,57 +257,71 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE TRIGGER sync_item_added AFTER INSERT ON items
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.id); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('item/' || NEW.id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_item_changed AFTER UPDATE ON items
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.id); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('item/' || NEW.id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_item_removed AFTER DELETE ON items
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || OLD.id); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('item/' || OLD.id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_rendition_added AFTER INSERT ON renditions
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
         BEGIN
-            INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id);
+            INSERT INTO sync_dirty VALUES ('item/' || NEW.item_id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at;
             DELETE FROM rendition_objects WHERE item_id = NEW.item_id AND kind = NEW.kind;
         END;
     CREATE TRIGGER sync_rendition_changed AFTER UPDATE ON renditions
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
         BEGIN
-            INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id);
+            INSERT INTO sync_dirty VALUES ('item/' || NEW.item_id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at;
             DELETE FROM rendition_objects WHERE item_id = NEW.item_id AND kind = NEW.kind;
         END;
     CREATE TRIGGER sync_rendition_removed AFTER DELETE ON renditions
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
         BEGIN
-            INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || OLD.item_id);
+            INSERT INTO sync_dirty VALUES ('item/' || OLD.item_id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at;
             DELETE FROM rendition_objects WHERE item_id = OLD.item_id AND kind = OLD.kind;
         END;
     CREATE TRIGGER sync_override_added AFTER INSERT ON item_overrides
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('item/' || NEW.item_id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_override_changed AFTER UPDATE ON item_overrides
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || NEW.item_id); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('item/' || NEW.item_id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_override_removed AFTER DELETE ON item_overrides
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('item/' || OLD.item_id); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('item/' || OLD.item_id, (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_album_added AFTER INSERT ON albums
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('albums', (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_album_changed AFTER UPDATE ON albums
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('albums', (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_album_removed AFTER DELETE ON albums
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('albums', (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_member_added AFTER INSERT ON album_items
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
+        BEGIN INSERT INTO sync_dirty VALUES ('albums', (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     CREATE TRIGGER sync_member_removed AFTER DELETE ON album_items
         WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
-        BEGIN INSERT OR IGNORE INTO sync_dirty VALUES ('albums'); END;
-    INSERT INTO sync_dirty SELECT 'item/' || id FROM items;
-    INSERT INTO sync_dirty VALUES ('albums');",
+        BEGIN INSERT INTO sync_dirty VALUES ('albums', (SELECT ms FROM sync_now))
+                ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
+    INSERT INTO sync_dirty SELECT 'item/' || id, (SELECT ms FROM sync_now) FROM items;
+    INSERT INTO sync_dirty VALUES ('albums', (SELECT ms FROM sync_now));",
 ];
 
 mod changes;

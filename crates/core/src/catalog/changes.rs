@@ -41,16 +41,20 @@ impl Catalog {
     pub(crate) fn record_changes(&mut self, now_ms: u64) -> Result<usize, VaultError> {
         let tx = self.conn.transaction()?;
         let mut me = sync_device(&tx)?;
-        let dirty: Vec<String> = tx
-            .prepare("SELECT entity FROM sync_dirty ORDER BY entity")?
-            .query_map([], |r| r.get(0))?
+        // In the order they were made, each at the time it was made (the last change of
+        // its item or of the albums): of two edits on two devices, the later one wins, not
+        // the one synced later.
+        let dirty: Vec<(String, i64)> = tx
+            .prepare("SELECT entity, at FROM sync_dirty ORDER BY at, entity")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let mut ops = Vec::new();
-        for entity in &dirty {
+        for (entity, at) in &dirty {
+            let at = (*at).clamp(0, now_ms as i64) as u64;
             if entity == "albums" {
-                album_changes(&tx, &mut me.clock, now_ms, &mut ops)?;
+                album_changes(&tx, &mut me.clock, at, &mut ops)?;
             } else if let Some(id) = entity.strip_prefix("item/") {
-                item_changes(&tx, id, &mut me.clock, now_ms, &mut ops)?;
+                item_changes(&tx, id, &mut me.clock, at, &mut ops)?;
             }
         }
         tx.execute("DELETE FROM sync_dirty", [])?;

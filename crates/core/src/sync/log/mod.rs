@@ -107,7 +107,10 @@ impl Contents {
                 if !seqs.contains(&seq) {
                     return Err(log_error(format!("{name} is missing")));
                 }
-                let sealed = self.fetch_small(store, &name, segment::MAX_SEALED).await?;
+                let sealed = self
+                    .fetch_small(store, &name, segment::MAX_SEALED)
+                    .await
+                    .map_err(|e| log_error(format!("{name} cannot be fetched ({e})")))?;
                 traffic.bytes_downloaded += sealed.len() as u64;
                 let (segment, hash) = segment::open(&name, &sealed, &self.key)
                     .map_err(|why| log_error(format!("{name} is refused: {why}")))?;

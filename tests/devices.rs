@@ -1,0 +1,288 @@
+//! One library on two devices (#13), through rclone's S3 server with authentication: each
+//! device appends its own change log, and sync merges the other's.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use support::rclone::*;
+use support::*;
+
+/// Sample names: X is the first twelve, Y overlaps X in five and adds eight.
+fn sample_names() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(samples().join("exif-samples"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn copy_some(names: &[String], into: &Path) {
+    fs::create_dir_all(into).unwrap();
+    for name in names {
+        fs::copy(samples().join("exif-samples").join(name), into.join(name)).unwrap();
+    }
+}
+
+fn sha256s(dir: &Path) -> BTreeSet<String> {
+    files_under(dir).iter().map(|p| sha256(p)).collect()
+}
+
+fn json_s3(vault: &TestVault, args: &[&str]) -> Value {
+    let mut args = args.to_vec();
+    args.push("--json");
+    serde_json::from_slice(&ok_s3(vault, &args).stdout).unwrap()
+}
+
+/// What a user sees of a library: the timeline, the albums and the trash.
+fn library_view(vault: &TestVault) -> (Value, Value, Value) {
+    (
+        vault.json(&["ls"]),
+        vault.json(&["album", "ls"]),
+        vault.json(&["trash", "ls"]),
+    )
+}
+
+fn ids_named(vault: &TestVault, names: &[String]) -> Vec<String> {
+    let listed = vault.json(&["ls"]);
+    names
+        .iter()
+        .map(|name| {
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name} is not listed"))["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+fn export_hashes(vault: &TestVault, name: &str) -> BTreeSet<String> {
+    let out = vault.path(name);
+    vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+    sha256s(&out)
+}
+
+#[test]
+fn two_devices_make_one_library_whatever_order_they_sync_in() {
+    let server = Server::start("s3");
+    let url = server.s3_url("family");
+    let names = sample_names();
+    let (x, y) = (&names[..12], &names[7..20]);
+
+    let a = TestVault::new();
+    copy_some(x, &a.path("x"));
+    a.import(&[&a.path("x")]);
+    a.run_ok(&["album", "create", "Trip"]);
+    let trip: Vec<String> = ids_named(&a, &x[..1]);
+    a.run_ok(&["album", "add", "Trip", &trip[0]]);
+    ok_s3(&a, &["remote", "add", "family", &url]);
+    ok_s3(&a, &["sync"]);
+
+    // B joins from the remote, then imports Y: the five photos A has are not doubled.
+    let b = new_machine("laptop");
+    ok_s3(&b, &["restore", &url, "--name", "family"]);
+    copy_some(y, &b.path("y"));
+    let imported = b.import(&[&b.path("y")]);
+    assert_eq!(
+        imported["imported"].as_array().unwrap().len(),
+        8,
+        "{imported}"
+    );
+    assert_eq!(
+        imported["duplicates"].as_array().unwrap().len(),
+        5,
+        "{imported}"
+    );
+
+    // A favourites three and renames the album while B puts two of them in it (under its
+    // old name) and trashes a fourth.
+    let faves = ids_named(&a, &x[1..4]);
+    let mut fav = vec!["fav"];
+    fav.extend(faves.iter().map(String::as_str));
+    a.run_ok(&fav);
+    a.run_ok(&["album", "rename", "Trip", "Lisbon 2025"]);
+    b.run_ok(&["album", "add", "Trip", &faves[0], &faves[1]]);
+    let trashed = ids_named(&b, &x[4..5]).remove(0);
+    b.run_ok(&["rm", &trashed]);
+
+    for vault in [&a, &b, &a] {
+        ok_s3(vault, &["sync"]);
+    }
+    let seen = library_view(&a);
+    assert_eq!(
+        seen,
+        library_view(&b),
+        "the two devices show different libraries"
+    );
+    let albums = &seen.1;
+    let lisbon = albums
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|al| al["name"] == "Lisbon 2025")
+        .unwrap_or_else(|| panic!("the renamed album is missing: {albums}"));
+    assert_eq!(lisbon["items"].as_array().unwrap().len(), 3, "{lisbon}");
+    assert_eq!(albums.as_array().unwrap().len(), 1, "{albums}");
+    let favourites: Vec<&Value> = seen
+        .0
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["favourite"] == true)
+        .collect();
+    assert_eq!(favourites.len(), 3);
+    assert_eq!(seen.2.as_array().unwrap().len(), 1);
+    assert_eq!(seen.2[0]["id"], trashed.as_str());
+
+    // Every original, byte for byte, on both: X ∪ Y.
+    let mut everything = sha256s(&a.path("x"));
+    everything.extend(sha256s(&b.path("y")));
+    assert_eq!(export_hashes(&a, "export-a"), everything);
+    assert_eq!(export_hashes(&b, "export-b"), everything);
+
+    // B's photos arrived on A with their thumbnails: the same JPEG on both.
+    for id in ids_named(&b, &y[5..]) {
+        let (ta, tb) = (a.path("a.jpg"), b.path("b.jpg"));
+        a.run_ok(&["thumb", &id, "--out", ta.to_str().unwrap()]);
+        b.run_ok(&["thumb", &id, "--out", tb.to_str().unwrap()]);
+        assert_eq!(sha256(&ta), sha256(&tb), "thumbnail of {id}");
+        fs::remove_file(ta).unwrap();
+        fs::remove_file(tb).unwrap();
+    }
+
+    // Both edit one caption; the later edit wins on both, in either sync order.
+    let photo = &faves[2];
+    a.run_ok(&["edit", photo, "--caption", "from the desktop"]);
+    b.run_ok(&["edit", photo, "--caption", "from the laptop"]);
+    for vault in [&b, &a, &b] {
+        ok_s3(vault, &["sync"]);
+    }
+    assert_eq!(library_view(&a), library_view(&b));
+    let shown = a.json(&["show", photo]);
+    assert_eq!(shown["caption"], "from the laptop", "{shown}");
+
+    // Emptying the trash on B removes the photo from A too, original and all.
+    b.run_ok(&["trash", "empty"]);
+    let synced = json_s3(&b, &["sync"]);
+    assert!(
+        synced[0]["bytes_uploaded"].as_u64().unwrap() > 0,
+        "{synced}"
+    );
+    let pulled = json_s3(&a, &["sync"]);
+    assert_eq!(pulled[0]["photos_removed"], 1, "{pulled}");
+    assert!(
+        pulled[0]["bytes_downloaded"].as_u64().unwrap() > 0,
+        "{pulled}"
+    );
+    assert_eq!(library_view(&a), library_view(&b));
+    assert!(a.json(&["trash", "ls"]).as_array().unwrap().is_empty());
+    let gone = a.run(&["show", &trashed]);
+    assert!(!gone.status.success(), "the purged photo is still on A");
+    a.run_ok(&["verify"]);
+    assert_eq!(export_hashes(&a, "export-a2").len(), everything.len() - 1);
+
+    // A sync with nothing new sends nothing.
+    let idle = json_s3(&a, &["sync"]);
+    assert_eq!(idle[0]["bytes_uploaded"], 0, "{idle}");
+    assert_eq!(idle[0]["changes_merged"], 0, "{idle}");
+}
+
+/// Waits out rclone's directory cache (1 s) after the bucket was changed behind its back.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+}
+
+/// The segment files of the remote's change log, by device.
+fn segments(server: &Server, prefix: &str) -> Vec<std::path::PathBuf> {
+    let mut found = files_under(&server.data.join("bucket").join(prefix).join("log"));
+    found.sort();
+    found
+}
+
+#[test]
+fn a_replayed_withheld_or_damaged_segment_is_refused_and_named() {
+    let server = Server::start("s3");
+    let url = server.s3_url("lib");
+    let names = sample_names();
+    let a = TestVault::new();
+    copy_some(&names[..3], &a.path("x"));
+    a.import(&[&a.path("x")]);
+    ok_s3(&a, &["remote", "add", "lib", &url]);
+    ok_s3(&a, &["sync"]);
+    let b = new_machine("laptop");
+    ok_s3(&b, &["restore", &url, "--name", "lib"]);
+    // Three more segments from A: a favourite, a caption, a trash.
+    let ids = ids_named(&a, &names[..3]);
+    a.run_ok(&["fav", &ids[0]]);
+    ok_s3(&a, &["sync"]);
+    a.run_ok(&["edit", &ids[1], "--caption", "harbour"]);
+    ok_s3(&a, &["sync"]);
+    a.run_ok(&["rm", &ids[2]]);
+    ok_s3(&a, &["sync"]);
+    let log = segments(&server, "lib");
+    assert_eq!(log.len(), 4, "{log:?}");
+    let (second, third, fourth) = (&log[1], &log[2], &log[3]);
+    let keep = |p: &Path| fs::read(p).unwrap();
+    let (second_bytes, third_bytes) = (keep(second), keep(third));
+
+    let refused = |what: &str, needle: &str| {
+        settle();
+        let out = run_s3(&b, &["sync"]);
+        assert!(!out.status.success(), "{what}: sync succeeded");
+        assert!(stderr(&out).contains(needle), "{what}: {}", stderr(&out));
+        // Nothing of it was merged.
+        assert_eq!(
+            b.json(&["ls"])
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|i| i["favourite"] == true)
+                .count(),
+            0,
+            "{what}: merged anyway"
+        );
+    };
+    // Replayed: the second segment's bytes under the third's name.
+    fs::write(third, &second_bytes).unwrap();
+    refused("replayed", "renamed or replayed");
+    // Withheld: the third is gone, the fourth follows a gap.
+    fs::remove_file(third).unwrap();
+    refused(
+        "withheld",
+        &format!("{}", third.file_name().unwrap().to_string_lossy()),
+    );
+    // Damaged: one bit of the third.
+    let mut damaged = third_bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x10;
+    fs::write(third, &damaged).unwrap();
+    refused("damaged", "does not authenticate");
+    // Reordered: the fourth's bytes swapped with the third's.
+    let fourth_bytes = keep(fourth);
+    fs::write(third, &fourth_bytes).unwrap();
+    fs::write(fourth, &third_bytes).unwrap();
+    refused("reordered", "renamed or replayed");
+
+    // Put right, the same sync merges all of it.
+    fs::write(third, &third_bytes).unwrap();
+    fs::write(fourth, &fourth_bytes).unwrap();
+    settle();
+    ok_s3(&b, &["sync"]);
+    assert_eq!(library_view(&a).0, library_view(&b).0);
+    assert_eq!(b.json(&["trash", "ls"]).as_array().unwrap().len(), 1);
+
+    // Rolled back after B merged it all: the last segment withheld is named.
+    fs::remove_file(fourth).unwrap();
+    settle();
+    let out = run_s3(&b, &["sync"]);
+    assert!(!out.status.success(), "a rolled-back log was accepted");
+    assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
+}
