@@ -286,3 +286,36 @@ fn a_replayed_withheld_or_damaged_segment_is_refused_and_named() {
     assert!(!out.status.success(), "a rolled-back log was accepted");
     assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_remote_one_device_never_syncs_with_still_gets_its_photos() {
+    let server = Server::start("s3");
+    let (home, offsite) = (server.s3_url("home"), server.s3_url("offsite"));
+    let names = sample_names();
+    let desktop = TestVault::new();
+    copy_some(&names[..4], &desktop.path("x"));
+    desktop.import(&[&desktop.path("x")]);
+    ok_s3(&desktop, &["remote", "add", "home", &home]);
+    ok_s3(&desktop, &["remote", "add", "offsite", &offsite]);
+    ok_s3(&desktop, &["sync"]);
+    // The laptop syncs with the home remote only.
+    let laptop = new_machine("laptop");
+    ok_s3(&laptop, &["restore", &home, "--name", "home"]);
+    copy_some(&names[4..7], &laptop.path("y"));
+    laptop.import(&[&laptop.path("y")]);
+    let favourite = ids_named(&laptop, &names[..1]).remove(0);
+    laptop.run_ok(&["fav", &favourite]);
+    ok_s3(&laptop, &["sync"]);
+    // The desktop passes the laptop's log and photos on to the offsite remote.
+    ok_s3(&desktop, &["sync"]);
+    let logs = fs::read_dir(server.data.join("bucket/offsite/log"))
+        .unwrap()
+        .count();
+    assert_eq!(logs, 2, "the offsite remote lacks the laptop's log");
+    let fresh = new_machine("fresh");
+    ok_s3(&fresh, &["restore", &offsite, "--name", "offsite"]);
+    assert_eq!(library_view(&fresh), library_view(&laptop));
+    let mut everything = sha256s(&desktop.path("x"));
+    everything.extend(sha256s(&laptop.path("y")));
+    assert_eq!(export_hashes(&fresh, "export"), everything);
+}

@@ -886,7 +886,8 @@ fn import_in_batches(
 }
 
 /// A restore onto a new machine: refuses `snapshot` by name, restores `items` from the
-/// one before, lists the `later` photos added since from their content, and exits 4.
+/// one before, brings back the `later` photos added since from the change log (names and
+/// all), and exits 4.
 fn restore_past_a_refused_snapshot(
     url: &str,
     snapshot: &str,
@@ -905,16 +906,21 @@ fn restore_past_a_refused_snapshot(
         stderr(&out)
     );
     assert!(
-        stdout(&out).contains(&format!("Restored {items} items")),
+        stdout(&out).contains(&format!("Restored {} items", items + later)),
         "{damage}: {}",
         stdout(&out)
     );
     assert!(
         stderr(&out).contains(&format!(
-            "the {later} photos added after it were listed again"
+            "{later} photos added after it came back from the change log, and 0 were listed"
         )),
         "{damage}: {}",
         stderr(&out)
+    );
+    let names = restored.json(&["ls"]);
+    assert!(
+        !names.to_string().contains("recovered-"),
+        "{damage}: a name was lost: {names}"
     );
     // Nothing authentic on the remote is left behind, and all of it verifies.
     assert_eq!(

@@ -241,9 +241,10 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
     }
     if !report.rejected_snapshots.is_empty() {
         eprintln!(
-            "warning: restored from the older snapshot {}; the {} photos added after it were \
-             listed again from their content (as recovered-…: their names were in the refused one)",
-            report.snapshot, report.relisted
+            "warning: restored from the older snapshot {}; {} photos added after it came back \
+             from the change log, and {} were listed again from their content (as \
+             recovered-…: their names were in the refused one)",
+            report.snapshot, report.log.photos_received, report.relisted
         );
     }
     out!(

@@ -232,12 +232,19 @@ const MIGRATIONS: &[&str] = &[
         hlc TEXT NOT NULL,
         PRIMARY KEY (entity, field)
     ) STRICT;
-    CREATE TABLE sync_cursors (
-        device TEXT PRIMARY KEY NOT NULL,
+    CREATE TABLE sync_segments (
+        device TEXT NOT NULL,
         seq INTEGER NOT NULL,
-        hash TEXT NOT NULL
+        hash TEXT NOT NULL,                   -- BLAKE3 of its JSON
+        zipped BLOB NOT NULL,                 -- its JSON, gzipped
+        PRIMARY KEY (device, seq)
     ) STRICT;
-    CREATE TABLE sync_pending (seq INTEGER PRIMARY KEY, plaintext BLOB NOT NULL) STRICT;
+    CREATE TABLE sync_remote_logs (
+        remote TEXT NOT NULL REFERENCES remotes(name) ON DELETE CASCADE,
+        device TEXT NOT NULL,
+        seq INTEGER NOT NULL,                 -- the last segment the remote was seen to hold
+        PRIMARY KEY (remote, device)
+    ) STRICT;
     CREATE TABLE sync_dirty (
         entity TEXT PRIMARY KEY NOT NULL,
         at INTEGER NOT NULL                   -- ms since 1970 of its last change
@@ -337,7 +344,7 @@ mod synthetic;
 pub(crate) use facets::Facets;
 pub use facets::Usage;
 pub use library::{ALBUM_NAME_MAX, Album, LibraryFilter, Sighting, TimelineEntry};
-pub(crate) use merge::WantedRendition;
+pub(crate) use merge::{HeldSegment, WantedRendition};
 pub use overrides::{EDITED, Fix};
 pub use proxies::Proxy;
 pub use stacks::FoundStack;

@@ -218,9 +218,12 @@ fn classify(e: opendal::Error) -> RemoteError {
     ]) {
         return RemoteError::Full(said);
     }
+    // The server's words for refused credentials only repeat it, and name the request's
+    // signature: the operation and the status say enough.
+    let refused = || RemoteError::Credentials(summary_of(&e, false));
     match e.kind() {
         ErrorKind::NotFound => RemoteError::NotFound(said),
-        ErrorKind::PermissionDenied => RemoteError::Credentials(said),
+        ErrorKind::PermissionDenied => refused(),
         _ if mentions(&[
             "invalidaccesskeyid",
             "signaturedoesnotmatch",
@@ -230,7 +233,7 @@ fn classify(e: opendal::Error) -> RemoteError {
             "unauthorized",
         ]) =>
         {
-            RemoteError::Credentials(said)
+            refused()
         }
         _ if mentions(&[
             "error sending request",
@@ -251,6 +254,11 @@ fn classify(e: opendal::Error) -> RemoteError {
 /// words, without the request context and response headers OpenDAL adds (hundreds of
 /// characters, repeated for every object).
 fn summary(e: &opendal::Error) -> String {
+    summary_of(e, true)
+}
+
+/// `summary`, with or without the server's own words.
+fn summary_of(e: &opendal::Error, with_words: bool) -> String {
     let text = e.to_string();
     let operation = text
         .split_once(" at ")
@@ -274,8 +282,8 @@ fn summary(e: &opendal::Error) -> String {
     let parts: Vec<String> = [
         operation.map(|op| format!("{op} failed")),
         status.map(|code| format!("HTTP {code}")),
-        (!words.is_empty()).then_some(words),
-        source,
+        (with_words && !words.is_empty()).then_some(words),
+        source.filter(|_| with_words),
     ]
     .into_iter()
     .flatten()

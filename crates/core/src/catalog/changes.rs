@@ -11,7 +11,7 @@ use keepsake_crypto::ObjectId;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// `items` columns that are registers of their own, or this device's own index.
 const NOT_IN_ROW: [&str; 5] = [
@@ -64,7 +64,9 @@ impl Catalog {
             }
             let (seq, prev) = next_segment(&tx, &me.device)?;
             let seen = tx
-                .prepare("SELECT device, seq FROM sync_cursors WHERE device != ?1")?
+                .prepare(
+                    "SELECT device, max(seq) FROM sync_segments WHERE device != ?1 GROUP BY device",
+                )?
                 .query_map([&me.device], |r| {
                     Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
                 })?
@@ -78,49 +80,73 @@ impl Catalog {
                 seen,
                 ops: ops.clone(),
             };
-            let (json, _) = segment.to_json()?;
-            tx.execute(
-                "INSERT INTO sync_pending (seq, plaintext) VALUES (?1, ?2)",
-                params![seq as i64, json],
-            )?;
+            let (json, hash) = segment.to_json()?;
+            keep_segment(&tx, &me.device, seq, &hash, &segment::zip(&json)?)?;
         }
         save_clock(&tx, &me.clock)?;
         tx.commit()?;
         Ok(ops.len())
     }
 
-    /// The segments recorded and not yet confirmed on the remote, oldest first.
-    pub(crate) fn pending_segments(&self) -> Result<Vec<(u64, Vec<u8>)>, VaultError> {
+    /// The last segment of each device's log held here (this device's own included).
+    pub(crate) fn log_heads(&self) -> Result<HashMap<String, (u64, String)>, VaultError> {
         Ok(self
             .conn
-            .prepare("SELECT seq, plaintext FROM sync_pending ORDER BY seq")?
-            .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
-            .collect::<Result<_, _>>()?)
-    }
-
-    /// Segment `seq` is on the remote: it becomes this device's log head.
-    pub(crate) fn segment_sent(&mut self, seq: u64, hash: &str) -> Result<(), VaultError> {
-        let tx = self.conn.transaction()?;
-        let device = sync_device(&tx)?.device;
-        tx.execute("DELETE FROM sync_pending WHERE seq = ?1", [seq as i64])?;
-        set_cursor(&tx, &device, seq, hash)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// How far each device's log is merged here (this device's: how far it was sent).
-    pub(crate) fn log_cursors(&self) -> Result<HashMap<String, (u64, String)>, VaultError> {
-        Ok(self
-            .conn
-            .prepare("SELECT device, seq, hash FROM sync_cursors")?
+            .prepare("SELECT device, max(seq), hash FROM sync_segments GROUP BY device")?
             .query_map([], |r| {
                 Ok((r.get(0)?, (r.get::<_, i64>(1)? as u64, r.get(2)?)))
             })?
             .collect::<Result<_, _>>()?)
     }
 
+    /// Which segments of each device's log are held here.
+    pub(crate) fn held_segments(&self) -> Result<BTreeMap<String, BTreeSet<u64>>, VaultError> {
+        let mut held: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+        let mut stmt = self.conn.prepare("SELECT device, seq FROM sync_segments")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            held.entry(row.get(0)?)
+                .or_default()
+                .insert(row.get::<_, i64>(1)? as u64);
+        }
+        Ok(held)
+    }
+
+    /// A held segment, gzipped.
+    pub(crate) fn segment_zipped(&self, device: &str, seq: u64) -> Result<Vec<u8>, VaultError> {
+        Ok(self.conn.query_row(
+            "SELECT zipped FROM sync_segments WHERE device = ?1 AND seq = ?2",
+            params![device, seq as i64],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The last segment of each device's log that `remote` was seen to hold.
+    pub(crate) fn remote_log_tops(&self, remote: &str) -> Result<HashMap<String, u64>, VaultError> {
+        Ok(self
+            .conn
+            .prepare("SELECT device, seq FROM sync_remote_logs WHERE remote = ?1")?
+            .query_map([remote], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub(crate) fn set_remote_log_top(
+        &mut self,
+        remote: &str,
+        device: &str,
+        seq: u64,
+    ) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO sync_remote_logs (remote, device, seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT (remote, device) DO UPDATE SET seq = max(seq, excluded.seq)",
+            params![remote, device, seq as i64],
+        )?;
+        Ok(())
+    }
+
     /// After a restore from another device's catalog snapshot: this catalog becomes a new
-    /// device of the same library. What the other device had not yet sent is its to send.
+    /// device of the same library. The other device's segments stay held here, and are
+    /// sent on to any remote that lacks them, like every other device's.
     pub(crate) fn become_new_device(&mut self) -> Result<(), VaultError> {
         let tx = self.conn.transaction()?;
         let old = tx
@@ -128,42 +154,11 @@ impl Catalog {
                 r.get::<_, String>(0)
             })
             .optional()?;
-        // Segments the other device recorded and had not sent: this one sends their ops.
-        let mut unsent = Vec::new();
-        for json in tx
-            .prepare("SELECT plaintext FROM sync_pending ORDER BY seq")?
-            .query_map([], |r| r.get::<_, Vec<u8>>(0))?
-        {
-            let segment: Segment = serde_json::from_slice(&json?).map_err(|e| {
-                VaultError::CatalogDamaged(format!("a pending change-log segment: {e}"))
-            })?;
-            unsent.extend(segment.ops);
-        }
-        tx.execute_batch("DELETE FROM sync_device; DELETE FROM sync_pending;")?;
+        tx.execute("DELETE FROM sync_device", [])?;
         let mut me = sync_device(&tx)?;
         if let Some(old) = old {
             me.clock.observe(&old);
             save_clock(&tx, &me.clock)?;
-        }
-        if !unsent.is_empty() {
-            let seen = tx
-                .prepare("SELECT device, seq FROM sync_cursors")?
-                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
-                .collect::<Result<BTreeMap<String, u64>, _>>()?;
-            let segment = Segment {
-                format: segment::FORMAT.into(),
-                version: segment::VERSION,
-                device: me.device.clone(),
-                seq: 1,
-                prev: None,
-                seen,
-                ops: unsent,
-            };
-            let (json, _) = segment.to_json()?;
-            tx.execute(
-                "INSERT INTO sync_pending (seq, plaintext) VALUES (1, ?1)",
-                [json],
-            )?;
         }
         tx.commit()?;
         Ok(())
@@ -197,42 +192,30 @@ pub(super) fn save_clock(conn: &Connection, clock: &Clock) -> Result<(), VaultEr
     Ok(())
 }
 
-pub(super) fn set_cursor(
+pub(super) fn keep_segment(
     conn: &Connection,
     device: &str,
     seq: u64,
     hash: &str,
+    zipped: &[u8],
 ) -> Result<(), VaultError> {
     conn.execute(
-        "INSERT OR REPLACE INTO sync_cursors (device, seq, hash) VALUES (?1, ?2, ?3)",
-        params![device, seq as i64, hash],
+        "INSERT OR REPLACE INTO sync_segments (device, seq, hash, zipped) VALUES (?1, ?2, ?3, ?4)",
+        params![device, seq as i64, hash, zipped],
     )?;
     Ok(())
 }
 
 /// The seq of this device's next segment and the hash its `prev` names.
 fn next_segment(conn: &Connection, device: &str) -> Result<(u64, Option<String>), VaultError> {
-    let pending: Option<(i64, Vec<u8>)> = conn
+    let last: Option<(i64, String)> = conn
         .query_row(
-            "SELECT seq, plaintext FROM sync_pending ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((seq, json)) = pending {
-        return Ok((
-            seq as u64 + 1,
-            Some(blake3::hash(&json).to_hex().to_string()),
-        ));
-    }
-    let sent: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM sync_cursors WHERE device = ?1",
+            "SELECT seq, hash FROM sync_segments WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
             [device],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    Ok(match sent {
+    Ok(match last {
         Some((seq, hash)) => (seq as u64 + 1, Some(hash)),
         None => (1, None),
     })

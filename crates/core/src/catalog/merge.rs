@@ -4,7 +4,7 @@
 //! The merge holds `sync_applying`, so the triggers do not take its writes for this
 //! device's own changes.
 
-use super::changes::{BLOB_COLUMNS, parse_value, registers_of, save_clock, set_cursor};
+use super::changes::{BLOB_COLUMNS, keep_segment, parse_value, registers_of, save_clock};
 use super::changes::{sync_device, write_register};
 use super::{Catalog, overrides, search_index};
 use crate::VaultError;
@@ -21,6 +21,14 @@ pub(crate) struct Merged {
     pub added: Vec<ObjectId>,
     /// Emptied from the trash elsewhere: their originals go once the merge is committed.
     pub purged: Vec<ObjectId>,
+}
+
+/// A segment fetched from a remote, kept here once merged.
+pub(crate) struct HeldSegment {
+    pub device: String,
+    pub seq: u64,
+    pub hash: String,
+    pub zipped: Vec<u8>,
 }
 
 /// A new item's original, to fetch before its row is merged.
@@ -85,12 +93,12 @@ impl Catalog {
             .exists([id])?)
     }
 
-    /// Merges `ops` (in clock order) and records how far each device's log now is merged,
-    /// in one transaction. Every new item's original must be in place already.
+    /// Merges `ops` (in clock order) and keeps the segments they came in, in one
+    /// transaction. Every new item's original must be in place already.
     pub(crate) fn merge(
         &mut self,
         ops: &[Op],
-        heads: &[(String, u64, String)],
+        segments: &[HeldSegment],
     ) -> Result<Merged, VaultError> {
         let tx = self.conn.transaction()?;
         tx.execute("INSERT OR IGNORE INTO sync_applying (one) VALUES (1)", [])?;
@@ -115,8 +123,8 @@ impl Catalog {
             materialize(&tx, op, &mut merged)?;
             merged.applied += 1;
         }
-        for (device, seq, hash) in heads {
-            set_cursor(&tx, device, *seq, hash)?;
+        for held in segments {
+            keep_segment(&tx, &held.device, held.seq, &held.hash, &held.zipped)?;
         }
         save_clock(&tx, &me.clock)?;
         tx.execute("DELETE FROM sync_applying", [])?;

@@ -99,7 +99,7 @@ impl Contents {
         // This device's changes are frozen into a segment with their clocks before other
         // devices' are merged: a merge never overwrites an edit made here unrecorded.
         self.record_changes()?;
-        self.pull_log(&remote.name, store, &mut report.log).await?;
+        let mut on_remote = self.pull_log(&remote.name, store, &mut report.log).await?;
         // Photos imported while this runs are sent by the next round: the snapshot goes
         // only when it names nothing the remote lacks.
         for round in 0..ROUNDS {
@@ -115,7 +115,8 @@ impl Contents {
             }
             state.state = SyncState::Finishing;
             progress(&state);
-            self.push_log(&remote.name, store, &mut report.log).await?;
+            self.push_log(&remote.name, store, &mut on_remote, &mut report.log)
+                .await?;
             let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
             if report.uploaded > 0 || snapshots.is_empty() {
                 let Some(sealed) = self.seal_snapshot(&remote.name)? else {

@@ -176,8 +176,10 @@ pub async fn restore(
     // comes from their change logs.
     vault.catalog.become_new_device()?;
     vault.pull_log(&remote.name, store, &mut report.log).await?;
+    report.restored += report.log.photos_received;
     if !report.rejected_snapshots.is_empty() {
-        let listed: HashSet<ObjectId> = items.iter().map(|item| item.id).collect();
+        // After the log's merge: what it listed again is not to be listed from content.
+        let listed: HashSet<ObjectId> = vault.catalog.items()?.iter().map(|i| i.id).collect();
         relist_the_rest(&mut vault, store, &remote, &listed, &mut report).await?;
     }
     Ok((vault, report))

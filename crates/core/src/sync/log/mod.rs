@@ -11,7 +11,7 @@ pub use segment::Segment;
 
 use super::engine::remote_error;
 use super::{RemoteStore, layout};
-use crate::catalog::{ObjectRef, WantedRendition};
+use crate::catalog::{HeldSegment, ObjectRef, WantedRendition};
 use crate::{Contents, VaultError};
 use futures::StreamExt;
 use keepsake_crypto::{ObjectId, ObjectWriter, decrypt_object, max_encrypted_len};
@@ -45,6 +45,9 @@ pub struct LogTraffic {
     pub photos_removed: u64,
 }
 
+/// Which segments of each device's log a remote holds.
+pub(crate) type RemoteLog = BTreeMap<String, BTreeSet<u64>>;
+
 /// Transfers in flight at once.
 const PARALLEL: usize = 8;
 /// The largest rendition object fetched (a preview is a few hundred KB).
@@ -62,47 +65,41 @@ impl Contents {
         Ok(())
     }
 
-    /// Merges every other device's segments that are new here.
+    /// Merges every other device's segments that are new here, and returns which
+    /// segments the remote holds (what `push_log` then completes).
     pub(crate) async fn pull_log(
         &mut self,
         remote: &str,
         store: &impl RemoteStore,
         traffic: &mut LogTraffic,
-    ) -> Result<(), VaultError> {
+    ) -> Result<RemoteLog, VaultError> {
         let me = self.catalog.sync_device()?.device;
-        let cursors = self.catalog.log_cursors()?;
-        let mut logs: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+        let mut on_remote = RemoteLog::new();
         for (path, _) in store.list(layout::LOG).await.map_err(remote_error)? {
             if let Some((device, seq)) = segment::parse_name(&path) {
-                logs.entry(device).or_default().insert(seq);
+                on_remote.entry(device).or_default().insert(seq);
             }
         }
-        let top = |device: &str| logs.get(device).and_then(|s| s.last().copied());
-        if let Some((sent, _)) = cursors.get(&me)
-            && top(&me).unwrap_or(0) < *sent
-        {
-            return Err(log_error(format!(
-                "this device sent {sent} segments, the remote holds {}: it was rolled back \
-                 or segments were withheld",
-                top(&me).unwrap_or(0)
-            )));
+        let top = |device: &str| on_remote.get(device).and_then(|s| s.last().copied());
+        for (device, seen) in self.catalog.remote_log_tops(remote)? {
+            if top(&device).unwrap_or(0) < seen {
+                return Err(log_error(format!(
+                    "device {device}'s log ends at segment {}, but segment {seen} was seen                      there before: the remote was rolled back or segments were withheld",
+                    top(&device).unwrap_or(0)
+                )));
+            }
         }
+        let heads = self.catalog.log_heads()?;
         let mut segments = Vec::new();
-        let mut heads = Vec::new();
-        for (device, seqs) in &logs {
+        let mut fetched = Vec::new();
+        for (device, seqs) in &on_remote {
             if device == &me {
                 continue;
             }
-            let (merged, hash) = cursors.get(device).cloned().unwrap_or((0, String::new()));
+            let (held, hash) = heads.get(device).cloned().unwrap_or((0, String::new()));
             let last = seqs.last().copied().unwrap_or(0);
-            if last < merged {
-                return Err(log_error(format!(
-                    "device {device}'s log ends at segment {last}, but segment {merged} was \
-                     merged here already: the remote was rolled back or segments were withheld"
-                )));
-            }
-            let mut prev = (merged > 0).then_some(hash);
-            for seq in merged + 1..=last {
+            let mut prev = (held > 0).then_some(hash);
+            for seq in held + 1..=last {
                 let name = segment::name(device, seq);
                 if !seqs.contains(&seq) {
                     return Err(log_error(format!("{name} is missing")));
@@ -112,25 +109,30 @@ impl Contents {
                     .await
                     .map_err(|e| log_error(format!("{name} cannot be fetched ({e})")))?;
                 traffic.bytes_downloaded += sealed.len() as u64;
-                let (segment, hash) = segment::open(&name, &sealed, &self.key)
+                let opened = segment::open(&name, &sealed, &self.key)
                     .map_err(|why| log_error(format!("{name} is refused: {why}")))?;
-                if segment.prev != prev {
+                if opened.segment.prev != prev {
                     return Err(log_error(format!(
                         "{name} does not follow the segment before it: reordered or replaced"
                     )));
                 }
-                prev = Some(hash.clone());
-                heads.retain(|(d, _, _): &(String, u64, String)| d != device);
-                heads.push((device.clone(), seq, hash));
-                segments.push(segment);
+                prev = Some(opened.hash.clone());
+                fetched.push(HeldSegment {
+                    device: device.clone(),
+                    seq,
+                    hash: opened.hash,
+                    zipped: opened.zipped,
+                });
+                segments.push(opened.segment);
             }
         }
         for segment in &segments {
             for (device, seen) in &segment.seen {
-                if top(device).unwrap_or(0) < *seen {
+                let here = heads.get(device).map_or(0, |(seq, _)| *seq);
+                if top(device).unwrap_or(0).max(here) < *seen {
                     return Err(log_error(format!(
-                        "{} had merged segment {seen} of device {device}, which the remote \
-                         does not hold: withheld",
+                        "{} had merged segment {seen} of device {device}, which neither the \
+                         remote nor this device holds: withheld",
                         segment::name(&segment.device, segment.seq)
                     )));
                 }
@@ -138,11 +140,11 @@ impl Contents {
         }
         let mut ops: Vec<Op> = segments.into_iter().flat_map(|s| s.ops).collect();
         ops.sort_by(|a, b| a.hlc.cmp(&b.hlc));
-        let fetched = self.fetch_originals(remote, store, &ops, traffic).await?;
-        let merged = match self.catalog.merge(&ops, &heads) {
+        let placed = self.fetch_originals(remote, store, &ops, traffic).await?;
+        let merged = match self.catalog.merge(&ops, &fetched) {
             Ok(merged) => merged,
             Err(e) => {
-                for id in fetched {
+                for id in placed {
                     let _ = self.store.remove(&id);
                 }
                 return Err(e);
@@ -152,10 +154,16 @@ impl Contents {
             // The catalog no longer lists it: a leftover file is only unlisted.
             let _ = self.store.remove(id);
         }
+        for (device, seqs) in &on_remote {
+            if let Some(last) = seqs.last() {
+                self.catalog.set_remote_log_top(remote, device, *last)?;
+            }
+        }
         traffic.changes_merged += merged.applied as u64;
         traffic.photos_received += merged.added.len() as u64;
         traffic.photos_removed += merged.purged.len() as u64;
-        self.fetch_renditions(remote, store, traffic).await
+        self.fetch_renditions(remote, store, traffic).await?;
+        Ok(on_remote)
     }
 
     /// A small file from the remote, refused before it is fetched if listed larger.
@@ -272,14 +280,15 @@ impl Contents {
         Ok(())
     }
 
-    /// Sends the renditions the remote lacks, then this device's pending segments (each
-    /// forgotten only once the remote holds all of it).
+    /// Sends the renditions the remote lacks, then the segments it lacks.
     pub(crate) async fn push_log(
         &mut self,
         remote: &str,
         store: &impl RemoteStore,
+        on_remote: &mut RemoteLog,
         traffic: &mut LogTraffic,
     ) -> Result<(), VaultError> {
+        let me = self.catalog.sync_device()?.device;
         let unsent = self.catalog.renditions_to_send(remote)?;
         for batch in unsent.chunks(64) {
             let mut sealed = Vec::new();
@@ -312,22 +321,31 @@ impl Contents {
                 traffic.bytes_uploaded += len;
             }
         }
-        let me = self.catalog.sync_device()?.device;
-        for (seq, json) in self.catalog.pending_segments()? {
-            let name = segment::name(&me, seq);
-            let sealed = segment::seal(&json, &self.key)?;
-            let len = sealed.len() as u64;
-            let changes = serde_json::from_slice::<Segment>(&json)
-                .map(|s| s.ops.len() as u64)
-                .unwrap_or(0);
-            store.put(&name, sealed).await.map_err(remote_error)?;
-            if store.size(&name).await.map_err(remote_error)? != Some(len) {
-                return Err(log_error(format!("the upload of {name} was not confirmed")));
+        // Every segment held here that the remote lacks, this device's and those of others
+        // (a remote only one of them syncs with still gets the whole library), in order.
+        for (device, seqs) in self.catalog.held_segments()? {
+            for seq in seqs {
+                if on_remote.get(&device).is_some_and(|s| s.contains(&seq)) {
+                    continue;
+                }
+                let name = segment::name(&device, seq);
+                let zipped = self.catalog.segment_zipped(&device, seq)?;
+                let sealed = segment::seal(&zipped, &self.key)?;
+                let len = sealed.len() as u64;
+                store.put(&name, sealed).await.map_err(remote_error)?;
+                if store.size(&name).await.map_err(remote_error)? != Some(len) {
+                    return Err(log_error(format!("the upload of {name} was not confirmed")));
+                }
+                self.catalog.set_remote_log_top(remote, &device, seq)?;
+                on_remote.entry(device.clone()).or_default().insert(seq);
+                traffic.bytes_uploaded += len;
+                if device == me {
+                    traffic.changes_sent += segment::unzip(&zipped)
+                        .ok()
+                        .and_then(|json| serde_json::from_slice::<Segment>(&json).ok())
+                        .map_or(0, |s| s.ops.len() as u64);
+                }
             }
-            let hash = blake3::hash(&json).to_hex().to_string();
-            self.catalog.segment_sent(seq, &hash)?;
-            traffic.bytes_uploaded += len;
-            traffic.changes_sent += changes;
         }
         Ok(())
     }

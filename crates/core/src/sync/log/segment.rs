@@ -54,38 +54,53 @@ pub fn parse_name(path: &str) -> Option<(String, u64)> {
     (device_ok && seq_ok).then(|| Some((device.to_string(), seq.parse().ok()?)))?
 }
 
-/// Gzips and seals a segment's JSON.
-pub fn seal(json: &[u8], key: &VaultKey) -> Result<Vec<u8>, VaultError> {
-    let seal_error = |e: std::io::Error| VaultError::io("sealing a change-log segment", e);
+/// A segment's JSON, gzipped: how it is kept here and sealed for the remote.
+pub fn zip(json: &[u8]) -> Result<Vec<u8>, VaultError> {
+    let zip_error = |e: std::io::Error| VaultError::io("compressing a change-log segment", e);
     let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-    gz.write_all(json).map_err(seal_error)?;
-    let zipped = gz.finish().map_err(seal_error)?;
-    let id = ObjectId::random().map_err(|e| VaultError::Remote(e.to_string()))?;
-    let mut writer = ObjectWriter::new(Vec::new(), key, id)
-        .map_err(|e| VaultError::from_object_write("sealing a change-log segment", e))?;
-    writer
-        .write_from(&mut &zipped[..], |_| {})
-        .map_err(|e| VaultError::from_object_write("sealing a change-log segment", e))?;
-    writer
-        .finish()
-        .map_err(|e| VaultError::from_object_write("sealing a change-log segment", e))
+    gz.write_all(json).map_err(zip_error)?;
+    gz.finish().map_err(zip_error)
 }
 
-/// Authenticates and reads a downloaded segment stored as `name`, checking that it is
-/// the one its name promises. Returns it with the hash of its JSON.
-pub fn open(name: &str, sealed: &[u8], key: &VaultKey) -> Result<(Segment, String), String> {
-    let (device, seq) = parse_name(name).ok_or("not a segment name")?;
-    let mut zipped = Vec::new();
-    decrypt_object(sealed, &mut zipped, key, None)
-        .map_err(|e| format!("it does not authenticate ({e})"))?;
+/// A gzipped segment's JSON, at most 256 MiB of it.
+pub fn unzip(zipped: &[u8]) -> Result<Vec<u8>, String> {
     let mut json = Vec::new();
-    GzDecoder::new(&zipped[..])
+    GzDecoder::new(zipped)
         .take(MAX_JSON + 1)
         .read_to_end(&mut json)
         .map_err(|e| format!("it does not unzip ({e})"))?;
     if json.len() as u64 > MAX_JSON {
         return Err("it unzips to more than 256 MiB".into());
     }
+    Ok(json)
+}
+
+/// Seals a gzipped segment as an object with a random id.
+pub fn seal(zipped: &[u8], key: &VaultKey) -> Result<Vec<u8>, VaultError> {
+    let seal_error = |e| VaultError::from_object_write("sealing a change-log segment", e);
+    let id = ObjectId::random().map_err(|e| VaultError::Remote(e.to_string()))?;
+    let mut writer = ObjectWriter::new(Vec::new(), key, id).map_err(seal_error)?;
+    writer
+        .write_from(&mut &zipped[..], |_| {})
+        .map_err(seal_error)?;
+    writer.finish().map_err(seal_error)
+}
+
+/// A segment as read from the remote, checked to be the one its name promises.
+pub struct Opened {
+    pub segment: Segment,
+    /// BLAKE3 of its JSON: what the next segment's `prev` names.
+    pub hash: String,
+    pub zipped: Vec<u8>,
+}
+
+/// Authenticates and reads a downloaded segment stored as `name`.
+pub fn open(name: &str, sealed: &[u8], key: &VaultKey) -> Result<Opened, String> {
+    let (device, seq) = parse_name(name).ok_or("not a segment name")?;
+    let mut zipped = Vec::new();
+    decrypt_object(sealed, &mut zipped, key, None)
+        .map_err(|e| format!("it does not authenticate ({e})"))?;
+    let json = unzip(&zipped)?;
     let segment: Segment =
         serde_json::from_slice(&json).map_err(|e| format!("it is not a segment ({e})"))?;
     if segment.format != FORMAT || segment.version != VERSION {
@@ -101,7 +116,11 @@ pub fn open(name: &str, sealed: &[u8], key: &VaultKey) -> Result<(Segment, Strin
         ));
     }
     let hash = blake3::hash(&json).to_hex().to_string();
-    Ok((segment, hash))
+    Ok(Opened {
+        segment,
+        hash,
+        zipped,
+    })
 }
 
 #[cfg(test)]
@@ -133,9 +152,11 @@ mod tests {
             ops: Vec::new(),
         };
         let (json, hash) = segment.to_json().unwrap();
-        let sealed = seal(&json, &key).unwrap();
-        assert_eq!(open(&name(device, 3), &sealed, &key).unwrap().1, hash);
-        let moved = open(&name(device, 4), &sealed, &key).unwrap_err();
+        let sealed = seal(&zip(&json).unwrap(), &key).unwrap();
+        assert_eq!(open(&name(device, 3), &sealed, &key).unwrap().hash, hash);
+        let Err(moved) = open(&name(device, 4), &sealed, &key) else {
+            panic!("a renamed segment opened")
+        };
         assert!(moved.contains("renamed or replayed"), "{moved}");
         let mut damaged = sealed.clone();
         let last = damaged.len() - 1;
