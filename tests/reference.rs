@@ -115,3 +115,81 @@ fn the_independent_implementation_agrees_on_damage_and_wrong_passwords() {
         "every other photo still decrypts; nothing for the damaged one"
     );
 }
+
+/// The change log as the document describes it: the reference merges a remote's log into
+/// the same library `keepsake` shows.
+#[test]
+fn the_independent_implementation_merges_the_change_log_into_the_same_library() {
+    let (vault, _) = vault_with_samples();
+    let listed = vault.json(&["ls"]);
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    vault.run_ok(&["fav", ids[0], ids[1]]);
+    vault.run_ok(&["album", "create", "Harbour"]);
+    vault.run_ok(&["album", "add", "Harbour", ids[1], ids[2]]);
+    vault.run_ok(&["rm", ids[3], ids[4]]);
+    vault.run_ok(&["trash", "restore", ids[4]]);
+    vault.run_ok(&["trash", "empty"]);
+    let remote = vault.path("remote");
+    let url = format!("file://{}", remote.display());
+    vault.run_ok(&["remote", "add", "usb", &url]);
+    vault.run_ok(&["sync"]);
+    // A second segment, after the first: the reference follows the chain.
+    vault.run_ok(&["fav", "--off", ids[0]]);
+    vault.run_ok(&["album", "rename", "Harbour", "Porto"]);
+    vault.run_ok(&["sync"]);
+
+    let python = std::env::var("KEEPSAKE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/reference/keepsake_decrypt.py");
+    let out = vault.path("reference-log");
+    let run = Command::new(&python)
+        .arg(&script)
+        .arg("--log")
+        .arg(&remote)
+        .arg(&out)
+        .env("KEEPSAKE_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    let library: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("library.json")).unwrap()).unwrap();
+    let items = library["items"].as_object().unwrap();
+    let now = vault.json(&["ls"]);
+    let shown: Vec<&str> = now
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    let mut theirs: Vec<&str> = items.keys().map(String::as_str).collect();
+    let mut ours = shown.clone();
+    theirs.sort();
+    ours.sort();
+    assert_eq!(
+        theirs, ours,
+        "the purged photo must be gone, the restored one back"
+    );
+    let favourites: Vec<&str> = items
+        .iter()
+        .filter(|(_, f)| f["favourite"] == true)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(favourites, vec![ids[1]]);
+    let albums: Vec<&serde_json::Value> = library["albums"].as_object().unwrap().values().collect();
+    assert_eq!(albums.len(), 1);
+    assert_eq!(albums[0]["name"], "Porto");
+    let members = library["members"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    let mut expected = vec![ids[1], ids[2]];
+    expected.sort();
+    assert_eq!(members, &serde_json::json!(expected));
+}

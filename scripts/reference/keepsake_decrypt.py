@@ -9,9 +9,15 @@ decrypts every object under objects/<2 hex>/<32 hex> (section 6), streaming chun
     pip install cryptography blake3 argon2-cffi
     pip install mnemonic        # only for --recovery-key-env (BIP-39 English word list)
 
+It also reads a remote's change log (docs/FORMAT.md, schema 16): with --log, VAULT_DIR is
+a copy of a remote (its keepsake-vault.json, log/), every segment is authenticated and
+checked against its name and the one before it, and the merged library is written to
+OUT_DIR/library.json.
+
 Usage:
 
     KEEPSAKE_PASSWORD='...' python3 keepsake_decrypt.py VAULT_DIR OUT_DIR
+    KEEPSAKE_PASSWORD='...' python3 keepsake_decrypt.py --log REMOTE_DIR OUT_DIR
     KS_WORDS='24 words ...' python3 keepsake_decrypt.py --recovery-key-env KS_WORDS VAULT_DIR OUT_DIR
 
 Limitations:
@@ -492,6 +498,77 @@ def decrypt_vault(vault_dir: str, out_dir: str, vault_key: bytes) -> tuple[int, 
     return ok, failed
 
 
+# --- change log (FORMAT.md, "Schema version 16 and the change log") ---------------------
+
+LOG_DIR = "log"
+LOG_MAX_JSON = 256 << 20
+_SEQ20 = re.compile(r"[0-9]{20}")
+
+
+def _read_segment(path: str, device: str, seq: int, keys: Subkeys) -> tuple[dict, str]:
+    """Authenticate one segment, unzip it, and check it is the one its name promises.
+    Returns the segment and the BLAKE3 of its JSON."""
+    import gzip
+    import io
+    out = io.BytesIO()
+    with open(path, "rb") as src:
+        decrypt_object(src, out, keys, None)
+    with gzip.GzipFile(fileobj=io.BytesIO(out.getvalue())) as gz:
+        raw = gz.read(LOG_MAX_JSON + 1)
+    if len(raw) > LOG_MAX_JSON:
+        raise Fatal(f"{path}: unzips to more than 256 MiB")
+    segment = _json(raw.decode("utf-8"))
+    if segment.get("format") != "keepsake-log" or segment.get("version") != 1:
+        raise Fatal(f"{path}: not a version 1 keepsake-log segment")
+    if segment.get("device") != device or segment.get("seq") != seq:
+        raise Fatal(f"{path}: holds seq {segment.get('seq')} of device "
+                    f"{segment.get('device')}: renamed or replayed")
+    return segment, plain_hash(raw).hex()
+
+
+def read_log(remote_dir: str, vault_key: bytes) -> dict:
+    """Every device's segments under log/, checked (names, chain), merged: each register
+    keeps the op with the greatest clock; `purged` wins over the rest of its item.
+    Returns {"items": {id: {field: value}}, "albums": {uid: {field: value}},
+    "members": {uid: [item ids]}} for the items and albums that are shown."""
+    keys = Subkeys(vault_key)
+    log = os.path.join(remote_dir, LOG_DIR)
+    registers: dict[tuple[str, str], tuple[str, object]] = {}
+    for device in sorted(os.listdir(log)) if os.path.isdir(log) else []:
+        if not _HEX32.fullmatch(device):
+            continue
+        names = sorted(n for n in os.listdir(os.path.join(log, device)) if _SEQ20.fullmatch(n))
+        prev = None
+        for expected, name in enumerate(names, start=1):
+            if int(name) != expected:
+                raise Fatal(f"log/{device}/{expected:020} is missing")
+            segment, digest = _read_segment(os.path.join(log, device, name), device,
+                                            expected, keys)
+            if segment.get("prev") != prev:
+                raise Fatal(f"log/{device}/{name} does not follow the segment before it")
+            prev = digest
+            for op in segment["ops"]:
+                key = (op["entity"], op["field"])
+                if key not in registers or registers[key][0] < op["hlc"]:
+                    registers[key] = (op["hlc"], op["value"])
+    items: dict[str, dict] = {}
+    albums: dict[str, dict] = {}
+    members: dict[str, list] = {}
+    for (entity, field), (_, value) in sorted(registers.items()):
+        kind, _, rest = entity.partition("/")
+        if kind == "item":
+            items.setdefault(rest, {})[field] = value
+        elif kind == "album":
+            albums.setdefault(rest, {})[field] = value
+        elif kind == "member" and field == "in" and value is True:
+            uid, _, item = rest.partition("/")
+            members.setdefault(uid, []).append(item)
+    items = {i: f for i, f in items.items() if "row" in f and not f.get("purged")}
+    albums = {u: f for u, f in albums.items() if "name" in f and not f.get("deleted")}
+    members = {u: sorted(i for i in m if i in items) for u, m in members.items() if u in albums}
+    return {"items": items, "albums": albums, "members": members}
+
+
 # --- CLI --------------------------------------------------------------------------------
 
 
@@ -509,6 +586,9 @@ def main(argv: list[str] | None = None) -> int:
                     "KEEPSAKE_PASSWORD environment variable.")
     parser.add_argument("vault_dir", metavar="VAULT_DIR")
     parser.add_argument("out_dir", metavar="OUT_DIR")
+    parser.add_argument("--log", action="store_true",
+                        help="VAULT_DIR is a copy of a remote: merge its change log and "
+                             "write the library it describes to OUT_DIR/library.json")
     parser.add_argument("--recovery-key-env", metavar="VAR",
                         help="unlock with the 24 recovery words held in environment "
                              "variable VAR instead of the password")
@@ -529,6 +609,14 @@ def main(argv: list[str] | None = None) -> int:
             except UnicodeEncodeError as exc:
                 raise Fatal("KEEPSAKE_PASSWORD is not valid UTF-8") from exc
             vault_key = unlock(args.vault_dir, password=password_bytes)
+        if args.log:
+            library = read_log(args.vault_dir, vault_key)
+            os.makedirs(args.out_dir, exist_ok=True)
+            with open(os.path.join(args.out_dir, "library.json"), "w") as out:
+                json.dump(library, out, indent=1, sort_keys=True)
+            print(f"merged the change log: {len(library['items'])} items, "
+                  f"{len(library['albums'])} albums")
+            return EXIT_OK
         ok, failed = decrypt_vault(args.vault_dir, args.out_dir, vault_key)
     except Fatal as exc:
         print(f"error: {exc}", file=sys.stderr)
