@@ -319,3 +319,49 @@ fn a_remote_one_device_never_syncs_with_still_gets_its_photos() {
     everything.extend(sha256s(&laptop.path("y")));
     assert_eq!(export_hashes(&fresh, "export"), everything);
 }
+
+fn bucket_bytes(server: &Server, prefix: &str) -> u64 {
+    files_under(&server.data.join("bucket").join(prefix))
+        .iter()
+        .map(|p| fs::metadata(p).unwrap().len())
+        .sum()
+}
+
+#[test]
+fn one_more_photo_costs_that_photo_not_the_catalog() {
+    let server = Server::start("s3");
+    let url = server.s3_url("cost");
+    let names = sample_names();
+    let vault = TestVault::new();
+    copy_some(&names[1..], &vault.path("library"));
+    vault.import(&[&vault.path("library")]);
+    ok_s3(&vault, &["remote", "add", "cost", &url]);
+    let first = json_s3(&vault, &["sync"]);
+    assert!(first[0]["snapshot"].is_string(), "{first}");
+    let before = bucket_bytes(&server, "cost");
+
+    copy_some(&names[..1], &vault.path("one"));
+    vault.import(&[&vault.path("one")]);
+    let photo = fs::metadata(vault.path("one").join(&names[0]))
+        .unwrap()
+        .len();
+    let synced = json_s3(&vault, &["sync"]);
+    let grown = bucket_bytes(&server, "cost") - before;
+    let sent = synced[0]["bytes_uploaded"].as_u64().unwrap();
+    assert!(
+        synced[0]["snapshot"].is_null(),
+        "a snapshot for one photo: {synced}"
+    );
+    // Its object (a few hundred bytes more than the photo), its thumbnail and preview,
+    // and one small segment.
+    let allowance = photo + 512 + (1 << 20) + (256 << 10);
+    assert!(
+        sent <= allowance,
+        "sent {sent} bytes for a {photo}-byte photo"
+    );
+    assert_eq!(grown, sent, "the bucket grew by other than what was sent");
+
+    let idle = json_s3(&vault, &["sync"]);
+    assert_eq!(idle[0]["bytes_uploaded"], 0, "{idle}");
+    assert_eq!(bucket_bytes(&server, "cost"), before + grown);
+}

@@ -878,7 +878,7 @@ fn import_in_batches(
             ids.insert(name, entry["id"].as_str().unwrap().to_string());
         }
         if n < synced {
-            ok_s3(vault, &["sync"]);
+            ok_s3(vault, &["sync", "--snapshot"]);
             std::thread::sleep(Duration::from_millis(5)); // distinct snapshot names
         }
     }

@@ -86,7 +86,7 @@ enum Command {
     /// Unlock through the OS keyring on this device: enable, disable, ls, revoke
     #[command(subcommand)]
     Device(device_commands::DeviceCommand),
-    /// Upload what the remotes lack (encrypted objects, catalog snapshot, header)
+    /// Two-way sync: merge the other devices' changes, then send what the remotes lack
     Sync(sync_commands::SyncArgs),
     /// Rebuild a vault in --vault DIR from a remote, with the password or recovery key
     Restore(sync_commands::RestoreArgs),

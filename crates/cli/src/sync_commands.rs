@@ -122,6 +122,10 @@ pub struct SyncArgs {
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
+    /// Send a catalog snapshot (where a new device starts) even if the change log since
+    /// the last one is short
+    #[arg(long)]
+    snapshot: bool,
 }
 
 pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
@@ -140,6 +144,9 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
     let mut failed = false;
     for name in names {
         let config = vault.remote(&name)?;
+        if args.snapshot {
+            vault.want_snapshot(&name)?;
+        }
         let bar = crate::progress::bytes_bar(&format!("Syncing {name}"));
         let control = SyncControl::default();
         let result = keepsake_api::sync(&mut vault, &config, &control, &mut |p| {

@@ -245,6 +245,11 @@ const MIGRATIONS: &[&str] = &[
         seq INTEGER NOT NULL,                 -- the last segment the remote was seen to hold
         PRIMARY KEY (remote, device)
     ) STRICT;
+    CREATE TABLE sync_snapshots (
+        remote TEXT PRIMARY KEY NOT NULL REFERENCES remotes(name) ON DELETE CASCADE,
+        size INTEGER NOT NULL,                -- bytes of the last snapshot sent to it
+        log_since INTEGER NOT NULL            -- bytes of segments sent to it since
+    ) STRICT;
     CREATE TABLE sync_dirty (
         entity TEXT PRIMARY KEY NOT NULL,
         at INTEGER NOT NULL                   -- ms since 1970 of its last change

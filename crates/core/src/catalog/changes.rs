@@ -144,6 +144,44 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether `remote` is due a catalog snapshot: it had none from here, or the
+    /// segments sent to it since the last one add up to a twentieth of its size (a new
+    /// device then replays at most that much log after restoring it).
+    pub(crate) fn snapshot_due(&self, remote: &str) -> Result<bool, VaultError> {
+        let last: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT size, log_since FROM sync_snapshots WHERE remote = ?1",
+                [remote],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(last.is_none_or(|(size, log_since)| log_since.saturating_mul(20) > size))
+    }
+
+    pub(crate) fn snapshot_sent(&mut self, remote: &str, size: u64) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO sync_snapshots (remote, size, log_since) VALUES (?1, ?2, 0)",
+            params![remote, size as i64],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn log_sent(&mut self, remote: &str, bytes: u64) -> Result<(), VaultError> {
+        self.conn.execute(
+            "UPDATE sync_snapshots SET log_since = log_since + ?2 WHERE remote = ?1",
+            params![remote, bytes as i64],
+        )?;
+        Ok(())
+    }
+
+    /// The next sync to `remote` sends a catalog snapshot.
+    pub(crate) fn want_snapshot(&mut self, remote: &str) -> Result<(), VaultError> {
+        self.conn
+            .execute("DELETE FROM sync_snapshots WHERE remote = ?1", [remote])?;
+        Ok(())
+    }
+
     /// After a restore from another device's catalog snapshot: this catalog becomes a new
     /// device of the same library. The other device's segments stay held here, and are
     /// sent on to any remote that lacks them, like every other device's.

@@ -78,6 +78,12 @@ impl Contents {
             .ok_or_else(|| VaultError::NoSuchRemote(name.to_string()))
     }
 
+    /// The next sync to `name` sends a catalog snapshot whatever the log since the last.
+    pub fn want_snapshot(&mut self, name: &str) -> Result<(), VaultError> {
+        let remote = self.remote(name)?;
+        self.catalog.want_snapshot(&remote.name)
+    }
+
     /// Forgets a remote here. Its data on the remote is left alone.
     pub fn remove_remote(&mut self, name: &str) -> Result<(), VaultError> {
         if self.catalog.remove_remote(name)? {
@@ -118,7 +124,9 @@ impl Contents {
             self.push_log(&remote.name, store, &mut on_remote, &mut report.log)
                 .await?;
             let snapshots = store.list(layout::SNAPSHOTS).await.map_err(remote_error)?;
-            if report.uploaded > 0 || snapshots.is_empty() {
+            // Every change is in the log: a snapshot is only where a new device starts,
+            // sent when the log since the last one has grown (not with every photo).
+            if snapshots.is_empty() || self.catalog.snapshot_due(&remote.name)? {
                 let Some(sealed) = self.seal_snapshot(&remote.name)? else {
                     continue; // more photos came in meanwhile
                 };
@@ -126,7 +134,9 @@ impl Contents {
                     .upload(&sealed.remote_path, &sealed.file)
                     .await
                     .map_err(remote_error)?;
-                report.log.bytes_uploaded += std::fs::metadata(&sealed.file).map_or(0, |m| m.len());
+                let size = std::fs::metadata(&sealed.file).map_or(0, |m| m.len());
+                report.log.bytes_uploaded += size;
+                self.catalog.snapshot_sent(&remote.name, size)?;
                 report.snapshot = Some(sealed.remote_path.clone());
             }
             self.upload_header(store).await?;

@@ -337,6 +337,7 @@ impl Contents {
                     return Err(log_error(format!("the upload of {name} was not confirmed")));
                 }
                 self.catalog.set_remote_log_top(remote, &device, seq)?;
+                self.catalog.log_sent(remote, len)?;
                 on_remote.entry(device.clone()).or_default().insert(seq);
                 traffic.bytes_uploaded += len;
                 if device == me {
