@@ -503,6 +503,7 @@ impl Catalog {
             }
             _ => {}
         }
+        initialize_sqlcipher();
         let conn = Connection::open(path)?;
         // A wrong key shows at the first read; keep SQLCipher from logging it to stderr.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -1077,6 +1078,18 @@ fn read_item(r: &Row) -> rusqlite::Result<Result<Item, VaultError>> {
         }
         Ok(item)
     })())
+}
+
+/// Finishes SQLCipher's one-time set-up before any catalog opens. SQLCipher 4.20 marks
+/// itself ready and only then registers `sqlcipher_export` for new connections, so a
+/// connection opened by a second thread in between lacked it, and every snapshot of that
+/// catalog failed ("no such function: sqlcipher_export"; seen when tests opened vaults
+/// in parallel). The first open happens here, alone.
+fn initialize_sqlcipher() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        let _ = Connection::open_in_memory();
+    });
 }
 
 fn parse_id(id: &str) -> Result<ObjectId, VaultError> {
