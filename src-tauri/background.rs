@@ -228,6 +228,11 @@ fn sync_one<R: Runtime>(
         );
     })
     .map_err(|e| e.to_string())?;
+    // Another device's photos, favourites, albums or deletions are here now: the grid
+    // shows them without waiting for the user.
+    if report.log.changes_merged > 0 {
+        let _ = app.emit(events::LIBRARY_CHANGED, ());
+    }
     match report.failed.first() {
         Some((id, reason)) => Err(format!(
             "{} objects failed to upload (first: {id}: {reason})",

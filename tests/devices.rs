@@ -169,6 +169,26 @@ fn two_devices_make_one_library_whatever_order_they_sync_in() {
     let shown = a.json(&["show", photo]);
     assert_eq!(shown["caption"], "from the laptop", "{shown}");
 
+    // A renames the album to a name B gives a new album meanwhile: both show both, the
+    // same way round.
+    a.run_ok(&["album", "rename", "Lisbon 2025", "Porto"]);
+    b.run_ok(&["album", "create", "Porto"]);
+    for vault in [&b, &a, &b] {
+        ok_s3(vault, &["sync"]);
+    }
+    assert_eq!(library_view(&a), library_view(&b));
+    let names: BTreeSet<String> = a
+        .json(&["album", "ls"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|al| al["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["Porto".to_string(), "Porto (2)".to_string()])
+    );
+
     // Emptying the trash on B removes the photo from A too, original and all.
     b.run_ok(&["trash", "empty"]);
     let synced = json_s3(&b, &["sync"]);
@@ -303,6 +323,10 @@ fn a_remote_one_device_never_syncs_with_still_gets_its_photos() {
     ok_s3(&laptop, &["restore", &home, "--name", "home"]);
     copy_some(&names[4..7], &laptop.path("y"));
     laptop.import(&[&laptop.path("y")]);
+    // A photo new here goes straight into a new album: it arrives in it.
+    let new_photo = ids_named(&laptop, &names[4..5]).remove(0);
+    laptop.run_ok(&["album", "create", "Beach"]);
+    laptop.run_ok(&["album", "add", "Beach", &new_photo]);
     let favourite = ids_named(&laptop, &names[..1]).remove(0);
     laptop.run_ok(&["fav", &favourite]);
     ok_s3(&laptop, &["sync"]);
@@ -315,6 +339,9 @@ fn a_remote_one_device_never_syncs_with_still_gets_its_photos() {
     let fresh = new_machine("fresh");
     ok_s3(&fresh, &["restore", &offsite, "--name", "offsite"]);
     assert_eq!(library_view(&fresh), library_view(&laptop));
+    let beach = fresh.json(&["album", "ls"]);
+    assert_eq!(beach[0]["name"], "Beach", "{beach}");
+    assert_eq!(beach[0]["items"], serde_json::json!([new_photo]), "{beach}");
     let mut everything = sha256s(&desktop.path("x"));
     everything.extend(sha256s(&laptop.path("y")));
     assert_eq!(export_hashes(&fresh, "export"), everything);

@@ -1156,3 +1156,62 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     found
 }
+
+/// Two computers, one library: a favourite made on the laptop shows on the desktop after
+/// its next sync, and the grid is told to refresh (it does not wait for the user).
+#[test]
+fn another_devices_changes_arrive_and_the_grid_is_told() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tauri::Listener;
+    let (desktop, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
+    let usb = desktop.root.path().join("usb");
+    let url = format!("file://{}", usb.display());
+    desktop.ok(
+        "add_remote",
+        json!({"remote": {"name": "usb", "url": url, "user": null, "secret": null}}),
+    );
+    let until = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    desktop.ok("sync_now", json!({}));
+    until("the desktop's first sync", &|| {
+        usb.join("keepsake-vault.json").exists()
+    });
+
+    let laptop = TestApp::new();
+    laptop.ok(
+        "restore_vault",
+        json!({"url": url, "user": null, "secret": null, "password": PASSWORD,
+               "path": laptop.vault_path()}),
+    );
+    let photo = laptop.timeline(json!({}))[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    laptop.ok("set_favourite", json!({"ids": [photo], "favourite": true}));
+
+    let told = Arc::new(AtomicUsize::new(0));
+    let counter = told.clone();
+    desktop._app.listen("library-changed", move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let favourite_on_desktop = || {
+        desktop
+            .timeline(json!({}))
+            .iter()
+            .any(|i| i["id"] == photo.as_str() && i["favourite"] == true)
+    };
+    until("the laptop's favourite on the desktop", &|| {
+        laptop.ok("sync_now", json!({}));
+        desktop.ok("sync_now", json!({}));
+        favourite_on_desktop()
+    });
+    until("the grid told to refresh", &|| {
+        told.load(Ordering::SeqCst) > 0
+    });
+}

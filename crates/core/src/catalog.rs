@@ -349,7 +349,7 @@ mod synthetic;
 pub(crate) use facets::Facets;
 pub use facets::Usage;
 pub use library::{ALBUM_NAME_MAX, Album, LibraryFilter, Sighting, TimelineEntry};
-pub(crate) use merge::{HeldSegment, WantedRendition};
+pub(crate) use merge::{HeldSegment, WantedOriginal, WantedRendition};
 pub use overrides::{EDITED, Fix};
 pub use proxies::Proxy;
 pub use stacks::FoundStack;

@@ -217,6 +217,12 @@ impl Contents {
     /// Lists unlisted photos again and moves redundant copies to `quarantine/`.
     fn repair_unlisted(&mut self, report: &mut VerifyReport) -> Result<(), VaultError> {
         for id in report.unlisted.clone() {
+            // Emptied from the trash on another device (a crash here came between the
+            // merge and the file's removal), or another id's copy: set aside, not shown.
+            if self.catalog.log_knows(&id)? {
+                self.quarantine(&id)?;
+                continue;
+            }
             match self.relist(id) {
                 Ok(()) => report.relisted.push(id),
                 // Another unlisted object with the same content came first.

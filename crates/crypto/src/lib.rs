@@ -17,8 +17,8 @@ pub use error::{CryptoError, ObjectError};
 pub use kdf::{KdfParams, derive_password_key};
 pub use keys::{DeviceSecret, FileKey, KEY_LEN, KeyId, Password, VaultKey, WrappingKey};
 pub use object::{
-    HEADER_LEN, MAGIC, ObjectHeader, ObjectId, ObjectWriter, TAG_LEN, VERSION, decrypt_object,
-    decrypt_range, encrypted_len, max_encrypted_len,
+    DEFAULT_CHUNK_LOG2, HEADER_LEN, MAGIC, ObjectHeader, ObjectId, ObjectWriter, TAG_LEN, VERSION,
+    decrypt_object, decrypt_range, encrypted_len, max_encrypted_len,
 };
 pub use recovery::RecoveryKey;
 pub use wrap::{WRAPPED_KEY_LEN, WrappedKey, unwrap_key, wrap_key};

@@ -36,56 +36,13 @@ impl Catalog {
         sync_device(&self.conn)
     }
 
-    /// Records what changed since the last sync as the next segment to send. Returns how
-    /// many ops it holds (0: no segment).
+    /// Records what changed since the last sync as this device's next segments. Returns
+    /// how many ops they hold (0: no segment).
     pub(crate) fn record_changes(&mut self, now_ms: u64) -> Result<usize, VaultError> {
         let tx = self.conn.transaction()?;
-        let mut me = sync_device(&tx)?;
-        // In the order they were made, each at the time it was made (the last change of
-        // its item or of the albums): of two edits on two devices, the later one wins, not
-        // the one synced later.
-        let dirty: Vec<(String, i64)> = tx
-            .prepare("SELECT entity, at FROM sync_dirty ORDER BY at, entity")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        let mut ops = Vec::new();
-        for (entity, at) in &dirty {
-            let at = (*at).clamp(0, now_ms as i64) as u64;
-            if entity == "albums" {
-                album_changes(&tx, &mut me.clock, at, &mut ops)?;
-            } else if let Some(id) = entity.strip_prefix("item/") {
-                item_changes(&tx, id, &mut me.clock, at, &mut ops)?;
-            }
-        }
-        tx.execute("DELETE FROM sync_dirty", [])?;
-        if !ops.is_empty() {
-            for op in &ops {
-                write_register(&tx, op)?;
-            }
-            let (seq, prev) = next_segment(&tx, &me.device)?;
-            let seen = tx
-                .prepare(
-                    "SELECT device, max(seq) FROM sync_segments WHERE device != ?1 GROUP BY device",
-                )?
-                .query_map([&me.device], |r| {
-                    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
-                })?
-                .collect::<Result<BTreeMap<String, u64>, _>>()?;
-            let segment = Segment {
-                format: segment::FORMAT.into(),
-                version: segment::VERSION,
-                device: me.device.clone(),
-                seq,
-                prev,
-                seen,
-                ops: ops.clone(),
-            };
-            let (json, hash) = segment.to_json()?;
-            keep_segment(&tx, &me.device, seq, &hash, &segment::zip(&json)?)?;
-        }
-        save_clock(&tx, &me.clock)?;
+        let recorded = record_in(&tx, now_ms)?;
         tx.commit()?;
-        Ok(ops.len())
+        Ok(recorded)
     }
 
     /// The last segment of each device's log held here (this device's own included).
@@ -201,6 +158,61 @@ impl Catalog {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Ops a segment holds at most: a library of any size is sent in segments a reader
+/// accepts (each well under the 256 MiB a reader unzips).
+const OPS_PER_SEGMENT: usize = 20_000;
+
+/// `record_changes` inside a transaction of the caller's (the merge records first, in its
+/// own, so that no edit made meanwhile is overwritten unrecorded).
+pub(super) fn record_in(conn: &Connection, now_ms: u64) -> Result<usize, VaultError> {
+    let mut me = sync_device(conn)?;
+    // In the order they were made, each at the time it was made (the last change of its
+    // item or of the albums): of two edits on two devices, the later one wins, not the
+    // one synced later. Items before the albums, so that an item's row is always older
+    // than its place in an album.
+    let dirty: Vec<(String, i64)> = conn
+        .prepare("SELECT entity, at FROM sync_dirty ORDER BY entity = 'albums', at, entity")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut ops = Vec::new();
+    for (entity, at) in &dirty {
+        let at = (*at).clamp(0, now_ms as i64) as u64;
+        if entity == "albums" {
+            album_changes(conn, &mut me.clock, at, &mut ops)?;
+        } else if let Some(id) = entity.strip_prefix("item/") {
+            item_changes(conn, id, &mut me.clock, at, &mut ops)?;
+        }
+    }
+    conn.execute("DELETE FROM sync_dirty", [])?;
+    for op in &ops {
+        write_register(conn, op)?;
+    }
+    for chunk in ops.chunks(OPS_PER_SEGMENT) {
+        let (seq, prev) = next_segment(conn, &me.device)?;
+        let seen = conn
+            .prepare(
+                "SELECT device, max(seq) FROM sync_segments WHERE device != ?1 GROUP BY device",
+            )?
+            .query_map([&me.device], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<BTreeMap<String, u64>, _>>()?;
+        let segment = Segment {
+            format: segment::FORMAT.into(),
+            version: segment::VERSION,
+            device: me.device.clone(),
+            seq,
+            prev,
+            seen,
+            ops: chunk.to_vec(),
+        };
+        let (json, hash) = segment.to_json()?;
+        keep_segment(conn, &me.device, seq, &hash, &segment::zip(&json)?)?;
+    }
+    save_clock(conn, &me.clock)?;
+    Ok(ops.len())
 }
 
 pub(super) fn sync_device(conn: &Connection) -> Result<SyncDevice, VaultError> {
@@ -485,6 +497,38 @@ pub(super) fn album_uid(name: &str) -> String {
     hex::encode(&hasher.finalize().as_bytes()[..16])
 }
 
+/// The name each album shows, from the registers: its own, or with ` (2)`, ` (3)` …
+/// after it when albums with smaller uids have that name too. The same on every device.
+pub(super) fn album_display_names(
+    conn: &Connection,
+) -> Result<HashMap<String, String>, VaultError> {
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (entity, registers) in registers_below(conn, "album/")? {
+        if registers.get("deleted") == Some(&Value::Bool(true)) {
+            continue;
+        }
+        if let Some(name) = registers.get("name").and_then(Value::as_str) {
+            by_name
+                .entry(name.to_string())
+                .or_default()
+                .push(entity["album/".len()..].to_string());
+        }
+    }
+    let mut shown = HashMap::new();
+    for (name, mut uids) in by_name {
+        uids.sort();
+        for (n, uid) in uids.into_iter().enumerate() {
+            let name = if n == 0 {
+                name.clone()
+            } else {
+                format!("{name} ({})", n + 1)
+            };
+            shown.insert(uid, name);
+        }
+    }
+    Ok(shown)
+}
+
 fn album_changes(
     conn: &Connection,
     clock: &mut Clock,
@@ -524,10 +568,12 @@ fn album_changes(
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let known = registers_below(conn, "album/")?;
+    let shown = album_display_names(conn)?;
     for (uid, name) in &local {
         let entity = format!("album/{uid}");
         let registers = known.get(&entity);
-        if registers.and_then(|r| r.get("name")) != Some(&json!(name)) {
+        // A name shown with a suffix (another album has it too) is not a rename.
+        if shown.get(uid) != Some(name) {
             ops.push(op(entity.clone(), "name", json!(name)));
         }
         if registers.and_then(|r| r.get("deleted")) == Some(&Value::Bool(true)) {

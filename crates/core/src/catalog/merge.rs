@@ -5,7 +5,7 @@
 //! device's own changes.
 
 use super::changes::{BLOB_COLUMNS, keep_segment, parse_value, registers_of, save_clock};
-use super::changes::{sync_device, write_register};
+use super::changes::{album_display_names, record_in, sync_device, write_register};
 use super::{Catalog, overrides, search_index};
 use crate::VaultError;
 use crate::sync::log::{Clock, Op};
@@ -13,6 +13,7 @@ use keepsake_crypto::ObjectId;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// What a merge changed.
 #[derive(Debug, Default)]
@@ -56,13 +57,19 @@ fn damaged(op: &Op, why: &str) -> VaultError {
 
 impl Catalog {
     /// The items `ops` add that this device lists nowhere: their originals come first.
-    pub(crate) fn originals_to_fetch(&self, ops: &[Op]) -> Result<Vec<WantedOriginal>, VaultError> {
+    /// One group per file: two devices that imported the same file before they synced
+    /// list it under two ids, and either original will do (the remote may hold only one).
+    pub(crate) fn originals_to_fetch(
+        &self,
+        ops: &[Op],
+    ) -> Result<Vec<Vec<WantedOriginal>>, VaultError> {
         let purged: std::collections::HashSet<&str> = ops
             .iter()
             .filter(|op| op.field == "purged")
             .map(|op| op.entity.as_str())
             .collect();
-        let mut wanted = Vec::new();
+        let mut groups: std::collections::BTreeMap<[u8; 32], Vec<WantedOriginal>> =
+            Default::default();
         for op in ops.iter().filter(|op| op.field == "row") {
             let Some(id) = op.entity.strip_prefix("item/") else {
                 continue;
@@ -77,13 +84,34 @@ impl Catalog {
             if self.find_by_hash(&row.content_hash)?.is_some() {
                 continue; // this device has the same file under its own id
             }
-            wanted.push(WantedOriginal {
-                id: id.parse().map_err(|_| damaged(op, "not an item id"))?,
-                size: row.size,
-                content_hash: row.content_hash,
-            });
+            let id: ObjectId = id.parse().map_err(|_| damaged(op, "not an item id"))?;
+            let group = groups.entry(row.content_hash).or_default();
+            if !group.iter().any(|w| w.id == id) {
+                group.push(WantedOriginal {
+                    id,
+                    size: row.size,
+                    content_hash: row.content_hash,
+                });
+            }
         }
-        Ok(wanted)
+        Ok(groups
+            .into_values()
+            .map(|mut group| {
+                group.sort_by_key(|w| w.id.to_string());
+                group
+            })
+            .collect())
+    }
+
+    /// Whether the change log names this object as a photo (listed, purged, or another
+    /// id's second copy): such an object is never to be listed again from its content.
+    pub(crate) fn log_knows(&self, id: &ObjectId) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM sync_registers WHERE entity = ?1 AND field IN ('row', 'purged')",
+            )?
+            .exists([format!("item/{id}")])?)
     }
 
     fn item_exists(&self, id: &str) -> Result<bool, VaultError> {
@@ -99,8 +127,13 @@ impl Catalog {
         &mut self,
         ops: &[Op],
         segments: &[HeldSegment],
+        fetched: &HashSet<ObjectId>,
+        now_ms: u64,
     ) -> Result<Merged, VaultError> {
         let tx = self.conn.transaction()?;
+        // What changed here since this sync recorded (the app is open meanwhile) is
+        // recorded first, in this transaction: the merge never overwrites it unrecorded.
+        record_in(&tx, now_ms)?;
         tx.execute("INSERT OR IGNORE INTO sync_applying (one) VALUES (1)", [])?;
         let mut me = sync_device(&tx)?;
         let mut merged = Merged::default();
@@ -120,8 +153,12 @@ impl Catalog {
                 continue; // purged wins over everything else of its item
             }
             write_register(&tx, op)?;
-            materialize(&tx, op, &mut merged)?;
+            materialize(&tx, op, fetched, &mut merged)?;
             merged.applied += 1;
+        }
+        catch_up_added(&tx, &merged.added)?;
+        if ops.iter().any(|op| op.entity.starts_with("album/")) {
+            settle_album_names(&tx)?;
         }
         for held in segments {
             keep_segment(&tx, &held.device, held.seq, &held.hash, &held.zipped)?;
@@ -273,7 +310,12 @@ impl Row {
     }
 }
 
-fn materialize(conn: &Connection, op: &Op, merged: &mut Merged) -> Result<(), VaultError> {
+fn materialize(
+    conn: &Connection,
+    op: &Op,
+    fetched: &HashSet<ObjectId>,
+    merged: &mut Merged,
+) -> Result<(), VaultError> {
     let mut path = op.entity.splitn(3, '/');
     let (kind, id, rest) = (path.next(), path.next().unwrap_or(""), path.next());
     let item_here = |id: &str| -> Result<bool, VaultError> {
@@ -284,7 +326,7 @@ fn materialize(conn: &Connection, op: &Op, merged: &mut Merged) -> Result<(), Va
     match (kind, op.field.as_str()) {
         // A row not listed now (updated, or a file this device has under another id)
         // falls through to nothing.
-        (Some("item"), "row") if upsert_row(conn, op, id)? => {
+        (Some("item"), "row") if upsert_row(conn, op, id, fetched)? => {
             merged
                 .added
                 .push(id.parse().map_err(|_| damaged(op, "not an item id"))?);
@@ -315,9 +357,16 @@ fn materialize(conn: &Connection, op: &Op, merged: &mut Merged) -> Result<(), Va
             }
         }
         (Some("item"), "purged") => {
+            // As the trash empties here: out of the index, and what stays of its stack
+            // shows on its own.
+            search_index::unindex(conn, id)?;
             let removed = conn
                 .prepare_cached("DELETE FROM items WHERE id = ?1")?
                 .execute([id])?;
+            conn.prepare_cached(
+                "UPDATE items SET stack_of = NULL, stack_kind = NULL WHERE stack_of = ?1",
+            )?
+            .execute([id])?;
             if removed > 0 {
                 merged
                     .purged
@@ -338,7 +387,12 @@ fn materialize(conn: &Connection, op: &Op, merged: &mut Merged) -> Result<(), Va
 
 /// Lists an item from its row, or updates it; false when it was not listed now (it was
 /// here already, or this device has the same file under another id).
-fn upsert_row(conn: &Connection, op: &Op, id: &str) -> Result<bool, VaultError> {
+fn upsert_row(
+    conn: &Connection,
+    op: &Op,
+    id: &str,
+    fetched: &HashSet<ObjectId>,
+) -> Result<bool, VaultError> {
     let Value::Object(row) = &op.value else {
         return Err(damaged(op, "a row that is not an object"));
     };
@@ -382,6 +436,10 @@ fn upsert_row(conn: &Connection, op: &Op, id: &str) -> Result<bool, VaultError> 
         search_index::index(conn, id)?;
         return Ok(false);
     }
+    // Only an item whose original is here (the other ids of one file are not listed).
+    if !id.parse().is_ok_and(|id: ObjectId| fetched.contains(&id)) {
+        return Ok(false);
+    }
     let hash = Row::of(op)?.content_hash;
     let twin = conn
         .prepare_cached("SELECT 1 FROM items WHERE content_hash = ?1")?
@@ -418,6 +476,93 @@ fn sql_value(op: &Op, column: &str, value: &Value) -> Result<Sql, VaultError> {
         },
         _ => return Err(damaged(op, &format!("{column} is not a column value"))),
     })
+}
+
+/// Puts in force, for items listed by this merge, the registers merged before their row
+/// (a place in an album recorded in the same instant, say).
+fn catch_up_added(conn: &Connection, added: &[ObjectId]) -> Result<(), VaultError> {
+    if added.is_empty() {
+        return Ok(());
+    }
+    let added: HashSet<String> = added.iter().map(ObjectId::to_string).collect();
+    for id in &added {
+        let registers = registers_of(conn, &format!("item/{id}"))?;
+        if let Some(Value::Bool(favourite)) = registers.get("favourite") {
+            conn.prepare_cached("UPDATE items SET favourite = ?2 WHERE id = ?1")?
+                .execute(params![id, *favourite as i64])?;
+        }
+        if let Some(trashed_at) = registers.get("trashed_at") {
+            conn.prepare_cached("UPDATE items SET trashed_at = ?2 WHERE id = ?1")?
+                .execute(params![id, trashed_at.as_str()])?;
+        }
+        let mut fixes: Vec<(&String, &Value)> = registers
+            .iter()
+            .filter(|(field, _)| field.starts_with("override/"))
+            .collect();
+        fixes.sort_by_key(|(field, _)| *field);
+        for (field, value) in fixes {
+            let mut parts = field.splitn(3, '/').skip(1);
+            if let (Some(name), Some(source), Value::Object(_)) =
+                (parts.next(), parts.next(), value)
+            {
+                let fix = (
+                    value.get("value").and_then(Value::as_str).unwrap_or(""),
+                    value.get("set_at").and_then(Value::as_str).unwrap_or(""),
+                );
+                overrides::set_synced(conn, id, name, source, Some(fix))?;
+            }
+        }
+    }
+    let members: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT entity, hlc FROM sync_registers
+             WHERE entity >= 'member/' AND entity < 'member0' AND field = 'in' AND value = 'true'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (entity, hlc) in members {
+        let mut parts = entity["member/".len()..].split('/');
+        if let (Some(uid), Some(item)) = (parts.next(), parts.next())
+            && added.contains(item)
+        {
+            member(conn, uid, item, true, &hlc)?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives every album here the name the registers say it shows (`album_display_names`),
+/// whichever order its ops came in.
+fn settle_album_names(conn: &Connection) -> Result<(), VaultError> {
+    let shown = album_display_names(conn)?;
+    let local: Vec<(i64, String, String)> = conn
+        .prepare("SELECT a.id, u.uid, a.name FROM albums a JOIN album_uids u ON u.album_id = a.id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let changed: Vec<(i64, &String)> = local
+        .iter()
+        .filter_map(|(id, uid, name)| {
+            shown
+                .get(uid)
+                .filter(|wanted| *wanted != name)
+                .map(|wanted| (*id, wanted))
+        })
+        .collect();
+    // Out of each other's way first: the names are unique.
+    for (id, _) in &changed {
+        conn.execute("UPDATE albums SET name = char(1) || id WHERE id = ?1", [id])?;
+    }
+    for (id, wanted) in changed {
+        let name = free_name(conn, wanted, Some(id))?;
+        conn.execute(
+            "UPDATE albums SET name = ?2 WHERE id = ?1",
+            params![id, name],
+        )?;
+        for item in album_members(conn, id)? {
+            search_index::index(conn, &item)?;
+        }
+    }
+    Ok(())
 }
 
 /// The local album an album uid names, if it is here.

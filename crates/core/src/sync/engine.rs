@@ -102,6 +102,15 @@ impl Contents {
     ) -> Result<SyncReport, VaultError> {
         let remote = self.remote(name)?;
         let mut report = SyncReport::default();
+        // Syncing from here: the first thing said to the remote (the pull) can be slow.
+        progress(&SyncProgress {
+            state: SyncState::Transferring,
+            objects_done: 0,
+            objects_total: 0,
+            bytes_done: 0,
+            bytes_total: 0,
+            last_error: None,
+        });
         // This device's changes are frozen into a segment with their clocks before other
         // devices' are merged: a merge never overwrites an edit made here unrecorded.
         self.record_changes()?;

@@ -252,7 +252,8 @@ async fn relist_the_rest(
         else {
             continue;
         };
-        if listed.contains(&id) || layout::object(&id) != path {
+        // What the log emptied from the trash (remotes keep it until prune) stays gone.
+        if listed.contains(&id) || layout::object(&id) != path || vault.catalog.log_knows(&id)? {
             continue;
         }
         let tmp = vault.dir.join("tmp").join(format!("{id}.unlisted"));

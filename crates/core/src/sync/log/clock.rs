@@ -3,6 +3,9 @@
 //! is after the wall clock and after every clock it has made or merged, so an edit made
 //! after seeing another always wins over it, whatever the two machines' clocks say.
 
+const MAX_COUNTER: u32 = 999_999;
+const DAY_MS: u64 = 24 * 3600 * 1000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clock {
     ms: u64,
@@ -37,10 +40,22 @@ impl Clock {
         if now_ms > self.ms {
             self.ms = now_ms;
             self.counter = 0;
+        } else if self.counter == MAX_COUNTER {
+            // Six digits keep byte order: past them, the next millisecond.
+            self.ms += 1;
+            self.counter = 0;
         } else {
             self.counter += 1;
         }
         self.to_string()
+    }
+
+    /// Whether `hlc` is a clock this device could have made: the right form, its id,
+    /// not more than a day ahead of `now_ms`.
+    pub fn is_valid(hlc: &str, device: &str, now_ms: u64) -> bool {
+        hlc.len() == 15 + 1 + 6 + 1 + 32
+            && hlc.ends_with(device)
+            && Self::parse(hlc, device).is_some_and(|c| c.ms <= now_ms + DAY_MS)
     }
 
     /// After merging an op made at `seen`: later clocks of this device sort after it.
@@ -84,6 +99,23 @@ mod tests {
         assert!(first < second && second < third, "{first} {second} {third}");
         assert_eq!(Clock::parse(&third, A), Some(a.clone()));
         assert_eq!(Clock::millis_of(&third), Some(1_000));
+    }
+
+    #[test]
+    fn a_million_changes_in_one_millisecond_keep_their_order() {
+        let mut a = Clock::start(A);
+        let mut last = a.tick(5);
+        for _ in 0..1_000_001 {
+            let next = a.tick(5);
+            assert!(next > last, "{next} after {last}");
+            last = next;
+        }
+        assert_eq!(Clock::millis_of(&last), Some(6));
+        assert!(Clock::is_valid(&last, A, 5));
+        assert!(!Clock::is_valid(&last, B, 5));
+        let far_ahead = Clock::start(A).tick(2 * DAY_MS);
+        assert!(!Clock::is_valid(&far_ahead, A, 0));
+        assert!(Clock::is_valid(&far_ahead, A, DAY_MS));
     }
 
     #[test]

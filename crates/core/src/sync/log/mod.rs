@@ -11,13 +11,15 @@ pub use segment::Segment;
 
 use super::engine::remote_error;
 use super::{RemoteStore, layout};
-use crate::catalog::{HeldSegment, ObjectRef, WantedRendition};
+use crate::catalog::{HeldSegment, ObjectRef, WantedOriginal, WantedRendition};
 use crate::{Contents, VaultError};
 use futures::StreamExt;
-use keepsake_crypto::{ObjectId, ObjectWriter, decrypt_object, max_encrypted_len};
+use keepsake_crypto::{
+    DEFAULT_CHUNK_LOG2, ObjectId, ObjectWriter, decrypt_object, encrypted_len, max_encrypted_len,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// One change: the new value of one register.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,8 +47,8 @@ pub struct LogTraffic {
     pub photos_removed: u64,
 }
 
-/// Which segments of each device's log a remote holds.
-pub(crate) type RemoteLog = BTreeMap<String, BTreeSet<u64>>;
+/// Which segments of each device's log a remote holds, with their sizes.
+pub(crate) type RemoteLog = BTreeMap<String, BTreeMap<u64, u64>>;
 
 /// Transfers in flight at once.
 const PARALLEL: usize = 8;
@@ -75,12 +77,17 @@ impl Contents {
     ) -> Result<RemoteLog, VaultError> {
         let me = self.catalog.sync_device()?.device;
         let mut on_remote = RemoteLog::new();
-        for (path, _) in store.list(layout::LOG).await.map_err(remote_error)? {
+        for (path, size) in store.list(layout::LOG).await.map_err(remote_error)? {
             if let Some((device, seq)) = segment::parse_name(&path) {
-                on_remote.entry(device).or_default().insert(seq);
+                on_remote.entry(device).or_default().insert(seq, size);
             }
         }
-        let top = |device: &str| on_remote.get(device).and_then(|s| s.last().copied());
+        let top = |device: &str| {
+            on_remote
+                .get(device)
+                .and_then(|s| s.keys().next_back().copied())
+        };
+        let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
         for (device, seen) in self.catalog.remote_log_tops(remote)? {
             if top(&device).unwrap_or(0) < seen {
                 return Err(log_error(format!(
@@ -97,11 +104,11 @@ impl Contents {
                 continue;
             }
             let (held, hash) = heads.get(device).cloned().unwrap_or((0, String::new()));
-            let last = seqs.last().copied().unwrap_or(0);
+            let last = seqs.keys().next_back().copied().unwrap_or(0);
             let mut prev = (held > 0).then_some(hash);
             for seq in held + 1..=last {
                 let name = segment::name(device, seq);
-                if !seqs.contains(&seq) {
+                if !seqs.contains_key(&seq) {
                     return Err(log_error(format!("{name} is missing")));
                 }
                 let sealed = self
@@ -114,6 +121,18 @@ impl Contents {
                 if opened.segment.prev != prev {
                     return Err(log_error(format!(
                         "{name} does not follow the segment before it: reordered or replaced"
+                    )));
+                }
+                if let Some(op) = opened
+                    .segment
+                    .ops
+                    .iter()
+                    .find(|op| !Clock::is_valid(&op.hlc, device, now))
+                {
+                    return Err(log_error(format!(
+                        "{name} is refused: a change clocked {:?}, not by its device or \
+                         more than a day ahead",
+                        op.hlc
                     )));
                 }
                 prev = Some(opened.hash.clone());
@@ -141,7 +160,8 @@ impl Contents {
         let mut ops: Vec<Op> = segments.into_iter().flat_map(|s| s.ops).collect();
         ops.sort_by(|a, b| a.hlc.cmp(&b.hlc));
         let placed = self.fetch_originals(remote, store, &ops, traffic).await?;
-        let merged = match self.catalog.merge(&ops, &fetched) {
+        let listable: HashSet<ObjectId> = placed.iter().copied().collect();
+        let merged = match self.catalog.merge(&ops, &fetched, &listable, now) {
             Ok(merged) => merged,
             Err(e) => {
                 for id in placed {
@@ -155,7 +175,7 @@ impl Contents {
             let _ = self.store.remove(id);
         }
         for (device, seqs) in &on_remote {
-            if let Some(last) = seqs.last() {
+            if let Some(last) = seqs.keys().next_back() {
                 self.catalog.set_remote_log_top(remote, device, *last)?;
             }
         }
@@ -181,8 +201,9 @@ impl Contents {
         }
     }
 
-    /// Fetches and authenticates the originals of photos other devices added; returns them
-    /// (placed, not yet listed). On any failure none stays and nothing is merged.
+    /// Fetches and authenticates the originals of photos other devices added (for a file
+    /// listed under several ids, the first that the remote holds); returns them (placed,
+    /// not yet listed). On any failure none stays and nothing is merged.
     async fn fetch_originals(
         &mut self,
         remote: &str,
@@ -190,32 +211,17 @@ impl Contents {
         ops: &[Op],
         traffic: &mut LogTraffic,
     ) -> Result<Vec<ObjectId>, VaultError> {
-        let wanted = self.catalog.originals_to_fetch(ops)?;
+        let groups = self.catalog.originals_to_fetch(ops)?;
         let this = &*self;
-        let jobs = wanted.iter().map(|w| async move {
-            let tmp = this.dir.join("tmp").join(format!("{}.pull", w.id));
-            let object = ObjectRef {
-                id: w.id,
-                size: w.size,
-                content_hash: w.content_hash,
-            };
-            let fetched = match store
-                .download(&layout::object(&w.id), &tmp, max_encrypted_len(w.size))
-                .await
-            {
-                Ok(len) => crate::verify::authenticate(&this.key, &tmp, &object).map(|()| len),
-                Err(e) => Err(e.to_string()),
-            };
-            let placed = fetched.and_then(|len| {
-                this.store
-                    .place(&tmp, &w.id)
-                    .map(|()| len)
-                    .map_err(|e| e.to_string())
-            });
-            if placed.is_err() {
-                let _ = std::fs::remove_file(&tmp);
+        let jobs = groups.iter().map(|group| async move {
+            let mut last_problem = String::new();
+            for wanted in group {
+                match this.fetch_original(store, wanted).await {
+                    Ok(len) => return Ok((wanted.id, len)),
+                    Err(problem) => last_problem = format!("photo {}: {problem}", wanted.id),
+                }
             }
-            (w.id, placed)
+            Err(last_problem)
         });
         let results: Vec<_> = futures::stream::iter(jobs)
             .buffer_unordered(PARALLEL)
@@ -223,13 +229,13 @@ impl Contents {
             .await;
         let mut placed = Vec::new();
         let mut failed = None;
-        for (id, result) in results {
+        for result in results {
             match result {
-                Ok(len) => {
+                Ok((id, len)) => {
                     traffic.bytes_downloaded += len;
                     placed.push((id, len));
                 }
-                Err(why) => failed = Some(format!("photo {id}: {why}")),
+                Err(why) => failed = Some(why),
             }
         }
         if let Some(why) = failed {
@@ -244,6 +250,41 @@ impl Contents {
             self.catalog.confirm_object(remote, id, *len)?;
         }
         Ok(placed.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// One original, downloaded, authenticated and placed; returns its stored size.
+    async fn fetch_original(
+        &self,
+        store: &impl RemoteStore,
+        wanted: &WantedOriginal,
+    ) -> Result<u64, String> {
+        let tmp = self.dir.join("tmp").join(format!("{}.pull", wanted.id));
+        let object = ObjectRef {
+            id: wanted.id,
+            size: wanted.size,
+            content_hash: wanted.content_hash,
+        };
+        let placed = match store
+            .download(
+                &layout::object(&wanted.id),
+                &tmp,
+                max_encrypted_len(wanted.size),
+            )
+            .await
+        {
+            Ok(len) => crate::verify::authenticate(&self.key, &tmp, &object)
+                .and_then(|()| {
+                    self.store
+                        .place(&tmp, &wanted.id)
+                        .map_err(|e| e.to_string())
+                })
+                .map(|()| len),
+            Err(e) => Err(e.to_string()),
+        };
+        if placed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        placed
     }
 
     /// Fetches the thumbnails and previews other devices made. One that cannot be fetched
@@ -325,11 +366,13 @@ impl Contents {
         // (a remote only one of them syncs with still gets the whole library), in order.
         for (device, seqs) in self.catalog.held_segments()? {
             for seq in seqs {
-                if on_remote.get(&device).is_some_and(|s| s.contains(&seq)) {
-                    continue;
-                }
                 let name = segment::name(&device, seq);
                 let zipped = self.catalog.segment_zipped(&device, seq)?;
+                // Held whole already (a put cut short leaves a shorter file: sent again).
+                let whole = encrypted_len(zipped.len() as u64, DEFAULT_CHUNK_LOG2);
+                if on_remote.get(&device).and_then(|s| s.get(&seq)) == Some(&whole) {
+                    continue;
+                }
                 let sealed = segment::seal(&zipped, &self.key)?;
                 let len = sealed.len() as u64;
                 store.put(&name, sealed).await.map_err(remote_error)?;
@@ -338,7 +381,10 @@ impl Contents {
                 }
                 self.catalog.set_remote_log_top(remote, &device, seq)?;
                 self.catalog.log_sent(remote, len)?;
-                on_remote.entry(device.clone()).or_default().insert(seq);
+                on_remote
+                    .entry(device.clone())
+                    .or_default()
+                    .insert(seq, len);
                 traffic.bytes_uploaded += len;
                 if device == me {
                     traffic.changes_sent += segment::unzip(&zipped)
