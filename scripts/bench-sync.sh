@@ -49,12 +49,32 @@ export RESTIC_PASSWORD=benchmark-password RESTIC_REPOSITORY="s3:$ENDPOINT/bucket
 restic init >/dev/null 2>&1
 rs_up=$(seconds restic backup "$DIR")
 
+# One more photo, after the library is up (the change log's promise: it costs that photo,
+# its renditions and a small segment, not the catalog): a JPEG of the set with 16 bytes
+# after its end, so it is new to the vault.
+bucket_bytes() { du -sb --apparent-size "$T/s3/bucket/keepsake" | cut -f1; }
+mkdir -p "$T/one"
+src=$(find "$DIR" -type f -iname '*.jpg' -print -quit)
+cp "$src" "$T/one/one-more.jpg" && head -c 16 /dev/zero >> "$T/one/one-more.jpg"
+"$BIN" --vault "$T/vault" import "$T/one" >/dev/null
+before=$(bucket_bytes)
+"$BIN" --vault "$T/vault" sync --json > "$T/one.json"
+grown=$(( $(bucket_bytes) - before ))
+"$BIN" --vault "$T/vault" sync --json > "$T/idle.json"
+catalog_bytes=$(stat -c %s "$T/vault/catalog.db")
+
 ks_down=$(seconds "$BIN" --vault "$T/restored" restore "s3://bucket/keepsake?endpoint=$ENDPOINT")
 rs_down=$(seconds restic restore latest --target "$T/restic-restore")
 
-python3 - "$mb" "$vault_mb" "$ks_up" "$rc_up" "$rs_up" "$ks_down" "$rs_down" <<'PY'
-import sys
-mb, vault_mb, ks_up, rc_up, rs_up, ks_down, rs_down = map(float, sys.argv[1:])
+python3 - "$mb" "$vault_mb" "$ks_up" "$rc_up" "$rs_up" "$ks_down" "$rs_down" \
+  "$(stat -c %s "$T/one/one-more.jpg")" "$grown" "$catalog_bytes" "$T/one.json" "$T/idle.json" <<'PY'
+import json, sys
+mb, vault_mb, ks_up, rc_up, rs_up, ks_down, rs_down, photo, grown, catalog = map(float, sys.argv[1:11])
+one, idle = (json.load(open(p))[0] for p in sys.argv[11:13])
+print(f"one more photo: {photo / 1e3:.0f} KB; sync sent {one['bytes_uploaded'] / 1e3:.0f} KB, "
+      f"the bucket grew {grown / 1e3:.0f} KB (catalog {catalog / 1e6:.1f} MB, "
+      f"snapshot {'yes' if one['snapshot'] else 'no'}); a sync with no change sent "
+      f"{idle['bytes_uploaded']} bytes")
 rate = lambda s: mb / s
 print(f"upload   keepsake sync      {ks_up:6.2f} s  {rate(ks_up):7.1f} MB/s  ({vault_mb:.0f} MB of objects)")
 print(f"upload   rclone crypt copy  {rc_up:6.2f} s  {rate(rc_up):7.1f} MB/s")
