@@ -278,10 +278,19 @@ pub(crate) fn acquire_lock(dir: &Path) -> Result<File, VaultError> {
         .write(true)
         .open(dir.join(LOCK_FILE))
         .map_err(|e| VaultError::io("opening the vault lock", e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(VaultError::Busy(dir.to_path_buf())),
-        Err(fs::TryLockError::Error(e)) => Err(VaultError::io("locking the vault", e)),
+    // A lock just released in this process can stay held for a moment: a child process
+    // started meanwhile by another thread (ffmpeg) holds a copy of the lock file until it
+    // has started. So the lock is tried for a second before the vault counts as busy.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Err(VaultError::Busy(dir.to_path_buf())),
+            Err(fs::TryLockError::Error(e)) => return Err(VaultError::io("locking the vault", e)),
+        }
     }
 }
 
