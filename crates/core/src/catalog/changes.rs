@@ -419,23 +419,9 @@ fn item_row(conn: &Connection, id: &str) -> Result<Value, VaultError> {
         }
         Ok(row)
     })?;
-    type Own = (
-        Option<String>,
-        Option<String>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-    );
-    let own: Option<Own> = conn
-        .prepare_cached(
-            "SELECT taken_at, date_source, latitude, longitude, altitude
-             FROM item_own_metadata WHERE item_id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .optional()?;
-    if let Some((taken_at, date_source, latitude, longitude, altitude)) = own {
+    if let Some((taken_at, date_source, latitude, longitude, altitude)) =
+        super::overrides::own_metadata(conn, id)?
+    {
         let place = latitude
             .zip(longitude)
             .and_then(|(lat, lon)| crate::places::place_at(lat, lon));

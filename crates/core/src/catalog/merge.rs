@@ -553,14 +553,20 @@ fn settle_album_names(conn: &Connection) -> Result<(), VaultError> {
         conn.execute("UPDATE albums SET name = char(1) || id WHERE id = ?1", [id])?;
     }
     for (id, wanted) in changed {
-        let name = free_name(conn, wanted, Some(id))?;
-        conn.execute(
-            "UPDATE albums SET name = ?2 WHERE id = ?1",
-            params![id, name],
-        )?;
-        for item in album_members(conn, id)? {
-            search_index::index(conn, &item)?;
-        }
+        rename(conn, id, wanted)?;
+    }
+    Ok(())
+}
+
+/// Names an album `name` (or a free variant of it) and indexes its photos by it.
+fn rename(conn: &Connection, album: i64, name: &str) -> Result<(), VaultError> {
+    let name = free_name(conn, name, Some(album))?;
+    conn.execute(
+        "UPDATE albums SET name = ?2 WHERE id = ?1",
+        params![album, name],
+    )?;
+    for item in album_members(conn, album)? {
+        search_index::index(conn, &item)?;
     }
     Ok(())
 }
@@ -610,16 +616,7 @@ fn album(conn: &Connection, uid: &str, op: &Op) -> Result<(), VaultError> {
                 search_index::index(conn, &item)?;
             }
         }
-        (Some(album), false, Some(name)) => {
-            let name = free_name(conn, name, Some(album))?;
-            conn.execute(
-                "UPDATE albums SET name = ?2 WHERE id = ?1",
-                params![album, name],
-            )?;
-            for item in album_members(conn, album)? {
-                search_index::index(conn, &item)?;
-            }
-        }
+        (Some(album), false, Some(name)) => rename(conn, album, name)?,
         (None, false, Some(name)) => {
             let name = free_name(conn, name, None)?;
             conn.execute(

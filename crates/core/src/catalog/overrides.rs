@@ -301,15 +301,19 @@ fn in_force(conn: &Connection, id: &str) -> Result<InForce, VaultError> {
 
 /// Writes into `items` the values in force: the overrides', else the file's own; drops
 /// the file's own values once no override is left.
-fn apply(conn: &Connection, id: &str) -> Result<(), VaultError> {
-    type Own = (
-        Option<String>,
-        Option<String>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-    );
-    let own: Option<Own> = conn
+/// What an item's file says of the fields a fix can replace: taken_at, date_source,
+/// latitude, longitude, altitude.
+pub(super) type OwnMetadata = (
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+/// The file's own values, kept while the item has overrides.
+pub(super) fn own_metadata(conn: &Connection, id: &str) -> Result<Option<OwnMetadata>, VaultError> {
+    Ok(conn
         .prepare_cached(
             "SELECT taken_at, date_source, latitude, longitude, altitude
              FROM item_own_metadata WHERE item_id = ?1",
@@ -317,8 +321,12 @@ fn apply(conn: &Connection, id: &str) -> Result<(), VaultError> {
         .query_row([id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
-        .optional()?;
-    let Some((taken_at, date_source, latitude, longitude, altitude)) = own else {
+        .optional()?)
+}
+
+fn apply(conn: &Connection, id: &str) -> Result<(), VaultError> {
+    let Some((taken_at, date_source, latitude, longitude, altitude)) = own_metadata(conn, id)?
+    else {
         return Ok(());
     };
     let fixes = in_force(conn, id)?;
