@@ -64,6 +64,20 @@ fn ids_named(vault: &TestVault, names: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Device A with the first `count` samples, synced to `prefix` on `server`, and device B
+/// joined from there: two devices of one library.
+fn two_devices(server: &Server, prefix: &str, count: usize) -> (TestVault, TestVault, String) {
+    let url = server.s3_url(prefix);
+    let a = TestVault::new();
+    copy_some(&sample_names()[..count], &a.path("x"));
+    a.import(&[&a.path("x")]);
+    ok_s3(&a, &["remote", "add", prefix, &url]);
+    ok_s3(&a, &["sync"]);
+    let b = new_machine("laptop");
+    ok_s3(&b, &["restore", &url, "--name", prefix]);
+    (a, b, url)
+}
+
 fn export_hashes(vault: &TestVault, name: &str) -> BTreeSet<String> {
     let out = vault.path(name);
     vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
@@ -230,15 +244,8 @@ fn segments(server: &Server, prefix: &str) -> Vec<std::path::PathBuf> {
 #[test]
 fn a_replayed_withheld_or_damaged_segment_is_refused_and_named() {
     let server = Server::start("s3");
-    let url = server.s3_url("lib");
     let names = sample_names();
-    let a = TestVault::new();
-    copy_some(&names[..3], &a.path("x"));
-    a.import(&[&a.path("x")]);
-    ok_s3(&a, &["remote", "add", "lib", &url]);
-    ok_s3(&a, &["sync"]);
-    let b = new_machine("laptop");
-    ok_s3(&b, &["restore", &url, "--name", "lib"]);
+    let (a, b, _) = two_devices(&server, "lib", 3);
     // Three more segments from A: a favourite, a caption, a trash.
     let ids = ids_named(&a, &names[..3]);
     a.run_ok(&["fav", &ids[0]]);
@@ -399,15 +406,7 @@ fn one_more_photo_costs_that_photo_not_the_catalog() {
 #[test]
 fn two_devices_killed_mid_sync_agree_after_the_next() {
     let server = Server::start("s3");
-    let url = server.s3_url("kills");
-    let names = sample_names();
-    let a = TestVault::new();
-    copy_some(&names[..6], &a.path("x"));
-    a.import(&[&a.path("x")]);
-    ok_s3(&a, &["remote", "add", "kills", &url]);
-    ok_s3(&a, &["sync"]);
-    let b = new_machine("laptop");
-    ok_s3(&b, &["restore", &url, "--name", "kills"]);
+    let (a, b, _) = two_devices(&server, "kills", 6);
     // Kill moments fall within a sync with nothing to send (the shortest a round's is).
     let started = std::time::Instant::now();
     ok_s3(&a, &["sync"]);
@@ -421,13 +420,7 @@ fn two_devices_killed_mid_sync_agree_after_the_next() {
     let mut kills = 0;
     let mut captions = Vec::new();
     for round in 0..rounds {
-        let ids: Vec<String> = a
-            .json(&["ls"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_string())
-            .collect();
+        let ids = ids_of(&a);
         // A imports a new photo and favourites one; B captions one.
         let new = a.path(&format!("new{round}"));
         fs::create_dir_all(&new).unwrap();
@@ -477,15 +470,7 @@ fn two_devices_killed_mid_sync_agree_after_the_next() {
 #[test]
 fn two_devices_syncing_at_once_lose_nothing_and_store_nothing_twice() {
     let server = Server::start("s3");
-    let url = server.s3_url("together");
-    let names = sample_names();
-    let a = TestVault::new();
-    copy_some(&names[..4], &a.path("x"));
-    a.import(&[&a.path("x")]);
-    ok_s3(&a, &["remote", "add", "together", &url]);
-    ok_s3(&a, &["sync"]);
-    let b = new_machine("laptop");
-    ok_s3(&b, &["restore", &url, "--name", "together"]);
+    let (a, b, _) = two_devices(&server, "together", 4);
     let rounds: u64 = std::env::var("KEEPSAKE_CRASH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
