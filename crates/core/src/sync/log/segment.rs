@@ -139,6 +139,24 @@ mod tests {
     }
 
     #[test]
+    fn a_segment_that_unzips_past_the_bound_is_refused() {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..(MAX_JSON >> 20) {
+            gz.write_all(&zeros).unwrap();
+        }
+        let at_bound = gz.finish().unwrap();
+        assert!(unzip(&at_bound).is_ok());
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        for _ in 0..(MAX_JSON >> 20) {
+            gz.write_all(&zeros).unwrap();
+        }
+        gz.write_all(b"!").unwrap();
+        let past = gz.finish().unwrap();
+        assert!(unzip(&past).unwrap_err().contains("more than 256 MiB"));
+    }
+
+    #[test]
     fn a_segment_under_another_name_is_refused() {
         let key = VaultKey::random().unwrap();
         let device = "0123456789abcdef0123456789abcdef";
