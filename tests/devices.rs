@@ -523,3 +523,165 @@ fn ids_of(vault: &TestVault) -> Vec<String> {
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The files below `folder` (objects, renditions, catalog …) of the remote at `prefix`.
+fn remote_files(server: &Server, prefix: &str, folder: &str) -> Vec<String> {
+    let root = server.data.join("bucket").join(prefix);
+    let mut found: Vec<String> = files_under(&root.join(folder))
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// A photo emptied from the trash on A leaves B at its next sync; its original and
+/// thumbnails stay on the remote through the retention (the version history), and
+/// `prune --older-than 0` deletes them and every older catalog snapshot, leaving a remote
+/// that a new device restores whole.
+#[test]
+fn a_purged_photo_leaves_every_device_then_prune_deletes_it_from_the_remote() {
+    let server = Server::start("s3");
+    let (a, b, url) = two_devices(&server, "prune", 6);
+    let gone = ids_of(&a)[2].clone();
+    let objects_before = remote_files(&server, "prune", "objects");
+    let renditions_before = remote_files(&server, "prune", "renditions");
+    assert!(objects_before.iter().any(|p| p.ends_with(&gone)));
+    a.run_ok(&["rm", &gone]);
+    a.run_ok(&["trash", "empty"]);
+
+    // The default retention keeps everything of it on the remote.
+    let kept = json_s3(&a, &["prune"]);
+    assert_eq!(kept[0]["swept"], true, "{kept}");
+    assert_eq!(kept[0]["files_deleted"], 0, "{kept}");
+    assert!(kept[0]["files_waiting"].as_u64().unwrap() >= 2, "{kept}");
+    assert_eq!(remote_files(&server, "prune", "objects"), objects_before);
+    assert_eq!(
+        remote_files(&server, "prune", "renditions"),
+        renditions_before
+    );
+    ok_s3(&b, &["sync"]);
+    assert!(!ids_of(&b).contains(&gone));
+    assert_eq!(b.json(&["trash", "ls"]), serde_json::json!([]));
+
+    // A second snapshot, so that prune has an older one to delete; and an object nobody
+    // has named yet (as another device's upload before its segment): never deleted.
+    ok_s3(&b, &["sync", "--snapshot"]);
+    let stranger = "objects/ab/ab0123456789abcdef0123456789abcd";
+    let stranger_file = server.data.join("bucket/prune").join(stranger);
+    fs::create_dir_all(stranger_file.parent().unwrap()).unwrap();
+    fs::write(&stranger_file, b"not yet named by any segment").unwrap();
+    settle();
+    let pruned = json_s3(&a, &["prune", "--older-than", "0"]);
+    assert_eq!(pruned[0]["swept"], true, "{pruned}");
+    assert_eq!(pruned[0]["files_waiting"], 0, "{pruned}");
+    assert!(
+        pruned[0]["snapshots_deleted"].as_u64().unwrap() >= 2,
+        "{pruned}"
+    );
+    let objects = remote_files(&server, "prune", "objects");
+    let renditions = remote_files(&server, "prune", "renditions");
+    assert!(!objects.iter().any(|p| p.ends_with(&gone)), "{objects:?}");
+    assert!(objects.iter().any(|p| p == stranger), "{objects:?}");
+    fs::remove_file(&stranger_file).unwrap();
+    settle();
+    let objects = remote_files(&server, "prune", "objects");
+    assert_eq!(objects.len(), objects_before.len() - 1);
+    assert!(renditions.len() < renditions_before.len());
+    assert!(renditions.iter().all(|p| renditions_before.contains(p)));
+    assert_eq!(
+        pruned[0]["files_deleted"].as_u64().unwrap() as usize,
+        1 + renditions_before.len() - renditions.len()
+    );
+    // One snapshot is left, made after the purge: where a new device starts.
+    assert_eq!(remote_files(&server, "prune", "catalog").len(), 1);
+
+    // Nothing anyone still uses went: B, and a device joining now, are whole.
+    ok_s3(&b, &["sync"]);
+    ok_s3(&b, &["verify", "--remote", "prune", "--deep"]);
+    b.run_ok(&["verify"]);
+    let c = new_machine("tablet");
+    ok_s3(&c, &["restore", &url, "--name", "prune"]);
+    c.run_ok(&["verify"]);
+    assert_eq!(library_view(&c), library_view(&a));
+    assert_eq!(export_hashes(&c, "export-c"), export_hashes(&a, "export-a"));
+    // A second prune finds nothing more to do.
+    let again = json_s3(&a, &["prune", "--older-than", "0"]);
+    assert_eq!(again[0]["files_deleted"], 0, "{again}");
+    assert_eq!(again[0]["snapshots_deleted"], 0, "{again}");
+
+    // Thumbnails drawn again are new objects; the old ones are garbage once B has the new.
+    let redrawn = ids_of(&a)[0].clone();
+    a.run_ok(&["rethumb", &redrawn]);
+    ok_s3(&a, &["sync"]);
+    ok_s3(&b, &["sync"]);
+    settle();
+    let replaced = json_s3(&a, &["prune", "--older-than", "0"]);
+    assert!(
+        replaced[0]["files_deleted"].as_u64().unwrap() >= 1,
+        "{replaced}"
+    );
+    assert_eq!(
+        remote_files(&server, "prune", "renditions").len(),
+        renditions.len()
+    );
+    ok_s3(&b, &["sync"]);
+    ok_s3(&b, &["verify", "--remote", "prune", "--deep"]);
+    let d = new_machine("phone");
+    ok_s3(&d, &["restore", &url, "--name", "prune"]);
+    assert_eq!(library_view(&d), library_view(&a));
+}
+
+/// Prune killed at seeded moments, a photo purged each round: the next prune finishes,
+/// every remaining photo is whole on both devices and on the remote, and nothing of the
+/// purged ones stays behind.
+#[test]
+fn prune_killed_midway_is_finished_by_the_next() {
+    let server = Server::start("s3");
+    let (a, b, _) = two_devices(&server, "killprune", 8);
+    let started = std::time::Instant::now();
+    ok_s3(&a, &["prune", "--older-than", "0"]);
+    let full = started.elapsed().as_micros().max(1) as u64;
+    let rounds: u64 = std::env::var("KEEPSAKE_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(4, |r: u64| r / 3)
+        .max(4);
+    let mut rng = Lcg(20261201);
+    let mut kills = 0;
+    let mut purged = Vec::new();
+    for round in 0..rounds {
+        let (device, other) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let ids = ids_of(device);
+        let gone = ids[rng.below(ids.len() as u64) as usize].clone();
+        device.run_ok(&["rm", &gone]);
+        device.run_ok(&["trash", "empty"]);
+        purged.push(gone);
+        let delay = std::time::Duration::from_micros(rng.below(full * 2));
+        let mut prune = with_s3_keys(device.command(&["prune", "--older-than", "0"]));
+        if kill_after(&mut prune, delay) {
+            kills += 1;
+        }
+        ok_s3(device, &["prune", "--older-than", "0"]);
+        ok_s3(other, &["sync"]);
+        assert_eq!(library_view(&a), library_view(&b), "round {round}");
+        for vault in [&a, &b] {
+            vault.run_ok(&["verify"]);
+            ok_s3(vault, &["verify", "--remote", "killprune"]);
+        }
+    }
+    assert!(
+        kills * 2 >= rounds,
+        "only {kills} of {rounds} prunes were killed"
+    );
+    let objects = remote_files(&server, "killprune", "objects");
+    assert_eq!(objects.len(), 8 - purged.len(), "{objects:?}");
+    for id in &purged {
+        assert!(!objects.iter().any(|p| p.ends_with(id.as_str())), "{id}");
+    }
+}

@@ -9,9 +9,9 @@
 //! calling thread, driven by the shared runtime's I/O and timers.
 
 use keepsake_core::{
-    Contents, ObjectId, Password, RebuildReport, RebuildSource, RemoteCheck, RemoteConfig,
-    RestoreReport, RestoreSecret, SyncControl, SyncProgress, SyncReport, UnlockedVault, Vault,
-    VaultError, VerifyReport,
+    Contents, ObjectId, Password, PruneReport, RebuildReport, RebuildSource, RemoteCheck,
+    RemoteConfig, RestoreReport, RestoreSecret, SyncControl, SyncProgress, SyncReport,
+    UnlockedVault, Vault, VaultError, VerifyReport,
 };
 use keepsake_remote::OpendalStore;
 use std::future::Future;
@@ -116,6 +116,18 @@ pub fn sync(
 ) -> Result<SyncReport, VaultError> {
     let store = open(remote)?;
     block_on(vault.sync(&remote.name, &store, control, progress))
+}
+
+/// Syncs, then deletes from the remote what the library has not needed for `retention`.
+pub fn prune(
+    vault: &mut Contents,
+    remote: &RemoteConfig,
+    retention: std::time::Duration,
+    control: &SyncControl,
+    progress: &mut (dyn FnMut(&SyncProgress) + Send),
+) -> Result<PruneReport, VaultError> {
+    let store = open(remote)?;
+    block_on(vault.prune(&remote.name, &store, retention, control, progress))
 }
 
 /// A whole vault back from a remote into `dir` (new or empty).

@@ -88,6 +88,8 @@ enum Command {
     Device(device_commands::DeviceCommand),
     /// Two-way sync: merge the other devices' changes, then send what the remotes lack
     Sync(sync_commands::SyncArgs),
+    /// Sync, then delete from the remotes what the library has not needed for a while
+    Prune(sync_commands::PruneArgs),
     /// Rebuild a vault in --vault DIR from a remote, with the password or recovery key
     Restore(sync_commands::RestoreArgs),
     /// Rebuild a damaged catalog from the stored photos (and a remote's snapshot with --from)
@@ -192,6 +194,7 @@ fn main() -> ExitCode {
         Command::Remote(command) => sync_commands::remote(&ctx, command),
         Command::Device(command) => device_commands::device(&ctx, command),
         Command::Sync(args) => sync_commands::sync(&ctx, args),
+        Command::Prune(args) => sync_commands::prune(&ctx, args),
         Command::Restore(args) => sync_commands::restore(&ctx, args),
         Command::RebuildCatalog(args) => sync_commands::rebuild_catalog(&ctx, args),
         Command::Info(args) => commands::info(&ctx, args),

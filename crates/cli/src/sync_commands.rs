@@ -5,7 +5,7 @@ use crate::commands::{Context, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK, Outcome};
 use crate::progress::count_bar;
 use crate::{Failure, secrets};
 use clap::{Args, Subcommand};
-use keepsake_core::{RemoteConfig, RestoreSecret, SyncControl};
+use keepsake_core::{RemoteConfig, RestoreSecret, SyncControl, SyncReport};
 use serde_json::json;
 
 /// A remote for a URL, with credentials from the environment (documented in the
@@ -130,10 +130,90 @@ pub struct SyncArgs {
 
 pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
     let mut vault = ctx.unlock()?;
-    let names: Vec<String> = if args.names.is_empty() {
+    let (snapshot, json) = (args.snapshot, args.json);
+    each_remote(
+        &mut vault,
+        args.names,
+        args.json,
+        |vault, config, progress| {
+            if snapshot {
+                vault.want_snapshot(&config.name)?;
+            }
+            let report = keepsake_api::sync(vault, config, &SyncControl::default(), progress)?;
+            let failed = sync_said(&config.name, &report, json)?;
+            Ok((json!(report), failed))
+        },
+    )
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Remotes to prune [default: all]
+    names: Vec<String>,
+    /// Keep what the library stopped needing (photos emptied from the trash, replaced
+    /// thumbnails, old catalog snapshots) this many days: until then it can come back
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    older_than: u32,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn prune(ctx: &Context, args: PruneArgs) -> Outcome {
+    let mut vault = ctx.unlock()?;
+    let retention = std::time::Duration::from_secs(u64::from(args.older_than) * 86_400);
+    let json = args.json;
+    each_remote(
+        &mut vault,
+        args.names,
+        args.json,
+        |vault, config, progress| {
+            let name = &config.name;
+            let report =
+                keepsake_api::prune(vault, config, retention, &SyncControl::default(), progress)?;
+            let failed = sync_said(name, &report.sync, json)?;
+            if !json {
+                if report.swept {
+                    out!(
+                        "{name}: deleted {} files and {} old catalog snapshots ({:.1} MB)",
+                        report.files_deleted,
+                        report.snapshots_deleted,
+                        report.bytes_deleted as f64 / 1e6
+                    );
+                } else {
+                    out!("{name}: the sync did not finish, so nothing was deleted");
+                }
+                if report.files_waiting > 0 {
+                    out!(
+                        "{name}: {} files (at least {:.1} MB) stay until they are {} days unused",
+                        report.files_waiting,
+                        report.bytes_waiting as f64 / 1e6,
+                        args.older_than
+                    );
+                }
+            }
+            Ok((json!(report), failed || !report.swept))
+        },
+    )
+}
+
+/// Runs `work` on each of `names` (every remote when empty) with a progress bar, and
+/// prints what each said as JSON when asked. `work` returns its report and whether it
+/// failed.
+fn each_remote(
+    vault: &mut keepsake_core::Contents,
+    names: Vec<String>,
+    json: bool,
+    mut work: impl FnMut(
+        &mut keepsake_core::Contents,
+        &RemoteConfig,
+        &mut (dyn FnMut(&keepsake_core::SyncProgress) + Send),
+    ) -> Result<(serde_json::Value, bool), Failure>,
+) -> Outcome {
+    let names: Vec<String> = if names.is_empty() {
         vault.remotes()?.into_iter().map(|r| r.name).collect()
     } else {
-        args.names
+        names
     };
     if names.is_empty() {
         return Err(Failure::Missing(
@@ -144,62 +224,65 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Outcome {
     let mut failed = false;
     for name in names {
         let config = vault.remote(&name)?;
-        if args.snapshot {
-            vault.want_snapshot(&name)?;
-        }
         let bar = crate::progress::bytes_bar(&format!("Syncing {name}"));
-        let control = SyncControl::default();
-        let result = keepsake_api::sync(&mut vault, &config, &control, &mut |p| {
+        let result = work(vault, &config, &mut |p| {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_done);
             bar.set_message(format!("{}/{} objects", p.objects_done, p.objects_total));
         });
         bar.finish_and_clear();
         match result {
-            Ok(report) => {
-                for (id, reason) in &report.failed {
-                    eprintln!("error: {name}: {id}: {reason}");
-                }
-                failed |= !report.failed.is_empty();
-                if !args.json {
-                    out!(
-                        "{name}: uploaded {} objects ({:.1} MB), {} already there, {} failed{}",
-                        report.uploaded,
-                        report.uploaded_bytes as f64 / 1e6,
-                        report.skipped,
-                        report.failed.len(),
-                        report
-                            .snapshot
-                            .as_ref()
-                            .map(|s| format!(", catalog snapshot {s}"))
-                            .unwrap_or_default()
-                    );
-                    let log = &report.log;
-                    if log.changes_merged > 0 {
-                        out!(
-                            "{name}: merged {} changes from other devices ({} photos added, {} removed)",
-                            log.changes_merged,
-                            log.photos_received,
-                            log.photos_removed
-                        );
-                    }
-                }
+            Ok((report, its_failure)) => {
+                failed |= its_failure;
                 summaries.push(json!(Named {
                     remote: &name,
                     report: &report
                 }));
             }
-            Err(e) => {
+            Err(Failure::Vault(e)) => {
                 eprintln!("error: {name}: {e}");
                 failed = true;
                 summaries.push(json!({"remote": name, "error": e.to_string()}));
             }
+            Err(other) => return Err(other),
         }
     }
-    if args.json {
+    if json {
         crate::output::json(&json!(summaries))?;
     }
     Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+}
+
+/// Says what a sync with `name` did (errors always, the summary unless JSON was asked
+/// for, which `each_remote` prints); true when an upload failed.
+fn sync_said(name: &str, report: &SyncReport, json: bool) -> Result<bool, Failure> {
+    for (id, reason) in &report.failed {
+        eprintln!("error: {name}: {id}: {reason}");
+    }
+    if !json {
+        out!(
+            "{name}: uploaded {} objects ({:.1} MB), {} already there, {} failed{}",
+            report.uploaded,
+            report.uploaded_bytes as f64 / 1e6,
+            report.skipped,
+            report.failed.len(),
+            report
+                .snapshot
+                .as_ref()
+                .map(|s| format!(", catalog snapshot {s}"))
+                .unwrap_or_default()
+        );
+        let log = &report.log;
+        if log.changes_merged > 0 {
+            out!(
+                "{name}: merged {} changes from other devices ({} photos added, {} removed)",
+                log.changes_merged,
+                log.photos_received,
+                log.photos_removed
+            );
+        }
+    }
+    Ok(!report.failed.is_empty())
 }
 
 #[derive(Args)]

@@ -334,10 +334,47 @@ const MIGRATIONS: &[&str] = &[
                 ON CONFLICT (entity) DO UPDATE SET at = excluded.at; END;
     INSERT INTO sync_dirty SELECT 'item/' || id, (SELECT ms FROM sync_now) FROM items;
     INSERT INTO sync_dirty VALUES ('albums', (SELECT ms FROM sync_now));",
+    // 17: what `prune` may delete from each remote: objects this catalog referenced and
+    // no longer does, with the time they went (docs/FORMAT.md). Triggers, so that every
+    // way a reference goes is counted; a REPLACE deletes without firing them, so code
+    // replacing a rendition's object deletes the old row first. Proxies are not in the
+    // change log, so another device may still use one this device replaced: only the
+    // proxy of a purged item is garbage.
+    "CREATE TABLE sync_garbage (
+        remote TEXT NOT NULL REFERENCES remotes(name) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        since INTEGER NOT NULL,               -- ms since 1970
+        size INTEGER NOT NULL,                -- plaintext bytes where known, else 0
+        PRIMARY KEY (remote, path)
+    ) STRICT;
+    CREATE TRIGGER garbage_original AFTER DELETE ON items
+        BEGIN
+            INSERT OR IGNORE INTO sync_garbage
+                SELECT name, 'objects/' || substr(OLD.id, 1, 2) || '/' || OLD.id,
+                    (SELECT ms FROM sync_now), OLD.size FROM remotes;
+            DELETE FROM rendition_objects WHERE item_id = OLD.id;
+        END;
+    CREATE TRIGGER garbage_rendition AFTER DELETE ON rendition_objects
+        BEGIN
+            INSERT OR IGNORE INTO sync_garbage
+                SELECT name, 'renditions/' || substr(OLD.object_id, 1, 2) || '/' || OLD.object_id,
+                    (SELECT ms FROM sync_now),
+                    coalesce((SELECT length(jpeg) FROM renditions
+                              WHERE item_id = OLD.item_id AND kind = OLD.kind), 0)
+                FROM remotes;
+        END;
+    CREATE TRIGGER garbage_proxy AFTER DELETE ON proxies
+        WHEN NOT EXISTS (SELECT 1 FROM items WHERE id = OLD.item_id)
+        BEGIN
+            INSERT OR IGNORE INTO sync_garbage
+                SELECT name, 'proxies/' || substr(OLD.object_id, 1, 2) || '/' || OLD.object_id,
+                    (SELECT ms FROM sync_now), OLD.size FROM remotes;
+        END;",
 ];
 
 mod changes;
 mod facets;
+mod garbage;
 mod library;
 mod merge;
 mod overrides;

@@ -71,8 +71,9 @@ pub use sniff::MediaKind;
 pub use storage::Storage;
 pub use suggest::Suggestion;
 pub use sync::{
-    RemoteCheck, RemoteError, RemoteStore, RestoreReport, RestoreSecret, SyncControl, SyncProgress,
-    SyncReport, SyncState, layout as remote_layout, probe as probe_remote, restore,
+    DEFAULT_RETENTION, PruneReport, RemoteCheck, RemoteError, RemoteStore, RestoreReport,
+    RestoreSecret, SyncControl, SyncProgress, SyncReport, SyncState, layout as remote_layout,
+    probe as probe_remote, restore,
 };
 pub use trips::Trip;
 pub use vault::{Contents, UnlockedVault, Vault, VaultInfo};

@@ -390,6 +390,13 @@ impl RemoteStore for OpendalStore {
         }
     }
 
+    async fn delete(&self, path: &str) -> Result<(), RemoteError> {
+        match self.op.delete(path).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(classify(e)),
+            _ => Ok(()),
+        }
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, RemoteError> {
         let entries = match self.op.list_with(prefix).recursive(true).await {
             Ok(entries) => entries,

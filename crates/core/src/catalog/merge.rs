@@ -243,9 +243,13 @@ impl Catalog {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![wanted.item, wanted.kind, wanted.width, wanted.height, jpeg],
             )?;
+            // Deleted first, not replaced: the object it had becomes garbage for `prune`.
             tx.execute(
-                "INSERT OR REPLACE INTO rendition_objects (item_id, kind, object_id)
-                 VALUES (?1, ?2, ?3)",
+                "DELETE FROM rendition_objects WHERE item_id = ?1 AND kind = ?2",
+                params![wanted.item, wanted.kind],
+            )?;
+            tx.execute(
+                "INSERT INTO rendition_objects (item_id, kind, object_id) VALUES (?1, ?2, ?3)",
                 params![wanted.item, wanted.kind, wanted.object.to_string()],
             )?;
         }

@@ -8,12 +8,14 @@
 mod control;
 mod engine;
 pub(crate) mod log;
+mod prune;
 mod restore;
 mod snapshot;
 
 pub use control::{SyncControl, SyncProgress, SyncState};
 pub use engine::{RemoteCheck, SyncReport};
 pub use log::LogTraffic;
+pub use prune::{DEFAULT_RETENTION, PruneReport};
 pub use restore::{RestoreReport, RestoreSecret, restore};
 pub(crate) use snapshot::fetch_snapshot;
 
@@ -105,6 +107,9 @@ pub trait RemoteStore: Send + Sync {
     fn get(&self, path: &str) -> impl Future<Output = Result<Vec<u8>, RemoteError>> + Send;
     /// The size of what is stored at `path`, None if nothing is.
     fn size(&self, path: &str) -> impl Future<Output = Result<Option<u64>, RemoteError>> + Send;
+    /// Deletes what is stored at `path`; deleting what is not there is no error (a prune
+    /// killed after its delete does it again).
+    fn delete(&self, path: &str) -> impl Future<Output = Result<(), RemoteError>> + Send;
     /// Every file below `prefix` (recursively), with its size.
     fn list(
         &self,
