@@ -158,7 +158,7 @@ pub fn start_sync<R: Runtime>(app: &AppHandle<R>) {
             set_status(&app, SyncPhase::Off, 0, 0, None);
         }
         let mut failure = None;
-        for (remote, _) in remotes {
+        for remote in remotes.into_iter().map(|status| status.remote) {
             let result = sync_one(&app, &session, &remote, &control);
             let now =
                 keepsake_core::format_system_time(std::time::SystemTime::now()).unwrap_or_default();
@@ -213,7 +213,9 @@ fn sync_one<R: Runtime>(
         .contents()
         .map_err(|e| e.to_string())?;
     let progress_app = app.clone();
-    let report = keepsake_api::sync(&mut contents, remote, control, &mut move |p| {
+    // Prune syncs first, then deletes what the library stopped using 30 days ago or more.
+    let retention = keepsake_core::DEFAULT_RETENTION;
+    let pruned = keepsake_api::prune(&mut contents, remote, retention, control, &mut move |p| {
         let phase = match p.state {
             SyncState::Paused => SyncPhase::Paused,
             SyncState::Done => SyncPhase::UpToDate,
@@ -228,6 +230,7 @@ fn sync_one<R: Runtime>(
         );
     })
     .map_err(|e| e.to_string())?;
+    let report = pruned.sync;
     // Another device's photos, favourites, albums or deletions are here now: the grid
     // shows them without waiting for the user.
     if report.log.changes_merged > 0 {

@@ -493,6 +493,12 @@ pub struct RemoteInfo {
     /// Objects not yet confirmed on this remote.
     #[ts(type = "number")]
     pub pending: u64,
+    /// Files the library stopped using, kept on it through the retention (30 days) and
+    /// then deleted by the prune after a sync; their plaintext bytes where known.
+    #[ts(type = "number")]
+    pub kept_files: u64,
+    #[ts(type = "number")]
+    pub kept_bytes: u64,
     pub last_sync: Option<String>,
     pub last_error: Option<String>,
 }

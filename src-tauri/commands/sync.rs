@@ -14,10 +14,13 @@ pub fn remotes(state: State<'_, AppState>) -> AppResult<Vec<RemoteInfo>> {
     let last = state.last_sync.lock().unwrap_or_else(|p| p.into_inner());
     Ok(remotes
         .into_iter()
-        .map(|(remote, pending)| {
+        .map(|status| {
+            let remote = status.remote;
             let (last_sync, last_error) = last.get(&remote.name).cloned().unzip();
             RemoteInfo {
-                pending,
+                pending: status.pending,
+                kept_files: status.kept_files,
+                kept_bytes: status.kept_bytes,
                 last_sync,
                 last_error: last_error.flatten(),
                 name: remote.name,
@@ -50,7 +53,7 @@ pub async fn test_remote(state: State<'_, AppState>, name: String) -> AppResult<
         .library()
         .remotes()?
         .into_iter()
-        .map(|(remote, _)| remote)
+        .map(|status| status.remote)
         .find(|r| r.name == name)
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no remote named {name:?}")))?;
     // Blocks on the network: off the async runtime's threads.

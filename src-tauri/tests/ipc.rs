@@ -1215,3 +1215,49 @@ fn another_devices_changes_arrive_and_the_grid_is_told() {
         told.load(Ordering::SeqCst) > 0
     });
 }
+
+/// The app prunes after each sync: what the library stopped using goes from the remote
+/// once its 30 days are over (an old catalog snapshot here), while a photo emptied from
+/// the trash today stays there, counted on the Sync screen.
+#[test]
+fn the_app_prunes_after_each_sync_and_shows_what_it_keeps() {
+    let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
+    let usb = app.root.path().join("usb");
+    let url = format!("file://{}", usb.display());
+    app.ok(
+        "add_remote",
+        json!({"remote": {"name": "usb", "url": url, "user": null, "secret": null}}),
+    );
+    let until = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    app.ok("sync_now", json!({}));
+    until("the first sync", &|| {
+        usb.join("keepsake-vault.json").exists()
+    });
+    until("the first sync's end", &|| {
+        app.ok("remotes", json!({}))[0]["last_sync"].is_string()
+    });
+    // A snapshot from long ago, as an earlier sync would have left it.
+    let old = usb.join("catalog/00000000000000000001-00112233445566778899aabbccddeeff");
+    std::fs::write(&old, b"an old snapshot").unwrap();
+    let gone = app.timeline(json!({}))[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.ok("move_to_trash", json!({"ids": [gone]}));
+    assert_eq!(app.ok("empty_trash", json!({})), 1);
+    let original = usb.join(format!("objects/{}/{gone}", &gone[..2]));
+    assert!(original.exists());
+
+    app.ok("sync_now", json!({}));
+    until("the old snapshot pruned", &|| !old.exists());
+    assert!(original.exists(), "deleted before its 30 days");
+    let remotes = app.ok("remotes", json!({}));
+    assert!(remotes[0]["kept_files"].as_u64().unwrap() >= 2, "{remotes}");
+    assert!(remotes[0]["kept_bytes"].as_u64().unwrap() > 0, "{remotes}");
+}

@@ -91,14 +91,21 @@ pub fn remote(ctx: &Context, command: RemoteCommand) -> Outcome {
                 crate::output::json(&json!(
                     remotes
                         .iter()
-                        .map(|(r, pending)| json!({
-                            "name": r.name, "url": r.url, "user": r.user, "pending": pending,
+                        .map(|s| json!({
+                            "name": s.remote.name, "url": s.remote.url, "user": s.remote.user,
+                            "pending": s.pending, "kept_files": s.kept_files,
+                            "kept_bytes": s.kept_bytes,
                         }))
                         .collect::<Vec<_>>()
                 ))?;
             } else {
-                for (r, pending) in remotes {
-                    out!("{:<12} {}  ({pending} pending)", r.name, r.url);
+                for s in remotes {
+                    out!(
+                        "{:<12} {}  ({} pending)",
+                        s.remote.name,
+                        s.remote.url,
+                        s.pending
+                    );
                 }
             }
         }

@@ -57,6 +57,7 @@ pub use fsutil::create_new_private;
 pub use guard::install_panic_hook;
 pub use import::{ImportProgress, ImportReport, Imported, Skipped, format_system_time};
 pub use keepsake_crypto::{DeviceSecret, KdfParams, ObjectId, Password, RecoveryKey};
+pub use library::RemoteStatus;
 pub use library::{Library, TRASH_RETENTION, VIEW_MAX_BYTES};
 pub use map::{MapArea, MapPoint};
 pub use media::{MediaInfo, RenditionKind};

@@ -12,6 +12,18 @@ use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+/// A remote as the Sync screen shows it.
+#[derive(Debug, Clone)]
+pub struct RemoteStatus {
+    pub remote: RemoteConfig,
+    /// Items it does not hold yet.
+    pub pending: u64,
+    /// Files the library stopped using that stay on it through the retention (the version
+    /// history), and their plaintext bytes where known: what prune will reclaim.
+    pub kept_files: u64,
+    pub kept_bytes: u64,
+}
+
 /// How long the trash keeps an item before it is purged.
 pub const TRASH_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -121,12 +133,19 @@ impl Library {
         self.catalog.set_watch_folder(path, watched)
     }
 
-    /// The configured remotes, each with how many items it does not hold yet.
-    pub fn remotes(&self) -> Result<Vec<(RemoteConfig, u64)>, VaultError> {
+    /// The configured remotes, each with what it does not hold yet and what prune will
+    /// delete from it once the retention is over.
+    pub fn remotes(&self) -> Result<Vec<RemoteStatus>, VaultError> {
         let mut remotes = Vec::new();
         for remote in self.catalog.remotes()? {
             let pending = self.catalog.pending_on(&remote.name)?;
-            remotes.push((remote, pending));
+            let (kept_files, kept_bytes) = self.catalog.garbage_waiting(&remote.name)?;
+            remotes.push(RemoteStatus {
+                remote,
+                pending,
+                kept_files,
+                kept_bytes,
+            });
         }
         Ok(remotes)
     }

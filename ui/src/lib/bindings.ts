@@ -192,7 +192,12 @@ export type RemoteInfo = { name: string, url: string, user: string | null,
 /**
  * Objects not yet confirmed on this remote.
  */
-pending: number, last_sync: string | null, last_error: string | null, };
+pending: number, 
+/**
+ * Files the library stopped using, kept on it through the retention (30 days) and
+ * then deleted by the prune after a sync; their plaintext bytes where known.
+ */
+kept_files: number, kept_bytes: number, last_sync: string | null, last_error: string | null, };
 
 export type SyncPhase = "locked" | "off" | "up_to_date" | "syncing" | "paused" | "error";
 
