@@ -685,3 +685,128 @@ fn prune_killed_midway_is_finished_by_the_next() {
         assert!(!objects.iter().any(|p| p.ends_with(id.as_str())), "{id}");
     }
 }
+
+fn dir_bytes(dir: &Path) -> u64 {
+    files_under(dir)
+        .iter()
+        .map(|p| fs::metadata(p).map_or(0, |m| m.len()))
+        .sum()
+}
+
+/// A laptop joins with originals on demand: it holds a fraction of the library's bytes,
+/// shows every photo and thumbnail with the network down, fetches originals (each
+/// authenticated) once it is back, keeps fetched ones within its cache, and learns of new
+/// photos without fetching them. The desktop frees its space only for originals the
+/// remote holds intact.
+#[test]
+fn an_on_demand_device_shows_everything_offline_and_fetches_originals_when_needed() {
+    let mut server = Server::start("s3");
+    let url = server.s3_url("lazy");
+    let a = TestVault::new();
+    let library = a.path("library");
+    copy_samples("exif-samples", &library.join("exif"));
+    copy_samples("full-size", &library.join("full"));
+    a.import(&[&library]);
+    ok_s3(&a, &["remote", "add", "lazy", &url]);
+    ok_s3(&a, &["sync"]);
+    let b = new_machine("laptop");
+    ok_s3(
+        &b,
+        &[
+            "restore",
+            &url,
+            "--name",
+            "lazy",
+            "--originals",
+            "on-demand",
+        ],
+    );
+    let (a_bytes, b_bytes) = (dir_bytes(&a.dir), dir_bytes(&b.dir));
+    eprintln!("desktop {a_bytes} bytes, on-demand laptop {b_bytes} bytes");
+    assert!(b_bytes * 100 < a_bytes * 15, "{b_bytes} of {a_bytes}");
+    let ids = ids_of(&a);
+    let status = b.json(&["originals"]);
+    assert_eq!(status["keep"], "on-demand", "{status}");
+    assert_eq!(status["here"], 0, "{status}");
+    let originals = status["away"].as_u64().unwrap();
+    assert!(originals >= ids.len() as u64, "{status}");
+    let verified = b.json(&["verify"]);
+    assert_eq!(verified["away"], originals, "{verified}");
+
+    // Offline: everything listed, every thumbnail shown, an original refused clearly.
+    server.stop();
+    assert_eq!(library_view(&b), library_view(&a));
+    for id in &ids {
+        let out = b.path("thumb.jpg");
+        let _ = fs::remove_file(&out);
+        b.run_ok(&["thumb", id, "--out", out.to_str().unwrap()]);
+        assert!(fs::metadata(&out).unwrap().len() > 0);
+    }
+    let offline = run_s3(
+        &b,
+        &[
+            "export",
+            &ids[0],
+            "--to",
+            b.path("offline").to_str().unwrap(),
+        ],
+    );
+    assert!(!offline.status.success());
+    assert!(
+        stderr(&offline).contains("not on this device"),
+        "{}",
+        stderr(&offline)
+    );
+
+    // Back online: byte-identical originals, each authenticated on the way in.
+    server.start_again("s3");
+    assert_eq!(export_hashes(&b, "export-b"), export_hashes(&a, "export-a"));
+    assert_eq!(b.json(&["originals"])["away"], 0);
+    b.run_ok(&["verify"]);
+    // A cache of 0 MB keeps only what was asked for last.
+    b.run_ok(&["originals", "on-demand", "--cache-mb", "0"]);
+    let one = b.path("one");
+    b.run_ok(&["export", &ids[1], "--to", one.to_str().unwrap()]);
+    let status = b.json(&["originals"]);
+    assert_eq!(status["here"], files_under(&one).len(), "{status}");
+
+    // A new photo on the desktop arrives on the laptop as its thumbnail only.
+    let new = a.path("new");
+    fs::create_dir_all(&new).unwrap();
+    synthetic_file(&new.join("IMG_NEW.jpg"), JPEG_SIGNATURE, 3 << 20, 99);
+    a.import(&[&new]);
+    ok_s3(&a, &["sync"]);
+    let pulled = json_s3(&b, &["sync"]);
+    assert_eq!(pulled[0]["photos_received"], 1, "{pulled}");
+    assert!(
+        pulled[0]["bytes_downloaded"].as_u64().unwrap() < 1 << 20,
+        "{pulled}"
+    );
+    assert_eq!(library_view(&b), library_view(&a));
+
+    // The desktop frees its space: each original checked on the remote first; one the
+    // remote holds damaged stays.
+    let everything = export_hashes(&a, "export-all");
+    let damaged = &ids[3];
+    let remote_copy = server
+        .data
+        .join("bucket/lazy/objects")
+        .join(&damaged[..2])
+        .join(damaged);
+    let mut bytes = fs::read(&remote_copy).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    fs::write(&remote_copy, bytes).unwrap();
+    settle();
+    let freed = run_s3(&a, &["free-up-space", "--json"]);
+    assert!(
+        !freed.status.success(),
+        "a damaged remote copy was not reported"
+    );
+    let freed: Value = serde_json::from_slice(&freed.stdout).unwrap();
+    assert_eq!(freed[0]["report"]["freed"], originals, "{freed}");
+    assert_eq!(freed[0]["report"]["kept"], 1, "{freed}");
+    assert!(a.object_file(damaged).exists());
+    assert_eq!(a.json(&["originals"])["here"], 1);
+    assert_eq!(export_hashes(&a, "export-a2"), everything);
+}

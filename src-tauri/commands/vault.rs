@@ -200,6 +200,7 @@ pub async fn restore_vault<R: Runtime>(
                 remote,
                 &dir,
                 RestoreSecret::Password(&password),
+                None,
                 &mut |_, _| {},
             )?)
         }

@@ -36,6 +36,27 @@ impl Server {
             .local_addr()
             .unwrap()
             .port();
+        let child = Self::spawn(kind, &data, &root, port);
+        Server {
+            child,
+            port,
+            data,
+            root,
+        }
+    }
+
+    /// The network goes down: nothing answers on the port until `start_again`.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Serves the same data on the same port again, as `kind` ("s3" …).
+    pub fn start_again(&mut self, kind: &str) {
+        self.child = Self::spawn(kind, &self.data, &self.root, self.port);
+    }
+
+    fn spawn(kind: &str, data: &Path, root: &tempfile::TempDir, port: u16) -> Child {
         let rclone = std::env::var("KEEPSAKE_RCLONE").unwrap_or_else(|_| "rclone".into());
         let addr = format!("127.0.0.1:{port}");
         let mut cmd = Command::new(&rclone);
@@ -77,7 +98,7 @@ impl Server {
         // (0s makes rclone spin).
         let child = cmd
             .args(["--dir-cache-time", "1s"])
-            .arg(&data)
+            .arg(data)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -90,12 +111,7 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server {
-            child,
-            port,
-            data,
-            root,
-        }
+        child
     }
 
     pub fn s3_url(&self, prefix: &str) -> String {

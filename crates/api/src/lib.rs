@@ -9,8 +9,8 @@
 //! calling thread, driven by the shared runtime's I/O and timers.
 
 use keepsake_core::{
-    Contents, ObjectId, Password, PruneReport, RebuildReport, RebuildSource, RemoteCheck,
-    RemoteConfig, RestoreReport, RestoreSecret, SyncControl, SyncProgress, SyncReport,
+    Contents, FreedSpace, ObjectId, Password, PruneReport, RebuildReport, RebuildSource,
+    RemoteCheck, RemoteConfig, RestoreReport, RestoreSecret, SyncControl, SyncProgress, SyncReport,
     UnlockedVault, Vault, VaultError, VerifyReport,
 };
 use keepsake_remote::OpendalStore;
@@ -130,16 +130,18 @@ pub fn prune(
     block_on(vault.prune(&remote.name, &store, retention, control, progress))
 }
 
-/// A whole vault back from a remote into `dir` (new or empty).
+/// A whole vault back from a remote into `dir` (new or empty); with `on_demand` (a cache
+/// limit in bytes), without the originals, which are fetched when needed.
 pub fn restore(
     remote: RemoteConfig,
     dir: &Path,
     secret: RestoreSecret<'_>,
+    on_demand: Option<u64>,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<(UnlockedVault, RestoreReport), VaultError> {
     let store = open(&remote)?;
     block_on(keepsake_core::restore(
-        &store, dir, remote, secret, progress,
+        &store, dir, remote, secret, on_demand, progress,
     ))
 }
 
@@ -210,6 +212,56 @@ pub fn repair_from_remotes(
         }
     }
     Ok(left)
+}
+
+/// Makes sure the originals of `ids` are on this device before something reads them. On
+/// a device keeping originals on demand, each one away is fetched from the first remote
+/// holding an authentic copy, and the fetched ones beyond the cache limit are dropped
+/// (least recently used, never one of `ids`). A device keeping every original is left as
+/// it is: a missing original there is damage, for `verify --repair`.
+pub fn originals_here(vault: &mut UnlockedVault, ids: &[ObjectId]) -> Result<(), VaultError> {
+    if vault.originals_on_demand()?.is_none() {
+        return Ok(());
+    }
+    let away = vault.originals_away(ids)?;
+    let mut why = std::collections::HashMap::new();
+    let left = repair_from_remotes(vault, &away, &mut |repair| {
+        if let Repair::NotFrom {
+            id,
+            from,
+            why: reason,
+        } = repair
+        {
+            why.insert(id, format!("{from}: {reason}"));
+        }
+    })?;
+    if let Some(id) = left.first() {
+        return Err(VaultError::OriginalAway {
+            id: *id,
+            why: why
+                .remove(id)
+                .unwrap_or_else(|| "no remote is configured".into()),
+        });
+    }
+    vault.originals_used(ids)?;
+    Ok(())
+}
+
+/// Deletes the local copy of every original a remote holds intact (each downloaded and
+/// authenticated first), remote by remote; the device keeps originals on demand from then
+/// on. Returns what each remote's pass did.
+pub fn free_up_space(
+    vault: &mut UnlockedVault,
+    cache_limit: u64,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Vec<(String, FreedSpace)>, VaultError> {
+    let mut passes = Vec::new();
+    for remote in vault.remotes()? {
+        let store = open(&remote)?;
+        let freed = block_on(vault.free_up_space(&remote.name, &store, cache_limit, progress))?;
+        passes.push((remote.name, freed));
+    }
+    Ok(passes)
 }
 
 /// What `verify` found, and which damaged photos no remote could repair.

@@ -77,6 +77,7 @@ fn photos_imported_during_a_sync_reach_the_remote_before_the_snapshot_naming_the
         remote,
         &root.path().join("restored"),
         keepsake_core::RestoreSecret::Password(&password),
+        None,
         &mut |_, _| {},
     )
     .unwrap();

@@ -425,7 +425,9 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Outcome {
     } else {
         Some(parse_ids(&args.ids)?)
     };
-    let vault = ctx.unlock()?;
+    let mut vault = ctx.unlock()?;
+    let originals = vault.export_originals(ids.as_deref())?;
+    keepsake_api::originals_here(&mut vault, &originals)?;
     let options = keepsake_core::ExportOptions {
         albums: args.albums,
         sidecars: args.sidecars.map(|format| match format {
@@ -606,8 +608,9 @@ fn thumb_playable(vault: &UnlockedVault, id: &ObjectId, out: &std::path::Path) -
 
 pub fn thumb(ctx: &Context, args: ThumbArgs) -> Outcome {
     let id = parse_id(&args.id)?;
-    let vault = ctx.unlock()?;
+    let mut vault = ctx.unlock()?;
     if args.playable {
+        keepsake_api::originals_here(&mut vault, &[id])?;
         return thumb_playable(&vault, &id, &args.out);
     }
     let kind = if args.preview {
@@ -662,6 +665,11 @@ pub fn rethumb(ctx: &Context, args: RethumbArgs) -> Outcome {
         Some(parse_ids(&args.ids)?)
     };
     let mut vault = ctx.unlock()?;
+    let originals = match &ids {
+        Some(ids) => ids.clone(),
+        None => vault.items()?.iter().map(|item| item.id).collect(),
+    };
+    keepsake_api::originals_here(&mut vault, &originals)?;
     let bar = count_bar("Rendering");
     let report = vault.rethumb(ids.as_deref(), &mut |done, total| {
         bar.set_length(total);
@@ -796,6 +804,12 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> Outcome {
             out!(
                 "note: {} is not a Keepsake object (left alone)",
                 stray.display()
+            );
+        }
+        if report.away > 0 {
+            out!(
+                "{} originals are on a remote only (this device keeps originals on demand);                  `keepsake verify --remote NAME --deep` checks them there.",
+                report.away
             );
         }
         out!(

@@ -41,6 +41,7 @@ pub struct EditArgs {
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Outcome {
     let ids = parse_ids(&args.ids)?;
+    let turns = args.rotate.is_some() || args.undo;
     let edit = EditText {
         date: args.date,
         shift: args.shift,
@@ -53,7 +54,11 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Outcome {
     }
     .parse()
     .map_err(Failure::Usage)?;
-    let vault = ctx.unlock()?;
+    let mut vault = ctx.unlock()?;
+    // Turning (or its undo) draws the pictures again from the originals.
+    if turns {
+        keepsake_api::originals_here(&mut vault, &ids)?;
+    }
     let mut library = vault.library()?;
     let report = if args.undo {
         library.undo_edits(&ids)?

@@ -8,6 +8,7 @@ mod commands;
 mod device_commands;
 mod edit_commands;
 mod organise_commands;
+mod originals_commands;
 mod progress;
 mod secrets;
 mod sync_commands;
@@ -88,6 +89,10 @@ enum Command {
     Device(device_commands::DeviceCommand),
     /// Two-way sync: merge the other devices' changes, then send what the remotes lack
     Sync(sync_commands::SyncArgs),
+    /// Keep every original on this device, or on demand from the remotes
+    Originals(originals_commands::OriginalsArgs),
+    /// Delete the local originals that a remote holds intact (each checked there first)
+    FreeUpSpace(originals_commands::FreeArgs),
     /// Sync, then delete from the remotes what the library has not needed for a while
     Prune(sync_commands::PruneArgs),
     /// Rebuild a vault in --vault DIR from a remote, with the password or recovery key
@@ -195,6 +200,8 @@ fn main() -> ExitCode {
         Command::Device(command) => device_commands::device(&ctx, command),
         Command::Sync(args) => sync_commands::sync(&ctx, args),
         Command::Prune(args) => sync_commands::prune(&ctx, args),
+        Command::Originals(args) => originals_commands::originals(&ctx, args),
+        Command::FreeUpSpace(args) => originals_commands::free_up_space(&ctx, args),
         Command::Restore(args) => sync_commands::restore(&ctx, args),
         Command::RebuildCatalog(args) => sync_commands::rebuild_catalog(&ctx, args),
         Command::Info(args) => commands::info(&ctx, args),

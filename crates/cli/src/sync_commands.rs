@@ -305,6 +305,13 @@ pub struct RestoreArgs {
     /// Allow plain http to a host that is not this machine
     #[arg(long)]
     allow_insecure: bool,
+    /// Fetch every original now, or only thumbnails and previews (originals then come
+    /// from the remote when something needs them)
+    #[arg(long, value_enum, default_value = "all")]
+    originals: crate::originals_commands::Keep,
+    /// On demand: megabytes of fetched originals to keep here
+    #[arg(long, value_name = "MB", default_value_t = crate::originals_commands::DEFAULT_CACHE_MB)]
+    cache_mb: u64,
 }
 
 pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
@@ -323,10 +330,15 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
         RestoreSecret::Password(&password)
     };
     let bar = count_bar("Restoring");
-    let result = keepsake_api::restore(config, &ctx.vault, secret, &mut |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
+    let on_demand = match args.originals {
+        crate::originals_commands::Keep::All => None,
+        crate::originals_commands::Keep::OnDemand => Some(args.cache_mb << 20),
+    };
+    let result =
+        keepsake_api::restore(config, &ctx.vault, secret, on_demand, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
     bar.finish_and_clear();
     let (vault, report) = result?;
     ctx.remember_kdf(&vault);

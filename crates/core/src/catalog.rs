@@ -370,6 +370,16 @@ const MIGRATIONS: &[&str] = &[
                 SELECT name, 'proxies/' || substr(OLD.object_id, 1, 2) || '/' || OLD.object_id,
                     (SELECT ms FROM sync_now), OLD.size FROM remotes;
         END;",
+    // 18: originals on demand (docs/FORMAT.md): a row in the policy makes this device keep
+    // originals on remotes and fetch them when needed, keeping fetched ones up to a limit.
+    "CREATE TABLE originals_policy (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        cache_limit INTEGER NOT NULL          -- bytes of fetched originals kept here
+    ) STRICT;
+    CREATE TABLE originals_cached (
+        item_id TEXT PRIMARY KEY NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        used INTEGER NOT NULL                 -- ms since 1970
+    ) STRICT;",
 ];
 
 mod changes;
@@ -377,6 +387,7 @@ mod facets;
 mod garbage;
 mod library;
 mod merge;
+mod on_demand;
 mod overrides;
 mod proxies;
 mod search_index;

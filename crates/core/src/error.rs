@@ -67,6 +67,14 @@ pub enum VaultError {
         id: keepsake_crypto::ObjectId,
         reason: String,
     },
+    #[error(
+        "the original of {id} is not on this device (it keeps originals on demand) and no \
+         remote gave it: {why}"
+    )]
+    OriginalAway {
+        id: keepsake_crypto::ObjectId,
+        why: String,
+    },
     #[error("{0} is too large to open in memory ({1} MB); export it instead")]
     TooLargeToView(keepsake_crypto::ObjectId, u64),
     #[error("{0}")]
@@ -158,7 +166,7 @@ impl VaultError {
             | Self::TooLargeToView(..)
             | Self::BadQuery(_)
             | Self::CannotEdit(_) => ErrorCode::InvalidInput,
-            Self::Remote(_) => ErrorCode::Remote,
+            Self::Remote(_) | Self::OriginalAway { .. } => ErrorCode::Remote,
             Self::DiskFull(_) => ErrorCode::DiskFull,
             Self::Io { .. } | Self::NotEnoughMemory { .. } => ErrorCode::Io,
             Self::UnsupportedFormat(_) | Self::Catalog(_) | Self::Crypto(_) => ErrorCode::Internal,

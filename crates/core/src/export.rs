@@ -50,6 +50,23 @@ pub struct ExportReport {
 
 impl Contents {
     /// Exports the given items (all when `ids` is None) into `dest`, creating it.
+    /// The originals `export` with these `ids` reads: every item's for None, and for each
+    /// id its whole stack (a stack's main item stands for the stack).
+    pub fn export_originals(&self, ids: Option<&[ObjectId]>) -> Result<Vec<ObjectId>, VaultError> {
+        let Some(ids) = ids else {
+            return Ok(self.catalog.items()?.iter().map(|item| item.id).collect());
+        };
+        let mut originals = Vec::new();
+        for id in ids {
+            for member in self.catalog.stack_members(id)? {
+                if !originals.contains(&member) {
+                    originals.push(member);
+                }
+            }
+        }
+        Ok(originals)
+    }
+
     pub fn export(
         &self,
         ids: Option<&[ObjectId]>,

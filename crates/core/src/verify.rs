@@ -34,6 +34,9 @@ pub struct Damage {
 pub struct VerifyReport {
     pub checked: u64,
     pub bytes: u64,
+    /// Originals this device keeps on demand that are on a remote, not here: not checked
+    /// (`verify --remote NAME --deep` checks them there).
+    pub away: u64,
     pub damaged: Vec<Damage>,
     /// Authentic objects of this vault that the catalog does not list: `--repair` lists
     /// them again from their content.
@@ -118,7 +121,13 @@ impl Contents {
         }
         // Only what checking needs, in id order (the store's folder order): a million
         // items fit in about 100 MB, where whole rows would take gigabytes.
-        let refs = self.catalog.object_refs()?;
+        let mut refs = self.catalog.object_refs()?;
+        if self.catalog.originals_on_demand()?.is_some() {
+            let confirmed = self.catalog.confirmed_anywhere()?;
+            let before = refs.len();
+            refs.retain(|r| !confirmed.contains(&r.id) || self.store.path_of(&r.id).exists());
+            report.away = (before - refs.len()) as u64;
+        }
         let total = refs.len() as u64;
         let problems = check_all(&self.key, &self.store, &refs, progress);
         report.checked = total;

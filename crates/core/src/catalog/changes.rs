@@ -150,6 +150,9 @@ impl Catalog {
             })
             .optional()?;
         tx.execute("DELETE FROM sync_device", [])?;
+        // Which originals the other device kept is its own choice (restore sets this one's).
+        tx.execute("DELETE FROM originals_policy", [])?;
+        tx.execute("DELETE FROM originals_cached", [])?;
         let mut me = sync_device(&tx)?;
         if let Some(old) = old {
             me.clock.observe(&old);

@@ -12,7 +12,7 @@ use crate::store::ObjectStore;
 use crate::{UnlockedVault, Vault, VaultError};
 use futures::StreamExt;
 use keepsake_crypto::{ObjectId, Password, RecoveryKey, max_encrypted_len};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// How to open the vault being restored.
@@ -43,11 +43,14 @@ pub struct RestoreReport {
 const PARALLEL: usize = 4;
 
 /// Rebuilds the vault from `store` into `dir` (new or empty) and records the remote in it.
+/// With `on_demand` (a cache limit in bytes) no original is fetched: each is confirmed on
+/// the remote by its listed size, and fetched when something needs it.
 pub async fn restore(
     store: &impl RemoteStore,
     dir: &Path,
     remote: RemoteConfig,
     secret: RestoreSecret<'_>,
+    on_demand: Option<u64>,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<(UnlockedVault, RestoreReport), VaultError> {
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
@@ -117,8 +120,14 @@ pub async fn restore(
     let items = vault.catalog.items()?;
     let total = items.len() as u64;
     progress(0, total);
+    // A device keeping originals on demand takes none now.
+    let listed = match on_demand {
+        Some(_) => list_objects(store).await?,
+        None => HashMap::new(),
+    };
+    let fetching: &[catalog::Item] = if on_demand.is_some() { &[] } else { &items };
     let vault_ref = &vault;
-    let jobs = items.iter().map(|item| async move {
+    let jobs = fetching.iter().map(|item| async move {
         let tmp = vault_ref.dir.join("tmp").join(item.id.to_string());
         let max_len = max_encrypted_len(item.size);
         let fetched = match store
@@ -158,6 +167,24 @@ pub async fn restore(
         remote.name = known.name;
     }
     vault.catalog.upsert_remote(&remote)?;
+    // Before the merge: the catalog's own device choice is the other device's.
+    vault.catalog.become_new_device()?;
+    if let Some(limit) = on_demand {
+        vault.catalog.set_originals_on_demand(Some(limit))?;
+        for item in &items {
+            match listed.get(&layout::object(&item.id)) {
+                Some(&size) if size <= max_encrypted_len(item.size) => {
+                    vault.catalog.confirm_object(&remote.name, &item.id, size)?;
+                    report.restored += 1;
+                    report.bytes += item.size;
+                    progress(report.restored, total);
+                }
+                _ => report
+                    .failed
+                    .push((item.id, "its original is not on the remote".into())),
+            }
+        }
+    }
     for (id, size, placed) in outcomes {
         match placed {
             Ok(()) => {
@@ -174,7 +201,6 @@ pub async fn restore(
     restore_proxies(&mut vault, store, &remote, &mut report).await?;
     // A new device of the same library: what other devices changed since the snapshot
     // comes from their change logs.
-    vault.catalog.become_new_device()?;
     vault.pull_log(&remote.name, store, &mut report.log).await?;
     report.restored += report.log.photos_received;
     if !report.rejected_snapshots.is_empty() {
@@ -290,4 +316,14 @@ async fn relist_the_rest(
         }
     }
     Ok(())
+}
+
+/// Every object on the remote, by path, with its listed size.
+async fn list_objects(store: &impl RemoteStore) -> Result<HashMap<String, u64>, VaultError> {
+    Ok(store
+        .list(layout::OBJECTS)
+        .await
+        .map_err(remote_error)?
+        .into_iter()
+        .collect())
 }

@@ -203,7 +203,9 @@ impl Contents {
 
     /// Fetches and authenticates the originals of photos other devices added (for a file
     /// listed under several ids, the first that the remote holds); returns them (placed,
-    /// not yet listed). On any failure none stays and nothing is merged.
+    /// not yet listed). On any failure none stays and nothing is merged. A device keeping
+    /// originals on demand only sees that the remote lists each, and fetches it when it
+    /// is needed.
     async fn fetch_originals(
         &mut self,
         remote: &str,
@@ -212,11 +214,17 @@ impl Contents {
         traffic: &mut LogTraffic,
     ) -> Result<Vec<ObjectId>, VaultError> {
         let groups = self.catalog.originals_to_fetch(ops)?;
+        let on_demand = self.catalog.originals_on_demand()?.is_some();
         let this = &*self;
         let jobs = groups.iter().map(|group| async move {
             let mut last_problem = String::new();
             for wanted in group {
-                match this.fetch_original(store, wanted).await {
+                let found = if on_demand {
+                    listed_original(store, wanted).await
+                } else {
+                    this.fetch_original(store, wanted).await
+                };
+                match found {
                     Ok(len) => return Ok((wanted.id, len)),
                     Err(problem) => last_problem = format!("photo {}: {problem}", wanted.id),
                 }
@@ -232,7 +240,9 @@ impl Contents {
         for result in results {
             match result {
                 Ok((id, len)) => {
-                    traffic.bytes_downloaded += len;
+                    if !on_demand {
+                        traffic.bytes_downloaded += len;
+                    }
                     placed.push((id, len));
                 }
                 Err(why) => failed = Some(why),
@@ -395,5 +405,15 @@ impl Contents {
             }
         }
         Ok(())
+    }
+}
+
+/// The size the remote lists for a wanted original, when it lists one that can be it.
+async fn listed_original(store: &impl RemoteStore, wanted: &WantedOriginal) -> Result<u64, String> {
+    match store.size(&layout::object(&wanted.id)).await {
+        Ok(Some(len)) if len <= max_encrypted_len(wanted.size) => Ok(len),
+        Ok(Some(len)) => Err(format!("the remote lists {len} bytes, more than it can be")),
+        Ok(None) => Err("not on the remote".into()),
+        Err(e) => Err(e.to_string()),
     }
 }
