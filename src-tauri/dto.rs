@@ -318,6 +318,9 @@ pub struct ItemDetails {
     /// "motion"), or why none plays.
     pub playable: Option<String>,
     pub unplayable: Option<String>,
+    /// The original is on a remote only (this device keeps originals on demand): the
+    /// viewer fetches it (`bring_originals`) before showing it full size or playing it.
+    pub away: bool,
     pub caption: Option<String>,
     /// Degrees the user turned the photo clockwise.
     pub rotation: u16,
@@ -373,6 +376,7 @@ impl ItemDetails {
             render_error: item.render_error,
             playable: None,
             unplayable: None,
+            away: false,
             caption: item.caption,
             rotation: item.rotation,
             edited,
@@ -561,6 +565,29 @@ pub struct DamagedItem {
     pub repaired: bool,
 }
 
+/// Where this device keeps the originals (Settings).
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct OriginalsSetting {
+    /// True: on the remotes, fetched when needed; false: every original here.
+    pub on_demand: bool,
+    /// Megabytes of fetched originals kept here when on demand.
+    #[ts(type = "number")]
+    pub cache_mb: u64,
+    pub here: u32,
+    pub away: u32,
+}
+
+/// What "Free up space" did.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct FreedSummary {
+    pub freed: u32,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// Originals kept because a remote's copy did not authenticate, each with why.
+    pub refused: Vec<String>,
+    pub setting: OriginalsSetting,
+}
+
 /// What a check of every stored photo found, and what its repair did. Nothing is ever
 /// deleted: second copies are set aside in the vault's quarantine folder.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -644,6 +671,8 @@ pub fn bindings() -> String {
         Device::decl(),
         DamagedItem::decl(),
         VerifySummary::decl(),
+        OriginalsSetting::decl(),
+        FreedSummary::decl(),
     ] {
         out.push_str("\nexport ");
         out.push_str(&decl);

@@ -156,7 +156,8 @@ pub fn item_details(state: State<'_, AppState>, id: String) -> AppResult<ItemDet
             })
             .collect();
     }
-    if plays {
+    details.away = library.original_away(&id)?;
+    if plays && !details.away {
         match library.playable(&id) {
             Ok(stream) => details.playable = Some(stream.playable.as_str().into()),
             Err(why) => details.unplayable = Some(why.to_string()),
@@ -276,7 +277,10 @@ async fn export(
     let session = state.session()?;
     blocking(move || {
         // Contents of its own: a long export holds nothing the rest of the app needs.
-        let contents = session.vault.blocking_lock().contents()?;
+        let mut contents = session.vault.blocking_lock().contents()?;
+        // Kept on the remotes (originals on demand): fetched, each authenticated, first.
+        let originals = contents.export_originals(ids.as_deref())?;
+        keepsake_api::originals_here(&mut contents, &originals)?;
         let report = contents.export(ids.as_deref(), &PathBuf::from(&folder), options)?;
         Ok(ExportSummary {
             exported: report.exported.len() as u32,

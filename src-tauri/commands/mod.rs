@@ -5,6 +5,7 @@ pub mod devices;
 pub mod edits;
 pub mod import;
 pub mod library;
+pub mod originals;
 pub mod settings;
 pub mod sync;
 pub mod vault;

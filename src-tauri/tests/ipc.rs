@@ -1261,3 +1261,60 @@ fn the_app_prunes_after_each_sync_and_shows_what_it_keeps() {
     assert!(remotes[0]["kept_files"].as_u64().unwrap() >= 2, "{remotes}");
     assert!(remotes[0]["kept_bytes"].as_u64().unwrap() > 0, "{remotes}");
 }
+
+/// Settings' "Free up space" leaves originals on the remote only, each checked there
+/// first; the viewer's details say so, `bring_originals` fetches one, an export fetches
+/// what it needs byte for byte, and keeping all originals again fetches the rest.
+#[test]
+fn free_up_space_keeps_originals_on_the_remote_and_fetches_them_when_needed() {
+    let (app, photos) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
+    let usb = app.root.path().join("usb");
+    let url = format!("file://{}", usb.display());
+    app.ok(
+        "add_remote",
+        json!({"remote": {"name": "usb", "url": url, "user": null, "secret": null}}),
+    );
+    let before = app.ok("originals_setting", json!({}));
+    assert_eq!(before["on_demand"], false, "{before}");
+    assert_eq!(before["here"], 2, "{before}");
+    // Nothing is on the remote yet: nothing can go.
+    let nothing = app.ok("free_up_space", json!({}));
+    assert_eq!(nothing["freed"], 0, "{nothing}");
+    app.ok("sync_now", json!({}));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !app.ok("remotes", json!({}))[0]["last_sync"].is_string() {
+        assert!(Instant::now() < deadline, "the sync did not finish");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let freed = app.ok("free_up_space", json!({}));
+    assert_eq!(freed["freed"], 2, "{freed}");
+    assert_eq!(freed["setting"]["on_demand"], true, "{freed}");
+    assert_eq!(freed["setting"]["away"], 2, "{freed}");
+    let ids: Vec<String> = app
+        .timeline(json!({}))
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(app.ok("item_details", json!({"id": ids[0]}))["away"], true);
+    app.ok("bring_originals", json!({"ids": [ids[0]]}));
+    assert_eq!(app.ok("item_details", json!({"id": ids[0]}))["away"], false);
+
+    let out = app.root.path().join("out");
+    app.ok(
+        "export_items",
+        json!({"ids": ids, "folder": out.to_str().unwrap()}),
+    );
+    let mut exported: Vec<Vec<u8>> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    let mut originals: Vec<Vec<u8>> = photos.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    exported.sort();
+    originals.sort();
+    assert_eq!(exported, originals);
+
+    let all = app.ok("set_originals", json!({"onDemand": false, "cacheMb": 0}));
+    assert_eq!(all["on_demand"], false, "{all}");
+    assert_eq!(all["here"], 2, "{all}");
+}

@@ -184,7 +184,7 @@ pub enum Repair<'a> {
 /// Replaces damaged local objects from the first remote holding an authentic copy, trying
 /// the remotes in turn (one that cannot be opened is skipped). Returns what stays damaged.
 pub fn repair_from_remotes(
-    vault: &mut UnlockedVault,
+    vault: &mut Contents,
     ids: &[ObjectId],
     report: &mut dyn FnMut(Repair),
 ) -> Result<Vec<ObjectId>, VaultError> {
@@ -219,7 +219,7 @@ pub fn repair_from_remotes(
 /// holding an authentic copy, and the fetched ones beyond the cache limit are dropped
 /// (least recently used, never one of `ids`). A device keeping every original is left as
 /// it is: a missing original there is damage, for `verify --repair`.
-pub fn originals_here(vault: &mut UnlockedVault, ids: &[ObjectId]) -> Result<(), VaultError> {
+pub fn originals_here(vault: &mut Contents, ids: &[ObjectId]) -> Result<(), VaultError> {
     if vault.originals_on_demand()?.is_none() {
         return Ok(());
     }
@@ -251,7 +251,7 @@ pub fn originals_here(vault: &mut UnlockedVault, ids: &[ObjectId]) -> Result<(),
 /// authenticated first), remote by remote; the device keeps originals on demand from then
 /// on. Returns what each remote's pass did.
 pub fn free_up_space(
-    vault: &mut UnlockedVault,
+    vault: &mut Contents,
     cache_limit: u64,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<(String, FreedSpace)>, VaultError> {

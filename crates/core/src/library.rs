@@ -150,6 +150,12 @@ impl Library {
         Ok(remotes)
     }
 
+    /// Whether `id`'s original is on a remote only, this device keeping originals on
+    /// demand (then it is fetched before it is shown).
+    pub fn original_away(&self, id: &ObjectId) -> Result<bool, VaultError> {
+        Ok(self.catalog.originals_on_demand()?.is_some() && !self.store.path_of(id).exists())
+    }
+
     /// The original, decrypted and authenticated in memory (never on disk), for a viewer.
     pub fn original(&self, id: &ObjectId) -> Result<(Item, Vec<u8>), VaultError> {
         open_original(&self.catalog, &self.store, &self.key, id)

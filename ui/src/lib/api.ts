@@ -12,12 +12,14 @@ import type {
   EditRequest,
   ExportSummary,
   Filter,
+  FreedSummary,
   ImportProgressEvent,
   ImportSummary,
   ItemDetails,
   MapArea,
   MapPhoto,
   NewRemote,
+  OriginalsSetting,
   RemoteInfo,
   SearchSuggestion,
   Settings,
@@ -84,6 +86,11 @@ export const api = {
   exportLibrary: (folder: string, albums: boolean, sidecars: 'xmp' | 'json' | null) =>
     invoke<ExportSummary>('export_library', { folder, albums, sidecars }),
   verifyVault: (repair: boolean) => invoke<VerifySummary>('verify_vault', { repair }),
+  originalsSetting: () => invoke<OriginalsSetting>('originals_setting'),
+  setOriginals: (onDemand: boolean, cacheMb: number) =>
+    invoke<OriginalsSetting>('set_originals', { onDemand, cacheMb }),
+  freeUpSpace: () => invoke<FreedSummary>('free_up_space'),
+  bringOriginals: (ids: string[]) => invoke<void>('bring_originals', { ids }),
 
   albums: () => invoke<AlbumInfo[]>('albums'),
   createAlbum: (name: string) => invoke<number>('create_album', { name }),

@@ -110,7 +110,12 @@ note: string | null, render_error: string | null,
  * For a video or a Motion Photo: the stream the viewer plays ("original", "proxy" or
  * "motion"), or why none plays.
  */
-playable: string | null, unplayable: string | null, caption: string | null, 
+playable: string | null, unplayable: string | null, 
+/**
+ * The original is on a remote only (this device keeps originals on demand): the
+ * viewer fetches it (`bring_originals`) before showing it full size or playing it.
+ */
+away: boolean, caption: string | null, 
 /**
  * Degrees the user turned the photo clockwise.
  */
@@ -250,3 +255,19 @@ unlisted: number,
  * Stored objects that do not open with this vault's key: left alone.
  */
 unreadable: number, };
+
+export type OriginalsSetting = { 
+/**
+ * True: on the remotes, fetched when needed; false: every original here.
+ */
+on_demand: boolean, 
+/**
+ * Megabytes of fetched originals kept here when on demand.
+ */
+cache_mb: number, here: number, away: number, };
+
+export type FreedSummary = { freed: number, bytes: number, 
+/**
+ * Originals kept because a remote's copy did not authenticate, each with why.
+ */
+refused: Array<string>, setting: OriginalsSetting, };
