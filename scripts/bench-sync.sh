@@ -65,12 +65,18 @@ catalog_bytes=$(stat -c %s "$T/vault/catalog.db")
 
 ks_down=$(seconds "$BIN" --vault "$T/restored" restore "s3://bucket/keepsake?endpoint=$ENDPOINT")
 rs_down=$(seconds restic restore latest --target "$T/restic-restore")
+# A new device keeping originals on demand: the catalog and thumbnails only.
+od_down=$(seconds "$BIN" --vault "$T/on-demand" restore "s3://bucket/keepsake?endpoint=$ENDPOINT" --originals on-demand)
+full_bytes=$(du -sb --apparent-size "$T/restored" | cut -f1)
+od_bytes=$(du -sb --apparent-size "$T/on-demand" | cut -f1)
 
 python3 - "$mb" "$vault_mb" "$ks_up" "$rc_up" "$rs_up" "$ks_down" "$rs_down" \
-  "$(stat -c %s "$T/one/one-more.jpg")" "$grown" "$catalog_bytes" "$T/one.json" "$T/idle.json" <<'PY'
+  "$(stat -c %s "$T/one/one-more.jpg")" "$grown" "$catalog_bytes" "$T/one.json" "$T/idle.json" \
+  "$od_down" "$full_bytes" "$od_bytes" <<'PY'
 import json, sys
 mb, vault_mb, ks_up, rc_up, rs_up, ks_down, rs_down, photo, grown, catalog = map(float, sys.argv[1:11])
 one, idle = (json.load(open(p))[0] for p in sys.argv[11:13])
+od_down, full_bytes, od_bytes = map(float, sys.argv[13:16])
 print(f"one more photo: {photo / 1e3:.0f} KB; sync sent {one['bytes_uploaded'] / 1e3:.0f} KB, "
       f"the bucket grew {grown / 1e3:.0f} KB (catalog {catalog / 1e6:.1f} MB, "
       f"snapshot {'yes' if one['snapshot'] else 'no'}); a sync with no change sent "
@@ -81,6 +87,8 @@ print(f"upload   rclone crypt copy  {rc_up:6.2f} s  {rate(rc_up):7.1f} MB/s")
 print(f"upload   restic backup      {rs_up:6.2f} s  {rate(rs_up):7.1f} MB/s")
 print(f"restore  keepsake restore   {ks_down:6.2f} s  {rate(ks_down):7.1f} MB/s")
 print(f"restore  restic restore     {rs_down:6.2f} s  {rate(rs_down):7.1f} MB/s")
+print(f"restore  keepsake on demand {od_down:6.2f} s  ({od_bytes / 1e6:.1f} MB on disk, "
+      f"{100 * od_bytes / full_bytes:.1f}% of the full restore's {full_bytes / 1e6:.1f} MB)")
 print(f"ratios: upload keepsake/rclone-crypt {rc_up / ks_up:.2f}, keepsake/restic {rs_up / ks_up:.2f}; "
       f"restore keepsake/restic {rs_down / ks_down:.2f}  (targets >= 1.0)")
 PY
