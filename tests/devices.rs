@@ -810,3 +810,59 @@ fn an_on_demand_device_shows_everything_offline_and_fetches_originals_when_neede
     assert_eq!(a.json(&["originals"])["here"], 1);
     assert_eq!(export_hashes(&a, "export-a2"), everything);
 }
+
+/// A device restored before a password change elsewhere syncs afterwards: the remote
+/// still opens only with the new password, and the stale device learns the new header
+/// instead of undoing it (docs/FORMAT.md section 3.10). An older header put back on the
+/// remote is replaced by the newer one at the next sync.
+#[test]
+fn a_stale_device_never_rolls_back_a_password_change() {
+    let server = Server::start("s3");
+    let (a, b, url) = two_devices(&server, "rollback", 3);
+    let header = server.data.join("bucket/rollback/keepsake-vault.json");
+    let old_header = fs::read(&header).unwrap();
+    let new_password = "a new password for everyone";
+    let mut passwd = with_s3_keys(a.command(&["passwd"]));
+    passwd.env("KEEPSAKE_NEW_PASSWORD", new_password);
+    assert!(passwd.output().unwrap().status.success());
+    let with_new = |vault: &TestVault, args: &[&str]| {
+        let mut cmd = with_s3_keys(vault.command(args));
+        cmd.env("KEEPSAKE_PASSWORD", new_password);
+        let out = cmd.output().unwrap();
+        no_panic(&out);
+        out
+    };
+    assert!(with_new(&a, &["sync"]).status.success());
+    assert_ne!(fs::read(&header).unwrap(), old_header);
+
+    // B still has the old header and password; its sync must not put the old one back.
+    b.run_ok(&["fav", &ids_of(&b)[0]]);
+    let synced = ok_s3(&b, &["sync", "--json"]);
+    let synced: Value = serde_json::from_slice(&synced.stdout).unwrap();
+    assert_eq!(synced[0]["header_adopted"], true, "{synced}");
+    let c = new_machine("tablet");
+    let refused = run_s3(&c, &["restore", &url, "--name", "rollback"]);
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    let c = new_machine("tablet2");
+    assert!(
+        with_new(&c, &["restore", &url, "--name", "rollback"])
+            .status
+            .success()
+    );
+    // B itself now opens only with the new password.
+    assert_eq!(b.run(&["info"]).status.code(), Some(3));
+    assert!(with_new(&b, &["info"]).status.success());
+
+    // The storage operator puts the old header back: the next sync replaces it.
+    fs::write(&header, &old_header).unwrap();
+    settle();
+    assert!(with_new(&a, &["sync"]).status.success());
+    assert_ne!(fs::read(&header).unwrap(), old_header);
+    let d = new_machine("phone");
+    assert_eq!(
+        run_s3(&d, &["restore", &url, "--name", "rollback"])
+            .status
+            .code(),
+        Some(3)
+    );
+}

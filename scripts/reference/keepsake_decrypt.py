@@ -282,7 +282,8 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
         raise _damaged("format is not \"keepsake-vault\"")
     version = _get(body, "version", int, "")
     # Version 2 only drops the device names and dates from `devices` (section 3.9), which
-    # this reader never uses: both read the same way.
+    # this reader never uses: both read the same way. `generation` (section 3.10) orders
+    # headers for sync; decrypting does not need it.
     if version not in (1, 2):
         raise Fatal(f"unsupported vault header version {version} (made by a newer Keepsake?)")
     vault_id = _get(body, "vault_id", str, "")

@@ -279,6 +279,12 @@ fn sync_said(name: &str, report: &SyncReport, json: bool) -> Result<bool, Failur
                 .map(|s| format!(", catalog snapshot {s}"))
                 .unwrap_or_default()
         );
+        if report.header_adopted {
+            out!(
+                "{name}: the vault's password or remembered devices were changed on another \
+                 device; this device now has that header too (unlock with the new password)"
+            );
+        }
         let log = &report.log;
         if log.changes_merged > 0 {
             out!(

@@ -60,6 +60,7 @@ impl UnlockedVault {
         // The name first: a crash before the header leaves a name without a slot, which
         // lists nothing.
         self.catalog.name_device(&id, name, &created)?;
+        self.refresh_header();
         let header = self.header.with_device(&self.key, &id, &secret)?;
         header.save(&self.dir)?;
         self.header = header;
@@ -68,6 +69,7 @@ impl UnlockedVault {
 
     pub fn remove_device(&mut self, device_id: &str) -> Result<(), VaultError> {
         // The slot first: revoking is what matters, the name is only a label.
+        self.refresh_header();
         let header = self.header.without_device(&self.key, Some(device_id))?;
         header.save(&self.dir)?;
         self.header = header;
@@ -75,6 +77,7 @@ impl UnlockedVault {
     }
 
     pub(crate) fn remove_all_devices(&mut self) -> Result<(), VaultError> {
+        self.refresh_header();
         if !self.header.body.devices.is_empty() {
             let header = self.header.without_device(&self.key, None)?;
             header.save(&self.dir)?;

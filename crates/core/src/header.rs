@@ -28,6 +28,10 @@ const OLDEST_VERSION: u32 = 1;
 pub struct HeaderBody {
     pub format: String,
     pub version: u32,
+    /// One more with every write, under the MAC: which of two headers is newer
+    /// (docs/FORMAT.md section 3.10). Absent in headers written before it: 0.
+    #[serde(default)]
+    pub generation: u64,
     pub vault_id: String,
     pub kdf: Kdf,
     /// The vault key wrapped under the password's Argon2id key.
@@ -177,6 +181,7 @@ impl Header {
         let body = HeaderBody {
             format: FORMAT.into(),
             version: FORMAT_VERSION,
+            generation: 0,
             vault_id,
             kdf,
             password_slot: B64.encode(password_slot),
@@ -186,9 +191,11 @@ impl Header {
         Self::seal(body, vault_key)
     }
 
-    /// Every header Keepsake writes is the current version, whatever it was read as.
+    /// Every header Keepsake writes is the current version, whatever it was read as, and
+    /// one generation after the header it was made from.
     fn seal(mut body: HeaderBody, vault_key: &VaultKey) -> Result<Self, VaultError> {
         body.version = FORMAT_VERSION;
+        body.generation += 1;
         for device in &mut body.devices {
             device.name = None;
             device.created = None;
@@ -283,6 +290,19 @@ impl Header {
         self.body.kdf.params()
     }
 
+    /// Whether this header's MAC checks under `vault_key`: it was written by a holder of
+    /// the key, as it is. (blake3::Hash compares in constant time.)
+    pub fn is_sealed_by(&self, vault_key: &VaultKey) -> bool {
+        blake3::Hash::from(vault_key.header_mac(self.body_line.as_bytes()))
+            == blake3::Hash::from(self.mac)
+    }
+
+    /// Whether this header supersedes `other`: a later generation, or on the same one
+    /// the greater MAC, so that every device settles on the same header.
+    pub fn supersedes(&self, other: &Header) -> bool {
+        (self.body.generation, self.mac) > (other.body.generation, other.mac)
+    }
+
     /// Whether this header is an older version, to be written again as the current one.
     pub fn is_outdated(&self) -> bool {
         self.body.version < FORMAT_VERSION
@@ -362,9 +382,7 @@ impl Header {
         let key = unwrap_key(kek, &wrapped, aad).map_err(|_| wrong)?;
         let vault_key = VaultKey::from_bytes(*key);
         // The slot opened, so the key is right; now the whole header must be authentic.
-        // blake3::Hash compares in constant time.
-        let expected = blake3::Hash::from(vault_key.header_mac(self.body_line.as_bytes()));
-        if expected != blake3::Hash::from(self.mac) {
+        if !self.is_sealed_by(&vault_key) {
             return Err(VaultError::HeaderTampered);
         }
         Ok(vault_key)
@@ -495,6 +513,47 @@ mod tests {
             changed.unlock_with_recovery(&rk).unwrap().expose(),
             key.expose()
         );
+    }
+
+    #[test]
+    fn every_write_is_a_later_generation_that_only_the_key_can_seal() {
+        let (key, _, _, header) = fixture();
+        assert_eq!(header.body.generation, 1);
+        let changed = Header::parse(&text_of(
+            &header
+                .with_new_password(&key, &Password::new("another long password".into()), FAST)
+                .unwrap(),
+        ))
+        .unwrap();
+        assert_eq!(changed.body.generation, 2);
+        assert!(changed.is_sealed_by(&key) && changed.supersedes(&header));
+        assert!(!header.supersedes(&changed));
+        // A generation raised by hand (and the checksum redone) is not sealed by the key.
+        let text = text_of(&header);
+        let line1 = text
+            .lines()
+            .next()
+            .unwrap()
+            .replace("\"generation\":1", "\"generation\":9");
+        let forged = format!(
+            "{line1}\n{{\"checksum\":\"{}\",\"mac\":\"{}\"}}\n",
+            blake3::hash(line1.as_bytes()).to_hex(),
+            hex::encode(header.mac)
+        );
+        let forged = Header::parse(&forged).unwrap();
+        assert_eq!(forged.body.generation, 9);
+        assert!(!forged.is_sealed_by(&key));
+        // A header written before generations reads as generation 0.
+        let old = text_of(&header).replacen("\"generation\":1,", "", 1);
+        let line1 = old.lines().next().unwrap();
+        let old = format!(
+            "{line1}\n{{\"checksum\":\"{}\",\"mac\":\"{}\"}}\n",
+            blake3::hash(line1.as_bytes()).to_hex(),
+            hex::encode(key.header_mac(line1.as_bytes()))
+        );
+        let old = Header::parse(&old).unwrap();
+        assert_eq!(old.body.generation, 0);
+        assert!(header.supersedes(&old));
     }
 
     #[test]

@@ -316,6 +316,17 @@ impl UnlockedVault {
         })
     }
 
+    /// Before the next header is made from this session's: takes the one on disk when a
+    /// sync adopted a newer one meanwhile (docs/FORMAT.md section 3.10).
+    pub(crate) fn refresh_header(&mut self) {
+        if let Ok(on_disk) = Header::load(&self.dir)
+            && on_disk.is_sealed_by(&self.key)
+            && on_disk.supersedes(&self.header)
+        {
+            self.header = on_disk;
+        }
+    }
+
     /// Re-wraps the vault key under a new password: nothing else is re-encrypted.
     pub fn change_password(&mut self, new_password: &Password) -> Result<(), VaultError> {
         check_password(new_password)?;
@@ -325,6 +336,7 @@ impl UnlockedVault {
     }
 
     fn rewrap_password(&mut self, password: &Password, kdf: KdfParams) -> Result<(), VaultError> {
+        self.refresh_header();
         let header = self.header.with_new_password(&self.key, password, kdf)?;
         header.save(&self.dir)?;
         self.header = header;

@@ -5,6 +5,8 @@
 
 use super::{RemoteError, RemoteStore, SyncControl, SyncProgress, SyncState, layout};
 use crate::catalog::{Item, RemoteConfig};
+use crate::fsutil::write_atomic;
+use crate::header::Header;
 use crate::store::ObjectStore;
 use crate::{Contents, VaultError};
 use futures::StreamExt;
@@ -30,6 +32,9 @@ pub struct SyncReport {
     pub snapshot: Option<String>,
     /// Stopped by `SyncControl::cancel`; what was confirmed stays confirmed.
     pub cancelled: bool,
+    /// The remote held a newer header of this vault (a password changed, a device
+    /// revoked elsewhere), now this device's too.
+    pub header_adopted: bool,
     #[serde(flatten)]
     pub log: super::LogTraffic,
 }
@@ -148,7 +153,7 @@ impl Contents {
                 self.catalog.snapshot_sent(&remote.name, size)?;
                 report.snapshot = Some(sealed.remote_path.clone());
             }
-            self.upload_header(store).await?;
+            report.header_adopted = self.settle_header(store).await?;
             state.state = SyncState::Done;
             progress(&state);
             return Ok(report);
@@ -276,10 +281,13 @@ impl Contents {
             || self.catalog.proxies()?.iter().any(|(_, p)| p.id == *id))
     }
 
-    /// Sends the header last, and only when the remote's differs.
-    async fn upload_header(&self, store: &impl RemoteStore) -> Result<(), VaultError> {
-        let header = std::fs::read(self.dir.join(crate::header::FILE_NAME))
-            .map_err(|e| VaultError::io("reading the vault header", e))?;
+    /// Sends the header last, unless the remote holds a newer one of this vault, which is
+    /// then adopted here (docs/FORMAT.md section 3.10): a device restored before a
+    /// password change or a revocation never undoes it. Returns whether it adopted one.
+    async fn settle_header(&self, store: &impl RemoteStore) -> Result<bool, VaultError> {
+        let path = self.dir.join(crate::header::FILE_NAME);
+        let header =
+            std::fs::read(&path).map_err(|e| VaultError::io("reading the vault header", e))?;
         // Compared only if it could be a header: a remote cannot make sync read gigabytes.
         let remote_header = match store.size(layout::HEADER).await.map_err(remote_error)? {
             Some(len) if len <= crate::header::Header::MAX_LEN => {
@@ -291,13 +299,31 @@ impl Contents {
             }
             _ => None,
         };
-        if remote_header.as_deref() != Some(&header[..]) {
+        let Some(remote_header) = remote_header else {
             store
                 .put(layout::HEADER, header)
                 .await
                 .map_err(remote_error)?;
+            return Ok(false);
+        };
+        if remote_header == header {
+            return Ok(false);
         }
-        Ok(())
+        let local = Header::parse(&String::from_utf8_lossy(&header))?;
+        if let Ok(remote) = Header::parse(&String::from_utf8_lossy(&remote_header))
+            && remote.is_sealed_by(&self.key)
+            && remote.supersedes(&local)
+        {
+            write_atomic(&path, &remote_header)
+                .map_err(|e| VaultError::io("writing the vault header", e))?;
+            return Ok(true);
+        }
+        // Older, or not this vault's as it stands (damaged, tampered): replaced.
+        store
+            .put(layout::HEADER, header)
+            .await
+            .map_err(remote_error)?;
+        Ok(false)
     }
 
     /// Compares the remote with the catalog: every object present with its size, a header
