@@ -231,17 +231,19 @@ fn sync_one<R: Runtime>(
     })
     .map_err(|e| e.to_string())?;
     let report = pruned.sync;
+    let sweep_error = pruned.sweep_error;
     // Another device's photos, favourites, albums or deletions are here now: the grid
     // shows them without waiting for the user.
     if report.log.changes_merged > 0 {
         let _ = app.emit(events::LIBRARY_CHANGED, ());
     }
-    match report.failed.first() {
-        Some((id, reason)) => Err(format!(
+    match (report.failed.first(), sweep_error) {
+        (Some((id, reason)), _) => Err(format!(
             "{} objects failed to upload (first: {id}: {reason})",
             report.failed.len()
         )),
-        None => Ok(()),
+        (None, Some(why)) => Err(format!("old deleted photos could not be removed: {why}")),
+        (None, None) => Ok(()),
     }
 }
 

@@ -809,6 +809,32 @@ fn an_on_demand_device_shows_everything_offline_and_fetches_originals_when_neede
     assert!(a.object_file(damaged).exists());
     assert_eq!(a.json(&["originals"])["here"], 1);
     assert_eq!(export_hashes(&a, "export-a2"), everything);
+
+    // With the smallest cache, what is fetched goes again; a photo imported here, and
+    // the one whose remote copy is damaged, never do: only a deep check frees them.
+    a.run_ok(&["originals", "on-demand", "--cache-mb", "0"]);
+    let fresh = a.path("fresh");
+    fs::create_dir_all(&fresh).unwrap();
+    synthetic_file(&fresh.join("IMG_FRESH.jpg"), JPEG_SIGNATURE, 1 << 20, 7);
+    a.import(&[&fresh]);
+    let fresh_id = ids_named(&a, &["IMG_FRESH.jpg".to_string()]).remove(0);
+    ok_s3(&a, &["sync"]);
+    for id in [&fresh_id, damaged, &ids[5], &ids[6]] {
+        let out = a.path(&format!("one-{id}"));
+        a.run_ok(&["export", id, "--to", out.to_str().unwrap()]);
+    }
+    assert!(
+        a.object_file(&fresh_id).exists(),
+        "an imported original was evicted"
+    );
+    assert!(
+        a.object_file(damaged).exists(),
+        "the only intact copy was evicted"
+    );
+    assert!(
+        !a.object_file(&ids[5]).exists(),
+        "the cache kept more than its limit"
+    );
 }
 
 /// A device restored before a password change elsewhere syncs afterwards: the remote
@@ -849,9 +875,32 @@ fn a_stale_device_never_rolls_back_a_password_change() {
             .status
             .success()
     );
-    // B itself now opens only with the new password.
+    // B itself now opens only with the new password, and its own next change goes up.
     assert_eq!(b.run(&["info"]).status.code(), Some(3));
     assert!(with_new(&b, &["info"]).status.success());
+    let third = "the third password";
+    let mut passwd = with_s3_keys(b.command(&["passwd"]));
+    passwd
+        .env("KEEPSAKE_PASSWORD", new_password)
+        .env("KEEPSAKE_NEW_PASSWORD", third);
+    assert!(passwd.output().unwrap().status.success());
+    let mut sync = with_s3_keys(b.command(&["sync"]));
+    sync.env("KEEPSAKE_PASSWORD", third);
+    assert!(sync.output().unwrap().status.success());
+    assert!(with_new(&a, &["sync"]).status.success());
+    let mut info = a.command(&["info"]);
+    info.env("KEEPSAKE_PASSWORD", third);
+    assert!(
+        info.output().unwrap().status.success(),
+        "A did not learn B's change"
+    );
+    let with_new = |vault: &TestVault, args: &[&str]| {
+        let mut cmd = with_s3_keys(vault.command(args));
+        cmd.env("KEEPSAKE_PASSWORD", third);
+        let out = cmd.output().unwrap();
+        no_panic(&out);
+        out
+    };
 
     // The storage operator puts the old header back: the next sync replaces it.
     fs::write(&header, &old_header).unwrap();

@@ -27,8 +27,25 @@ pub async fn edit_items(
     }
     .parse()
     .map_err(AppError::invalid)?;
+    let turns = edit.rotate.is_some();
     let session = state.session()?;
-    blocking(move || Ok(failures(session.library().edit(&ids, &edit)?))).await
+    blocking(move || {
+        if turns {
+            originals_here(&session, &ids)?;
+        }
+        Ok(failures(session.library().edit(&ids, &edit)?))
+    })
+    .await
+}
+
+/// Turning draws the pictures again from the originals: those kept on the remotes only
+/// (originals on demand) are fetched first.
+fn originals_here(
+    session: &crate::state::Session,
+    ids: &[keepsake_core::ObjectId],
+) -> AppResult<()> {
+    let mut contents = session.vault.blocking_lock().contents()?;
+    Ok(keepsake_api::originals_here(&mut contents, ids)?)
 }
 
 /// Takes back every fix made to the items.
@@ -36,7 +53,11 @@ pub async fn edit_items(
 pub async fn undo_edits(state: State<'_, AppState>, ids: Vec<String>) -> AppResult<Vec<String>> {
     let ids = parse_ids(&ids)?;
     let session = state.session()?;
-    blocking(move || Ok(failures(session.library().undo_edits(&ids)?))).await
+    blocking(move || {
+        originals_here(&session, &ids)?;
+        Ok(failures(session.library().undo_edits(&ids)?))
+    })
+    .await
 }
 
 fn failures(report: EditReport) -> Vec<String> {

@@ -243,7 +243,7 @@ pub fn originals_here(vault: &mut Contents, ids: &[ObjectId]) -> Result<(), Vaul
                 .unwrap_or_else(|| "no remote is configured".into()),
         });
     }
-    vault.originals_used(ids)?;
+    vault.originals_used(&away, ids)?;
     Ok(())
 }
 

@@ -98,7 +98,10 @@ pub fn free_up_space(ctx: &Context, args: FreeArgs) -> Outcome {
     let mut refused = false;
     for (remote, freed) in &passes {
         for (id, why) in &freed.refused {
-            eprintln!("error: {remote}: {id}: kept here, the remote's copy is not intact: {why}");
+            eprintln!(
+                "error: {remote}: {id}: kept here, the remote's copy is not intact: {why} \
+                 (`keepsake verify --remote {remote} --repair` sends it again)"
+            );
             refused = true;
         }
     }

@@ -179,6 +179,9 @@ pub fn prune(ctx: &Context, args: PruneArgs) -> Outcome {
             let report =
                 keepsake_api::prune(vault, config, retention, &SyncControl::default(), progress)?;
             let failed = sync_said(name, &report.sync, json)?;
+            if let Some(why) = &report.sweep_error {
+                eprintln!("error: {name}: deleting stopped: {why}");
+            }
             if !json {
                 if report.swept {
                     out!(
@@ -187,7 +190,7 @@ pub fn prune(ctx: &Context, args: PruneArgs) -> Outcome {
                         report.snapshots_deleted,
                         report.bytes_deleted as f64 / 1e6
                     );
-                } else {
+                } else if report.sweep_error.is_none() {
                     out!("{name}: the sync did not finish, so nothing was deleted");
                 }
                 if report.files_waiting > 0 {

@@ -349,26 +349,29 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE TRIGGER garbage_original AFTER DELETE ON items
         BEGIN
-            INSERT OR IGNORE INTO sync_garbage
+            INSERT INTO sync_garbage
                 SELECT name, 'objects/' || substr(OLD.id, 1, 2) || '/' || OLD.id,
-                    (SELECT ms FROM sync_now), OLD.size FROM remotes;
+                    (SELECT ms FROM sync_now), OLD.size FROM remotes WHERE true
+                ON CONFLICT (remote, path) DO UPDATE SET since = excluded.since;
             DELETE FROM rendition_objects WHERE item_id = OLD.id;
         END;
     CREATE TRIGGER garbage_rendition AFTER DELETE ON rendition_objects
         BEGIN
-            INSERT OR IGNORE INTO sync_garbage
+            INSERT INTO sync_garbage
                 SELECT name, 'renditions/' || substr(OLD.object_id, 1, 2) || '/' || OLD.object_id,
                     (SELECT ms FROM sync_now),
                     coalesce((SELECT length(jpeg) FROM renditions
                               WHERE item_id = OLD.item_id AND kind = OLD.kind), 0)
-                FROM remotes;
+                FROM remotes WHERE true
+                ON CONFLICT (remote, path) DO UPDATE SET since = excluded.since;
         END;
     CREATE TRIGGER garbage_proxy AFTER DELETE ON proxies
         WHEN NOT EXISTS (SELECT 1 FROM items WHERE id = OLD.item_id)
         BEGIN
-            INSERT OR IGNORE INTO sync_garbage
+            INSERT INTO sync_garbage
                 SELECT name, 'proxies/' || substr(OLD.object_id, 1, 2) || '/' || OLD.object_id,
-                    (SELECT ms FROM sync_now), OLD.size FROM remotes;
+                    (SELECT ms FROM sync_now), OLD.size FROM remotes WHERE true
+                ON CONFLICT (remote, path) DO UPDATE SET since = excluded.since;
         END;",
     // 18: originals on demand (docs/FORMAT.md): a row in the policy makes this device keep
     // originals on remotes and fetch them when needed, keeping fetched ones up to a limit.
@@ -379,6 +382,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE originals_cached (
         item_id TEXT PRIMARY KEY NOT NULL REFERENCES items(id) ON DELETE CASCADE,
         used INTEGER NOT NULL                 -- ms since 1970
+    ) STRICT;",
+    // 19: the header file this device and each remote last agreed on: what tells a
+    // change made elsewhere from one made here (docs/FORMAT.md section 3.10).
+    "CREATE TABLE sync_header_base (
+        remote TEXT PRIMARY KEY NOT NULL REFERENCES remotes(name) ON DELETE CASCADE,
+        header TEXT NOT NULL
     ) STRICT;",
 ];
 

@@ -145,6 +145,7 @@ fn decode_slot(slot: &str) -> Result<WrappedKey, VaultError> {
 }
 
 /// A header as read from disk: parsed and checksummed, not yet authenticated.
+#[derive(Clone)]
 pub struct Header {
     pub body: HeaderBody,
     body_line: String,
@@ -195,7 +196,7 @@ impl Header {
     /// one generation after the header it was made from.
     fn seal(mut body: HeaderBody, vault_key: &VaultKey) -> Result<Self, VaultError> {
         body.version = FORMAT_VERSION;
-        body.generation += 1;
+        body.generation = body.generation.saturating_add(1);
         for device in &mut body.devices {
             device.name = None;
             device.created = None;
@@ -276,14 +277,57 @@ impl Header {
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), VaultError> {
+        write_atomic(&dir.join(FILE_NAME), self.to_text()?.as_bytes())
+            .map_err(|e| VaultError::io("writing the vault header", e))
+    }
+
+    /// The file's two lines, as `save` writes them.
+    pub fn to_text(&self) -> Result<String, VaultError> {
         let seals = Seals {
             checksum: blake3::hash(self.body_line.as_bytes()).to_hex().to_string(),
             mac: hex::encode(self.mac),
         };
         let seals = serde_json::to_string(&seals).map_err(|e| damaged(e.to_string()))?;
-        let text = format!("{}\n{}\n", self.body_line, seals);
-        write_atomic(&dir.join(FILE_NAME), text.as_bytes())
-            .map_err(|e| VaultError::io("writing the vault header", e))
+        Ok(format!("{}\n{}\n", self.body_line, seals))
+    }
+
+    /// Whether two headers are the same header (same seals over the same body).
+    pub fn same_as(&self, other: &Header) -> bool {
+        self.mac == other.mac
+    }
+
+    /// This device's header, made from `base`, merged onto `theirs`, another device's
+    /// made from the same base (docs/FORMAT.md section 3.10): theirs, with the devices
+    /// this one remembered or revoked since `base`, and this one's password (or recovery)
+    /// slot where only this one changed it. One generation after the later of the two.
+    pub fn merged_onto(
+        &self,
+        theirs: &Header,
+        base: &Header,
+        vault_key: &VaultKey,
+    ) -> Result<Self, VaultError> {
+        let (mine, old) = (&self.body, &base.body);
+        let mut body = theirs.body.clone();
+        let password = |b: &HeaderBody| (b.password_slot.clone(), b.kdf.salt.clone());
+        if password(mine) != password(old) && password(&body) == password(old) {
+            body.password_slot = mine.password_slot.clone();
+            body.kdf = mine.kdf.clone();
+        }
+        if mine.recovery_slot != old.recovery_slot && body.recovery_slot == old.recovery_slot {
+            body.recovery_slot = mine.recovery_slot.clone();
+        }
+        let had = |b: &HeaderBody, id: &str| b.devices.iter().any(|d| d.id == id);
+        for device in &mine.devices {
+            if !had(old, &device.id) && !had(&body, &device.id) {
+                body.devices.push(device.clone());
+            }
+        }
+        // A revocation here stands, whatever the other device did meanwhile: kept are the
+        // devices this one did not have at the base, or still has.
+        body.devices
+            .retain(|d| !had(old, &d.id) || had(mine, &d.id));
+        body.generation = mine.generation.max(theirs.body.generation);
+        Self::seal(body, vault_key)
     }
 
     pub fn kdf_params(&self) -> KdfParams {
@@ -554,6 +598,50 @@ mod tests {
         let old = Header::parse(&old).unwrap();
         assert_eq!(old.body.generation, 0);
         assert!(header.supersedes(&old));
+    }
+
+    /// Two devices changed the header from one base before either synced: the merge
+    /// keeps the other's password change, this one's revocation and remembered device,
+    /// and is newer than both.
+    #[test]
+    fn a_merge_keeps_both_devices_changes_and_a_revocation_wins() {
+        let (key, _, _, header) = fixture();
+        let (old_device, new_device) = (
+            DeviceSecret::random().unwrap(),
+            DeviceSecret::random().unwrap(),
+        );
+        let base = header
+            .with_device(&key, "0000000000000001", &old_device)
+            .unwrap();
+        let new_pw = Password::new("the password changed over there".into());
+        let theirs = base.with_new_password(&key, &new_pw, FAST).unwrap();
+        let mine = base
+            .without_device(&key, Some("0000000000000001"))
+            .unwrap()
+            .with_device(&key, "0000000000000002", &new_device)
+            .unwrap();
+        let merged =
+            Header::parse(&text_of(&mine.merged_onto(&theirs, &base, &key).unwrap())).unwrap();
+        assert!(merged.is_sealed_by(&key));
+        assert!(merged.supersedes(&theirs) && merged.supersedes(&mine));
+        assert_eq!(
+            merged
+                .unlock_with_password(&new_pw, false)
+                .unwrap()
+                .expose(),
+            key.expose()
+        );
+        assert!(matches!(
+            merged.unlock_with_device("0000000000000001", &old_device),
+            Err(VaultError::DeviceRevoked)
+        ));
+        assert_eq!(
+            merged
+                .unlock_with_device("0000000000000002", &new_device)
+                .unwrap()
+                .expose(),
+            key.expose()
+        );
     }
 
     #[test]

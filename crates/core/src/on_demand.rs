@@ -44,18 +44,25 @@ impl Contents {
         Ok(away)
     }
 
-    /// Notes that the originals of `ids` were fetched or needed just now, and deletes the
-    /// least recently used fetched ones beyond the cache limit (never one of `ids`).
-    /// Returns how many were deleted.
-    pub fn originals_used(&mut self, ids: &[ObjectId]) -> Result<u64, VaultError> {
+    /// Notes that the originals of `fetched` were just fetched (they join the cache) and
+    /// those of `needed` were just needed (the cached ones among them are used again),
+    /// then deletes the least recently used cached ones beyond the cache limit, never one
+    /// of `needed`. An original that was here before, imported or kept, never joins the
+    /// cache: only "Free up space", after a deep check, removes it. Returns how many
+    /// were deleted.
+    pub fn originals_used(
+        &mut self,
+        fetched: &[ObjectId],
+        needed: &[ObjectId],
+    ) -> Result<u64, VaultError> {
         let Some(limit) = self.catalog.originals_on_demand()? else {
             return Ok(0);
         };
         let now = jiff::Timestamp::now().as_millisecond();
-        self.catalog.cache_used(ids, now)?;
+        self.catalog.cache_used(fetched, needed, now)?;
         let mut dropped = 0;
         for id in self.catalog.cache_overflow(limit)? {
-            if ids.contains(&id) {
+            if needed.contains(&id) {
                 continue;
             }
             self.drop_original(&id)?;
@@ -64,9 +71,12 @@ impl Contents {
         Ok(dropped)
     }
 
-    /// Deletes the local copy of every original that remote `name` holds intact: each is
-    /// downloaded and authenticated first. The device keeps originals on demand from now
-    /// on (with `cache_limit` when it kept them all).
+    /// Deletes the local copy of every original that remote `name` holds intact and every
+    /// other remote holds too (a remote still waiting for it would never get it): each is
+    /// downloaded from `name` and authenticated first. A copy that does not authenticate
+    /// is no longer counted as on `name` (`verify --remote NAME --repair` sends it again).
+    /// The device keeps originals on demand from now on (with `cache_limit` when it kept
+    /// them all).
     pub async fn free_up_space(
         &mut self,
         name: &str,
@@ -78,7 +88,6 @@ impl Contents {
         if self.catalog.originals_on_demand()?.is_none() {
             self.catalog.set_originals_on_demand(Some(cache_limit))?;
         }
-        let confirmed = self.catalog.confirmed_objects(&remote.name)?;
         let items = self.catalog.items()?;
         let mut report = FreedSpace::default();
         let scratch = self.dir.join("tmp");
@@ -89,7 +98,7 @@ impl Contents {
             let Ok(meta) = std::fs::metadata(&local) else {
                 continue; // away already
             };
-            if !confirmed.contains_key(&item.id) {
+            if !self.catalog.confirmed_everywhere(&item.id)? {
                 report.kept += 1;
                 continue;
             }
@@ -113,6 +122,7 @@ impl Contents {
                     report.bytes += meta.len();
                 }
                 Err(problem) => {
+                    self.catalog.unconfirm_object(&remote.name, &item.id)?;
                     report.kept += 1;
                     report.refused.push((item.id, problem));
                 }

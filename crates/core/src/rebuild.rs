@@ -103,6 +103,9 @@ impl Vault {
         let mut vault = self.into_unlocked_holding(key, lock)?;
         if let RebuildSource::Remote(_, remote) = &source {
             vault.catalog.upsert_remote(remote)?;
+            // The snapshot's choice of originals was its device's: this one keeps every
+            // original it lists from its own objects, and caches nothing to drop.
+            vault.catalog.set_originals_on_demand(None)?;
         }
 
         let (stored, _strays) = vault

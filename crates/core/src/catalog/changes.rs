@@ -132,6 +132,27 @@ impl Catalog {
         Ok(())
     }
 
+    /// The header file this device and `remote` last agreed on.
+    pub(crate) fn header_base(&self, remote: &str) -> Result<Option<String>, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT header FROM sync_header_base WHERE remote = ?1",
+                [remote],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn set_header_base(&mut self, remote: &str, header: &str) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO sync_header_base (remote, header) VALUES (?1, ?2)
+             ON CONFLICT (remote) DO UPDATE SET header = excluded.header",
+            params![remote, header],
+        )?;
+        Ok(())
+    }
+
     /// The next sync to `remote` sends a catalog snapshot.
     pub(crate) fn want_snapshot(&mut self, remote: &str) -> Result<(), VaultError> {
         self.conn
@@ -153,6 +174,7 @@ impl Catalog {
         // Which originals the other device kept is its own choice (restore sets this one's).
         tx.execute("DELETE FROM originals_policy", [])?;
         tx.execute("DELETE FROM originals_cached", [])?;
+        tx.execute("DELETE FROM sync_header_base", [])?;
         let mut me = sync_device(&tx)?;
         if let Some(old) = old {
             me.clock.observe(&old);

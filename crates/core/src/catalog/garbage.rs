@@ -21,6 +21,19 @@ impl Catalog {
             .collect::<Result<_, _>>()?)
     }
 
+    /// When the last of the garbage on `remote` due before `cutoff_ms` stopped being used.
+    pub(crate) fn garbage_due_since(
+        &self,
+        remote: &str,
+        cutoff_ms: i64,
+    ) -> Result<Option<i64>, VaultError> {
+        Ok(self.conn.query_row(
+            "SELECT max(since) FROM sync_garbage WHERE remote = ?1 AND since < ?2",
+            params![remote, cutoff_ms],
+            |r| r.get(0),
+        )?)
+    }
+
     /// How many garbage files wait on `remote` for their retention to end, and their
     /// plaintext bytes as far as known.
     pub(crate) fn garbage_waiting(&self, remote: &str) -> Result<(u64, u64), VaultError> {

@@ -53,13 +53,48 @@ impl Catalog {
         ids.iter().map(|id| parse_id(id)).collect()
     }
 
-    /// Notes that the originals of `ids` were fetched or asked for at `now_ms`.
-    pub(crate) fn cache_used(&mut self, ids: &[ObjectId], now_ms: i64) -> Result<(), VaultError> {
+    /// Whether every configured remote is confirmed to hold `id`.
+    pub(crate) fn confirmed_everywhere(&self, id: &ObjectId) -> Result<bool, VaultError> {
+        Ok(self.conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM remotes r WHERE NOT EXISTS
+                (SELECT 1 FROM remote_objects o WHERE o.remote = r.name AND o.object_id = ?1))",
+            [id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// `remote` is no longer counted as holding `id` (its copy did not authenticate).
+    pub(crate) fn unconfirm_object(
+        &mut self,
+        remote: &str,
+        id: &ObjectId,
+    ) -> Result<(), VaultError> {
+        self.conn.execute(
+            "DELETE FROM remote_objects WHERE remote = ?1 AND object_id = ?2",
+            params![remote, id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Notes at `now_ms` that the originals of `fetched` were fetched (they join the
+    /// cache) and those of `needed` were asked for (only cached ones are touched).
+    pub(crate) fn cache_used(
+        &mut self,
+        fetched: &[ObjectId],
+        needed: &[ObjectId],
+        now_ms: i64,
+    ) -> Result<(), VaultError> {
         let tx = self.conn.transaction()?;
-        for id in ids {
+        for id in fetched {
             tx.execute(
                 "INSERT INTO originals_cached (item_id, used) VALUES (?1, ?2)
                  ON CONFLICT (item_id) DO UPDATE SET used = excluded.used",
+                params![id.to_string(), now_ms],
+            )?;
+        }
+        for id in needed {
+            tx.execute(
+                "UPDATE originals_cached SET used = ?2 WHERE item_id = ?1",
                 params![id.to_string(), now_ms],
             )?;
         }

@@ -5,7 +5,6 @@
 
 use super::{RemoteError, RemoteStore, SyncControl, SyncProgress, SyncState, layout};
 use crate::catalog::{Item, RemoteConfig};
-use crate::fsutil::write_atomic;
 use crate::header::Header;
 use crate::store::ObjectStore;
 use crate::{Contents, VaultError};
@@ -32,8 +31,8 @@ pub struct SyncReport {
     pub snapshot: Option<String>,
     /// Stopped by `SyncControl::cancel`; what was confirmed stays confirmed.
     pub cancelled: bool,
-    /// The remote held a newer header of this vault (a password changed, a device
-    /// revoked elsewhere), now this device's too.
+    /// The remote held a header changed on another device (a password changed, a device
+    /// revoked), now this device's too (with this device's own changes merged onto it).
     pub header_adopted: bool,
     #[serde(flatten)]
     pub log: super::LogTraffic,
@@ -153,7 +152,7 @@ impl Contents {
                 self.catalog.snapshot_sent(&remote.name, size)?;
                 report.snapshot = Some(sealed.remote_path.clone());
             }
-            report.header_adopted = self.settle_header(store).await?;
+            report.header_adopted = self.settle_header(&remote.name, store).await?;
             state.state = SyncState::Done;
             progress(&state);
             return Ok(report);
@@ -187,9 +186,10 @@ impl Contents {
             .iter()
             .map(|(_, p)| (p.id, proxy_store.path_of(&p.id), layout::proxy(&p.id)));
         let all: Vec<_> = objects.chain(proxy_objects).collect();
+        let away = self.confirm_away(remote, store, &all, &confirmed).await?;
         let pending: Vec<(ObjectId, PathBuf, String, u64)> = all
             .iter()
-            .filter(|(id, _, _)| !confirmed.contains_key(id))
+            .filter(|(id, _, _)| !confirmed.contains_key(id) && !away.contains(id))
             .map(|(id, local, remote_path)| {
                 let size = std::fs::metadata(local).map(|m| m.len()).unwrap_or(0);
                 (*id, local.clone(), remote_path.clone(), size)
@@ -275,55 +275,114 @@ impl Contents {
         Ok((state, confirmed_before))
     }
 
+    /// On a device keeping originals on demand, the originals not here that `remote` is
+    /// not confirmed to hold: this device cannot send them. Each the remote lists (another
+    /// device sent it) is confirmed by its size; the rest wait for a device that has them.
+    async fn confirm_away(
+        &mut self,
+        remote: &str,
+        store: &impl RemoteStore,
+        all: &[(ObjectId, PathBuf, String)],
+        confirmed: &HashMap<ObjectId, u64>,
+    ) -> Result<Vec<ObjectId>, VaultError> {
+        if self.catalog.originals_on_demand()?.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut away = Vec::new();
+        for (id, local, remote_path) in all {
+            if confirmed.contains_key(id) || local.exists() {
+                continue;
+            }
+            away.push(*id);
+            if let Some(size) = store.size(remote_path).await.map_err(remote_error)? {
+                self.catalog.confirm_object(remote, id, size)?;
+            }
+        }
+        Ok(away)
+    }
+
     /// Whether object `id` is still an original or a proxy the catalog lists.
     fn still_listed(&self, id: &ObjectId) -> Result<bool, VaultError> {
         Ok(self.catalog.item(id)?.is_some()
             || self.catalog.proxies()?.iter().any(|(_, p)| p.id == *id))
     }
 
-    /// Sends the header last, unless the remote holds a newer one of this vault, which is
-    /// then adopted here (docs/FORMAT.md section 3.10): a device restored before a
-    /// password change or a revocation never undoes it. Returns whether it adopted one.
-    async fn settle_header(&self, store: &impl RemoteStore) -> Result<bool, VaultError> {
+    /// Sends the header last, or takes the remote's (docs/FORMAT.md section 3.10).
+    /// Against the header this device and the remote last agreed on (the base): a remote
+    /// unchanged since gets this device's; a remote changed by another device is adopted,
+    /// with this device's own changes since the base merged onto it and sent back; a
+    /// remote older than the base (put back) is replaced. So a device restored before a
+    /// password change or a revocation learns it instead of undoing it. Returns whether
+    /// this device's header changed.
+    async fn settle_header(
+        &mut self,
+        remote: &str,
+        store: &impl RemoteStore,
+    ) -> Result<bool, VaultError> {
         let path = self.dir.join(crate::header::FILE_NAME);
-        let header =
-            std::fs::read(&path).map_err(|e| VaultError::io("reading the vault header", e))?;
-        // Compared only if it could be a header: a remote cannot make sync read gigabytes.
-        let remote_header = match store.size(layout::HEADER).await.map_err(remote_error)? {
-            Some(len) if len <= crate::header::Header::MAX_LEN => {
-                match store.get(layout::HEADER).await {
-                    Ok(bytes) => Some(bytes),
-                    Err(RemoteError::NotFound(_)) => None,
-                    Err(e) => return Err(remote_error(e)),
-                }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| VaultError::io("reading the vault header", e))?;
+        let local = Header::parse(&text)?;
+        let theirs = self.remote_header(store).await?;
+        let base = self
+            .catalog
+            .header_base(remote)?
+            .and_then(|text| Header::parse(&text).ok());
+        let settled = match (&theirs, &base) {
+            (Some(theirs), _) if theirs.same_as(&local) => None,
+            // None there, or not this vault's as it stands (damaged, tampered): replaced.
+            (None, _) => Some(local.clone()),
+            (Some(theirs), Some(base))
+                if theirs.same_as(base) || theirs.body.generation < base.body.generation =>
+            {
+                Some(local.clone())
             }
-            _ => None,
+            (Some(theirs), Some(base)) if local.same_as(base) => {
+                theirs.save(&self.dir)?;
+                self.catalog.set_header_base(remote, &theirs.to_text()?)?;
+                return Ok(true);
+            }
+            (Some(theirs), Some(base)) => Some(local.merged_onto(theirs, base, &self.key)?),
+            // No base (a header synced before bases were kept): the newer one wins.
+            (Some(theirs), None) if theirs.supersedes(&local) => {
+                theirs.save(&self.dir)?;
+                self.catalog.set_header_base(remote, &theirs.to_text()?)?;
+                return Ok(true);
+            }
+            (Some(_), None) => Some(local.clone()),
         };
-        let Some(remote_header) = remote_header else {
-            store
-                .put(layout::HEADER, header)
-                .await
-                .map_err(remote_error)?;
+        let Some(header) = settled else {
+            self.catalog.set_header_base(remote, &text)?;
             return Ok(false);
         };
-        if remote_header == header {
-            return Ok(false);
+        let changed = !header.same_as(&local);
+        if changed {
+            header.save(&self.dir)?;
         }
-        let local = Header::parse(&String::from_utf8_lossy(&header))?;
-        if let Ok(remote) = Header::parse(&String::from_utf8_lossy(&remote_header))
-            && remote.is_sealed_by(&self.key)
-            && remote.supersedes(&local)
-        {
-            write_atomic(&path, &remote_header)
-                .map_err(|e| VaultError::io("writing the vault header", e))?;
-            return Ok(true);
-        }
-        // Older, or not this vault's as it stands (damaged, tampered): replaced.
+        let text = header.to_text()?;
         store
-            .put(layout::HEADER, header)
+            .put(layout::HEADER, text.clone().into_bytes())
             .await
             .map_err(remote_error)?;
-        Ok(false)
+        self.catalog.set_header_base(remote, &text)?;
+        Ok(changed)
+    }
+
+    /// The remote's header when it is one of this vault's, as it stands (its MAC checks
+    /// under the vault key); None when there is none, or it is damaged or foreign.
+    async fn remote_header(&self, store: &impl RemoteStore) -> Result<Option<Header>, VaultError> {
+        // Fetched only if it could be a header: a remote cannot make sync read gigabytes.
+        let bytes = match store.size(layout::HEADER).await.map_err(remote_error)? {
+            Some(len) if len <= Header::MAX_LEN => match store.get(layout::HEADER).await {
+                Ok(bytes) => bytes,
+                Err(RemoteError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(remote_error(e)),
+            },
+            _ => return Ok(None),
+        };
+        Ok(Header::parse(&String::from_utf8_lossy(&bytes))
+            .ok()
+            .filter(|header| header.is_sealed_by(&self.key)))
     }
 
     /// Compares the remote with the catalog: every object present with its size, a header

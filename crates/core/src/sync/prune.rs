@@ -26,6 +26,9 @@ pub struct PruneReport {
     /// Garbage still within its retention: files, and their plaintext bytes where known.
     pub files_waiting: u64,
     pub bytes_waiting: u64,
+    /// Why deleting stopped (a remote that refuses deletes, say); the sync before it
+    /// finished.
+    pub sweep_error: Option<String>,
 }
 
 impl Contents {
@@ -43,26 +46,37 @@ impl Contents {
         let cutoff_ms = jiff::Timestamp::now()
             .as_millisecond()
             .saturating_sub(i64::try_from(retention.as_millis()).unwrap_or(i64::MAX));
-        let due = !self
-            .catalog
-            .garbage_due(&remote.name, cutoff_ms)?
-            .is_empty();
-        if due {
-            // The snapshot where new devices start must not hold what goes, thumbnails
-            // included: a new one goes up with this sync.
+        // The snapshot where new devices start must not hold what goes, thumbnails
+        // included: a new one goes up with this sync unless the newest was taken after the
+        // last of it stopped being used.
+        let snapshot_needed = match self.catalog.garbage_due_since(&remote.name, cutoff_ms)? {
+            Some(since) => {
+                let newest = newest_snapshot(store).await?;
+                newest.as_deref().and_then(snapshot_millis) < Some(since)
+            }
+            None => false,
+        };
+        if snapshot_needed {
             self.catalog.want_snapshot(&remote.name)?;
         }
         let sync = self.sync(name, store, control, progress).await?;
-        let finished =
-            !sync.cancelled && sync.failed.is_empty() && (!due || sync.snapshot.is_some());
+        let finished = !sync.cancelled
+            && sync.failed.is_empty()
+            && (!snapshot_needed || sync.snapshot.is_some());
         let mut report = PruneReport {
             sync,
             swept: finished,
             ..PruneReport::default()
         };
-        if finished {
-            self.sweep(&remote.name, store, cutoff_ms, control, &mut report)
-                .await?;
+        if finished
+            && let Err(e) = self
+                .sweep(&remote.name, store, cutoff_ms, control, &mut report)
+                .await
+        {
+            // The sync's report stands (another device's changes were merged); what
+            // could not be deleted is deleted by a later prune.
+            report.swept = false;
+            report.sweep_error = Some(e.to_string());
         }
         (report.files_waiting, report.bytes_waiting) =
             self.catalog.garbage_waiting(&remote.name)?;
@@ -102,10 +116,14 @@ impl Contents {
             .filter(|(path, _)| snapshot_id(path).is_some())
             .collect();
         snapshots.sort();
-        // The newest is where a new device starts, however old it is.
+        // The newest is where a new device starts, however old it is; the one this sync
+        // sent is known whole (a newer name may be another device's, or a wrong clock's).
         snapshots.pop();
+        let sent = report.sync.snapshot.clone();
         for (path, size) in snapshots {
-            if snapshot_millis(&path).is_some_and(|ms| ms < cutoff_ms) {
+            if Some(&path) != sent.as_ref()
+                && snapshot_millis(&path).is_some_and(|ms| ms < cutoff_ms)
+            {
                 store.delete(&path).await.map_err(remote_error)?;
                 report.snapshots_deleted += 1;
                 report.bytes_deleted += size;
@@ -121,4 +139,16 @@ fn snapshot_millis(path: &str) -> Option<i64> {
         .get(..20)?
         .parse()
         .ok()
+}
+
+/// The name of the newest catalog snapshot on `store`, if any.
+async fn newest_snapshot(store: &impl RemoteStore) -> Result<Option<String>, VaultError> {
+    Ok(store
+        .list(layout::SNAPSHOTS)
+        .await
+        .map_err(remote_error)?
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| snapshot_id(path).is_some())
+        .max())
 }

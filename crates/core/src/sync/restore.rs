@@ -169,6 +169,10 @@ pub async fn restore(
     vault.catalog.upsert_remote(&remote)?;
     // Before the merge: the catalog's own device choice is the other device's.
     vault.catalog.become_new_device()?;
+    // The header both now hold: what a later change on either side is told apart from.
+    vault
+        .catalog
+        .set_header_base(&remote.name, &String::from_utf8_lossy(&header_bytes))?;
     if let Some(limit) = on_demand {
         vault.catalog.set_originals_on_demand(Some(limit))?;
         for item in &items {
@@ -179,9 +183,13 @@ pub async fn restore(
                     report.bytes += item.size;
                     progress(report.restored, total);
                 }
-                _ => report
-                    .failed
-                    .push((item.id, "its original is not on the remote".into())),
+                _ => {
+                    // Not counted as there (the snapshot's device may have said so).
+                    vault.catalog.unconfirm_object(&remote.name, &item.id)?;
+                    report
+                        .failed
+                        .push((item.id, "its original is not on the remote".into()));
+                }
             }
         }
     }
