@@ -57,6 +57,19 @@ impl TestApp {
         (app, photos)
     }
 
+    /// An app with `names` imported and a folder remote named "usb": the app, the
+    /// photos, the remote's URL and its folder.
+    fn with_usb_remote(names: &[&str]) -> (Self, Vec<PathBuf>, String, PathBuf) {
+        let (app, photos) = Self::with_photos(names);
+        let usb = app.root.path().join("usb");
+        let url = format!("file://{}", usb.display());
+        app.ok(
+            "add_remote",
+            json!({"remote": {"name": "usb", "url": url, "user": null, "secret": null}}),
+        );
+        (app, photos, url, usb)
+    }
+
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         tauri::test::get_ipc_response(
             &self.window,
@@ -607,6 +620,15 @@ fn remotes_get_what_their_scheme_needs_before_they_are_stored() {
 
 /// A remote that accepts connections and never answers: every request a sync makes to it
 /// stalls (until OpenDAL's own timeout, a minute later). The deliberately slow remote.
+/// Waits up to a minute for `done`, failing with `what`.
+fn until(what: &str, done: &dyn Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn start_stalled_remote() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -1164,20 +1186,8 @@ fn another_devices_changes_arrive_and_the_grid_is_told() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use tauri::Listener;
-    let (desktop, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
-    let usb = desktop.root.path().join("usb");
-    let url = format!("file://{}", usb.display());
-    desktop.ok(
-        "add_remote",
-        json!({"remote": {"name": "usb", "url": url, "user": null, "secret": null}}),
-    );
-    let until = |what: &str, done: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !done() {
-            assert!(Instant::now() < deadline, "{what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
+    let (desktop, _, url, usb) =
+        TestApp::with_usb_remote(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
     desktop.ok("sync_now", json!({}));
     until("the desktop's first sync", &|| {
         usb.join("keepsake-vault.json").exists()
@@ -1221,20 +1231,7 @@ fn another_devices_changes_arrive_and_the_grid_is_told() {
 /// the trash today stays there, counted on the Sync screen.
 #[test]
 fn the_app_prunes_after_each_sync_and_shows_what_it_keeps() {
-    let (app, _) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
-    let usb = app.root.path().join("usb");
-    let url = format!("file://{}", usb.display());
-    app.ok(
-        "add_remote",
-        json!({"remote": {"name": "usb", "url": url, "user": null, "secret": null}}),
-    );
-    let until = |what: &str, done: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !done() {
-            assert!(Instant::now() < deadline, "{what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
+    let (app, _, _, usb) = TestApp::with_usb_remote(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
     app.ok("sync_now", json!({}));
     until("the first sync", &|| {
         usb.join("keepsake-vault.json").exists()
@@ -1267,13 +1264,8 @@ fn the_app_prunes_after_each_sync_and_shows_what_it_keeps() {
 /// what it needs byte for byte, and keeping all originals again fetches the rest.
 #[test]
 fn free_up_space_keeps_originals_on_the_remote_and_fetches_them_when_needed() {
-    let (app, photos) = TestApp::with_photos(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
-    let usb = app.root.path().join("usb");
-    let url = format!("file://{}", usb.display());
-    app.ok(
-        "add_remote",
-        json!({"remote": {"name": "usb", "url": url, "user": null, "secret": null}}),
-    );
+    let (app, photos, _, _) =
+        TestApp::with_usb_remote(&["jpg__Canon_40D.jpg", "jpg__Nikon_D70.jpg"]);
     let before = app.ok("originals_setting", json!({}));
     assert_eq!(before["on_demand"], false, "{before}");
     assert_eq!(before["here"], 2, "{before}");
@@ -1281,11 +1273,9 @@ fn free_up_space_keeps_originals_on_the_remote_and_fetches_them_when_needed() {
     let nothing = app.ok("free_up_space", json!({}));
     assert_eq!(nothing["freed"], 0, "{nothing}");
     app.ok("sync_now", json!({}));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !app.ok("remotes", json!({}))[0]["last_sync"].is_string() {
-        assert!(Instant::now() < deadline, "the sync did not finish");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    until("the sync's end", &|| {
+        app.ok("remotes", json!({}))[0]["last_sync"].is_string()
+    });
 
     let freed = app.ok("free_up_space", json!({}));
     assert_eq!(freed["freed"], 2, "{freed}");
