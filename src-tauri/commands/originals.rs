@@ -41,7 +41,7 @@ pub async fn set_originals(
     blocking(move || {
         let mut contents = session.vault.blocking_lock().contents()?;
         if on_demand {
-            contents.set_originals_on_demand(Some(cache_mb << 20))?;
+            contents.set_originals_on_demand(Some(cache_mb.saturating_mul(1 << 20)))?;
         } else {
             let ids: Vec<_> = contents.items()?.iter().map(|item| item.id).collect();
             keepsake_api::originals_here(&mut contents, &ids)?;

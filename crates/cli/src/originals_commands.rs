@@ -34,7 +34,9 @@ pub struct OriginalsArgs {
 pub fn originals(ctx: &Context, args: OriginalsArgs) -> Outcome {
     let mut vault = ctx.unlock()?;
     match args.keep {
-        Some(Keep::OnDemand) => vault.set_originals_on_demand(Some(args.cache_mb << 20))?,
+        Some(Keep::OnDemand) => {
+            vault.set_originals_on_demand(Some(args.cache_mb.saturating_mul(1 << 20)))?
+        }
         Some(Keep::All) => {
             // Fetched before the switch: a fetch that fails leaves the device on demand.
             let ids: Vec<_> = vault.items()?.iter().map(|item| item.id).collect();
@@ -88,11 +90,14 @@ pub fn free_up_space(ctx: &Context, args: FreeArgs) -> Outcome {
         ));
     }
     let bar = count_bar("Checking the remote copies");
-    let passes =
-        keepsake_api::free_up_space(&mut vault, args.cache_mb << 20, &mut |done, total| {
+    let passes = keepsake_api::free_up_space(
+        &mut vault,
+        args.cache_mb.saturating_mul(1 << 20),
+        &mut |done, total| {
             bar.set_length(total);
             bar.set_position(done);
-        });
+        },
+    );
     bar.finish_and_clear();
     let passes = passes?;
     let mut refused = false;

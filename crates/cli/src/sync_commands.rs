@@ -341,7 +341,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
     let bar = count_bar("Restoring");
     let on_demand = match args.originals {
         crate::originals_commands::Keep::All => None,
-        crate::originals_commands::Keep::OnDemand => Some(args.cache_mb << 20),
+        crate::originals_commands::Keep::OnDemand => Some(args.cache_mb.saturating_mul(1 << 20)),
     };
     let result =
         keepsake_api::restore(config, &ctx.vault, secret, on_demand, &mut |done, total| {
