@@ -837,20 +837,39 @@ fn an_on_demand_device_shows_everything_offline_and_fetches_originals_when_neede
     );
 }
 
-/// A device restored before a password change elsewhere syncs afterwards: the remote
-/// still opens only with the new password, and the stale device learns the new header
-/// instead of undoing it (docs/FORMAT.md section 3.10). An older header put back on the
-/// remote is replaced by the newer one at the next sync.
+/// Runs the Python reference reader (written from docs/FORMAT.md alone) on `dir`, a
+/// copy of a remote, with `password`.
+fn reference_decrypt(dir: &Path, out: &Path, password: &str) -> std::process::Output {
+    let python = std::env::var("KEEPSAKE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/reference/keepsake_decrypt.py");
+    std::process::Command::new(python)
+        .arg(script)
+        .arg(dir)
+        .arg(out)
+        .env("KEEPSAKE_PASSWORD", password)
+        .output()
+        .unwrap()
+}
+
+/// A password change is a new key epoch (docs/FORMAT.md section 3.11): a photo imported
+/// afterwards cannot be decrypted with the old password and a header saved before, while
+/// the new password opens every photo, old and new. A device restored before the change
+/// syncs afterwards: it stops and says so instead of putting its header back, and once
+/// unlocked with the new password it takes the new header and the new photo. An older
+/// header put back on the remote is replaced by the newer one at the next sync.
 #[test]
-fn a_stale_device_never_rolls_back_a_password_change() {
+fn a_password_change_locks_out_the_old_password_and_no_stale_device_undoes_it() {
     let server = Server::start("s3");
-    let (a, b, url) = two_devices(&server, "rollback", 3);
-    let header = server.data.join("bucket/rollback/keepsake-vault.json");
+    let (mut a, mut b, url) = two_devices(&server, "rollback", 3);
+    let bucket = server.data.join("bucket/rollback");
+    let header = bucket.join("keepsake-vault.json");
     let old_header = fs::read(&header).unwrap();
     let new_password = "a new password for everyone";
     let mut passwd = with_s3_keys(a.command(&["passwd"]));
     passwd.env("KEEPSAKE_NEW_PASSWORD", new_password);
-    assert!(passwd.output().unwrap().status.success());
+    let changed = passwd.output().unwrap();
+    assert!(changed.status.success(), "{}", stderr(&changed));
     let with_new = |vault: &TestVault, args: &[&str]| {
         let mut cmd = with_s3_keys(vault.command(args));
         cmd.env("KEEPSAKE_PASSWORD", new_password);
@@ -858,14 +877,63 @@ fn a_stale_device_never_rolls_back_a_password_change() {
         no_panic(&out);
         out
     };
+    // A photo imported after the change, on the device that made it.
+    let before = remote_files(&server, "rollback", "objects");
+    copy_some(&sample_names()[3..4], &a.path("later"));
+    assert!(
+        with_new(&a, &["import", a.path("later").to_str().unwrap()])
+            .status
+            .success()
+    );
     assert!(with_new(&a, &["sync"]).status.success());
     assert_ne!(fs::read(&header).unwrap(), old_header);
+    let added: Vec<String> = remote_files(&server, "rollback", "objects")
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    assert_eq!(added.len(), 1, "{added:?}");
+    let added_id = added[0].rsplit('/').next().unwrap().to_string();
 
-    // B still has the old header and password; its sync must not put the old one back.
+    // Whoever kept the old header and the old password (a backup, the storage operator,
+    // a lost laptop) reads the photos of before, and not the new one.
+    let stolen = a.path("stolen");
+    fs::create_dir_all(&stolen).unwrap();
+    fs::write(stolen.join("keepsake-vault.json"), &old_header).unwrap();
+    for file in remote_files(&server, "rollback", "objects") {
+        let to = stolen.join(&file);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(bucket.join(&file), to).unwrap();
+    }
+    let read = reference_decrypt(&stolen, &a.path("stolen-out"), PASSWORD);
+    assert_eq!(read.status.code(), Some(4), "{}", stderr(&read));
+    let failures: Vec<&str> = std::str::from_utf8(&read.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("warning"))
+        .collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].starts_with(&added_id) && failures[0].contains("wrong key"),
+        "{failures:?}"
+    );
+    // The new header and password open every one of them.
+    fs::copy(&header, stolen.join("keepsake-vault.json")).unwrap();
+    let read = reference_decrypt(&stolen, &a.path("all-out"), new_password);
+    assert!(read.status.success(), "{}", stderr(&read));
+    assert_eq!(files_under(&a.path("all-out")).len(), 4);
+
+    // B still has the old header and password: its sync stops, says why, and leaves the
+    // remote's header alone.
     b.run_ok(&["fav", &ids_of(&b)[0]]);
-    let synced = ok_s3(&b, &["sync", "--json"]);
-    let synced: Value = serde_json::from_slice(&synced.stdout).unwrap();
-    assert_eq!(synced[0]["header_adopted"], true, "{synced}");
+    let newest = fs::read(&header).unwrap();
+    let stopped = run_s3(&b, &["sync"]);
+    assert!(!stopped.status.success());
+    assert!(
+        stderr(&stopped).contains("changed on another device"),
+        "{}",
+        stderr(&stopped)
+    );
+    assert_eq!(fs::read(&header).unwrap(), newest);
     let c = new_machine("tablet");
     let refused = run_s3(&c, &["restore", &url, "--name", "rollback"]);
     assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
@@ -875,9 +943,26 @@ fn a_stale_device_never_rolls_back_a_password_change() {
             .status
             .success()
     );
-    // B itself now opens only with the new password, and its own next change goes up.
-    assert_eq!(b.run(&["info"]).status.code(), Some(3));
-    assert!(with_new(&b, &["info"]).status.success());
+    // Unlocked with the new password, B takes the new header, then syncs both ways.
+    let synced = with_new(&b, &["sync"]);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    assert_eq!(
+        b.run(&["info"]).status.code(),
+        Some(3),
+        "the old password still opens B"
+    );
+    (a.password, b.password) = (new_password, new_password);
+    assert_eq!(
+        ids_of(&b).len(),
+        4,
+        "B did not get the photo added after the change"
+    );
+    assert_eq!(export_hashes(&b, "b-out"), export_hashes(&a, "a-out"));
+    assert!(with_new(&a, &["sync"]).status.success());
+    assert_eq!(library_view(&a), library_view(&b));
+
+    // B changes the password in turn; A, unlocked with the second password, stops at its
+    // next sync and takes B's header when unlocked with the third.
     let third = "the third password";
     let mut passwd = with_s3_keys(b.command(&["passwd"]));
     passwd
@@ -887,13 +972,19 @@ fn a_stale_device_never_rolls_back_a_password_change() {
     let mut sync = with_s3_keys(b.command(&["sync"]));
     sync.env("KEEPSAKE_PASSWORD", third);
     assert!(sync.output().unwrap().status.success());
-    assert!(with_new(&a, &["sync"]).status.success());
+    let stopped = with_new(&a, &["sync"]);
+    assert!(
+        stderr(&stopped).contains("changed on another device"),
+        "{}",
+        stderr(&stopped)
+    );
     let mut info = a.command(&["info"]);
     info.env("KEEPSAKE_PASSWORD", third);
     assert!(
         info.output().unwrap().status.success(),
         "A did not learn B's change"
     );
+    (a.password, b.password) = (third, third);
     let with_new = |vault: &TestVault, args: &[&str]| {
         let mut cmd = with_s3_keys(vault.command(args));
         cmd.env("KEEPSAKE_PASSWORD", third);

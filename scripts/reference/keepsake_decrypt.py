@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Independent reference decryptor for Keepsake vaults (header versions 1 and 2).
+"""Independent reference decryptor for Keepsake vaults (header versions 1, 2 and 3).
 
 This program was written from docs/FORMAT.md alone, without reading Keepsake's Rust
 sources: it exists to show that the document is enough to get every original back out of
-a vault. It unlocks the vault header (section 3), derives the subkeys (section 4) and
+a vault. It unlocks the vault header (section 3; version 3 adds sealed slots and the
+keys of earlier key epochs, section 3.11), derives the subkeys (section 4) and
 decrypts every object under objects/<2 hex>/<32 hex> (section 6), streaming chunk by chunk.
 
     pip install cryptography blake3 argon2-cffi
@@ -63,6 +64,7 @@ import tempfile
 import blake3
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 # --- constants (FORMAT.md sections 3, 4, 5, 6) ------------------------------------------
@@ -76,12 +78,18 @@ CTX_CONTENT = "keepsake 2026-11 content hash"
 CTX_KEYID = "keepsake 2026-11 vault key id"
 CTX_MAC = "keepsake 2026-11 vault header mac"
 CTX_RECOVERY = "keepsake 2026-11 recovery key wrapping"
+# Section 3.11 (header version 3): key epochs and sealed slots.
+CTX_EPOCH_WRAP = "keepsake 2026-12 epoch key wrapping"
+CTX_SEALED_SLOT = "keepsake 2026-12 sealed slot"
+CTX_PASSWORD_X25519 = "keepsake 2026-12 password slot x25519"
+CTX_RECOVERY_X25519 = "keepsake 2026-12 recovery slot x25519"
 
 KDF_MEMORY_KIB = (8192, 4194304)
 KDF_ITERATIONS = (1, 64)
 KDF_PARALLELISM = (1, 16)
 
 WRAPPED_LEN = 60  # nonce(12) || ciphertext(32) || tag(16)
+SEALED_LEN = 92  # ephemeral X25519 public key(32) || wrapped(60)
 TAG_LEN = 16
 
 OBJ_MAGIC = b"KSAKEOBJ"
@@ -152,6 +160,23 @@ def password_key(password: bytes, salt: bytes, memory_kib: int, iterations: int,
     )
 
 
+def open_sealed(secret: bytes, public_hex: str, sealed: bytes, aad: bytes) -> bytes:
+    """Section 3.11: a vault key sealed to the X25519 key pair whose secret derives to
+    `secret`. Raises InvalidTag when the secret is not the slot's."""
+    private = X25519PrivateKey.from_private_bytes(secret)
+    public = private.public_key().public_bytes_raw()
+    if public.hex() != public_hex.lower():
+        raise InvalidTag()
+    if len(sealed) != SEALED_LEN:
+        raise ValueError("a sealed slot is not 92 bytes")
+    ephemeral = sealed[0:32]
+    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+    if shared == bytes(32):
+        raise InvalidTag()
+    kek = derive_key(CTX_SEALED_SLOT, shared + ephemeral + public)
+    return unwrap_key(kek, sealed[32:], aad)
+
+
 class Subkeys:
     """Section 4: every key derived from the vault key."""
 
@@ -162,6 +187,16 @@ class Subkeys:
         self.keyid_full = derive_key(CTX_KEYID, vault_key)
         self.key_id = self.keyid_full[0:8]
         self.mac = derive_key(CTX_MAC, vault_key)
+
+
+class Keyring:
+    """Section 3.11: the subkeys of every key epoch; objects name theirs by key id."""
+
+    def __init__(self, vault_keys: list[bytes]):
+        self.epochs = [Subkeys(k) for k in vault_keys]
+
+    def find(self, key_id: bytes) -> Subkeys | None:
+        return next((k for k in reversed(self.epochs) if k.key_id == key_id), None)
 
 
 # --- recovery key (section 5) -----------------------------------------------------------
@@ -237,8 +272,9 @@ def _json(text: str):
 
 
 def unlock(vault_dir: str, *, password: bytes | None = None,
-           recovery_entropy_bytes: bytes | None = None) -> bytes:
-    """Section 3.7. Returns the vault key or raises Fatal."""
+           recovery_entropy_bytes: bytes | None = None) -> list[bytes]:
+    """Sections 3.7 and 3.11. Returns the key of every epoch, oldest first, or raises
+    Fatal."""
     path = os.path.join(vault_dir, HEADER_FILE)
     try:
         with open(path, "rb") as f:
@@ -282,9 +318,10 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
         raise _damaged("format is not \"keepsake-vault\"")
     version = _get(body, "version", int, "")
     # Version 2 only drops the device names and dates from `devices` (section 3.9), which
-    # this reader never uses: both read the same way. `generation` (section 3.10) orders
-    # headers for sync; decrypting does not need it.
-    if version not in (1, 2):
+    # this reader never uses: both read the same way. Version 3 adds sealed slots and key
+    # epochs (section 3.11). `generation` (section 3.10) orders headers for sync;
+    # decrypting does not need it.
+    if version not in (1, 2, 3):
         raise Fatal(f"unsupported vault header version {version} (made by a newer Keepsake?)")
     vault_id = _get(body, "vault_id", str, "")
     kdf = _get(body, "kdf", dict, "")
@@ -297,6 +334,7 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
     # 4. Key-encryption key.
     if recovery_entropy_bytes is not None:
         kek = derive_key(CTX_RECOVERY, recovery_entropy_bytes)
+        slot_secret = derive_key(CTX_RECOVERY_X25519, recovery_entropy_bytes)
         slot_field, slot_name = "recovery_slot", "recovery"
     else:
         assert password is not None
@@ -310,15 +348,23 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
                 raise Fatal(f"vault header refused: kdf.{name} = {value} outside {lo}..={hi}")
         salt = _b64(_get(kdf, "salt", str, "kdf."), "kdf.salt")
         kek = password_key(password, salt, memory_kib, iterations, parallelism)
+        slot_secret = derive_key(CTX_PASSWORD_X25519, kek)
         slot_field, slot_name = "password_slot", "password"
 
-    # 5. Open the slot.
+    # 5. Open the slot: sealed (version 3, with a public key) or wrapped.
     slot = _b64(_get(body, slot_field, str, ""), slot_field)
-    if len(slot) != WRAPPED_LEN:
-        raise _damaged(f"{slot_field} is {len(slot)} bytes, not 60")
-    aad = f"keepsake-vault v1 {slot_name} slot {vault_id}".encode("utf-8")
+    public = body.get(f"{slot_name}_public")
     try:
-        vault_key = unwrap_key(kek, slot, aad)
+        if isinstance(public, str):
+            if len(slot) != SEALED_LEN:
+                raise _damaged(f"{slot_field} is {len(slot)} bytes, not 92")
+            aad = f"keepsake-vault v3 sealed {slot_name} slot {vault_id}".encode("utf-8")
+            vault_key = open_sealed(slot_secret, public, slot, aad)
+        else:
+            if len(slot) != WRAPPED_LEN:
+                raise _damaged(f"{slot_field} is {len(slot)} bytes, not 60")
+            aad = f"keepsake-vault v1 {slot_name} slot {vault_id}".encode("utf-8")
+            vault_key = unwrap_key(kek, slot, aad)
     except InvalidTag as exc:
         what = "recovery key" if slot_name == "recovery" else "password"
         raise Fatal(f"wrong {what}", EXIT_WRONG_PASSWORD) from exc
@@ -326,7 +372,17 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
     # 6. Header MAC.
     if not hmac.compare_digest(keyed_hash(derive_key(CTX_MAC, vault_key), line1), mac):
         raise Fatal("vault header tampered: MAC mismatch (vault key refused)")
-    return vault_key
+
+    # 7. The earlier epochs' keys, wrapped under this one (section 3.11).
+    epoch_kek = derive_key(CTX_EPOCH_WRAP, vault_key)
+    keys = []
+    for i, wrapped in enumerate(body.get("epochs", [])):
+        aad = f"keepsake-vault v3 epoch {vault_id} {i}".encode("utf-8")
+        try:
+            keys.append(unwrap_key(epoch_kek, _b64(wrapped, f"epochs[{i}]"), aad))
+        except (InvalidTag, ValueError) as exc:
+            raise Fatal(f"vault header tampered: epochs[{i}] does not unwrap") from exc
+    return keys + [vault_key]
 
 
 # --- objects (section 6) ----------------------------------------------------------------
@@ -376,7 +432,7 @@ def _read_full(f, n: int) -> bytes:
     return b"".join(parts)
 
 
-def decrypt_object(src, out, keys: Subkeys, expected_id: bytes | None) -> int:
+def decrypt_object(src, out, keyring: Keyring, expected_id: bytes | None) -> int:
     """Section 6.5, streaming: read from binary file `src`, write each authenticated chunk
     to binary file `out`. Returns the plaintext length. Raises ObjectError. The caller MUST
     discard `out` unless this returns normally (the final chunk has opened)."""
@@ -390,8 +446,10 @@ def decrypt_object(src, out, keys: Subkeys, expected_id: bytes | None) -> int:
     chunk_log2 = h[9]
     if not CHUNK_LOG2[0] <= chunk_log2 <= CHUNK_LOG2[1]:
         raise ObjectError(f"bad chunk size (chunk_log2 = {chunk_log2})")
-    if h[16:24] != keys.key_id:
-        raise ObjectError("wrong key (key id is not this vault's: object from another vault?)")
+    keys = keyring.find(h[16:24])
+    if keys is None:
+        raise ObjectError("wrong key (key id is none of this vault's epochs: object from "
+                          "another vault, or from a key epoch this header does not hold?)")
     try:
         file_key = unwrap_key(keys.objwrap, h[40:100], h[0:40])
     except InvalidTag as exc:
@@ -445,7 +503,7 @@ def _object_paths(vault_dir: str):
             yield name, path
 
 
-def _decrypt_to(path: str, object_hex: str, out_dir: str, keys: Subkeys) -> None:
+def _decrypt_to(path: str, object_hex: str, out_dir: str, keys: Keyring) -> None:
     """Decrypt one object to out_dir/<id> via a temporary file; raises ObjectError."""
     final_path = os.path.join(out_dir, object_hex)
     fd, tmp_path = tempfile.mkstemp(prefix=f".keepsake-{object_hex}.", suffix=".partial",
@@ -478,8 +536,8 @@ def _decrypt_to(path: str, object_hex: str, out_dir: str, keys: Subkeys) -> None
                 pass
 
 
-def decrypt_vault(vault_dir: str, out_dir: str, vault_key: bytes) -> tuple[int, int]:
-    keys = Subkeys(vault_key)
+def decrypt_vault(vault_dir: str, out_dir: str, vault_keys: list[bytes]) -> tuple[int, int]:
+    keys = Keyring(vault_keys)
     vault_real = os.path.realpath(vault_dir)
     out_real = os.path.realpath(out_dir)
     if os.path.commonpath([vault_real, out_real]) == vault_real:
@@ -506,7 +564,7 @@ LOG_MAX_JSON = 256 << 20
 _SEQ20 = re.compile(r"[0-9]{20}")
 
 
-def _read_segment(path: str, device: str, seq: int, keys: Subkeys) -> tuple[dict, str]:
+def _read_segment(path: str, device: str, seq: int, keys: Keyring) -> tuple[dict, str]:
     """Authenticate one segment, unzip it, and check it is the one its name promises.
     Returns the segment and the BLAKE3 of its JSON."""
     import gzip
@@ -527,12 +585,12 @@ def _read_segment(path: str, device: str, seq: int, keys: Subkeys) -> tuple[dict
     return segment, plain_hash(raw).hex()
 
 
-def read_log(remote_dir: str, vault_key: bytes) -> dict:
+def read_log(remote_dir: str, vault_keys: list[bytes]) -> dict:
     """Every device's segments under log/, checked (names, chain), merged: each register
     keeps the op with the greatest clock; `purged` wins over the rest of its item.
     Returns {"items": {id: {field: value}}, "albums": {uid: {field: value}},
     "members": {uid: [item ids]}} for the items and albums that are shown."""
-    keys = Subkeys(vault_key)
+    keys = Keyring(vault_keys)
     log = os.path.join(remote_dir, LOG_DIR)
     registers: dict[tuple[str, str], tuple[str, object]] = {}
     for device in sorted(os.listdir(log)) if os.path.isdir(log) else []:
@@ -600,7 +658,7 @@ def main(argv: list[str] | None = None) -> int:
             phrase = os.environ.get(args.recovery_key_env)
             if phrase is None:
                 raise Fatal(f"environment variable {args.recovery_key_env} is not set")
-            vault_key = unlock(args.vault_dir, recovery_entropy_bytes=recovery_entropy(phrase))
+            vault_keys = unlock(args.vault_dir, recovery_entropy_bytes=recovery_entropy(phrase))
         else:
             password = os.environ.get("KEEPSAKE_PASSWORD")
             if password is None:
@@ -609,16 +667,16 @@ def main(argv: list[str] | None = None) -> int:
                 password_bytes = password.encode("utf-8")  # exactly as given, no trimming
             except UnicodeEncodeError as exc:
                 raise Fatal("KEEPSAKE_PASSWORD is not valid UTF-8") from exc
-            vault_key = unlock(args.vault_dir, password=password_bytes)
+            vault_keys = unlock(args.vault_dir, password=password_bytes)
         if args.log:
-            library = read_log(args.vault_dir, vault_key)
+            library = read_log(args.vault_dir, vault_keys)
             os.makedirs(args.out_dir, exist_ok=True)
             with open(os.path.join(args.out_dir, "library.json"), "w") as out:
                 json.dump(library, out, indent=1, sort_keys=True)
             print(f"merged the change log: {len(library['items'])} items, "
                   f"{len(library['albums'])} albums")
             return EXIT_OK
-        ok, failed = decrypt_vault(args.vault_dir, args.out_dir, vault_key)
+        ok, failed = decrypt_vault(args.vault_dir, args.out_dir, vault_keys)
     except Fatal as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code

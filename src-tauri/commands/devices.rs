@@ -51,9 +51,12 @@ pub async fn devices(state: State<'_, AppState>) -> AppResult<Vec<Device>> {
     .await
 }
 
+/// Revokes a device, which starts a new key epoch. Returns a new recovery key, to be
+/// shown once, when the old one could not be carried over (a vault made before epochs).
 #[tauri::command]
-pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<()> {
+pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<Option<String>> {
     let session = state.session()?;
     let mut vault = session.vault.lock().await;
-    Ok(vault.remove_device(&id)?)
+    let recovery = vault.remove_device(&id)?;
+    Ok(recovery.map(|r| r.to_words().to_string()))
 }

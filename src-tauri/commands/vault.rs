@@ -214,18 +214,21 @@ pub async fn restore_vault<R: Runtime>(
     Ok(status(&state))
 }
 
+/// A new password and a new key epoch. Returns a new recovery key, to be shown once,
+/// when the old one could not be carried over (a vault made before key epochs).
 #[tauri::command]
 pub async fn change_password(
     state: State<'_, AppState>,
     current: String,
     new: String,
-) -> AppResult<()> {
+) -> AppResult<Option<String>> {
     let session = state.session()?;
     let (current, new) = (Password::new(current), Password::new(new));
     blocking(move || {
         let mut vault = session.vault.blocking_lock();
         vault.check_password(&current)?;
-        Ok(vault.change_password(&new)?)
+        let recovery = vault.change_password(&new)?;
+        Ok(recovery.map(|r| r.to_words().to_string()))
     })
     .await
 }

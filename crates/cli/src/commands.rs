@@ -893,9 +893,30 @@ pub struct PasswdArgs {
 pub fn passwd(ctx: &Context, args: PasswdArgs) -> Outcome {
     let mut vault = ctx.unlock_with_password("change the password")?;
     let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
-    vault.change_password(&new)?;
-    out!("Password changed. The recovery key is unchanged.");
+    let recovery = vault.change_password(&new)?;
+    out!(
+        "Password changed, with a new vault key: photos added from now on cannot be read with \
+         the old password, even with an old copy of the vault header. Photos added before stay \
+         readable to whoever has the old password and such a copy."
+    );
+    show_new_recovery_key(recovery.as_ref())?;
     Ok(EXIT_OK)
+}
+
+/// A recovery key a key rotation had to replace (a vault made before key epochs), shown
+/// once; else that the old one still works.
+pub fn show_new_recovery_key(recovery: Option<&keepsake_core::RecoveryKey>) -> Result<(), Failure> {
+    match recovery {
+        Some(recovery) => {
+            out!(
+                "Your recovery key changed too; the old one no longer opens this vault. The new \
+                 one (shown only this once; write it down and keep it safe):"
+            );
+            out!("    {}", recovery.to_words().as_str());
+        }
+        None => out!("The recovery key is unchanged and still works."),
+    }
+    Ok(())
 }
 
 #[derive(Args)]

@@ -74,8 +74,14 @@ pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
             }
         }
         DeviceCommand::Revoke { id } => {
-            vault.remove_device(&id)?;
-            out!("Device {id} can no longer unlock this vault (once this header syncs, anywhere).");
+            let recovery = vault.remove_device(&id)?;
+            out!(
+                "Device {id} can no longer unlock this vault (once this header syncs, anywhere), \
+                 and the vault key changed: its secret cannot read photos added from now on. What \
+                 it could read before stays readable to it; if it could reach a remote, change \
+                 that remote's credentials too."
+            );
+            crate::commands::show_new_recovery_key(recovery.as_ref())?;
         }
     }
     Ok(EXIT_OK)

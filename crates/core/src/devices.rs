@@ -4,9 +4,10 @@
 //! the slot, so the secret opens nothing from then on. Names and dates are in the
 //! encrypted catalog: every remote receives the header.
 
+use crate::header::{Revoke, Rotation};
 use crate::import::format_system_time;
 use crate::{UnlockedVault, Vault, VaultError};
-use keepsake_crypto::{DeviceSecret, random_bytes};
+use keepsake_crypto::{DeviceSecret, RecoveryKey, random_bytes};
 use serde::Serialize;
 use std::time::SystemTime;
 
@@ -33,8 +34,8 @@ impl Vault {
         device_id: &str,
         secret: &DeviceSecret,
     ) -> Result<UnlockedVault, VaultError> {
-        let key = self.header.unlock_with_device(device_id, secret)?;
-        let mut vault = self.into_unlocked(key)?;
+        let opened = self.header.unlock_with_device(device_id, secret)?;
+        let mut vault = self.into_unlocked(opened)?;
         let now = format_system_time(SystemTime::now()).unwrap_or_default();
         vault.catalog.device_used(device_id, &now)?;
         Ok(vault)
@@ -67,23 +68,28 @@ impl UnlockedVault {
         Ok((id, secret))
     }
 
-    pub fn remove_device(&mut self, device_id: &str) -> Result<(), VaultError> {
+    /// Revokes a device: its slot goes, and a new key epoch starts, so its secret with
+    /// a header saved before opens nothing added from now on (docs/FORMAT.md section
+    /// 3.11). Returns a new recovery key to show when the old one could not be carried
+    /// over (a vault made before key epochs).
+    pub fn remove_device(&mut self, device_id: &str) -> Result<Option<RecoveryKey>, VaultError> {
         // The slot first: revoking is what matters, the name is only a label.
+        let recovery = self.rotate_key(Rotation {
+            password: None,
+            revoke: Revoke::Device(device_id),
+        })?;
+        self.catalog.forget_device(Some(device_id))?;
+        Ok(recovery)
+    }
+
+    /// Removes this device's own slot, when it stops unlocking through the OS: its
+    /// secret stays on this device, so the key need not change.
+    pub fn forget_own_device(&mut self, device_id: &str) -> Result<(), VaultError> {
         self.refresh_header();
-        let header = self.header.without_device(&self.key, Some(device_id))?;
+        let header = self.header.without_device(&self.key, device_id)?;
         header.save(&self.dir)?;
         self.header = header;
         self.catalog.forget_device(Some(device_id))
-    }
-
-    pub(crate) fn remove_all_devices(&mut self) -> Result<(), VaultError> {
-        self.refresh_header();
-        if !self.header.body.devices.is_empty() {
-            let header = self.header.without_device(&self.key, None)?;
-            header.save(&self.dir)?;
-            self.header = header;
-        }
-        self.catalog.forget_device(None)
     }
 
     pub fn devices(&self) -> Result<Vec<DeviceInfo>, VaultError> {
@@ -103,8 +109,9 @@ impl UnlockedVault {
         Ok(devices)
     }
 
-    /// Writes a version 1 header again as the current version: the device names and
-    /// dates it held in plaintext go into the catalog first (FORMAT.md section 3.9).
+    /// Writes an older header again as the current version, with the slot that unlocked
+    /// it sealed: the device names and dates a version 1 header held in plaintext go into
+    /// the catalog first (FORMAT.md sections 3.9 and 3.11).
     pub(crate) fn upgrade_header(&mut self) -> Result<(), VaultError> {
         let Self { header, contents } = self;
         for device in &header.body.devices {
@@ -112,7 +119,7 @@ impl UnlockedVault {
                 contents.catalog.name_device(&device.id, name, created)?;
             }
         }
-        let header = self.header.rewritten(&self.key)?;
+        let header = self.header.upgraded(&self.key, &self.opener)?;
         header.save(&self.dir)?;
         self.header = header;
         Ok(())

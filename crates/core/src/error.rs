@@ -103,6 +103,19 @@ pub enum VaultError {
     HeaderDamaged { path: PathBuf, reason: String },
     #[error("the vault header was altered: its authentication code does not match")]
     HeaderTampered,
+    /// A remote's header is of a key epoch this session cannot open with its own secret.
+    #[error(
+        "the vault's key was changed on another device (a new password, a revoked device or \
+         a recovery), or the remote's header was altered: unlock with the vault's current \
+         password to go on syncing (this device keeps that header as \
+         keepsake-vault.next.json until then)"
+    )]
+    KeyChangedElsewhere,
+    #[error(
+        "changing the vault key needs the password: unlock with the password once (not \
+         through the OS), then try again"
+    )]
+    RotationNeedsPassword,
     #[error("the vault was made by a newer Keepsake (format {0}); update Keepsake to open it")]
     UnsupportedFormat(u32),
     #[error(
@@ -145,7 +158,9 @@ impl VaultError {
             | Self::WrongRecoveryKey
             | Self::RecoveryKeyFormat(_)
             | Self::DeviceRevoked
-            | Self::WrongDeviceKey => ErrorCode::WrongPassword,
+            | Self::WrongDeviceKey
+            | Self::KeyChangedElsewhere
+            | Self::RotationNeedsPassword => ErrorCode::WrongPassword,
             Self::CatalogDamaged(_) => ErrorCode::CatalogDamaged,
             Self::HeaderDamaged { .. }
             | Self::HeaderTampered

@@ -8,7 +8,7 @@ use crate::import::{ImportProgress, ImportReport, format_system_time};
 use crate::media::RenditionKind;
 use crate::store::ObjectStore;
 use crate::{Cancel, Contents, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
+use keepsake_crypto::{Keyring, ObjectError, ObjectId};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -42,7 +42,7 @@ fn now() -> String {
 /// import or a sync writes through the `UnlockedVault` (SQLite serialises the short
 /// writes). Holds its own copy of the key, zeroized when dropped.
 pub struct Library {
-    pub(crate) key: VaultKey,
+    pub(crate) key: Keyring,
     pub(crate) catalog: Catalog,
     pub(crate) store: ObjectStore,
     proxies: ObjectStore,
@@ -191,7 +191,7 @@ impl Library {
 /// is damage (swapped or rolled back).
 fn read_range(
     store: &ObjectStore,
-    key: &VaultKey,
+    key: &Keyring,
     id: &ObjectId,
     size: u64,
     range: std::ops::Range<u64>,
@@ -329,7 +329,7 @@ pub struct WatchedFile {
 fn open_original(
     catalog: &Catalog,
     store: &ObjectStore,
-    key: &VaultKey,
+    key: &Keyring,
     id: &ObjectId,
 ) -> Result<(Item, Vec<u8>), VaultError> {
     let item = catalog.item(id)?.ok_or(VaultError::NoSuchItem(*id))?;

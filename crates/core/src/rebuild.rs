@@ -66,7 +66,7 @@ impl Vault {
         source: RebuildSource<'_, S>,
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<(UnlockedVault, RebuildReport), VaultError> {
-        let key = self
+        let opened = self
             .header
             .unlock_with_password(password, self.costly_kdf_allowed)?;
         let lock = acquire_lock(self.dir())?;
@@ -76,7 +76,7 @@ impl Vault {
         let mut report = RebuildReport::default();
         if let RebuildSource::Remote(store, _) = &source {
             let scratch = self.dir().join("tmp");
-            let fetched = fetch_snapshot(*store, &key, &scratch, &rebuilt).await?;
+            let fetched = fetch_snapshot(*store, &opened.keyring, &scratch, &rebuilt).await?;
             if fetched.name.is_none() && fetched.rejected.is_empty() {
                 // Most likely a mistyped URL: rebuilding from the objects alone would
                 // drop every name the user asked the remote to bring back.
@@ -96,11 +96,14 @@ impl Vault {
             move_catalog(&rebuilt, &catalog_path)?;
         } else {
             // An empty catalog, to be filled from the objects below.
-            drop(Catalog::create(&catalog_path, &key.catalog_key())?);
+            drop(Catalog::create(
+                &catalog_path,
+                &opened.keyring.catalog_key(),
+            )?);
         }
         crate::fsutil::sync_dir(self.dir())
             .map_err(|e| VaultError::io("replacing the catalog", e))?;
-        let mut vault = self.into_unlocked_holding(key, lock)?;
+        let mut vault = self.into_unlocked_holding(opened, lock)?;
         if let RebuildSource::Remote(_, remote) = &source {
             vault.catalog.upsert_remote(remote)?;
             // The snapshot's choice of originals was its device's: this one keeps every

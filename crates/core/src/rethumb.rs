@@ -6,7 +6,7 @@ use crate::media::{self, Original, RenditionKind};
 use crate::sniff::{SNIFF_LEN, sniff};
 use crate::store::ObjectStore;
 use crate::{Contents, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId, VaultKey};
+use keepsake_crypto::{Keyring, ObjectError, ObjectId};
 
 /// Originals above this size are not held in memory to re-render.
 const RERENDER_MAX: u64 = 256 << 20;
@@ -78,7 +78,7 @@ impl Contents {
 pub(crate) fn rerender(
     catalog: &mut Catalog,
     store: &ObjectStore,
-    key: &VaultKey,
+    key: &Keyring,
     item: &Item,
 ) -> Result<(), String> {
     let redrawn = redraw(catalog, store, key, item, item.rotation)?;
@@ -92,7 +92,7 @@ pub(crate) fn rerender(
 pub(crate) fn redraw(
     catalog: &Catalog,
     store: &ObjectStore,
-    key: &VaultKey,
+    key: &Keyring,
     item: &Item,
     rotation: u16,
 ) -> Result<Redrawn, String> {

@@ -9,7 +9,7 @@
 use crate::VaultError;
 use crate::fsutil::{commit_rename, create_private_dir, sync_dir};
 use keepsake_crypto::{
-    ObjectError, ObjectId, ObjectWriter, VaultKey, decrypt_object, decrypt_range,
+    Keyring, ObjectError, ObjectId, ObjectWriter, decrypt_object, decrypt_range,
 };
 use std::fs::{self, File};
 use std::io::{self, BufReader, Write};
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// error is authentic but incomplete.
 pub fn decrypt_file(
     path: &Path,
-    key: &VaultKey,
+    key: &Keyring,
     id: &ObjectId,
     dst: &mut impl Write,
 ) -> Result<u64, ObjectError> {
@@ -96,10 +96,7 @@ impl ObjectStore {
     }
 
     /// Starts a new object encrypted under `key`: written to `tmp/` until committed.
-    pub fn create(
-        &self,
-        key: &VaultKey,
-    ) -> Result<(PendingObject, ObjectWriter<File>), VaultError> {
+    pub fn create(&self, key: &Keyring) -> Result<(PendingObject, ObjectWriter<File>), VaultError> {
         let id = ObjectId::random()?;
         let path = self.tmp.join(id.to_string());
         let file = File::create_new(&path)
@@ -118,7 +115,7 @@ impl ObjectStore {
     pub fn decrypt(
         &self,
         id: &ObjectId,
-        key: &VaultKey,
+        key: &Keyring,
         dst: &mut impl Write,
     ) -> Result<u64, ObjectError> {
         decrypt_file(&self.path_of(id), key, id, dst)
@@ -129,7 +126,7 @@ impl ObjectStore {
     pub fn decrypt_range(
         &self,
         id: &ObjectId,
-        key: &VaultKey,
+        key: &Keyring,
         range: Range<u64>,
         dst: &mut impl Write,
     ) -> Result<u64, ObjectError> {

@@ -5,9 +5,9 @@
 use crate::VaultError;
 use crate::catalog::{self, Catalog};
 use crate::fsutil::{atomic_temp, create_private_dir, make_private};
-use crate::header::{self, Header};
+use crate::header::{self, Header, Opened, Opener, Revoke, Rotation};
 use crate::store::ObjectStore;
-use keepsake_crypto::{KdfParams, Password, RecoveryKey, VaultKey};
+use keepsake_crypto::{KdfParams, Keyring, Password, RecoveryKey, VaultKey};
 use serde::Serialize;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -37,13 +37,17 @@ pub struct UnlockedVault {
     pub(crate) contents: Contents,
 }
 
-/// What an unlocked vault holds besides its header: the key, a connection to the
+/// What an unlocked vault holds besides its header: the keys, a connection to the
 /// catalog, the objects. A long job (a sync, an export) runs on contents of its own
 /// (`UnlockedVault::contents`), so changing the password, revoking a device or emptying
 /// the trash never waits behind it; SQLite serialises the short catalog writes.
 pub struct Contents {
     pub(crate) dir: PathBuf,
-    pub(crate) key: VaultKey,
+    /// Every key epoch's key; new objects go under the newest.
+    pub(crate) key: Keyring,
+    /// The secret of the slot that unlocked this session: it opens a header another
+    /// device rotated (docs/FORMAT.md section 3.11).
+    pub(crate) opener: Opener,
     pub(crate) catalog: Catalog,
     pub(crate) store: ObjectStore,
     _lock: Arc<File>,
@@ -122,9 +126,10 @@ impl Vault {
         create_private_dir(dir)
             .and_then(|()| make_private(dir))
             .map_err(|e| VaultError::io(format!("creating {}", dir.display()), e))?;
-        let key = VaultKey::random()?;
         let recovery = RecoveryKey::generate()?;
-        let header = Header::create(&key, password, &recovery, kdf)?;
+        let key = VaultKey::random()?;
+        let (header, opener) = Header::create(&key, password, &recovery, kdf)?;
+        let key = Keyring::new(key);
         let store = ObjectStore::new(dir);
         store
             .create_layout()
@@ -146,6 +151,7 @@ impl Vault {
             contents: Contents {
                 dir: dir.to_path_buf(),
                 key,
+                opener,
                 catalog,
                 store,
                 _lock: Arc::new(lock),
@@ -179,12 +185,13 @@ impl Vault {
         &self.dir
     }
 
-    pub fn unlock(self, password: &Password) -> Result<UnlockedVault, VaultError> {
-        let key = self
+    pub fn unlock(mut self, password: &Password) -> Result<UnlockedVault, VaultError> {
+        self.take_next_header(password);
+        let opened = self
             .header
             .unlock_with_password(password, self.costly_kdf_allowed)?;
         let params = self.header.kdf_params();
-        let mut vault = self.into_unlocked(key)?;
+        let mut vault = self.into_unlocked(opened)?;
         if !params.is_everyday() {
             // Once: from now on this vault derives within the everyday bounds.
             vault.rewrap_password(password, params.everyday())?;
@@ -202,30 +209,48 @@ impl Vault {
         check_password(new_password)?;
         let recovery = RecoveryKey::parse(recovery_words)
             .map_err(|e| VaultError::RecoveryKeyFormat(e.to_string()))?;
-        let key = self.header.unlock_with_recovery(&recovery)?;
-        let mut vault = self.into_unlocked(key)?;
-        vault.change_password(new_password)?;
-        // Whoever needed the recovery key may have lost a device too: revoke them all.
-        vault.remove_all_devices()?;
+        let opened = self.header.unlock_with_recovery(&recovery)?;
+        let mut vault = self.into_unlocked(opened)?;
+        vault.recovered(new_password)?;
         Ok(vault)
     }
 
-    /// Unlocks with a vault key already opened from a copy of this header (restore).
-    pub(crate) fn unlock_with_key(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
-        self.into_unlocked(key)
+    /// The header another device rotated, which a sync kept aside because this session
+    /// could not open it (docs/FORMAT.md section 3.11): taken when `password` opens it and
+    /// it continues this vault's header (its keyring holds the key that sealed it).
+    fn take_next_header(&mut self, password: &Password) {
+        let Ok(next) = Header::load_next(&self.dir) else {
+            return;
+        };
+        let continues = next
+            .unlock_with_password(password, self.costly_kdf_allowed)
+            .is_ok_and(|opened| self.header.sealing_key(&opened.keyring).is_some());
+        if continues && next.save(&self.dir).is_ok() {
+            self.header = next;
+            Header::remove_next(&self.dir);
+        }
     }
 
-    pub(crate) fn into_unlocked(self, key: VaultKey) -> Result<UnlockedVault, VaultError> {
+    /// Unlocks with a slot already opened from a copy of this header (restore).
+    pub(crate) fn unlock_with_key(self, opened: Opened) -> Result<UnlockedVault, VaultError> {
+        self.into_unlocked(opened)
+    }
+
+    pub(crate) fn into_unlocked(self, opened: Opened) -> Result<UnlockedVault, VaultError> {
         let lock = acquire_lock(&self.dir)?;
-        self.into_unlocked_holding(key, lock)
+        self.into_unlocked_holding(opened, lock)
     }
 
     /// As `into_unlocked`, for a caller that took the vault's write lock already.
     pub(crate) fn into_unlocked_holding(
         self,
-        key: VaultKey,
+        opened: Opened,
         lock: File,
     ) -> Result<UnlockedVault, VaultError> {
+        let Opened {
+            keyring: key,
+            opener,
+        } = opened;
         make_private(&self.dir).map_err(|e| {
             VaultError::io(format!("making {} private (0700)", self.dir.display()), e)
         })?;
@@ -242,12 +267,13 @@ impl Vault {
             contents: Contents {
                 dir: self.dir,
                 key,
+                opener,
                 catalog,
                 store,
                 _lock: Arc::new(lock),
             },
         };
-        if vault.header.is_outdated() {
+        if vault.header.is_outdated(&vault.opener) {
             vault.upgrade_header()?;
         }
         Ok(vault)
@@ -310,6 +336,7 @@ impl UnlockedVault {
         Ok(Contents {
             dir: self.dir.clone(),
             key: self.key.clone(),
+            opener: self.opener.clone(),
             catalog: Catalog::open(&self.dir.join(catalog::FILE_NAME), &self.key.catalog_key())?,
             store: ObjectStore::new(&self.dir),
             _lock: self.contents._lock.clone(),
@@ -317,29 +344,72 @@ impl UnlockedVault {
     }
 
     /// Before the next header is made from this session's: takes the one on disk when a
-    /// sync adopted a newer one meanwhile (docs/FORMAT.md section 3.10).
-    pub(crate) fn refresh_header(&mut self) {
+    /// sync adopted a newer one meanwhile (docs/FORMAT.md sections 3.10 and 3.11), with
+    /// its keys when another device rotated them.
+    pub fn refresh_header(&mut self) {
         if let Ok(on_disk) = Header::load(&self.dir)
-            && on_disk.is_sealed_by(&self.key)
             && on_disk.supersedes(&self.header)
+            && self.contents.adopt_keys_of(&on_disk)
         {
             self.header = on_disk;
         }
     }
 
-    /// Re-wraps the vault key under a new password: nothing else is re-encrypted.
-    pub fn change_password(&mut self, new_password: &Password) -> Result<(), VaultError> {
+    /// A new password, and a new key epoch: photos added from now on cannot be read with
+    /// the old password and a copy of the old header (docs/FORMAT.md section 3.11).
+    /// Returns a new recovery key when the old one's slot could not be carried over (a
+    /// vault made before key epochs): it must be shown, once.
+    pub fn change_password(
+        &mut self,
+        new_password: &Password,
+    ) -> Result<Option<RecoveryKey>, VaultError> {
         check_password(new_password)?;
         // Same cost as before (calibrated at creation, within the everyday bounds), fresh
         // salt.
-        self.rewrap_password(new_password, self.header.kdf_params().everyday())
+        let kdf = self.header.kdf_params().everyday();
+        self.rotate_key(Rotation {
+            password: Some((new_password, kdf)),
+            revoke: Revoke::None,
+        })
     }
 
+    /// After a recovery: a new password, every device revoked (whoever needed the
+    /// recovery key may have lost one), a new key epoch.
+    pub(crate) fn recovered(&mut self, new_password: &Password) -> Result<(), VaultError> {
+        check_password(new_password)?;
+        let kdf = self.header.kdf_params().everyday();
+        self.rotate_key(Rotation {
+            password: Some((new_password, kdf)),
+            revoke: Revoke::All,
+        })?;
+        self.catalog.forget_device(None)
+    }
+
+    /// Starts a new key epoch (docs/FORMAT.md section 3.11).
+    pub(crate) fn rotate_key(
+        &mut self,
+        change: Rotation,
+    ) -> Result<Option<RecoveryKey>, VaultError> {
+        self.refresh_header();
+        let rotated = self.header.rotated(&self.key, change)?;
+        rotated.header.save(&self.dir)?;
+        self.header = rotated.header;
+        self.contents.key = rotated.keyring;
+        if let (Some(opener), Opener::Password(_)) = (rotated.password_opener, &self.opener) {
+            self.contents.opener = opener;
+        }
+        Ok(rotated.new_recovery)
+    }
+
+    /// The same key under the same password with other KDF parameters.
     fn rewrap_password(&mut self, password: &Password, kdf: KdfParams) -> Result<(), VaultError> {
         self.refresh_header();
-        let header = self.header.with_new_password(&self.key, password, kdf)?;
+        let (header, opener) = self.header.with_new_password(&self.key, password, kdf)?;
         header.save(&self.dir)?;
         self.header = header;
+        if let Opener::Password(_) = self.opener {
+            self.contents.opener = opener;
+        }
         Ok(())
     }
 
@@ -372,6 +442,22 @@ impl UnlockedVault {
 impl Contents {
     pub fn items(&self) -> Result<Vec<crate::Item>, VaultError> {
         self.catalog.items()
+    }
+
+    /// Whether `header` is sealed by this session's current key, or by a later one it
+    /// now holds: opened with this session's secret, its keyring holding every key of
+    /// this session's, which it then takes.
+    pub(crate) fn adopt_keys_of(&mut self, header: &Header) -> bool {
+        if header.is_sealed_by(self.key.current()) {
+            return true;
+        }
+        match header.open_with(&self.opener) {
+            Ok(keyring) if keyring.holds_all_of(&self.key) => {
+                self.key = keyring;
+                true
+            }
+            _ => false,
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use crate::fsutil::{create_private_dir, sync_dir};
 use crate::rebuild::Relist;
 use crate::store::{ObjectStore, decrypt_file};
 use crate::{Contents, VaultError};
-use keepsake_crypto::{ObjectId, VaultKey};
+use keepsake_crypto::{Keyring, ObjectId};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::fs;
@@ -305,7 +305,7 @@ impl Contents {
 /// Checks every object on all cores (at most 4): decrypting is CPU-bound, so one thread
 /// would verify at about half the disk's speed. Returns each object's problem, if any.
 fn check_all(
-    key: &VaultKey,
+    key: &Keyring,
     store: &ObjectStore,
     refs: &[ObjectRef],
     progress: &mut dyn FnMut(u64, u64),
@@ -341,7 +341,7 @@ fn check_all(
     problems
 }
 
-fn check_object(key: &VaultKey, store: &ObjectStore, object: &ObjectRef) -> Result<(), String> {
+fn check_object(key: &Keyring, store: &ObjectStore, object: &ObjectRef) -> Result<(), String> {
     let path = store.path_of(&object.id);
     if let Err(e) = std::fs::metadata(&path) {
         return Err(match e.kind() {
@@ -355,7 +355,7 @@ fn check_object(key: &VaultKey, store: &ObjectStore, object: &ObjectRef) -> Resu
 /// Decrypts a copy of an object (local, or downloaded from a remote) and checks it is the
 /// photo the catalog lists.
 /// Decrypts a proxy file (local, or downloaded) and checks it is the one the catalog lists.
-pub(crate) fn authenticate_proxy(key: &VaultKey, file: &Path, proxy: &Proxy) -> Result<(), String> {
+pub(crate) fn authenticate_proxy(key: &Keyring, file: &Path, proxy: &Proxy) -> Result<(), String> {
     let len = decrypt_file(file, key, &proxy.id, &mut io::sink()).map_err(|e| e.to_string())?;
     if len != proxy.size {
         return Err(format!(
@@ -366,7 +366,7 @@ pub(crate) fn authenticate_proxy(key: &VaultKey, file: &Path, proxy: &Proxy) -> 
     Ok(())
 }
 
-pub(crate) fn authenticate(key: &VaultKey, file: &Path, object: &ObjectRef) -> Result<(), String> {
+pub(crate) fn authenticate(key: &Keyring, file: &Path, object: &ObjectRef) -> Result<(), String> {
     let mut sink = HashSink(key.content_hasher());
     let len = decrypt_file(file, key, &object.id, &mut sink).map_err(|e| e.to_string())?;
     if len != object.size || sink.0.finalize().as_bytes() != &object.content_hash {

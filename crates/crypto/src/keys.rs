@@ -15,6 +15,7 @@ mod context {
     pub const CONTENT_HASH: &str = "keepsake 2026-11 content hash";
     pub const KEY_ID: &str = "keepsake 2026-11 vault key id";
     pub const HEADER_MAC: &str = "keepsake 2026-11 vault header mac";
+    pub const EPOCH_WRAPPING: &str = "keepsake 2026-12 epoch key wrapping";
 }
 
 macro_rules! secret_key {
@@ -76,6 +77,11 @@ impl VaultKey {
 
     pub fn object_wrapping_key(&self) -> WrappingKey {
         WrappingKey(self.derive(context::OBJECT_WRAPPING))
+    }
+
+    /// The key that wraps the earlier epochs' keys in a header made under this one.
+    pub fn epoch_wrapping_key(&self) -> WrappingKey {
+        WrappingKey(self.derive(context::EPOCH_WRAPPING))
     }
 
     /// The raw SQLCipher key of the catalog.

@@ -8,19 +8,23 @@
 
 mod error;
 mod kdf;
+mod keyring;
 mod keys;
 mod object;
 mod recovery;
+mod seal;
 mod wrap;
 
 pub use error::{CryptoError, ObjectError};
 pub use kdf::{KdfParams, derive_password_key};
+pub use keyring::{Keyring, ObjectKeys};
 pub use keys::{DeviceSecret, FileKey, KEY_LEN, KeyId, Password, VaultKey, WrappingKey};
 pub use object::{
     DEFAULT_CHUNK_LOG2, HEADER_LEN, MAGIC, ObjectHeader, ObjectId, ObjectWriter, TAG_LEN, VERSION,
     decrypt_object, decrypt_range, encrypted_len, max_encrypted_len,
 };
 pub use recovery::RecoveryKey;
+pub use seal::{SEALED_KEY_LEN, SealedKey, SlotSecret, open_sealed_key, seal_key};
 pub use wrap::{WRAPPED_KEY_LEN, WrappedKey, unwrap_key, wrap_key};
 
 /// Fills `buf` from the operating system's CSPRNG.

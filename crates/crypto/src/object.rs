@@ -21,9 +21,11 @@
 //! AAD make chunks from another object fail too.
 
 #[cfg(test)]
+use crate::VaultKey;
+#[cfg(test)]
 use crate::wrap::wrap_key_with_nonce;
 use crate::wrap::{WRAPPED_KEY_LEN, unwrap_key, wrap_key};
-use crate::{CryptoError, FileKey, KeyId, ObjectError, VaultKey};
+use crate::{CryptoError, FileKey, KeyId, ObjectError, ObjectKeys};
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use std::fmt;
@@ -137,10 +139,8 @@ impl ObjectHeader {
     }
 
     /// Unwraps the file key, after telling a wrong vault key apart from a damaged header.
-    fn open(&self, vault_key: &VaultKey) -> Result<FileKey, ObjectError> {
-        if self.key_id != vault_key.key_id() {
-            return Err(ObjectError::WrongKey);
-        }
+    fn open(&self, keys: &impl ObjectKeys) -> Result<FileKey, ObjectError> {
+        let vault_key = keys.key_for(self.key_id).ok_or(ObjectError::WrongKey)?;
         let key = unwrap_key(
             &vault_key.object_wrapping_key(),
             &self.wrapped_file_key,
@@ -192,7 +192,9 @@ pub struct ObjectWriter<W: Write> {
 }
 
 impl<W: Write> ObjectWriter<W> {
-    pub fn new(inner: W, vault_key: &VaultKey, id: ObjectId) -> Result<Self, ObjectError> {
+    /// A new object under `keys`' writing key (a keyring's newest epoch).
+    pub fn new(inner: W, keys: &impl ObjectKeys, id: ObjectId) -> Result<Self, ObjectError> {
+        let vault_key = keys.writing_key();
         let file_key = FileKey::random().map_err(|e| ObjectError::Write(io::Error::other(e)))?;
         let prefix = ObjectHeader::authenticated_prefix(DEFAULT_CHUNK_LOG2, vault_key.key_id(), id);
         let wrapped = wrap_key(&vault_key.object_wrapping_key(), file_key.expose(), &prefix)
@@ -334,13 +336,13 @@ fn read_full(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// `expected` (a header copied from another object is named as such).
 fn read_header(
     src: &mut impl Read,
-    vault_key: &VaultKey,
+    keys: &impl ObjectKeys,
     expected: Option<&ObjectId>,
 ) -> Result<(ObjectHeader, FileKey), ObjectError> {
     let mut header_bytes = [0u8; HEADER_LEN];
     let got = read_full(src, &mut header_bytes).map_err(ObjectError::Read)?;
     let header = ObjectHeader::parse(&header_bytes[..got])?;
-    let file_key = header.open(vault_key)?;
+    let file_key = header.open(keys)?;
     if let Some(expected) = expected
         && *expected != header.id
     {
@@ -357,10 +359,10 @@ fn read_header(
 pub fn decrypt_object(
     mut src: impl Read,
     dst: &mut impl Write,
-    vault_key: &VaultKey,
+    keys: &impl ObjectKeys,
     expected: Option<&ObjectId>,
 ) -> Result<u64, ObjectError> {
-    let (header, file_key) = read_header(&mut src, vault_key, expected)?;
+    let (header, file_key) = read_header(&mut src, keys, expected)?;
     let cipher = Aes256Gcm::new(file_key.expose().into());
     let unit = header.chunk_size() + TAG_LEN;
     // One byte of look-ahead tells whether the chunk in hand is the last one.
@@ -409,11 +411,11 @@ pub fn decrypt_object(
 pub fn decrypt_range<R: Read + Seek>(
     mut src: R,
     dst: &mut impl Write,
-    vault_key: &VaultKey,
+    keys: &impl ObjectKeys,
     expected: Option<&ObjectId>,
     range: Range<u64>,
 ) -> Result<u64, ObjectError> {
-    let (header, file_key) = read_header(&mut src, vault_key, expected)?;
+    let (header, file_key) = read_header(&mut src, keys, expected)?;
     let file_len = src.seek(SeekFrom::End(0)).map_err(ObjectError::Read)?;
     let body = file_len.saturating_sub(HEADER_LEN as u64);
     let unit = (header.chunk_size() + TAG_LEN) as u64;

@@ -2,11 +2,12 @@
 //! vault key a second time, so a forgotten password costs nothing but a new one. Its
 //! entropy is already full strength, so it is stretched by BLAKE3 `derive_key`, not Argon2.
 
-use crate::{CryptoError, KEY_LEN, WrappingKey, random_bytes};
+use crate::{CryptoError, KEY_LEN, SlotSecret, WrappingKey, random_bytes};
 use std::fmt;
 use zeroize::Zeroizing;
 
 const CONTEXT: &str = "keepsake 2026-11 recovery key wrapping";
+const SLOT_CONTEXT: &str = "keepsake 2026-12 recovery slot x25519";
 
 pub struct RecoveryKey(Zeroizing<[u8; KEY_LEN]>);
 
@@ -48,6 +49,11 @@ impl RecoveryKey {
 
     pub fn wrapping_key(&self) -> WrappingKey {
         WrappingKey::from_bytes(blake3::derive_key(CONTEXT, self.0.as_slice()))
+    }
+
+    /// The secret of the recovery key's sealed slot (docs/FORMAT.md section 3.11).
+    pub fn slot_secret(&self) -> SlotSecret {
+        SlotSecret::derive(SLOT_CONTEXT, self.0.as_slice())
     }
 }
 

@@ -77,7 +77,7 @@ pub fn enable(
 ) -> Result<String, OsUnlockError> {
     if let Some(old) = store.load(vault.vault_id())? {
         // Enabling twice replaces this device's slot rather than piling up slots.
-        let _ = vault.remove_device(&old.device_id);
+        let _ = vault.forget_own_device(&old.device_id);
     }
     let (device_id, secret) = vault.add_device(device_name)?;
     let credential = DeviceCredential {
@@ -85,7 +85,7 @@ pub fn enable(
         secret,
     };
     if let Err(e) = store.save(vault.vault_id(), &credential) {
-        let _ = vault.remove_device(&device_id);
+        let _ = vault.forget_own_device(&device_id);
         return Err(e);
     }
     Ok(device_id)
@@ -96,7 +96,7 @@ pub fn disable(vault: &mut UnlockedVault, store: &impl SecretStore) -> Result<()
     let credential = store
         .load(vault.vault_id())?
         .ok_or(OsUnlockError::NotEnabled)?;
-    match vault.remove_device(&credential.device_id) {
+    match vault.forget_own_device(&credential.device_id) {
         Ok(()) | Err(VaultError::NoSuchDevice(_)) => {}
         Err(e) => return Err(e.into()),
     }

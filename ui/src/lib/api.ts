@@ -54,7 +54,7 @@ export const api = {
   restoreVault: (args: { url: string; user: string; secret: string; password: string; path: string }) =>
     invoke<AppStatus>('restore_vault', args),
   changePassword: (current: string, next: string) =>
-    invoke<void>('change_password', { current, new: next }),
+    invoke<string | null>('change_password', { current, new: next }),
   activity: () => invoke<void>('activity'),
 
   timeline: (filter: Partial<Filter>) => invoke<TimelineItem[]>('timeline', { filter }),
@@ -117,7 +117,7 @@ export const api = {
   enableOsUnlock: (password: string) => invoke<void>('enable_os_unlock', { password }),
   disableOsUnlock: () => invoke<void>('disable_os_unlock'),
   devices: () => invoke<Device[]>('devices'),
-  revokeDevice: (id: string) => invoke<void>('revoke_device', { id }),
+  revokeDevice: (id: string) => invoke<string | null>('revoke_device', { id }),
 };
 
 export const events = {

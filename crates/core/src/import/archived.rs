@@ -11,7 +11,7 @@ use crate::media::{self, Original};
 use crate::sniff::{MediaType, SNIFF_LEN, sniff};
 use crate::store::ObjectStore;
 use crate::{Cancel, VaultError};
-use keepsake_crypto::VaultKey;
+use keepsake_crypto::Keyring;
 use std::io::{self, Read};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -33,7 +33,7 @@ fn not_media() -> Result<Prepared, VaultError> {
 /// A zip's entry: small ones read into memory; a large one sniffed, hashed first when a
 /// file of its size is in the vault already (a duplicate is never written), then streamed.
 pub(super) fn prepare_zip_entry(
-    key: &VaultKey,
+    key: &Keyring,
     store: &ObjectStore,
     dedup: &Mutex<DedupIndex>,
     archives: &mut Archives,
@@ -74,7 +74,7 @@ pub(super) fn prepare_zip_entry(
 /// An entry read into memory (`bytes`, or why it could not be): hashed, encrypted and
 /// rendered from there.
 fn prepare_in_memory(
-    key: &VaultKey,
+    key: &Keyring,
     store: &ObjectStore,
     dedup: &Mutex<DedupIndex>,
     entry: &Entry,
@@ -93,7 +93,7 @@ fn prepare_in_memory(
 
 /// An entry too large to hold, streamed into the vault; `keepsake rethumb` renders it.
 fn prepare_streamed(
-    key: &VaultKey,
+    key: &Keyring,
     store: &ObjectStore,
     dedup: &Mutex<DedupIndex>,
     entry: &Entry,
@@ -112,7 +112,7 @@ fn prepare_streamed(
 /// Encrypts an entry from `reader` into a temporary object, hashing it; then, unless it is
 /// a duplicate, analyses it (`analyse`) for the catalog.
 fn encrypt(
-    key: &VaultKey,
+    key: &Keyring,
     store: &ObjectStore,
     dedup: &Mutex<DedupIndex>,
     entry: &Entry,
@@ -169,7 +169,7 @@ pub(super) struct TarFile {
 impl TarFile {
     pub fn prepare(
         self,
-        key: &VaultKey,
+        key: &Keyring,
         store: &ObjectStore,
         dedup: &Mutex<DedupIndex>,
     ) -> Result<Prepared, VaultError> {
@@ -179,7 +179,7 @@ impl TarFile {
 
 /// What the feeder works with: the vault's writer, and where prepared files go.
 pub(super) struct Feed<'a> {
-    pub key: &'a VaultKey,
+    pub key: &'a Keyring,
     pub store: &'a ObjectStore,
     pub dedup: &'a Mutex<DedupIndex>,
     /// Small files, to the workers.

@@ -15,7 +15,7 @@ use crate::sniff::{MediaKind, MediaType, SNIFF_LEN, sniff};
 use crate::store::{ObjectStore, PendingObject};
 use crate::takeout::{self, Takeout};
 use crate::{Cancel, Contents, VaultError};
-use keepsake_crypto::{ObjectError, ObjectId, ObjectWriter, VaultKey};
+use keepsake_crypto::{Keyring, ObjectError, ObjectId, ObjectWriter};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fs::File;
@@ -461,7 +461,7 @@ fn lock(dedup: &Mutex<DedupIndex>) -> std::sync::MutexGuard<'_, DedupIndex> {
 /// are outcomes. A file that changes while it is read is read once more, then skipped:
 /// storing it would keep a cut or mixed copy and call it intact.
 fn prepare(
-    key: &VaultKey,
+    key: &Keyring,
     store: &ObjectStore,
     dedup: &Mutex<DedupIndex>,
     path: &Path,
@@ -482,7 +482,7 @@ fn prepare(
 /// One reading of the file; None when it was written to meanwhile (what was read may be a
 /// mix of old and new).
 fn prepare_once(
-    key: &VaultKey,
+    key: &Keyring,
     store: &ObjectStore,
     dedup: &Mutex<DedupIndex>,
     path: &Path,

@@ -118,6 +118,8 @@ impl Contents {
         // This device's changes are frozen into a segment with their clocks before other
         // devices' are merged: a merge never overwrites an edit made here unrecorded.
         self.record_changes()?;
+        // First the header: a key epoch another device started opens its segments.
+        report.header_adopted = self.settle_header(&remote.name, store).await?;
         let mut on_remote = self.pull_log(&remote.name, store, &mut report.log).await?;
         // Photos imported while this runs are sent by the next round: the snapshot goes
         // only when it names nothing the remote lacks.
@@ -152,7 +154,7 @@ impl Contents {
                 self.catalog.snapshot_sent(&remote.name, size)?;
                 report.snapshot = Some(sealed.remote_path.clone());
             }
-            report.header_adopted = self.settle_header(&remote.name, store).await?;
+            report.header_adopted |= self.settle_header(&remote.name, store).await?;
             state.state = SyncState::Done;
             progress(&state);
             return Ok(report);
@@ -307,59 +309,89 @@ impl Contents {
             || self.catalog.proxies()?.iter().any(|(_, p)| p.id == *id))
     }
 
-    /// Sends the header last, or takes the remote's (docs/FORMAT.md section 3.10).
-    /// Against the header this device and the remote last agreed on (the base): a remote
-    /// unchanged since gets this device's; a remote changed by another device is adopted,
-    /// with this device's own changes since the base merged onto it and sent back; a
-    /// remote older than the base (put back) is replaced. So a device restored before a
-    /// password change or a revocation learns it instead of undoing it. Returns whether
-    /// this device's header changed.
+    /// Settles the header with the remote's (docs/FORMAT.md sections 3.10 and 3.11):
+    /// uploads this device's, adopts the remote's, or merges the two, learning the keys
+    /// of a key epoch another device started. True when the local header changed.
     async fn settle_header(
         &mut self,
         remote: &str,
         store: &impl RemoteStore,
     ) -> Result<bool, VaultError> {
-        let path = self.dir.join(crate::header::FILE_NAME);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| VaultError::io("reading the vault header", e))?;
-        let local = Header::parse(&text)?;
-        let theirs = self.remote_header(store).await?;
+        let local = Header::load(&self.dir)?;
+        // Another session of this vault may have rotated the key since this one began.
+        if !self.adopt_keys_of(&local) {
+            return Err(VaultError::KeyChangedElsewhere);
+        }
         let base = self
             .catalog
             .header_base(remote)?
             .and_then(|text| Header::parse(&text).ok());
-        let settled = match (&theirs, &base) {
-            (Some(theirs), _) if theirs.same_as(&local) => None,
-            // None there, or not this vault's as it stands (damaged, tampered): replaced.
-            (None, _) => Some(local.clone()),
-            (Some(theirs), Some(base))
-                if theirs.same_as(base) || theirs.body.generation < base.body.generation =>
-            {
-                Some(local.clone())
+        let settled = match self.remote_header(store, &local.body.vault_id).await? {
+            // None there, damaged, or another vault's: replaced.
+            None => local.clone(),
+            Some(theirs) if theirs.same_as(&local) => {
+                self.catalog.set_header_base(remote, &local.to_text()?)?;
+                return Ok(false);
             }
-            (Some(theirs), Some(base)) if local.same_as(base) => {
-                theirs.save(&self.dir)?;
-                self.catalog.set_header_base(remote, &theirs.to_text()?)?;
-                return Ok(true);
+            Some(theirs) if theirs.is_sealed_by(self.key.current()) => {
+                match &base {
+                    Some(base)
+                        if theirs.same_as(base)
+                            || theirs.body.generation < base.body.generation =>
+                    {
+                        local.clone()
+                    }
+                    Some(base) if local.same_as(base) => return self.adopt(remote, &theirs),
+                    Some(base) => local.merged_onto(&theirs, base, self.key.current())?,
+                    // No base (a header synced before bases were kept): the newer wins.
+                    None if theirs.supersedes(&local) => return self.adopt(remote, &theirs),
+                    None => local.clone(),
+                }
             }
-            (Some(theirs), Some(base)) => Some(local.merged_onto(theirs, base, &self.key)?),
-            // No base (a header synced before bases were kept): the newer one wins.
-            (Some(theirs), None) if theirs.supersedes(&local) => {
-                theirs.save(&self.dir)?;
-                self.catalog.set_header_base(remote, &theirs.to_text()?)?;
-                return Ok(true);
+            // An earlier epoch's: this device rotated the key since.
+            Some(theirs) if theirs.sealing_key(&self.key).is_some() => match &base {
+                Some(base)
+                    if !theirs.same_as(base) && theirs.body.generation >= base.body.generation =>
+                {
+                    let (merged, keys) = Header::merged_across_epochs(
+                        &local,
+                        &self.key,
+                        &theirs,
+                        &self.key,
+                        Some(base),
+                    )?;
+                    self.key = keys;
+                    merged
+                }
+                _ => local.clone(),
+            },
+            // A later epoch another device started: opened with this session's secret.
+            Some(theirs) => {
+                let Ok(their_keys) = theirs.open_with(&self.opener) else {
+                    theirs.save_next(&self.dir)?;
+                    return Err(VaultError::KeyChangedElsewhere);
+                };
+                let unchanged_here = base.as_ref().is_none_or(|b| local.same_as(b));
+                if unchanged_here && their_keys.holds_all_of(&self.key) {
+                    self.key = their_keys;
+                    return self.adopt(remote, &theirs);
+                }
+                let (merged, keys) = Header::merged_across_epochs(
+                    &theirs,
+                    &their_keys,
+                    &local,
+                    &self.key,
+                    base.as_ref(),
+                )?;
+                self.key = keys;
+                merged
             }
-            (Some(_), None) => Some(local.clone()),
         };
-        let Some(header) = settled else {
-            self.catalog.set_header_base(remote, &text)?;
-            return Ok(false);
-        };
-        let changed = !header.same_as(&local);
+        let changed = !settled.same_as(&local);
         if changed {
-            header.save(&self.dir)?;
+            settled.save(&self.dir)?;
         }
-        let text = header.to_text()?;
+        let text = settled.to_text()?;
         store
             .put(layout::HEADER, text.clone().into_bytes())
             .await
@@ -368,9 +400,22 @@ impl Contents {
         Ok(changed)
     }
 
-    /// The remote's header when it is one of this vault's, as it stands (its MAC checks
-    /// under the vault key); None when there is none, or it is damaged or foreign.
-    async fn remote_header(&self, store: &impl RemoteStore) -> Result<Option<Header>, VaultError> {
+    /// Takes the remote's header as this device's.
+    fn adopt(&mut self, remote: &str, theirs: &Header) -> Result<bool, VaultError> {
+        theirs.save(&self.dir)?;
+        Header::remove_next(&self.dir);
+        self.catalog.set_header_base(remote, &theirs.to_text()?)?;
+        Ok(true)
+    }
+
+    /// The remote's header when it is one of this vault's (its MAC is checked by the
+    /// caller, against the key epochs it knows); None when there is none, or it is
+    /// damaged or another vault's.
+    async fn remote_header(
+        &self,
+        store: &impl RemoteStore,
+        vault_id: &str,
+    ) -> Result<Option<Header>, VaultError> {
         // Fetched only if it could be a header: a remote cannot make sync read gigabytes.
         let bytes = match store.size(layout::HEADER).await.map_err(remote_error)? {
             Some(len) if len <= Header::MAX_LEN => match store.get(layout::HEADER).await {
@@ -382,7 +427,7 @@ impl Contents {
         };
         Ok(Header::parse(&String::from_utf8_lossy(&bytes))
             .ok()
-            .filter(|header| header.is_sealed_by(&self.key)))
+            .filter(|header| header.body.vault_id == vault_id))
     }
 
     /// Compares the remote with the catalog: every object present with its size, a header

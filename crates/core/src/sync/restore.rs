@@ -72,7 +72,7 @@ pub async fn restore(
         other => remote_error(other),
     })?;
     let header = Header::parse(&String::from_utf8_lossy(&header_bytes))?;
-    let key = match &secret {
+    let opened = match &secret {
         RestoreSecret::Password(password) => header.unlock_with_password(password, false)?,
         RestoreSecret::Recovery { words, .. } => {
             let recovery = RecoveryKey::parse(words)
@@ -87,9 +87,13 @@ pub async fn restore(
     objects
         .create_layout()
         .map_err(|e| VaultError::io("creating the object store", e))?;
-    let fetched =
-        snapshot::fetch_snapshot(store, &key, &dir.join("tmp"), &dir.join(catalog::FILE_NAME))
-            .await?;
+    let fetched = snapshot::fetch_snapshot(
+        store,
+        &opened.keyring,
+        &dir.join("tmp"),
+        &dir.join(catalog::FILE_NAME),
+    )
+    .await?;
     let Some(snapshot) = fetched.name else {
         let _ = std::fs::remove_dir_all(dir.join("objects"));
         let _ = std::fs::remove_dir_all(dir.join("tmp"));
@@ -106,11 +110,10 @@ pub async fn restore(
     write_atomic(&dir.join(header::FILE_NAME), &header_bytes)
         .map_err(|e| VaultError::io("writing the vault header", e))?;
 
-    let mut vault = Vault::open(dir)?.unlock_with_key(key)?;
+    let mut vault = Vault::open(dir)?.unlock_with_key(opened)?;
     if let RestoreSecret::Recovery { new_password, .. } = secret {
-        vault.change_password(new_password)?;
-        // As `recover`: whoever needed the recovery key may have lost a device too.
-        vault.remove_all_devices()?;
+        // As `recover`: a new password, every device revoked, a new key epoch.
+        vault.recovered(new_password)?;
     }
     let mut report = RestoreReport {
         snapshot,

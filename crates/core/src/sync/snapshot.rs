@@ -73,7 +73,7 @@ pub fn snapshot_id(remote_path: &str) -> Option<ObjectId> {
 pub fn unseal(
     sealed: &Path,
     id: &ObjectId,
-    key: &keepsake_crypto::VaultKey,
+    key: &keepsake_crypto::Keyring,
     catalog: &Path,
 ) -> Result<(), VaultError> {
     let mut out = File::create(catalog).map_err(|e| VaultError::io("writing the catalog", e))?;
@@ -99,7 +99,7 @@ pub struct FetchedSnapshot {
 /// in `rejected`, never used, and the next older one is tried.
 pub(crate) async fn fetch_snapshot(
     store: &impl RemoteStore,
-    key: &keepsake_crypto::VaultKey,
+    key: &keepsake_crypto::Keyring,
     scratch: &Path,
     catalog: &Path,
 ) -> Result<FetchedSnapshot, VaultError> {

@@ -7,7 +7,7 @@ use crate::VaultError;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
-use keepsake_crypto::{ObjectId, ObjectWriter, VaultKey, decrypt_object};
+use keepsake_crypto::{Keyring, ObjectId, ObjectWriter, decrypt_object};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -76,7 +76,7 @@ pub fn unzip(zipped: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Seals a gzipped segment as an object with a random id.
-pub fn seal(zipped: &[u8], key: &VaultKey) -> Result<Vec<u8>, VaultError> {
+pub fn seal(zipped: &[u8], key: &Keyring) -> Result<Vec<u8>, VaultError> {
     let seal_error = |e| VaultError::from_object_write("sealing a change-log segment", e);
     let id = ObjectId::random().map_err(|e| VaultError::Remote(e.to_string()))?;
     let mut writer = ObjectWriter::new(Vec::new(), key, id).map_err(seal_error)?;
@@ -95,7 +95,7 @@ pub struct Opened {
 }
 
 /// Authenticates and reads a downloaded segment stored as `name`.
-pub fn open(name: &str, sealed: &[u8], key: &VaultKey) -> Result<Opened, String> {
+pub fn open(name: &str, sealed: &[u8], key: &Keyring) -> Result<Opened, String> {
     let (device, seq) = parse_name(name).ok_or("not a segment name")?;
     let mut zipped = Vec::new();
     decrypt_object(sealed, &mut zipped, key, None)
@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn a_segment_under_another_name_is_refused() {
-        let key = VaultKey::random().unwrap();
+        let key = Keyring::new(keepsake_crypto::VaultKey::random().unwrap());
         let device = "0123456789abcdef0123456789abcdef";
         let segment = Segment {
             format: FORMAT.into(),
@@ -180,7 +180,7 @@ mod tests {
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
         assert!(open(&name(device, 3), &damaged, &key).is_err());
-        let other = VaultKey::random().unwrap();
+        let other = Keyring::new(keepsake_crypto::VaultKey::random().unwrap());
         assert!(open(&name(device, 3), &sealed, &other).is_err());
     }
 }
