@@ -232,6 +232,13 @@ fn sync_one<R: Runtime>(
     .map_err(|e| e.to_string())?;
     let report = pruned.sync;
     let sweep_error = pruned.sweep_error;
+    if report.header_adopted {
+        // Perhaps a new key epoch another device started: the grid, the viewer and the
+        // next import take its keys.
+        let mut vault = session.vault.blocking_lock();
+        vault.refresh_header();
+        session.refresh_keys(&vault).map_err(|e| e.message)?;
+    }
     // Another device's photos, favourites, albums or deletions are here now: the grid
     // shows them without waiting for the user.
     if report.log.changes_merged > 0 {

@@ -87,6 +87,13 @@ impl Session {
     pub fn images(&self) -> Reader<'_> {
         self.images.take()
     }
+
+    /// After the vault's keys changed (a password changed or a device revoked here, or
+    /// a new key epoch a sync brought): the readers take the keys as they are now.
+    pub fn refresh_keys(&self, vault: &UnlockedVault) -> AppResult<()> {
+        *self.library() = vault.library()?;
+        self.images.refresh(vault)
+    }
 }
 
 pub struct AppState {

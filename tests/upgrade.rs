@@ -53,7 +53,11 @@ fn a_version_1_header_moves_device_names_into_the_encrypted_catalog() {
 
     let upgraded = header(&vault);
     let body = header_body(&vault);
-    assert_eq!(body["version"], 2);
+    assert_eq!(body["version"], 3);
+    assert!(
+        body["password_public"].is_string(),
+        "the password's slot is sealed at the upgrade"
+    );
     assert!(
         !upgraded.contains("Alice") && !upgraded.contains(DEVICE_CREATED),
         "the header every remote receives still names the device:\n{upgraded}"
@@ -77,14 +81,14 @@ fn a_version_1_header_moves_device_names_into_the_encrypted_catalog() {
 }
 
 #[test]
-fn the_reference_reader_reads_both_header_versions() {
+fn the_reference_reader_reads_every_header_version() {
     let python = std::env::var("KEEPSAKE_PYTHON").unwrap_or_else(|_| "python3".into());
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/reference/keepsake_decrypt.py");
     let vault = TestVault::fixture("vault-v1", FIXTURE_PASSWORD);
     let source = sha256(&samples().join("exif-samples/jpg__Canon_40D.jpg"));
-    for version in [1, 2] {
-        if version == 2 {
+    for version in [1, 3] {
+        if version == 3 {
             vault.run_ok(&["ls"]);
         }
         assert_eq!(header_body(&vault)["version"], version);
@@ -254,5 +258,40 @@ fn a_vault_from_before_hashes_finds_duplicates_of_its_photos() {
             .unwrap()
             .iter()
             .any(|o| o == copy_id.as_str())
+    );
+}
+
+/// A vault made before key epochs: its recovery slot is a plain wrap no rotation can carry
+/// over without the recovery key, so its first new password also shows a new recovery
+/// key, which then works; its remembered device (a plain wrap too) is dropped and asks for
+/// the password; the photo of before exports byte for byte under the new key epoch.
+#[test]
+fn an_old_vault_s_first_new_password_shows_a_new_recovery_key_that_works() {
+    let mut vault = TestVault::fixture("vault-v1", FIXTURE_PASSWORD);
+    let mut passwd = vault.command(&["passwd"]);
+    passwd.env("KEEPSAKE_NEW_PASSWORD", "a password after epochs");
+    let changed = passwd.output().unwrap();
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    let said = stdout(&changed);
+    assert!(said.contains("recovery key changed"), "{said}");
+    let words = recovery_key_from(&said);
+    vault.password = "a password after epochs";
+    assert!(header_body(&vault)["recovery_public"].is_string());
+    assert_eq!(vault.json(&["device", "ls"]), serde_json::json!([]));
+    let recovered = vault
+        .command(&["recover"])
+        .env_remove("KEEPSAKE_PASSWORD")
+        .env("KEEPSAKE_RECOVERY_KEY", &words)
+        .env("KEEPSAKE_NEW_PASSWORD", "recovered after epochs")
+        .output()
+        .unwrap();
+    assert!(recovered.status.success(), "{}", stderr(&recovered));
+    vault.password = "recovered after epochs";
+    let out = vault.path("out");
+    vault.run_ok(&["export", "--all", "--to", out.to_str().unwrap()]);
+    let exported: Vec<String> = files_under(&out).iter().map(|p| sha256(p)).collect();
+    assert_eq!(
+        exported,
+        [sha256(&samples().join("exif-samples/jpg__Canon_40D.jpg"))]
     );
 }

@@ -58,5 +58,6 @@ pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<
     let session = state.session()?;
     let mut vault = session.vault.lock().await;
     let recovery = vault.remove_device(&id)?;
+    session.refresh_keys(&vault)?;
     Ok(recovery.map(|r| r.to_words().to_string()))
 }

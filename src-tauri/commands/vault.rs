@@ -228,6 +228,7 @@ pub async fn change_password(
         let mut vault = session.vault.blocking_lock();
         vault.check_password(&current)?;
         let recovery = vault.change_password(&new)?;
+        session.refresh_keys(&vault)?;
         Ok(recovery.map(|r| r.to_words().to_string()))
     })
     .await
