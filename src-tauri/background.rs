@@ -206,6 +206,22 @@ fn sync_one<R: Runtime>(
     remote: &keepsake_core::RemoteConfig,
     control: &SyncControl,
 ) -> Result<(), String> {
+    let synced = sync_contents(app, session, remote, control);
+    // Whatever the outcome, the sync may have taken a header of a key epoch another device
+    // started: the grid, the viewer and the next import take its keys.
+    let mut vault = session.vault.blocking_lock();
+    if vault.refresh_header() {
+        session.refresh_keys(&vault).map_err(|e| e.message)?;
+    }
+    synced
+}
+
+fn sync_contents<R: Runtime>(
+    app: &AppHandle<R>,
+    session: &crate::state::Session,
+    remote: &keepsake_core::RemoteConfig,
+    control: &SyncControl,
+) -> Result<(), String> {
     // Contents of its own: the vault is free for everything else while this uploads.
     let mut contents = session
         .vault
@@ -232,13 +248,6 @@ fn sync_one<R: Runtime>(
     .map_err(|e| e.to_string())?;
     let report = pruned.sync;
     let sweep_error = pruned.sweep_error;
-    if report.header_adopted {
-        // Perhaps a new key epoch another device started: the grid, the viewer and the
-        // next import take its keys.
-        let mut vault = session.vault.blocking_lock();
-        vault.refresh_header();
-        session.refresh_keys(&vault).map_err(|e| e.message)?;
-    }
     // Another device's photos, favourites, albums or deletions are here now: the grid
     // shows them without waiting for the user.
     if report.log.changes_merged > 0 {

@@ -81,8 +81,8 @@ CTX_RECOVERY = "keepsake 2026-11 recovery key wrapping"
 # Section 3.11 (header version 3): key epochs and sealed slots.
 CTX_EPOCH_WRAP = "keepsake 2026-12 epoch key wrapping"
 CTX_SEALED_SLOT = "keepsake 2026-12 sealed slot"
-CTX_PASSWORD_X25519 = "keepsake 2026-12 password slot x25519"
 CTX_RECOVERY_X25519 = "keepsake 2026-12 recovery slot x25519"
+CTX_RECOVERY_CHECK = "keepsake 2026-12 recovery check"
 
 KDF_MEMORY_KIB = (8192, 4194304)
 KDF_ITERATIONS = (1, 64)
@@ -170,7 +170,10 @@ def open_sealed(secret: bytes, public_hex: str, sealed: bytes, aad: bytes) -> by
     if len(sealed) != SEALED_LEN:
         raise ValueError("a sealed slot is not 92 bytes")
     ephemeral = sealed[0:32]
-    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+    try:
+        shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+    except ValueError as exc:  # a low-order point: the shared secret would be all zeros
+        raise InvalidTag() from exc
     if shared == bytes(32):
         raise InvalidTag()
     kek = derive_key(CTX_SEALED_SLOT, shared + ephemeral + public)
@@ -335,6 +338,7 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
     if recovery_entropy_bytes is not None:
         kek = derive_key(CTX_RECOVERY, recovery_entropy_bytes)
         slot_secret = derive_key(CTX_RECOVERY_X25519, recovery_entropy_bytes)
+        check_key = derive_key(CTX_RECOVERY_CHECK, recovery_entropy_bytes)
         slot_field, slot_name = "recovery_slot", "recovery"
     else:
         assert password is not None
@@ -348,12 +352,13 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
                 raise Fatal(f"vault header refused: kdf.{name} = {value} outside {lo}..={hi}")
         salt = _b64(_get(kdf, "salt", str, "kdf."), "kdf.salt")
         kek = password_key(password, salt, memory_kib, iterations, parallelism)
-        slot_secret = derive_key(CTX_PASSWORD_X25519, kek)
+        slot_secret = check_key = None
         slot_field, slot_name = "password_slot", "password"
 
-    # 5. Open the slot: sealed (version 3, with a public key) or wrapped.
+    # 5. Open the slot: sealed (the recovery slot of version 3, with a public key) or
+    # wrapped.
     slot = _b64(_get(body, slot_field, str, ""), slot_field)
-    public = body.get(f"{slot_name}_public")
+    public = body.get("recovery_public") if slot_name == "recovery" else None
     try:
         if isinstance(public, str):
             if len(slot) != SEALED_LEN:
@@ -382,7 +387,16 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
             keys.append(unwrap_key(epoch_kek, _b64(wrapped, f"epochs[{i}]"), aad))
         except (InvalidTag, ValueError) as exc:
             raise Fatal(f"vault header tampered: epochs[{i}] does not unwrap") from exc
-    return keys + [vault_key]
+    keys.append(vault_key)
+
+    # 8. A sealed recovery slot must carry the check of the vault's first key (3.11).
+    if isinstance(public, str):
+        root_key_id = derive_key(CTX_KEYID, keys[0])[0:8]
+        check = keyed_hash(check_key, vault_id.encode("utf-8") + root_key_id
+                           + public.encode("utf-8")).hex()
+        if not hmac.compare_digest(check, str(body.get("recovery_check", ""))):
+            raise Fatal("vault header tampered: the recovery check does not match")
+    return keys
 
 
 # --- objects (section 6) ----------------------------------------------------------------

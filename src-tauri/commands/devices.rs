@@ -51,13 +51,29 @@ pub async fn devices(state: State<'_, AppState>) -> AppResult<Vec<Device>> {
     .await
 }
 
-/// Revokes a device, which starts a new key epoch. Returns a new recovery key, to be
-/// shown once, when the old one could not be carried over (a vault made before epochs).
+/// Revokes a device, which starts a new key epoch wrapped under the password (asked
+/// again). Returns a new recovery key, to be shown once, when the old one could not be
+/// carried over (a vault made before key epochs).
 #[tauri::command]
-pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<Option<String>> {
+pub async fn revoke_device(
+    state: State<'_, AppState>,
+    id: String,
+    password: String,
+) -> AppResult<Option<String>> {
     let session = state.session()?;
-    let mut vault = session.vault.lock().await;
-    let recovery = vault.remove_device(&id)?;
-    session.refresh_keys(&vault)?;
-    Ok(recovery.map(|r| r.to_words().to_string()))
+    let password = Password::new(password);
+    blocking(move || {
+        let mut vault = session.vault.blocking_lock();
+        let mut words = None;
+        keepsake_api::keeping_this_device(&mut vault, Some(&id), |vault| {
+            vault.remove_device(&id, &password, |recovery| {
+                words = Some(recovery.to_words().to_string());
+                Ok(())
+            })
+        })
+        .map_err(os_error)?;
+        session.refresh_keys(&vault)?;
+        Ok(words)
+    })
+    .await
 }

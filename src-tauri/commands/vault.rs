@@ -227,9 +227,16 @@ pub async fn change_password(
     blocking(move || {
         let mut vault = session.vault.blocking_lock();
         vault.check_password(&current)?;
-        let recovery = vault.change_password(&new)?;
+        let mut words = None;
+        keepsake_api::keeping_this_device(&mut vault, None, |vault| {
+            vault.change_password(&new, |recovery| {
+                words = Some(recovery.to_words().to_string());
+                Ok(())
+            })
+        })
+        .map_err(os_error)?;
         session.refresh_keys(&vault)?;
-        Ok(recovery.map(|r| r.to_words().to_string()))
+        Ok(words)
     })
     .await
 }

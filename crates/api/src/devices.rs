@@ -44,6 +44,16 @@ pub fn forget_this_device(vault: &mut UnlockedVault) -> Result<(), OsUnlockError
     keepsake_os_unlock::disable(vault, &OsKeyring)
 }
 
+/// Runs a change of the vault key (a new password, `revoking` a device) keeping this
+/// device's unlock through the OS keyring, if it had it and is not the one revoked.
+pub fn keeping_this_device<T>(
+    vault: &mut UnlockedVault,
+    revoking: Option<&str>,
+    change: impl FnOnce(&mut UnlockedVault) -> Result<T, VaultError>,
+) -> Result<T, OsUnlockError> {
+    keepsake_os_unlock::keeping_this_device(vault, &OsKeyring, revoking, change)
+}
+
 /// Whether this device could unlock `vault` through the OS keyring.
 pub fn os_unlock_enabled(vault: &Vault) -> bool {
     keepsake_os_unlock::is_enabled(vault, &OsKeyring)

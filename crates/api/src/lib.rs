@@ -21,8 +21,8 @@ use std::sync::OnceLock;
 mod devices;
 
 pub use devices::{
-    Device, OsUnlockError, devices, forget_this_device, os_unlock_enabled, remember_this_device,
-    unlock_with_os,
+    Device, OsUnlockError, devices, forget_this_device, keeping_this_device, os_unlock_enabled,
+    remember_this_device, unlock_with_os,
 };
 
 fn block_on<T>(work: impl Future<Output = Result<T, VaultError>>) -> Result<T, VaultError> {

@@ -97,6 +97,15 @@ impl Context {
     /// its copies go (`passwd`, `device enable`, `remote add`): someone at an unlocked
     /// session with OS unlock on must not be able to take the vault over.
     pub fn unlock_with_password(&self, to: &str) -> Result<UnlockedVault, Failure> {
+        Ok(self.unlock_keeping_password(to)?.0)
+    }
+
+    /// As `unlock_with_password`, for a command that needs the password again (revoking
+    /// a device wraps the new vault key under it).
+    pub fn unlock_keeping_password(
+        &self,
+        to: &str,
+    ) -> Result<(UnlockedVault, keepsake_core::Password), Failure> {
         let vault = Vault::open(&self.vault)?;
         let password = secrets::password(self.password_stdin).map_err(|e| match e {
             Failure::NoCredentials(message) => Failure::NoCredentials(format!(
@@ -107,7 +116,7 @@ impl Context {
         })?;
         let vault = self.for_password(vault).unlock(&password)?;
         self.remember_kdf(&vault);
-        Ok(vault)
+        Ok((vault, password))
     }
 }
 
@@ -893,30 +902,46 @@ pub struct PasswdArgs {
 pub fn passwd(ctx: &Context, args: PasswdArgs) -> Outcome {
     let mut vault = ctx.unlock_with_password("change the password")?;
     let new = secrets::new_password(args.new_password_stdin, "KEEPSAKE_NEW_PASSWORD")?;
-    let recovery = vault.change_password(&new)?;
+    let shown = std::cell::Cell::new(false);
+    keepsake_api::keeping_this_device(&mut vault, None, |vault| {
+        vault.change_password(&new, |recovery| reveal_new_recovery_key(recovery, &shown))
+    })
+    .map_err(crate::device_commands::os_failure)?;
     out!(
         "Password changed, with a new vault key: photos added from now on cannot be read with \
          the old password, even with an old copy of the vault header. Photos added before stay \
-         readable to whoever has the old password and such a copy."
+         readable to whoever has the old password and such a copy. Devices remembered for \
+         unlock through the OS keyring ask for the new password once."
     );
-    show_new_recovery_key(recovery.as_ref())?;
-    Ok(EXIT_OK)
+    recovery_key_unchanged(&shown)
 }
 
-/// A recovery key a key rotation had to replace (a vault made before key epochs), shown
-/// once; else that the old one still works.
-pub fn show_new_recovery_key(recovery: Option<&keepsake_core::RecoveryKey>) -> Result<(), Failure> {
-    match recovery {
-        Some(recovery) => {
-            out!(
-                "Your recovery key changed too; the old one no longer opens this vault. The new \
-                 one (shown only this once; write it down and keep it safe):"
-            );
-            out!("    {}", recovery.to_words().as_str());
-        }
-        None => out!("The recovery key is unchanged and still works."),
-    }
+/// Shows a recovery key a new key epoch had to replace (a vault made before key epochs),
+/// once, before anything is written; `shown` notes that it was.
+pub fn reveal_new_recovery_key(
+    recovery: &keepsake_core::RecoveryKey,
+    shown: &std::cell::Cell<bool>,
+) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "Your recovery key changes too; the old one no longer opens this vault. The new one \
+         (shown only this once; write it down and keep it safe):"
+    )?;
+    writeln!(stdout)?;
+    writeln!(stdout, "    {}", recovery.to_words().as_str())?;
+    writeln!(stdout)?;
+    stdout.flush()?;
+    shown.set(true);
     Ok(())
+}
+
+/// Says the recovery key still works, unless a new one was shown.
+pub fn recovery_key_unchanged(shown: &std::cell::Cell<bool>) -> Outcome {
+    if !shown.get() {
+        out!("The recovery key is unchanged and still works.");
+    }
+    Ok(EXIT_OK)
 }
 
 #[derive(Args)]

@@ -34,55 +34,64 @@ pub fn os_failure(e: OsUnlockError) -> Failure {
 }
 
 pub fn device(ctx: &Context, command: DeviceCommand) -> Outcome {
-    let mut vault = match &command {
-        DeviceCommand::Enable { .. } => ctx.unlock_with_password("remember a device")?,
-        DeviceCommand::Revoke { .. } => ctx.unlock_with_password("revoke a device")?,
-        DeviceCommand::Disable | DeviceCommand::Ls { .. } => ctx.unlock()?,
-    };
     match command {
         DeviceCommand::Enable { name } => {
+            let mut vault = ctx.unlock_with_password("remember a device")?;
             let (id, name) =
                 keepsake_api::remember_this_device(&mut vault, name).map_err(os_failure)?;
             out!("This device ({name}, id {id}) now unlocks the vault through the system keyring.");
         }
         DeviceCommand::Disable => {
-            keepsake_api::forget_this_device(&mut vault).map_err(os_failure)?;
+            keepsake_api::forget_this_device(&mut ctx.unlock()?).map_err(os_failure)?;
             out!("This device no longer unlocks the vault through the system keyring.");
         }
-        DeviceCommand::Ls { json } => {
-            let devices = keepsake_api::devices(&vault)?;
-            if json {
-                crate::output::json(&devices)?;
-            } else if devices.is_empty() {
-                out!("No device unlocks this vault through its OS keyring.");
-            } else {
-                for device in devices {
-                    let d = &device.info;
-                    out!(
-                        "{}  {}  created {}  last used {}{}",
-                        d.id,
-                        d.name,
-                        d.created,
-                        d.last_used.as_deref().unwrap_or("never"),
-                        if device.this_device {
-                            "  (this device)"
-                        } else {
-                            ""
-                        }
-                    );
-                }
-            }
-        }
-        DeviceCommand::Revoke { id } => {
-            let recovery = vault.remove_device(&id)?;
-            out!(
-                "Device {id} can no longer unlock this vault (once this header syncs, anywhere), \
-                 and the vault key changed: its secret cannot read photos added from now on. What \
-                 it could read before stays readable to it; if it could reach a remote, change \
-                 that remote's credentials too."
-            );
-            crate::commands::show_new_recovery_key(recovery.as_ref())?;
-        }
+        DeviceCommand::Ls { json } => list(&ctx.unlock()?, json)?,
+        DeviceCommand::Revoke { id } => return revoke(ctx, &id),
     }
     Ok(EXIT_OK)
+}
+
+fn list(vault: &keepsake_core::UnlockedVault, json: bool) -> Result<(), Failure> {
+    let devices = keepsake_api::devices(vault)?;
+    if json {
+        crate::output::json(&devices)?;
+    } else if devices.is_empty() {
+        out!("No device unlocks this vault through its OS keyring.");
+    } else {
+        for device in devices {
+            let d = &device.info;
+            out!(
+                "{}  {}  created {}  last used {}{}",
+                d.id,
+                d.name,
+                d.created,
+                d.last_used.as_deref().unwrap_or("never"),
+                if device.this_device {
+                    "  (this device)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Revokes a device: a new key epoch, wrapped under the password given to unlock.
+fn revoke(ctx: &Context, id: &str) -> Outcome {
+    let (mut vault, password) = ctx.unlock_keeping_password("revoke a device")?;
+    let shown = std::cell::Cell::new(false);
+    keepsake_api::keeping_this_device(&mut vault, Some(id), |vault| {
+        vault.remove_device(id, &password, |recovery| {
+            crate::commands::reveal_new_recovery_key(recovery, &shown)
+        })
+    })
+    .map_err(os_failure)?;
+    out!(
+        "Device {id} can no longer unlock this vault (once this header syncs, anywhere), and \
+         the vault key changed: its secret cannot read photos added from now on. What it could \
+         read before stays readable to it; if it could reach a remote, change that remote's \
+         credentials too. Other remembered devices ask for the password once."
+    );
+    crate::commands::recovery_key_unchanged(&shown)
 }

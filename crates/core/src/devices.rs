@@ -4,9 +4,9 @@
 //! the slot, so the secret opens nothing from then on. Names and dates are in the
 //! encrypted catalog: every remote receives the header.
 
-use crate::header::{Revoke, Rotation};
+use crate::header::Rotation;
 use crate::import::format_system_time;
-use crate::{UnlockedVault, Vault, VaultError};
+use crate::{Password, UnlockedVault, Vault, VaultError};
 use keepsake_crypto::{DeviceSecret, RecoveryKey, random_bytes};
 use serde::Serialize;
 use std::time::SystemTime;
@@ -70,16 +70,43 @@ impl UnlockedVault {
 
     /// Revokes a device: its slot goes, and a new key epoch starts, so its secret with
     /// a header saved before opens nothing added from now on (docs/FORMAT.md section
-    /// 3.11). Returns a new recovery key to show when the old one could not be carried
-    /// over (a vault made before key epochs).
-    pub fn remove_device(&mut self, device_id: &str) -> Result<Option<RecoveryKey>, VaultError> {
+    /// 3.11). The new key is wrapped under `password` (checked first); the other
+    /// remembered devices ask for it once. See `change_password` for `reveal`.
+    pub fn remove_device(
+        &mut self,
+        device_id: &str,
+        password: &Password,
+        reveal: impl FnOnce(&RecoveryKey) -> std::io::Result<()>,
+    ) -> Result<(), VaultError> {
+        self.check_password(password)?;
         // The slot first: revoking is what matters, the name is only a label.
-        let recovery = self.rotate_key(Rotation {
-            password: None,
-            revoke: Revoke::Device(device_id),
-        })?;
-        self.catalog.forget_device(Some(device_id))?;
-        Ok(recovery)
+        self.rotate_key(
+            Rotation {
+                password,
+                new_kdf: None,
+                revoking: Some(device_id),
+            },
+            reveal,
+        )?;
+        self.catalog.forget_device(Some(device_id))
+    }
+
+    pub fn has_device(&self, device_id: &str) -> bool {
+        self.header.body.devices.iter().any(|d| d.id == device_id)
+    }
+
+    /// Gives device `id` its slot again under the current key, with the secret it
+    /// already keeps (this device, after a new key epoch dropped every slot).
+    pub fn keep_device(
+        &mut self,
+        device_id: &str,
+        secret: &DeviceSecret,
+    ) -> Result<(), VaultError> {
+        self.refresh_header();
+        let header = self.header.with_device(&self.key, device_id, secret)?;
+        header.save(&self.dir)?;
+        self.header = header;
+        Ok(())
     }
 
     /// Removes this device's own slot, when it stops unlocking through the OS: its
@@ -131,17 +158,17 @@ mod tests {
     use crate::test_support::FAST;
     use crate::{Password, Vault, VaultError};
 
+    /// A device slot opens the vault until a key change: a secret opens only its own
+    /// slot, revoking one drops every slot (the key changed) but the one a device keeps
+    /// with its own secret, and a recovery revokes them all.
     #[test]
-    fn a_device_slot_opens_the_vault_until_revoked_and_survives_a_new_password() {
+    fn a_device_slot_opens_the_vault_until_the_key_changes_and_only_its_own() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("v");
         let password = Password::new("long enough password".into());
         let (mut vault, recovery) = Vault::create(&dir, &password, Some(FAST)).unwrap();
         let (id, secret) = vault.add_device("laptop").unwrap();
         let (other, other_secret) = vault.add_device("desktop").unwrap();
-        vault
-            .change_password(&Password::new("a different password".into()))
-            .unwrap();
         drop(vault.lock());
 
         let opened = Vault::open(&dir)
@@ -152,22 +179,42 @@ mod tests {
         assert_eq!(listed.len(), 2);
         assert_eq!(listed[0].name, "laptop");
         assert!(listed[0].last_used.is_some() && listed[1].last_used.is_none());
-        // A secret opens only its own slot.
-        let mut opened = opened;
-        opened.remove_device(&id).unwrap();
         drop(opened.lock());
-        let vault = Vault::open(&dir).unwrap();
         assert!(matches!(
-            vault.unlock_with_device(&other, &secret),
+            Vault::open(&dir)
+                .unwrap()
+                .unlock_with_device(&other, &secret),
             Err(VaultError::WrongDeviceKey)
         ));
-        let vault = Vault::open(&dir).unwrap();
+
+        // The desktop revokes the laptop, keeping its own slot.
+        let mut desk = Vault::open(&dir)
+            .unwrap()
+            .unlock_with_device(&other, &other_secret)
+            .unwrap();
         assert!(matches!(
-            vault.unlock_with_device(&id, &secret),
+            desk.remove_device(&id, &Password::new("not the password".into()), |_| Ok(())),
+            Err(VaultError::WrongPassword)
+        ));
+        desk.remove_device(&id, &password, |_| Ok(())).unwrap();
+        assert!(
+            desk.devices().unwrap().is_empty(),
+            "every slot went with the key"
+        );
+        desk.keep_device(&other, &other_secret).unwrap();
+        drop(desk.lock());
+        assert!(matches!(
+            Vault::open(&dir).unwrap().unlock_with_device(&id, &secret),
             Err(VaultError::DeviceRevoked)
         ));
-        let vault = Vault::open(&dir).unwrap();
-        let recovered = vault
+        let desk = Vault::open(&dir)
+            .unwrap()
+            .unlock_with_device(&other, &other_secret)
+            .unwrap();
+        drop(desk.lock());
+
+        let recovered = Vault::open(&dir)
+            .unwrap()
             .recover(
                 &recovery.to_words(),
                 &Password::new("recovered password".into()),

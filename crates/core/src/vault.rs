@@ -5,7 +5,7 @@
 use crate::VaultError;
 use crate::catalog::{self, Catalog};
 use crate::fsutil::{atomic_temp, create_private_dir, make_private};
-use crate::header::{self, Header, Opened, Opener, Revoke, Rotation};
+use crate::header::{self, Header, Opened, Opener, Rotation};
 use crate::store::ObjectStore;
 use keepsake_crypto::{KdfParams, Keyring, Password, RecoveryKey, VaultKey};
 use serde::Serialize;
@@ -186,12 +186,13 @@ impl Vault {
     }
 
     pub fn unlock(mut self, password: &Password) -> Result<UnlockedVault, VaultError> {
-        self.take_next_header(password);
+        let lock = acquire_lock(&self.dir)?;
+        self.take_next_header(password)?;
         let opened = self
             .header
             .unlock_with_password(password, self.costly_kdf_allowed)?;
         let params = self.header.kdf_params();
-        let mut vault = self.into_unlocked(opened)?;
+        let mut vault = self.into_unlocked_holding(opened, lock)?;
         if !params.is_everyday() {
             // Once: from now on this vault derives within the everyday bounds.
             vault.rewrap_password(password, params.everyday())?;
@@ -215,20 +216,44 @@ impl Vault {
         Ok(vault)
     }
 
-    /// The header another device rotated, which a sync kept aside because this session
-    /// could not open it (docs/FORMAT.md section 3.11): taken when `password` opens it and
-    /// it continues this vault's header (its keyring holds the key that sealed it).
-    fn take_next_header(&mut self, password: &Password) {
+    /// The header of a key epoch another device started, which a sync kept aside because
+    /// this session's secret did not open it (docs/FORMAT.md section 3.11): taken when
+    /// `password` opens it and it continues this vault's header (the same first key, and
+    /// the key that sealed the local header among its own); when the local header holds
+    /// keys it lacks (both devices changed the key), the two become one more epoch.
+    /// Called with the vault's lock held.
+    fn take_next_header(&mut self, password: &Password) -> Result<(), VaultError> {
         let Ok(next) = Header::load_next(&self.dir) else {
-            return;
+            return Ok(());
         };
-        let continues = next
+        let Ok(opened) = next.unlock_with_password(password, self.costly_kdf_allowed) else {
+            return Ok(());
+        };
+        let local = match self
+            .header
             .unlock_with_password(password, self.costly_kdf_allowed)
-            .is_ok_and(|opened| self.header.sealing_key(&opened.keyring).is_some());
-        if continues && next.save(&self.dir).is_ok() {
-            self.header = next;
-            Header::remove_next(&self.dir);
+        {
+            Ok(local) => local.keyring,
+            Err(_) => match self.header.sealing_key(&opened.keyring) {
+                Some(key) => self.header.keyring_under(key)?,
+                // It does not continue this header: left aside, this one opens as it is.
+                None => return Ok(()),
+            },
+        };
+        if local.root().expose() != opened.keyring.root().expose() {
+            return Ok(());
         }
+        let header = match &opened.opener {
+            Opener::Password(kek) if !opened.keyring.holds_all_of(&local) => {
+                next.merged_keys(&opened.keyring, &local, self.header.body.generation, kek)?
+                    .0
+            }
+            _ => next,
+        };
+        header.save(&self.dir)?;
+        self.header = header;
+        Header::remove_next(&self.dir);
+        Ok(())
     }
 
     /// Unlocks with a slot already opened from a copy of this header (restore).
@@ -345,60 +370,79 @@ impl UnlockedVault {
 
     /// Before the next header is made from this session's: takes the one on disk when a
     /// sync adopted a newer one meanwhile (docs/FORMAT.md sections 3.10 and 3.11), with
-    /// its keys when another device rotated them.
-    pub fn refresh_header(&mut self) {
+    /// its keys when another device started a key epoch. Whether it took one.
+    pub fn refresh_header(&mut self) -> bool {
         if let Ok(on_disk) = Header::load(&self.dir)
+            && !on_disk.same_as(&self.header)
             && on_disk.supersedes(&self.header)
             && self.contents.adopt_keys_of(&on_disk)
         {
             self.header = on_disk;
+            return true;
         }
+        false
     }
 
     /// A new password, and a new key epoch: photos added from now on cannot be read with
     /// the old password and a copy of the old header (docs/FORMAT.md section 3.11).
-    /// Returns a new recovery key when the old one's slot could not be carried over (a
-    /// vault made before key epochs): it must be shown, once.
+    /// `reveal` shows a new recovery key before anything is written, when the old one's
+    /// slot could not be carried over (a vault made before key epochs); if it cannot be
+    /// shown, nothing changes.
     pub fn change_password(
         &mut self,
         new_password: &Password,
-    ) -> Result<Option<RecoveryKey>, VaultError> {
+        reveal: impl FnOnce(&RecoveryKey) -> std::io::Result<()>,
+    ) -> Result<(), VaultError> {
         check_password(new_password)?;
         // Same cost as before (calibrated at creation, within the everyday bounds), fresh
         // salt.
         let kdf = self.header.kdf_params().everyday();
-        self.rotate_key(Rotation {
-            password: Some((new_password, kdf)),
-            revoke: Revoke::None,
-        })
+        self.rotate_key(
+            Rotation {
+                password: new_password,
+                new_kdf: Some(kdf),
+                revoking: None,
+            },
+            reveal,
+        )
     }
 
     /// After a recovery: a new password, every device revoked (whoever needed the
-    /// recovery key may have lost one), a new key epoch.
+    /// recovery key may have lost one), a new key epoch. The recovery key's slot was
+    /// sealed at the unlock, so it carries over.
     pub(crate) fn recovered(&mut self, new_password: &Password) -> Result<(), VaultError> {
         check_password(new_password)?;
         let kdf = self.header.kdf_params().everyday();
-        self.rotate_key(Rotation {
-            password: Some((new_password, kdf)),
-            revoke: Revoke::All,
-        })?;
+        self.rotate_key(
+            Rotation {
+                password: new_password,
+                new_kdf: Some(kdf),
+                revoking: None,
+            },
+            |_| Ok(()),
+        )?;
         self.catalog.forget_device(None)
     }
 
-    /// Starts a new key epoch (docs/FORMAT.md section 3.11).
+    /// Starts a new key epoch (docs/FORMAT.md section 3.11); see `change_password` for
+    /// `reveal`.
     pub(crate) fn rotate_key(
         &mut self,
         change: Rotation,
-    ) -> Result<Option<RecoveryKey>, VaultError> {
+        reveal: impl FnOnce(&RecoveryKey) -> std::io::Result<()>,
+    ) -> Result<(), VaultError> {
         self.refresh_header();
         let rotated = self.header.rotated(&self.key, change)?;
+        if let Some(recovery) = &rotated.new_recovery {
+            reveal(recovery).map_err(|e| {
+                VaultError::io("showing the new recovery key (so nothing was changed)", e)
+            })?;
+        }
         rotated.header.save(&self.dir)?;
         self.header = rotated.header;
         self.contents.key = rotated.keyring;
-        if let (Some(opener), Opener::Password(_)) = (rotated.password_opener, &self.opener) {
-            self.contents.opener = opener;
-        }
-        Ok(rotated.new_recovery)
+        self.contents.opener = rotated.opener;
+        Ok(())
     }
 
     /// The same key under the same password with other KDF parameters.
@@ -452,7 +496,7 @@ impl Contents {
             return true;
         }
         match header.open_with(&self.opener) {
-            Ok(keyring) if keyring.holds_all_of(&self.key) => {
+            Ok(keyring) if keyring.extends(&self.key) => {
                 self.key = keyring;
                 true
             }

@@ -70,6 +70,12 @@ impl Keyring {
         })
     }
 
+    /// Whether this keyring is `other`'s or a later one of the same vault: the same first
+    /// key, and every key of `other`.
+    pub fn extends(&self, other: &Keyring) -> bool {
+        self.root().expose() == other.root().expose() && self.holds_all_of(other)
+    }
+
     /// The raw SQLCipher key of the catalog: from epoch 0, so it never changes.
     pub fn catalog_key(&self) -> zeroize::Zeroizing<[u8; crate::KEY_LEN]> {
         self.root().catalog_key()

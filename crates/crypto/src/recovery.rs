@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 const CONTEXT: &str = "keepsake 2026-11 recovery key wrapping";
 const SLOT_CONTEXT: &str = "keepsake 2026-12 recovery slot x25519";
+const CHECK_CONTEXT: &str = "keepsake 2026-12 recovery check";
 
 pub struct RecoveryKey(Zeroizing<[u8; KEY_LEN]>);
 
@@ -54,6 +55,11 @@ impl RecoveryKey {
     /// The secret of the recovery key's sealed slot (docs/FORMAT.md section 3.11).
     pub fn slot_secret(&self) -> SlotSecret {
         SlotSecret::derive(SLOT_CONTEXT, self.0.as_slice())
+    }
+
+    /// The key of the check that ties a sealed recovery slot to its vault.
+    pub fn check_key(&self) -> WrappingKey {
+        WrappingKey::from_bytes(blake3::derive_key(CHECK_CONTEXT, self.0.as_slice()))
     }
 }
 

@@ -103,6 +103,26 @@ pub fn disable(vault: &mut UnlockedVault, store: &impl SecretStore) -> Result<()
     store.delete(vault.vault_id())
 }
 
+/// Runs a change of the vault key (a new password, `revoking` a device), after which
+/// this device still unlocks through the OS if it did before and is not the one revoked:
+/// a new key epoch drops every device slot, and this device's secret is here to make its
+/// own again.
+pub fn keeping_this_device<T>(
+    vault: &mut UnlockedVault,
+    store: &impl SecretStore,
+    revoking: Option<&str>,
+    change: impl FnOnce(&mut UnlockedVault) -> Result<T, VaultError>,
+) -> Result<T, OsUnlockError> {
+    let credential = store
+        .load(vault.vault_id())?
+        .filter(|c| vault.has_device(&c.device_id) && revoking != Some(c.device_id.as_str()));
+    let done = change(vault)?;
+    if let Some(credential) = credential {
+        vault.keep_device(&credential.device_id, &credential.secret)?;
+    }
+    Ok(done)
+}
+
 /// Whether this device could unlock `vault` through the OS (an entry, and its slot).
 pub fn is_enabled(vault: &Vault, store: &impl SecretStore) -> bool {
     matches!(store.load(vault.vault_id()), Ok(Some(c)) if vault.has_device(&c.device_id))

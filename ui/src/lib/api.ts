@@ -117,7 +117,8 @@ export const api = {
   enableOsUnlock: (password: string) => invoke<void>('enable_os_unlock', { password }),
   disableOsUnlock: () => invoke<void>('disable_os_unlock'),
   devices: () => invoke<Device[]>('devices'),
-  revokeDevice: (id: string) => invoke<string | null>('revoke_device', { id }),
+  revokeDevice: (id: string, password: string) =>
+    invoke<string | null>('revoke_device', { id, password }),
 };
 
 export const events = {

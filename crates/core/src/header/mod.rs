@@ -9,8 +9,9 @@
 mod rotation;
 mod slots;
 
-pub use rotation::{Revoke, Rotation};
+pub use rotation::Rotation;
 pub use slots::Opener;
+use slots::RecoverySecrets;
 
 use crate::VaultError;
 use crate::fsutil::write_atomic;
@@ -21,7 +22,6 @@ use keepsake_crypto::{
     derive_password_key, random_bytes,
 };
 use serde::{Deserialize, Serialize};
-use slots::Slot;
 use std::path::Path;
 
 pub const FILE_NAME: &str = "keepsake-vault.json";
@@ -45,16 +45,16 @@ pub struct HeaderBody {
     pub generation: u64,
     pub vault_id: String,
     pub kdf: Kdf,
-    /// The vault key sealed to `password_public`, or (version 2) wrapped under the
-    /// password's Argon2id key.
+    /// The vault key wrapped under the password's Argon2id key.
     pub password_slot: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_public: Option<String>,
     /// The vault key sealed to `recovery_public`, or (version 2) wrapped under the
     /// recovery key.
     pub recovery_slot: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_public: Option<String>,
+    /// Ties a sealed recovery slot to this vault's first key (docs/FORMAT.md 3.11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_check: Option<String>,
     /// Devices remembered for unlock through the OS, each with its own slot (absent while
     /// there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -75,11 +75,8 @@ pub struct DeviceSlot {
     pub name: Option<String>,
     #[serde(default, skip_serializing)]
     pub created: Option<String>,
-    /// The vault key sealed to `public`, or (version 2) wrapped under a key derived from
-    /// the device's secret.
+    /// The vault key wrapped under a key derived from the device's secret.
     pub slot: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -156,7 +153,7 @@ impl Header {
         kdf: KdfParams,
     ) -> Result<(Self, Opener), VaultError> {
         let kdf = Kdf::fresh(kdf)?;
-        let opener = Opener::password(&kdf.derive(password)?);
+        let kek = kdf.derive(password)?;
         let mut body = HeaderBody {
             format: FORMAT.into(),
             version: FORMAT_VERSION,
@@ -164,19 +161,16 @@ impl Header {
             vault_id: hex::encode(random_bytes::<16>()?),
             kdf,
             password_slot: String::new(),
-            password_public: None,
             recovery_slot: String::new(),
             recovery_public: None,
+            recovery_check: None,
             devices: Vec::new(),
             epochs: Vec::new(),
         };
-        slots::seal_for(&mut body, &opener, vault_key)?;
-        slots::seal_for(
-            &mut body,
-            &Opener::Recovery(recovery.slot_secret()),
-            vault_key,
-        )?;
-        Ok((Self::seal(body, vault_key)?, opener))
+        let keyring = Keyring::new(vault_key.clone());
+        slots::set_password(&mut body, &kek, vault_key)?;
+        slots::seal_recovery(&mut body, &RecoverySecrets::of(recovery), &keyring)?;
+        Ok((Self::seal(body, vault_key)?, Opener::Password(kek)))
     }
 
     /// Every header Keepsake writes is the current version, whatever it was read as, and
@@ -312,21 +306,24 @@ impl Header {
     ) -> Result<Self, VaultError> {
         let (mine, old) = (&self.body, &base.body);
         let mut body = theirs.body.clone();
-        let password = |b: &HeaderBody| {
-            (
-                b.password_slot.clone(),
-                b.kdf.salt.clone(),
-                b.password_public.clone(),
-            )
-        };
+        let password = |b: &HeaderBody| (b.password_slot.clone(), b.kdf.salt.clone());
         if password(mine) != password(old) && password(&body) == password(old) {
             body.password_slot = mine.password_slot.clone();
-            body.password_public = mine.password_public.clone();
             body.kdf = mine.kdf.clone();
         }
-        let recovery = |b: &HeaderBody| (b.recovery_slot.clone(), b.recovery_public.clone());
+        let recovery = |b: &HeaderBody| {
+            (
+                b.recovery_slot.clone(),
+                b.recovery_public.clone(),
+                b.recovery_check.clone(),
+            )
+        };
         if recovery(mine) != recovery(old) && recovery(&body) == recovery(old) {
-            (body.recovery_slot, body.recovery_public) = recovery(mine);
+            (
+                body.recovery_slot,
+                body.recovery_public,
+                body.recovery_check,
+            ) = recovery(mine);
         }
         rotation::merge_devices(&mut body, mine, old);
         body.generation = mine.generation.max(theirs.body.generation);
@@ -344,6 +341,14 @@ impl Header {
             == blake3::Hash::from(self.mac)
     }
 
+    /// This header's keyring, given the key that sealed it (one of another header's).
+    pub fn keyring_under(&self, key: &VaultKey) -> Result<Keyring, VaultError> {
+        if !self.is_sealed_by(key) {
+            return Err(VaultError::HeaderTampered);
+        }
+        slots::unwrap_epochs(&self.body, key.clone())
+    }
+
     /// The key of `keyring` this header is sealed by, if any.
     pub fn sealing_key<'k>(&self, keyring: &'k Keyring) -> Option<&'k VaultKey> {
         keyring.epochs().iter().rev().find(|k| self.is_sealed_by(k))
@@ -355,16 +360,21 @@ impl Header {
         (self.body.generation, self.mac) > (other.body.generation, other.mac)
     }
 
-    /// Whether this header must be written again: an older version, or `opener`'s slot
-    /// not yet sealed (docs/FORMAT.md sections 3.9 and 3.11).
+    /// Whether this header must be written again: an older version, or a recovery slot
+    /// the recovery key that opened it can now seal (docs/FORMAT.md sections 3.9, 3.11).
     pub fn is_outdated(&self, opener: &Opener) -> bool {
-        self.body.version < FORMAT_VERSION || !slots::is_sealed_for(&self.body, opener)
+        self.body.version < FORMAT_VERSION || !slots::is_current(&self.body, opener)
     }
 
-    /// The header as the current version, with `opener`'s slot sealed to it.
+    /// The header as the current version (with the recovery slot sealed, when the
+    /// recovery key opened it).
     pub fn upgraded(&self, keyring: &Keyring, opener: &Opener) -> Result<Self, VaultError> {
         let mut body = self.body.clone();
-        slots::seal_for(&mut body, opener, keyring.current())?;
+        if let Opener::Recovery(secrets) = opener
+            && body.recovery_public.is_none()
+        {
+            slots::seal_recovery(&mut body, secrets, keyring)?;
+        }
         Self::seal(body, keyring.current())
     }
 
@@ -381,28 +391,11 @@ impl Header {
             return Err(VaultError::KdfTooCostly(params));
         }
         crate::memory::check_available(u64::from(params.memory_kib) * 1024)?;
-        let kek = self.body.kdf.derive(password)?;
-        let opener = Opener::password(&kek);
-        let key = slots::open_slot(
-            &self.body,
-            Slot::Password,
-            &opener,
-            Some(&kek),
-            VaultError::WrongPassword,
-        )?;
-        self.opened(key, opener)
+        self.opened_by(Opener::Password(self.body.kdf.derive(password)?))
     }
 
     pub fn unlock_with_recovery(&self, recovery: &RecoveryKey) -> Result<Opened, VaultError> {
-        let opener = Opener::Recovery(recovery.slot_secret());
-        let key = slots::open_slot(
-            &self.body,
-            Slot::Recovery,
-            &opener,
-            Some(&recovery.wrapping_key()),
-            VaultError::WrongRecoveryKey,
-        )?;
-        self.opened(key, opener)
+        self.opened_by(Opener::Recovery(RecoverySecrets::of(recovery)))
     }
 
     /// Unlocks with a remembered device's secret.
@@ -411,43 +404,25 @@ impl Header {
         device_id: &str,
         secret: &DeviceSecret,
     ) -> Result<Opened, VaultError> {
-        if !self.body.devices.iter().any(|d| d.id == device_id) {
-            return Err(VaultError::DeviceRevoked);
-        }
-        let opener = Opener::device(device_id, secret);
-        let key = slots::open_slot(
-            &self.body,
-            Slot::Device(device_id),
-            &opener,
-            Some(&slots::device_kek(secret)),
-            VaultError::WrongDeviceKey,
-        )?;
-        self.opened(key, opener)
+        self.opened_by(Opener::device(device_id, secret))
     }
 
-    /// Opens this header with a session's opener (a header another device rotated):
-    /// its keyring, if the opener's slot is in it, sealed to it.
+    /// Opens this header with a session's opener (a header another device rotated): its
+    /// keyring, if the opener's slot is in it and opens.
     pub fn open_with(&self, opener: &Opener) -> Result<Keyring, VaultError> {
-        let key = slots::open_slot(
-            &self.body,
-            opener.slot(),
-            opener,
-            None,
-            VaultError::KeyChangedElsewhere,
-        )?;
-        Ok(self.opened(key, opener.clone())?.keyring)
+        Ok(self.opened_by(opener.clone())?.keyring)
     }
 
-    /// A slot opened with `key`: the whole header must be authentic, then the older
-    /// epochs' keys unwrap under it.
-    fn opened(&self, key: VaultKey, opener: Opener) -> Result<Opened, VaultError> {
+    /// A slot opened: the whole header must be authentic under the key it gives, then
+    /// the older epochs' keys unwrap under it.
+    fn opened_by(&self, opener: Opener) -> Result<Opened, VaultError> {
+        let key = slots::open_slot(&self.body, &opener)?;
         if !self.is_sealed_by(&key) {
             return Err(VaultError::HeaderTampered);
         }
-        Ok(Opened {
-            keyring: slots::unwrap_epochs(&self.body, key)?,
-            opener,
-        })
+        let keyring = slots::unwrap_epochs(&self.body, key)?;
+        slots::check_recovery(&self.body, &opener, &keyring)?;
+        Ok(Opened { keyring, opener })
     }
 
     /// The same vault key under the same password with a fresh salt and the given KDF
@@ -460,12 +435,12 @@ impl Header {
     ) -> Result<(Self, Opener), VaultError> {
         let mut body = self.body.clone();
         body.kdf = Kdf::fresh(kdf)?;
-        let opener = Opener::password(&body.kdf.derive(password)?);
-        slots::seal_for(&mut body, &opener, keyring.current())?;
-        Ok((Self::seal(body, keyring.current())?, opener))
+        let kek = body.kdf.derive(password)?;
+        slots::set_password(&mut body, &kek, keyring.current())?;
+        Ok((Self::seal(body, keyring.current())?, Opener::Password(kek)))
     }
 
-    /// The same header with one more device slot.
+    /// The same header with a slot for device `id` (replacing one it had).
     pub fn with_device(
         &self,
         keyring: &Keyring,
@@ -473,14 +448,7 @@ impl Header {
         secret: &DeviceSecret,
     ) -> Result<Self, VaultError> {
         let mut body = self.body.clone();
-        body.devices.push(DeviceSlot {
-            id: id.into(),
-            name: None,
-            created: None,
-            slot: String::new(),
-            public: None,
-        });
-        slots::seal_for(&mut body, &Opener::device(id, secret), keyring.current())?;
+        slots::set_device(&mut body, id, secret, keyring.current())?;
         Self::seal(body, keyring.current())
     }
 
@@ -532,18 +500,20 @@ mod tests {
         *opened.unwrap().keyring.current().expose()
     }
 
+    /// A rotation to `password` (the same as before when `revoking`).
     fn rotate(
         header: &Header,
         keys: &Keyring,
-        password: Option<&Password>,
-        revoke: Revoke,
+        password: &Password,
+        revoking: Option<&str>,
     ) -> (Header, Keyring) {
         let rotated = header
             .rotated(
                 keys,
                 Rotation {
-                    password: password.map(|p| (p, FAST)),
-                    revoke,
+                    password,
+                    new_kdf: revoking.is_none().then_some(FAST),
+                    revoking,
                 },
             )
             .unwrap();
@@ -581,7 +551,7 @@ mod tests {
     fn a_new_password_is_a_new_key_epoch_the_old_secrets_cannot_reach() {
         let (keys, pw, rk, header) = fixture();
         let new_pw = Password::new("another long password".into());
-        let (changed, new_keys) = rotate(&header, &keys, Some(&new_pw), Revoke::None);
+        let (changed, new_keys) = rotate(&header, &keys, &new_pw, None);
         assert_ne!(new_keys.current().key_id(), keys.current().key_id());
         assert!(matches!(
             changed.unlock_with_password(&pw, false),
@@ -592,19 +562,19 @@ mod tests {
             .unwrap()
             .keyring;
         assert_eq!(opened.current().expose(), new_keys.current().expose());
-        assert!(
-            opened.holds_all_of(&keys),
-            "the old key is still in the chain"
-        );
+        assert!(opened.extends(&keys), "the old keys are still in the chain");
         assert_eq!(*opened.catalog_key(), *keys.catalog_key());
         assert_eq!(
             current(changed.unlock_with_recovery(&rk)),
             *new_keys.current().expose()
         );
         let old = header.unlock_with_password(&pw, false).unwrap().keyring;
-        assert!(!old.holds_all_of(&new_keys));
+        assert!(old.key_for(new_keys.current().key_id()).is_none());
     }
 
+    /// A revoked device's secret with a header saved before never reaches the new key;
+    /// the password (unchanged) opens it, and a session unlocked with it opens the
+    /// rotated header as a sync does. Every device slot goes with the old key.
     #[test]
     fn a_revoked_device_with_a_header_saved_before_never_reaches_the_new_key() {
         let (keys, pw, _, header) = fixture();
@@ -618,35 +588,65 @@ mod tests {
             .with_device(&keys, "00000000000000bb", &desktop)
             .unwrap();
         let saved = reread(&header);
-        let (revoked, new_keys) = rotate(&header, &keys, None, Revoke::Device("00000000000000aa"));
+        let (revoked, new_keys) = rotate(&header, &keys, &pw, Some("00000000000000aa"));
         let stolen = saved
             .unlock_with_device("00000000000000aa", &laptop)
-            .unwrap()
-            .keyring;
-        assert!(stolen.key_for(new_keys.current().key_id()).is_none());
+            .unwrap();
+        assert!(
+            stolen
+                .keyring
+                .key_for(new_keys.current().key_id())
+                .is_none()
+        );
         assert!(matches!(
-            revoked.unlock_with_device("00000000000000aa", &laptop),
+            revoked.open_with(&stolen.opener),
             Err(VaultError::DeviceRevoked)
         ));
-        // The password (unchanged) and the other device open the new key; the device's
-        // session opener opens the rotated header too, as a sync does.
+        let session = saved.unlock_with_password(&pw, false).unwrap();
         assert_eq!(
-            current(revoked.unlock_with_password(&pw, false)),
-            *new_keys.current().expose()
-        );
-        let desk = saved
-            .unlock_with_device("00000000000000bb", &desktop)
-            .unwrap();
-        assert_eq!(
-            revoked.open_with(&desk.opener).unwrap().current().expose(),
+            revoked
+                .open_with(&session.opener)
+                .unwrap()
+                .current()
+                .expose(),
             new_keys.current().expose()
         );
-        let lap = saved
-            .unlock_with_device("00000000000000aa", &laptop)
-            .unwrap();
         assert!(matches!(
-            revoked.open_with(&lap.opener),
-            Err(VaultError::KeyChangedElsewhere)
+            revoked.unlock_with_device("00000000000000bb", &desktop),
+            Err(VaultError::DeviceRevoked)
+        ));
+        assert!(matches!(
+            header.rotated(
+                &keys,
+                Rotation {
+                    password: &pw,
+                    new_kdf: None,
+                    revoking: Some("00000000000000cc")
+                }
+            ),
+            Err(VaultError::NoSuchDevice(_))
+        ));
+    }
+
+    /// Whoever knows only what a header shows (the storage operator) cannot make one the
+    /// password or the recovery key opens: the password slot is a wrap under the
+    /// password's key, and a sealed recovery slot must carry a check only the recovery key
+    /// computes over the vault's first key.
+    #[test]
+    fn a_header_forged_from_public_parts_opens_with_neither_secret() {
+        let (_, pw, rk, header) = fixture();
+        let evil = Keyring::new(VaultKey::random().unwrap());
+        let mut body = header.body.clone();
+        body.generation += 5;
+        slots::reseal(&mut body, &evil, &WrappingKey::random().unwrap()).unwrap();
+        let forged = reread(&Header::seal(body, evil.current()).unwrap());
+        assert!(matches!(
+            forged.unlock_with_password(&pw, false),
+            Err(VaultError::WrongPassword)
+        ));
+        assert!(matches!(
+            forged.unlock_with_recovery(&rk),
+            Err(VaultError::HeaderTampered)
         ));
     }
 
@@ -654,12 +654,8 @@ mod tests {
     fn every_write_is_a_later_generation_that_only_the_key_can_seal() {
         let (keys, _, _, header) = fixture();
         assert_eq!(header.body.generation, 1);
-        let (changed, new_keys) = rotate(
-            &header,
-            &keys,
-            Some(&Password::new("another long password".into())),
-            Revoke::None,
-        );
+        let new_pw = Password::new("another long password".into());
+        let (changed, new_keys) = rotate(&header, &keys, &new_pw, None);
         assert_eq!(changed.body.generation, 2);
         assert!(changed.is_sealed_by(new_keys.current()) && changed.supersedes(&header));
         assert!(!changed.is_sealed_by(keys.current()));
@@ -728,35 +724,30 @@ mod tests {
         }
     }
 
-    /// Two devices rotated from one base at once (a password changed here, a device
-    /// revoked there): the merge is one more epoch holding both keys, opened by the new
-    /// password and not by the revoked device.
+    /// Two devices changed the key from one base at once (both revoked a device): the
+    /// merge is one more epoch whose keyring holds both, opened by the password, later
+    /// than both; a keyring of another vault is refused.
     #[test]
-    fn two_rotations_at_once_merge_into_a_keyring_holding_both() {
-        let (keys, _, _, header) = fixture();
-        let lost = DeviceSecret::random().unwrap();
-        let base = header
-            .with_device(&keys, "0000000000000001", &lost)
+    fn two_key_changes_at_once_merge_into_a_keyring_holding_both() {
+        let (keys, pw, _, header) = fixture();
+        let (theirs, their_keys) = rotate(&header, &keys, &pw, None);
+        let (mine, my_keys) = rotate(&header, &keys, &pw, None);
+        let Opener::Password(kek) = theirs.unlock_with_password(&pw, false).unwrap().opener else {
+            panic!("a password opener")
+        };
+        let (merged, merged_keys) = theirs
+            .merged_keys(&their_keys, &my_keys, mine.body.generation, &kek)
             .unwrap();
-        let new_pw = Password::new("changed over there".into());
-        let (theirs, their_keys) = rotate(&base, &keys, Some(&new_pw), Revoke::None);
-        let (mine, my_keys) = rotate(&base, &keys, None, Revoke::Device("0000000000000001"));
-        let (merged, merged_keys) =
-            Header::merged_across_epochs(&theirs, &their_keys, &mine, &my_keys, Some(&base))
-                .unwrap();
         let merged = reread(&merged);
-        let opened = merged.unlock_with_password(&new_pw, false).unwrap().keyring;
+        let opened = merged.unlock_with_password(&pw, false).unwrap().keyring;
         assert_eq!(opened.current().expose(), merged_keys.current().expose());
-        assert!(opened.holds_all_of(&their_keys) && opened.holds_all_of(&my_keys));
+        assert!(opened.extends(&their_keys) && opened.extends(&my_keys));
+        assert!(merged.supersedes(&theirs) && merged.supersedes(&mine));
+        let stranger = Keyring::new(VaultKey::random().unwrap());
         assert!(matches!(
-            merged.unlock_with_device("0000000000000001", &lost),
-            Err(VaultError::DeviceRevoked)
+            theirs.merged_keys(&their_keys, &stranger, 0, &kek),
+            Err(VaultError::HeaderTampered)
         ));
-        let before = base
-            .unlock_with_device("0000000000000001", &lost)
-            .unwrap()
-            .keyring;
-        assert!(before.key_for(merged_keys.current().key_id()).is_none());
     }
 
     /// A version 2 header (every slot a plain wrap), as Keepsake wrote before key epochs,
@@ -770,18 +761,19 @@ mod tests {
             vault_id: "00112233445566778899aabbccddeeff".into(),
             kdf: Kdf::fresh(FAST).unwrap(),
             password_slot: String::new(),
-            password_public: None,
             recovery_slot: String::new(),
             recovery_public: None,
+            recovery_check: None,
             devices: Vec::new(),
             epochs: Vec::new(),
         };
-        let wrap = |kek: &WrappingKey, slot: Slot| {
-            let aad = slot.wrapped_aad("00112233445566778899aabbccddeeff");
-            B64.encode(keepsake_crypto::wrap_key(kek, key.expose(), &aad).unwrap())
+        let aad = |name: &str| format!("keepsake-vault v1 {name} slot {}", body.vault_id);
+        let wrap = |kek: &WrappingKey, aad: String| {
+            B64.encode(keepsake_crypto::wrap_key(kek, key.expose(), aad.as_bytes()).unwrap())
         };
-        body.password_slot = wrap(&body.kdf.derive(pw).unwrap(), Slot::Password);
-        body.recovery_slot = wrap(&rk.wrapping_key(), Slot::Recovery);
+        let password_slot = wrap(&body.kdf.derive(pw).unwrap(), aad("password"));
+        let recovery_slot = wrap(&rk.wrapping_key(), aad("recovery"));
+        (body.password_slot, body.recovery_slot) = (password_slot, recovery_slot);
         let body_line = serde_json::to_string(&body).unwrap();
         let mac = key.header_mac(body_line.as_bytes());
         let header = reread(&Header {
@@ -793,8 +785,8 @@ mod tests {
         (header, opened)
     }
 
-    /// A version 2 header opens, the slot that opened it is sealed at the upgrade, and
-    /// a rotation that cannot carry its recovery slot over draws a new recovery key.
+    /// A version 2 header opens; its recovery slot is sealed when the recovery key opens
+    /// it, and a rotation before that draws a new recovery key, which then works.
     #[test]
     fn a_version_2_header_upgrades_and_a_rotation_replaces_its_recovery_key() {
         let (_, pw, rk, _) = fixture();
@@ -803,14 +795,27 @@ mod tests {
         assert!(v2.is_outdated(&opened.opener));
         let upgraded = reread(&v2.upgraded(&opened.keyring, &opened.opener).unwrap());
         assert_eq!(upgraded.body.version, FORMAT_VERSION);
-        assert!(upgraded.body.password_public.is_some() && upgraded.body.recovery_public.is_none());
-        assert!(!upgraded.is_outdated(&opened.opener));
+        assert!(upgraded.body.recovery_public.is_none());
+        let by_recovery = upgraded.unlock_with_recovery(&rk).unwrap();
+        assert!(upgraded.is_outdated(&by_recovery.opener));
+        let sealed = reread(
+            &upgraded
+                .upgraded(&by_recovery.keyring, &by_recovery.opener)
+                .unwrap(),
+        );
+        assert!(sealed.body.recovery_public.is_some());
+        assert_eq!(
+            current(sealed.unlock_with_recovery(&rk)),
+            *opened.keyring.current().expose()
+        );
+
         let rotated = upgraded
             .rotated(
                 &opened.keyring,
                 Rotation {
-                    password: None,
-                    revoke: Revoke::None,
+                    password: &pw,
+                    new_kdf: Some(FAST),
+                    revoking: None,
                 },
             )
             .unwrap();
@@ -828,17 +833,6 @@ mod tests {
             current(rotated_header.unlock_with_password(&pw, false)),
             *rotated.keyring.current().expose()
         );
-        // A version 2 password slot cannot be carried over without the password.
-        assert!(matches!(
-            v2.rotated(
-                &opened.keyring,
-                Rotation {
-                    password: None,
-                    revoke: Revoke::None
-                }
-            ),
-            Err(VaultError::RotationNeedsPassword)
-        ));
     }
 
     #[test]

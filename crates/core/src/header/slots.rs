@@ -1,22 +1,24 @@
 //! The header's key slots (docs/FORMAT.md sections 3.2 to 3.5 and 3.11): the password,
-//! the recovery key and each remembered device open the current epoch's vault key. A
-//! version 3 slot is sealed to the holder's X25519 public key, so whoever holds the key
-//! can seal a new one to it; a version 2 slot is a wrap under a key only its holder has.
+//! the recovery key and each remembered device open the current epoch's vault key.
+//!
+//! The password and device slots are wraps under a key only their holder has, so a slot
+//! that opens also proves the header was made by someone who knew that secret. The
+//! recovery slot (version 3) is sealed to an X25519 public key instead, so that a new key
+//! epoch reaches the recovery key without it; as a sealed box proves nothing about who
+//! made it, a check only the recovery key can compute ties it to the vault's first key.
 
 use super::{HeaderBody, damaged};
 use crate::VaultError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use keepsake_crypto::{
-    DeviceSecret, Keyring, SEALED_KEY_LEN, SealedKey, SlotSecret, VaultKey, WRAPPED_KEY_LEN,
-    WrappedKey, WrappingKey, open_sealed_key, seal_key, unwrap_key, wrap_key,
+    DeviceSecret, KeyId, Keyring, RecoveryKey, SEALED_KEY_LEN, SealedKey, SlotSecret, VaultKey,
+    WRAPPED_KEY_LEN, WrappedKey, WrappingKey, open_sealed_key, seal_key, unwrap_key, wrap_key,
 };
 use std::fmt;
 
-/// BLAKE3 `derive_key` context: device secret -> the key of its version 2 slot.
+/// BLAKE3 `derive_key` context: device secret -> the key of its slot.
 const DEVICE_SLOT_CONTEXT: &str = "keepsake 2026-11 device slot";
-const PASSWORD_X25519: &str = "keepsake 2026-12 password slot x25519";
-const DEVICE_X25519: &str = "keepsake 2026-12 device slot x25519";
 
 /// Which slot of a header.
 #[derive(Clone, Copy)]
@@ -27,7 +29,7 @@ pub(super) enum Slot<'a> {
 }
 
 impl Slot<'_> {
-    /// Associated data of a version 2 slot: the slot and the vault it belongs to.
+    /// Associated data of a wrapped slot: the slot and the vault it belongs to.
     pub(super) fn wrapped_aad(self, vault_id: &str) -> Vec<u8> {
         match self {
             Slot::Password => format!("keepsake-vault v1 password slot {vault_id}"),
@@ -36,63 +38,43 @@ impl Slot<'_> {
         }
         .into_bytes()
     }
-
-    fn sealed_aad(self, vault_id: &str) -> Vec<u8> {
-        match self {
-            Slot::Password => format!("keepsake-vault v3 sealed password slot {vault_id}"),
-            Slot::Recovery => format!("keepsake-vault v3 sealed recovery slot {vault_id}"),
-            Slot::Device(id) => format!("keepsake-vault v3 sealed device slot {vault_id} {id}"),
-        }
-        .into_bytes()
-    }
-
-    /// The slot's value and public key (None: a version 2 slot) in `body`, if it has one.
-    fn in_body(self, body: &HeaderBody) -> Option<(&String, Option<&String>)> {
-        match self {
-            Slot::Password => Some((&body.password_slot, body.password_public.as_ref())),
-            Slot::Recovery => Some((&body.recovery_slot, body.recovery_public.as_ref())),
-            Slot::Device(id) => body
-                .devices
-                .iter()
-                .find(|d| d.id == id)
-                .map(|d| (&d.slot, d.public.as_ref())),
-        }
-    }
-
-    /// Sets the slot in `body` to `key` sealed to `public`.
-    fn set_sealed(
-        self,
-        body: &mut HeaderBody,
-        public: &[u8; 32],
-        key: &VaultKey,
-    ) -> Result<(), VaultError> {
-        let sealed = B64.encode(seal_key(
-            public,
-            key.expose(),
-            &self.sealed_aad(&body.vault_id),
-        )?);
-        let public = Some(hex::encode(public));
-        match self {
-            Slot::Password => (body.password_slot, body.password_public) = (sealed, public),
-            Slot::Recovery => (body.recovery_slot, body.recovery_public) = (sealed, public),
-            Slot::Device(id) => {
-                if let Some(device) = body.devices.iter_mut().find(|d| d.id == id) {
-                    (device.slot, device.public) = (sealed, public);
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
-/// The secret of the slot that unlocked a session, kept (zeroized on drop) while it is
-/// unlocked: with it, a header of a later key epoch, rotated on another device, opens at
-/// sync without asking anyone (docs/FORMAT.md section 3.11).
+fn sealed_recovery_aad(vault_id: &str) -> Vec<u8> {
+    format!("keepsake-vault v3 sealed recovery slot {vault_id}").into_bytes()
+}
+
+/// The secret that opened a session's header, kept (zeroized on drop) while it is
+/// unlocked: with it a sync opens a header of a key epoch another device started, when
+/// that device kept this secret's slot (docs/FORMAT.md section 3.11).
 #[derive(Clone)]
 pub enum Opener {
-    Password(SlotSecret),
-    Recovery(SlotSecret),
-    Device { id: String, secret: SlotSecret },
+    /// The password's Argon2id key, for the salt of the header it opened.
+    Password(WrappingKey),
+    Recovery(RecoverySecrets),
+    Device {
+        id: String,
+        kek: WrappingKey,
+    },
+}
+
+/// What the recovery key gives: the key of a version 2 slot, the secret of a sealed one,
+/// and the key of the check that ties a sealed one to the vault.
+#[derive(Clone)]
+pub struct RecoverySecrets {
+    kek: WrappingKey,
+    secret: SlotSecret,
+    check: WrappingKey,
+}
+
+impl RecoverySecrets {
+    pub(super) fn of(recovery: &RecoveryKey) -> Self {
+        Self {
+            kek: recovery.wrapping_key(),
+            secret: recovery.slot_secret(),
+            check: recovery.check_key(),
+        }
+    }
 }
 
 impl fmt::Debug for Opener {
@@ -102,19 +84,14 @@ impl fmt::Debug for Opener {
 }
 
 impl Opener {
-    /// The password's, from its Argon2id key.
-    pub(super) fn password(kek: &WrappingKey) -> Self {
-        Self::Password(SlotSecret::derive(PASSWORD_X25519, kek.expose()))
-    }
-
     pub(super) fn device(id: &str, secret: &DeviceSecret) -> Self {
         Self::Device {
             id: id.into(),
-            secret: SlotSecret::derive(DEVICE_X25519, secret.expose()),
+            kek: WrappingKey::from_bytes(blake3::derive_key(DEVICE_SLOT_CONTEXT, secret.expose())),
         }
     }
 
-    pub(super) fn slot(&self) -> Slot<'_> {
+    fn slot(&self) -> Slot<'_> {
         match self {
             Self::Password(_) => Slot::Password,
             Self::Recovery(_) => Slot::Recovery,
@@ -122,9 +99,12 @@ impl Opener {
         }
     }
 
-    pub(super) fn secret(&self) -> &SlotSecret {
+    /// The error for a header this secret does not open.
+    fn wrong(&self) -> VaultError {
         match self {
-            Self::Password(secret) | Self::Recovery(secret) | Self::Device { secret, .. } => secret,
+            Self::Password(_) => VaultError::WrongPassword,
+            Self::Recovery(_) => VaultError::WrongRecoveryKey,
+            Self::Device { .. } => VaultError::WrongDeviceKey,
         }
     }
 }
@@ -144,95 +124,165 @@ fn decode_public(public: &str) -> Result<[u8; 32], VaultError> {
     Ok(out)
 }
 
-/// Opens `slot` of `body` with `opener`'s secret, or with `kek` where the slot is still a
-/// version 2 wrap. `wrong` is the error for a secret that does not open it.
-pub(super) fn open_slot(
-    body: &HeaderBody,
-    slot: Slot,
-    opener: &Opener,
-    kek: Option<&WrappingKey>,
-    wrong: VaultError,
-) -> Result<VaultKey, VaultError> {
-    let Some((value, public)) = slot.in_body(body) else {
-        return Err(wrong);
-    };
-    let key = match (public, kek) {
-        (Some(public), _) => {
-            if decode_public(public)? != opener.secret().public() {
-                return Err(wrong);
+/// Opens `opener`'s slot in `body`: the vault key of the header's current epoch.
+pub(super) fn open_slot(body: &HeaderBody, opener: &Opener) -> Result<VaultKey, VaultError> {
+    let slot = opener.slot();
+    let aad = slot.wrapped_aad(&body.vault_id);
+    let key = match opener {
+        Opener::Password(kek) => {
+            unwrap_key(kek, &decode::<WRAPPED_KEY_LEN>(&body.password_slot)?, &aad)
+        }
+        Opener::Device { id, kek } => {
+            let device = body
+                .devices
+                .iter()
+                .find(|d| &d.id == id)
+                .ok_or(VaultError::DeviceRevoked)?;
+            unwrap_key(kek, &decode::<WRAPPED_KEY_LEN>(&device.slot)?, &aad)
+        }
+        Opener::Recovery(secrets) => match &body.recovery_public {
+            Some(public) => {
+                if decode_public(public)? != secrets.secret.public() {
+                    return Err(opener.wrong());
+                }
+                let sealed: SealedKey = decode::<SEALED_KEY_LEN>(&body.recovery_slot)?;
+                open_sealed_key(
+                    &secrets.secret,
+                    &sealed,
+                    &sealed_recovery_aad(&body.vault_id),
+                )
             }
-            let sealed: SealedKey = decode::<SEALED_KEY_LEN>(value)?;
-            open_sealed_key(opener.secret(), &sealed, &slot.sealed_aad(&body.vault_id))
-        }
-        (None, Some(kek)) => {
-            let wrapped: WrappedKey = decode::<WRAPPED_KEY_LEN>(value)?;
-            unwrap_key(kek, &wrapped, &slot.wrapped_aad(&body.vault_id))
-        }
-        (None, None) => return Err(wrong),
+            None => unwrap_key(
+                &secrets.kek,
+                &decode::<WRAPPED_KEY_LEN>(&body.recovery_slot)?,
+                &aad,
+            ),
+        },
     };
-    Ok(VaultKey::from_bytes(*key.map_err(|_| wrong)?))
+    Ok(VaultKey::from_bytes(*key.map_err(|_| opener.wrong())?))
 }
 
-/// The key of a device's version 2 slot.
-pub(super) fn device_kek(secret: &DeviceSecret) -> WrappingKey {
-    WrappingKey::from_bytes(blake3::derive_key(DEVICE_SLOT_CONTEXT, secret.expose()))
+/// The check of a sealed recovery slot: `KeyedHash(K_check, vault id || epoch 0's key id
+/// || recovery public key)`. Only the recovery key computes it, and epoch 0's key never
+/// changes, so a header sealed to the recovery key by anyone else fails it.
+fn recovery_check(check: &WrappingKey, vault_id: &str, root: KeyId, public: &str) -> String {
+    let mut hasher = blake3::Hasher::new_keyed(check.expose());
+    hasher.update(vault_id.as_bytes());
+    hasher.update(&root.0);
+    hasher.update(public.as_bytes());
+    hasher.finalize().to_hex().to_string()
 }
 
-/// Seals `key` into the slot `opener` opens (a version 2 slot becomes a sealed one).
-pub(super) fn seal_for(
-    body: &mut HeaderBody,
+/// After a slot opened and the keyring is known: a sealed recovery slot must carry the
+/// check of this vault's first key.
+pub(super) fn check_recovery(
+    body: &HeaderBody,
     opener: &Opener,
+    keyring: &Keyring,
+) -> Result<(), VaultError> {
+    let (Opener::Recovery(secrets), Some(public)) = (opener, &body.recovery_public) else {
+        return Ok(());
+    };
+    let expected = recovery_check(
+        &secrets.check,
+        &body.vault_id,
+        keyring.root().key_id(),
+        public,
+    );
+    let found = body.recovery_check.as_deref().unwrap_or_default();
+    if blake3::Hash::from_hex(found).ok() != blake3::Hash::from_hex(&expected).ok() {
+        return Err(VaultError::HeaderTampered);
+    }
+    Ok(())
+}
+
+/// Whether `opener`'s slot is as this version writes it (a recovery slot sealed).
+pub(super) fn is_current(body: &HeaderBody, opener: &Opener) -> bool {
+    !matches!(opener, Opener::Recovery(_)) || body.recovery_public.is_some()
+}
+
+/// Wraps `key` in the password slot under `kek`.
+pub(super) fn set_password(
+    body: &mut HeaderBody,
+    kek: &WrappingKey,
     key: &VaultKey,
 ) -> Result<(), VaultError> {
-    opener
-        .slot()
-        .set_sealed(body, &opener.secret().public(), key)
+    let aad = Slot::Password.wrapped_aad(&body.vault_id);
+    body.password_slot = B64.encode(wrap_key(kek, key.expose(), &aad)?);
+    Ok(())
 }
 
-/// Whether `opener`'s slot in `body` is sealed to it (else it is a version 2 wrap).
-pub(super) fn is_sealed_for(body: &HeaderBody, opener: &Opener) -> bool {
-    let public = hex::encode(opener.secret().public());
-    opener
-        .slot()
-        .in_body(body)
-        .is_some_and(|(_, p)| p == Some(&public))
-}
-
-/// Seals `keyring`'s current key to every slot with a public key and wraps the older keys
-/// under it. A device whose slot is still a version 2 wrap loses it (it asks for the
-/// password once); a version 2 recovery slot is left for the caller to replace; a
-/// version 2 password slot makes this fail.
-pub(super) fn reseal(body: &mut HeaderBody, keyring: &Keyring) -> Result<(), VaultError> {
-    let key = keyring.current();
-    let public = body
-        .password_public
-        .clone()
-        .ok_or(VaultError::RotationNeedsPassword)?;
-    Slot::Password.set_sealed(body, &decode_public(&public)?, key)?;
-    if let Some(public) = body.recovery_public.clone() {
-        Slot::Recovery.set_sealed(body, &decode_public(&public)?, key)?;
-    }
-    body.devices.retain(|d| d.public.is_some());
-    let devices: Vec<(String, String)> = body
-        .devices
-        .iter()
-        .filter_map(|d| Some((d.id.clone(), d.public.clone()?)))
-        .collect();
-    for (id, public) in devices {
-        Slot::Device(&id).set_sealed(body, &decode_public(&public)?, key)?;
-    }
-    wrap_epochs(body, keyring)
-}
-
-/// Seals `key` to the public key a device slot of `from` names, into `body` (a device
-/// another header remembered).
-pub(super) fn reseal_device(
+/// Wraps `key` in the slot of device `id` (added if it has none).
+pub(super) fn set_device(
     body: &mut HeaderBody,
     id: &str,
-    public: &str,
+    secret: &DeviceSecret,
     key: &VaultKey,
 ) -> Result<(), VaultError> {
-    Slot::Device(id).set_sealed(body, &decode_public(public)?, key)
+    let Opener::Device { kek, .. } = Opener::device(id, secret) else {
+        unreachable!("a device's opener")
+    };
+    let aad = Slot::Device(id).wrapped_aad(&body.vault_id);
+    let slot = B64.encode(wrap_key(&kek, key.expose(), &aad)?);
+    match body.devices.iter_mut().find(|d| d.id == id) {
+        Some(device) => device.slot = slot,
+        None => body.devices.push(super::DeviceSlot {
+            id: id.into(),
+            name: None,
+            created: None,
+            slot,
+        }),
+    }
+    Ok(())
+}
+
+/// Seals `keyring`'s current key to the recovery key, with its check.
+pub(super) fn seal_recovery(
+    body: &mut HeaderBody,
+    secrets: &RecoverySecrets,
+    keyring: &Keyring,
+) -> Result<(), VaultError> {
+    let public = hex::encode(secrets.secret.public());
+    body.recovery_check = Some(recovery_check(
+        &secrets.check,
+        &body.vault_id,
+        keyring.root().key_id(),
+        &public,
+    ));
+    body.recovery_public = Some(public);
+    reseal_recovery(body, keyring.current())
+}
+
+/// Seals `key` to the recovery public key the header already names (its check, over the
+/// vault and epoch 0, stays as it is).
+fn reseal_recovery(body: &mut HeaderBody, key: &VaultKey) -> Result<(), VaultError> {
+    let public = body
+        .recovery_public
+        .as_deref()
+        .ok_or_else(|| damaged("no recovery public key".into()))?;
+    let sealed = seal_key(
+        &decode_public(public)?,
+        key.expose(),
+        &sealed_recovery_aad(&body.vault_id),
+    )?;
+    body.recovery_slot = B64.encode(sealed);
+    Ok(())
+}
+
+/// A new epoch's key in `body`: wrapped under the password's `kek`, sealed to the
+/// recovery key when the header names its public key (else left for the caller), the
+/// older keys wrapped under it, and no device slot (their secrets are not here).
+pub(super) fn reseal(
+    body: &mut HeaderBody,
+    keyring: &Keyring,
+    password_kek: &WrappingKey,
+) -> Result<(), VaultError> {
+    set_password(body, password_kek, keyring.current())?;
+    if body.recovery_public.is_some() {
+        reseal_recovery(body, keyring.current())?;
+    }
+    body.devices.clear();
+    wrap_epochs(body, keyring)
 }
 
 fn epoch_aad(vault_id: &str, epoch: usize) -> Vec<u8> {
@@ -242,16 +292,12 @@ fn epoch_aad(vault_id: &str, epoch: usize) -> Vec<u8> {
 /// `epochs`: every key of `keyring` but the current one, wrapped under it.
 fn wrap_epochs(body: &mut HeaderBody, keyring: &Keyring) -> Result<(), VaultError> {
     let epochs = keyring.epochs();
-    let older = &epochs[..epochs.len() - 1];
-    body.epochs = older
+    let kek = keyring.current().epoch_wrapping_key();
+    body.epochs = epochs[..epochs.len() - 1]
         .iter()
         .enumerate()
         .map(|(i, key)| {
-            let wrapped = wrap_key(
-                &keyring.current().epoch_wrapping_key(),
-                key.expose(),
-                &epoch_aad(&body.vault_id, i),
-            )?;
+            let wrapped = wrap_key(&kek, key.expose(), &epoch_aad(&body.vault_id, i))?;
             Ok(B64.encode(wrapped))
         })
         .collect::<Result<_, VaultError>>()?;

@@ -5,7 +5,7 @@
 
 use super::{RemoteError, RemoteStore, SyncControl, SyncProgress, SyncState, layout};
 use crate::catalog::{Item, RemoteConfig};
-use crate::header::Header;
+use crate::header::{Header, Opener};
 use crate::store::ObjectStore;
 use crate::{Contents, VaultError};
 use futures::StreamExt;
@@ -318,7 +318,7 @@ impl Contents {
         store: &impl RemoteStore,
     ) -> Result<bool, VaultError> {
         let local = Header::load(&self.dir)?;
-        // Another session of this vault may have rotated the key since this one began.
+        // Another session of this vault may have started a key epoch since this one began.
         if !self.adopt_keys_of(&local) {
             return Err(VaultError::KeyChangedElsewhere);
         }
@@ -326,70 +326,67 @@ impl Contents {
             .catalog
             .header_base(remote)?
             .and_then(|text| Header::parse(&text).ok());
-        let settled = match self.remote_header(store, &local.body.vault_id).await? {
+        let (settled, keys) = match self.remote_header(store, &local.body.vault_id).await? {
             // None there, damaged, or another vault's: replaced.
-            None => local.clone(),
+            None => (local.clone(), None),
             Some(theirs) if theirs.same_as(&local) => {
                 self.catalog.set_header_base(remote, &local.to_text()?)?;
                 return Ok(false);
             }
             Some(theirs) if theirs.is_sealed_by(self.key.current()) => {
-                match &base {
+                let settled = match &base {
                     Some(base)
                         if theirs.same_as(base)
                             || theirs.body.generation < base.body.generation =>
                     {
                         local.clone()
                     }
-                    Some(base) if local.same_as(base) => return self.adopt(remote, &theirs),
+                    Some(base) if local.same_as(base) => theirs,
                     Some(base) => local.merged_onto(&theirs, base, self.key.current())?,
                     // No base (a header synced before bases were kept): the newer wins.
-                    None if theirs.supersedes(&local) => return self.adopt(remote, &theirs),
+                    None if theirs.supersedes(&local) => theirs,
                     None => local.clone(),
-                }
+                };
+                (settled, None)
             }
-            // An earlier epoch's: this device rotated the key since.
-            Some(theirs) if theirs.sealing_key(&self.key).is_some() => match &base {
-                Some(base)
-                    if !theirs.same_as(base) && theirs.body.generation >= base.body.generation =>
-                {
-                    let (merged, keys) = Header::merged_across_epochs(
-                        &local,
-                        &self.key,
-                        &theirs,
-                        &self.key,
-                        Some(base),
-                    )?;
-                    self.key = keys;
-                    merged
+            // An earlier epoch's: this device started a later one, which that header's
+            // changes (a device remembered there) cannot reach without their secrets.
+            Some(theirs) if theirs.sealing_key(&self.key).is_some() => (local.clone(), None),
+            // A later epoch another device started: its password (or this device's) slot
+            // opens with this session's secret, which also shows who made it.
+            Some(theirs) => match theirs.open_with(&self.opener) {
+                Ok(keys) if keys.extends(&self.key) => (theirs, Some(keys)),
+                Ok(keys) if keys.root().expose() == self.key.root().expose() => {
+                    let Opener::Password(kek) = &self.opener else {
+                        // A device slot never outlives a key epoch.
+                        theirs.save_next(&self.dir)?;
+                        return Err(VaultError::KeyChangedElsewhere);
+                    };
+                    // Both devices changed the key between syncs: one more epoch, both keys.
+                    let (merged, keys) =
+                        theirs.merged_keys(&keys, &self.key, local.body.generation, kek)?;
+                    (merged, Some(keys))
                 }
-                _ => local.clone(),
-            },
-            // A later epoch another device started: opened with this session's secret.
-            Some(theirs) => {
-                let Ok(their_keys) = theirs.open_with(&self.opener) else {
+                _ => {
                     theirs.save_next(&self.dir)?;
                     return Err(VaultError::KeyChangedElsewhere);
-                };
-                let unchanged_here = base.as_ref().is_none_or(|b| local.same_as(b));
-                if unchanged_here && their_keys.holds_all_of(&self.key) {
-                    self.key = their_keys;
-                    return self.adopt(remote, &theirs);
                 }
-                let (merged, keys) = Header::merged_across_epochs(
-                    &theirs,
-                    &their_keys,
-                    &local,
-                    &self.key,
-                    base.as_ref(),
-                )?;
-                self.key = keys;
-                merged
-            }
+            },
         };
         let changed = !settled.same_as(&local);
         if changed {
+            // Not over a header this vault's session wrote meanwhile (a new password): the
+            // next sync settles that one.
+            if !Header::load(&self.dir)?.same_as(&local) {
+                return Ok(false);
+            }
             settled.save(&self.dir)?;
+            Header::remove_next(&self.dir);
+        }
+        // Keys change only once a header holding them is saved: nothing is ever sealed
+        // under a key no header keeps.
+        if let Some(keys) = keys {
+            self.key = keys;
         }
         let text = settled.to_text()?;
         store
@@ -398,14 +395,6 @@ impl Contents {
             .map_err(remote_error)?;
         self.catalog.set_header_base(remote, &text)?;
         Ok(changed)
-    }
-
-    /// Takes the remote's header as this device's.
-    fn adopt(&mut self, remote: &str, theirs: &Header) -> Result<bool, VaultError> {
-        theirs.save(&self.dir)?;
-        Header::remove_next(&self.dir);
-        self.catalog.set_header_base(remote, &theirs.to_text()?)?;
-        Ok(true)
     }
 
     /// The remote's header when it is one of this vault's (its MAC is checked by the
