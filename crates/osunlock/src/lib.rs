@@ -113,8 +113,11 @@ pub fn keeping_this_device<T>(
     revoking: Option<&str>,
     change: impl FnOnce(&mut UnlockedVault) -> Result<T, VaultError>,
 ) -> Result<T, OsUnlockError> {
+    // No keyring here (no Secret Service): nothing to keep, and nothing to stop the change.
     let credential = store
-        .load(vault.vault_id())?
+        .load(vault.vault_id())
+        .ok()
+        .flatten()
         .filter(|c| vault.has_device(&c.device_id) && revoking != Some(c.device_id.as_str()));
     let done = change(vault)?;
     if let Some(credential) = credential {
