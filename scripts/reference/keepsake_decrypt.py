@@ -391,8 +391,8 @@ def unlock(vault_dir: str, *, password: bytes | None = None,
 
     # 8. A sealed recovery slot must carry the check of the vault's first key (3.11).
     if isinstance(public, str):
-        root_key_id = derive_key(CTX_KEYID, keys[0])[0:8]
-        check = keyed_hash(check_key, vault_id.encode("utf-8") + root_key_id
+        root_fingerprint = derive_key(CTX_KEYID, keys[0])  # all 32 bytes
+        check = keyed_hash(check_key, vault_id.encode("utf-8") + root_fingerprint
                            + public.encode("utf-8")).hex()
         if not hmac.compare_digest(check, str(body.get("recovery_check", ""))):
             raise Fatal("vault header tampered: the recovery check does not match")

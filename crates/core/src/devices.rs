@@ -61,6 +61,8 @@ impl UnlockedVault {
         // The name first: a crash before the header leaves a name without a slot, which
         // lists nothing.
         self.catalog.name_device(&id, name, &created)?;
+        let writing = self.header_writes_owned();
+        let _writing = writing.lock().unwrap_or_else(|p| p.into_inner());
         self.refresh_header();
         let header = self.header.with_device(&self.key, &id, &secret)?;
         header.save(&self.dir)?;
@@ -102,6 +104,8 @@ impl UnlockedVault {
         device_id: &str,
         secret: &DeviceSecret,
     ) -> Result<(), VaultError> {
+        let writing = self.header_writes_owned();
+        let _writing = writing.lock().unwrap_or_else(|p| p.into_inner());
         self.refresh_header();
         let header = self.header.with_device(&self.key, device_id, secret)?;
         header.save(&self.dir)?;
@@ -112,6 +116,8 @@ impl UnlockedVault {
     /// Removes this device's own slot, when it stops unlocking through the OS: its
     /// secret stays on this device, so the key need not change.
     pub fn forget_own_device(&mut self, device_id: &str) -> Result<(), VaultError> {
+        let writing = self.header_writes_owned();
+        let _writing = writing.lock().unwrap_or_else(|p| p.into_inner());
         self.refresh_header();
         let header = self.header.without_device(&self.key, device_id)?;
         header.save(&self.dir)?;

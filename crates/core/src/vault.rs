@@ -50,6 +50,9 @@ pub struct Contents {
     pub(crate) opener: Opener,
     pub(crate) catalog: Catalog,
     pub(crate) store: ObjectStore,
+    /// Held while the header file is read, changed and written (a sync settling it, a
+    /// new password), so neither writes over the other's; shared by every `Contents`.
+    header_write: Arc<std::sync::Mutex<()>>,
     _lock: Arc<File>,
 }
 
@@ -154,6 +157,7 @@ impl Vault {
                 opener,
                 catalog,
                 store,
+                header_write: Arc::default(),
                 _lock: Arc::new(lock),
             },
         };
@@ -187,6 +191,8 @@ impl Vault {
 
     pub fn unlock(mut self, password: &Password) -> Result<UnlockedVault, VaultError> {
         let lock = acquire_lock(&self.dir)?;
+        // As it is now that no other process can write it.
+        self.header = Header::load(&self.dir)?;
         self.take_next_header(password)?;
         let opened = self
             .header
@@ -295,6 +301,7 @@ impl Vault {
                 opener,
                 catalog,
                 store,
+                header_write: Arc::default(),
                 _lock: Arc::new(lock),
             },
         };
@@ -364,6 +371,7 @@ impl UnlockedVault {
             opener: self.opener.clone(),
             catalog: Catalog::open(&self.dir.join(catalog::FILE_NAME), &self.key.catalog_key())?,
             store: ObjectStore::new(&self.dir),
+            header_write: self.contents.header_write.clone(),
             _lock: self.contents._lock.clone(),
         })
     }
@@ -372,15 +380,20 @@ impl UnlockedVault {
     /// sync adopted a newer one meanwhile (docs/FORMAT.md sections 3.10 and 3.11), with
     /// its keys when another device started a key epoch. Whether it took one.
     pub fn refresh_header(&mut self) -> bool {
-        if let Ok(on_disk) = Header::load(&self.dir)
-            && !on_disk.same_as(&self.header)
-            && on_disk.supersedes(&self.header)
-            && self.contents.adopt_keys_of(&on_disk)
-        {
+        let Ok(on_disk) = Header::load(&self.dir) else {
+            return false;
+        };
+        let newer = !on_disk.same_as(&self.header)
+            && if on_disk.is_sealed_by(self.key.current()) {
+                on_disk.supersedes(&self.header)
+            } else {
+                // Another epoch's (a sync took it): newer when it holds every key of ours.
+                self.contents.adopt_keys_of(&on_disk)
+            };
+        if newer {
             self.header = on_disk;
-            return true;
         }
-        false
+        newer
     }
 
     /// A new password, and a new key epoch: photos added from now on cannot be read with
@@ -431,6 +444,8 @@ impl UnlockedVault {
         change: Rotation,
         reveal: impl FnOnce(&RecoveryKey) -> std::io::Result<()>,
     ) -> Result<(), VaultError> {
+        let writing = self.header_writes_owned();
+        let _writing = writing.lock().unwrap_or_else(|p| p.into_inner());
         self.refresh_header();
         let rotated = self.header.rotated(&self.key, change)?;
         if let Some(recovery) = &rotated.new_recovery {
@@ -447,6 +462,8 @@ impl UnlockedVault {
 
     /// The same key under the same password with other KDF parameters.
     fn rewrap_password(&mut self, password: &Password, kdf: KdfParams) -> Result<(), VaultError> {
+        let writing = self.header_writes_owned();
+        let _writing = writing.lock().unwrap_or_else(|p| p.into_inner());
         self.refresh_header();
         let (header, opener) = self.header.with_new_password(&self.key, password, kdf)?;
         header.save(&self.dir)?;
@@ -486,6 +503,12 @@ impl UnlockedVault {
 impl Contents {
     pub fn items(&self) -> Result<Vec<crate::Item>, VaultError> {
         self.catalog.items()
+    }
+
+    /// The lock held while the header file is read, changed and written (see
+    /// `header_write`).
+    pub(crate) fn header_writes_owned(&self) -> Arc<std::sync::Mutex<()>> {
+        self.header_write.clone()
     }
 
     /// Whether `header` is sealed by this session's current key, or by a later one it

@@ -95,6 +95,12 @@ impl VaultKey {
         blake3::Hasher::new_keyed(&self.derive(context::CONTENT_HASH))
     }
 
+    /// All 32 bytes the key id is the start of: a commitment to the key that reveals
+    /// nothing about it.
+    pub fn fingerprint(&self) -> [u8; KEY_LEN] {
+        *self.derive(context::KEY_ID)
+    }
+
     pub fn key_id(&self) -> KeyId {
         let full = self.derive(context::KEY_ID);
         let mut id = [0u8; 8];

@@ -120,8 +120,11 @@ pub fn keeping_this_device<T>(
         .flatten()
         .filter(|c| vault.has_device(&c.device_id) && revoking != Some(c.device_id.as_str()));
     let done = change(vault)?;
+    // Best effort: the change is made (and a new recovery key shown); without its slot
+    // this device asks for the password once. This very device, revoked, stays revoked:
+    // its secret left in the keyring opens nothing and says so.
     if let Some(credential) = credential {
-        vault.keep_device(&credential.device_id, &credential.secret)?;
+        let _ = vault.keep_device(&credential.device_id, &credential.secret);
     }
     Ok(done)
 }
@@ -191,6 +194,61 @@ mod tests {
         let (mut vault, _) = Vault::create(&root.path().join("v"), &password, Some(fast)).unwrap();
         assert!(enable(&mut vault, &Refusing, "laptop").is_err());
         assert!(vault.devices().unwrap().is_empty());
+    }
+
+    /// A keyring in memory: the real one is driven in tests/osunlock.rs.
+    #[derive(Default)]
+    struct Memory(std::sync::Mutex<Option<String>>);
+
+    impl SecretStore for Memory {
+        fn save(&self, _: &str, credential: &DeviceCredential) -> Result<(), OsUnlockError> {
+            *self.0.lock().unwrap() = Some(credential.encode().to_string());
+            Ok(())
+        }
+        fn load(&self, _: &str) -> Result<Option<DeviceCredential>, OsUnlockError> {
+            let held = self.0.lock().unwrap().clone();
+            held.map(|text| DeviceCredential::decode(&text)).transpose()
+        }
+        fn delete(&self, _: &str) -> Result<(), OsUnlockError> {
+            *self.0.lock().unwrap() = None;
+            Ok(())
+        }
+    }
+
+    /// A new password drops every device slot with the old key, but this device makes
+    /// its own again; this very device, revoked, stays revoked.
+    #[test]
+    fn a_key_change_keeps_this_device_unless_it_is_the_one_revoked() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("v");
+        let fast = KdfParams {
+            memory_kib: 8 * 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let password = Password::new("long enough password".into());
+        let (mut vault, _) = Vault::create(&dir, &password, Some(fast)).unwrap();
+        let store = Memory::default();
+        let id = enable(&mut vault, &store, "laptop").unwrap();
+        let (other, _) = vault.add_device("desktop").unwrap();
+        let new = Password::new("a new long password".into());
+        keeping_this_device(&mut vault, &store, None, |v| {
+            v.change_password(&new, |_| Ok(()))
+        })
+        .unwrap();
+        assert!(vault.has_device(&id) && !vault.has_device(&other));
+        drop(vault.lock());
+        let mut vault = unlock(Vault::open(&dir).unwrap(), &store).unwrap();
+        keeping_this_device(&mut vault, &store, Some(&id), |v| {
+            v.remove_device(&id, &new, |_| Ok(()))
+        })
+        .unwrap();
+        assert!(!vault.has_device(&id));
+        drop(vault.lock());
+        assert!(matches!(
+            unlock(Vault::open(&dir).unwrap(), &store),
+            Err(OsUnlockError::Revoked)
+        ));
     }
 
     #[test]

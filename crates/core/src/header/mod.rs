@@ -293,40 +293,27 @@ impl Header {
         self.mac == other.mac
     }
 
-    /// This device's header, made from `base`, merged onto `theirs`, another device's
-    /// made from the same base in the same key epoch (docs/FORMAT.md section 3.10):
-    /// theirs, with the devices this one remembered or revoked since `base`, and this
-    /// one's password (or recovery) slot where only this one changed it. One generation
-    /// after the later of the two.
-    pub fn merged_onto(
+    /// This device's header merged with `theirs`, another device's of the same key epoch
+    /// made since `base` (docs/FORMAT.md section 3.10): the devices either remembered or
+    /// forgot since the base, and everything else (password, recovery slot, the older
+    /// epochs' keys) this device's. Within an epoch those change only by rewrapping the
+    /// same secrets, and anyone who ever held this epoch's key could write a header: so a
+    /// header from a remote never brings a password, a recovery key or a keyring. Theirs
+    /// as it is when that is the whole merge (so two devices do not take turns
+    /// rewriting the same header), else one generation after the later of the two.
+    pub fn merged_with(
         &self,
         theirs: &Header,
         base: &Header,
         vault_key: &VaultKey,
     ) -> Result<Self, VaultError> {
-        let (mine, old) = (&self.body, &base.body);
-        let mut body = theirs.body.clone();
-        let password = |b: &HeaderBody| (b.password_slot.clone(), b.kdf.salt.clone());
-        if password(mine) != password(old) && password(&body) == password(old) {
-            body.password_slot = mine.password_slot.clone();
-            body.kdf = mine.kdf.clone();
+        let mut body = self.body.clone();
+        rotation::merge_devices(&mut body, &theirs.body, &base.body);
+        body.generation = theirs.body.generation;
+        if serde_json::to_string(&body).ok() == serde_json::to_string(&theirs.body).ok() {
+            return Ok(theirs.clone());
         }
-        let recovery = |b: &HeaderBody| {
-            (
-                b.recovery_slot.clone(),
-                b.recovery_public.clone(),
-                b.recovery_check.clone(),
-            )
-        };
-        if recovery(mine) != recovery(old) && recovery(&body) == recovery(old) {
-            (
-                body.recovery_slot,
-                body.recovery_public,
-                body.recovery_check,
-            ) = recovery(mine);
-        }
-        rotation::merge_devices(&mut body, mine, old);
-        body.generation = mine.generation.max(theirs.body.generation);
+        body.generation = self.body.generation.max(theirs.body.generation);
         Self::seal(body, vault_key)
     }
 
@@ -706,7 +693,7 @@ mod tests {
             .unwrap()
             .with_device(&keys, "0000000000000003", &secrets[2])
             .unwrap();
-        let merged = reread(&mine.merged_onto(&theirs, &base, keys.current()).unwrap());
+        let merged = reread(&mine.merged_with(&theirs, &base, keys.current()).unwrap());
         assert!(merged.is_sealed_by(keys.current()));
         assert!(merged.supersedes(&theirs) && merged.supersedes(&mine));
         assert!(matches!(
@@ -722,6 +709,56 @@ mod tests {
                 *keys.current().expose()
             );
         }
+    }
+
+    /// A header of this epoch from a remote, written by anyone who held the epoch's key
+    /// (a laptop revoked later): only its device slots count. It cannot set a password,
+    /// a recovery key or a keyring of its own; a header that only adds a device is taken
+    /// as it is.
+    #[test]
+    fn a_header_of_this_epoch_brings_only_device_slots() {
+        let (keys, pw, rk, header) = fixture();
+        let secret = DeviceSecret::random().unwrap();
+        let theirs = header
+            .with_device(&keys, "0000000000000009", &secret)
+            .unwrap();
+        assert!(
+            header
+                .merged_with(&theirs, &header, keys.current())
+                .unwrap()
+                .same_as(&theirs)
+        );
+
+        let thief = Password::new("the thief's own password".into());
+        let (mut hostile, _) = theirs.with_new_password(&keys, &thief, FAST).unwrap();
+        let other_rk = RecoveryKey::generate().unwrap();
+        let mut body = hostile.body.clone();
+        slots::seal_recovery(&mut body, &RecoverySecrets::of(&other_rk), &keys).unwrap();
+        body.epochs = vec![body.password_slot.clone()];
+        hostile = Header::seal(body, keys.current()).unwrap();
+        let merged = reread(
+            &header
+                .merged_with(&hostile, &header, keys.current())
+                .unwrap(),
+        );
+        assert!(merged.supersedes(&hostile));
+        assert_eq!(
+            current(merged.unlock_with_password(&pw, false)),
+            *keys.current().expose()
+        );
+        assert!(matches!(
+            merged.unlock_with_password(&thief, false),
+            Err(VaultError::WrongPassword)
+        ));
+        assert_eq!(
+            current(merged.unlock_with_recovery(&rk)),
+            *keys.current().expose()
+        );
+        assert!(merged.unlock_with_recovery(&other_rk).is_err());
+        assert_eq!(
+            current(merged.unlock_with_device("0000000000000009", &secret)),
+            *keys.current().expose()
+        );
     }
 
     /// Two devices changed the key from one base at once (both revoked a device): the

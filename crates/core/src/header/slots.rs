@@ -12,7 +12,7 @@ use crate::VaultError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use keepsake_crypto::{
-    DeviceSecret, KeyId, Keyring, RecoveryKey, SEALED_KEY_LEN, SealedKey, SlotSecret, VaultKey,
+    DeviceSecret, KEY_LEN, Keyring, RecoveryKey, SEALED_KEY_LEN, SealedKey, SlotSecret, VaultKey,
     WRAPPED_KEY_LEN, WrappedKey, WrappingKey, open_sealed_key, seal_key, unwrap_key, wrap_key,
 };
 use std::fmt;
@@ -162,13 +162,19 @@ pub(super) fn open_slot(body: &HeaderBody, opener: &Opener) -> Result<VaultKey, 
     Ok(VaultKey::from_bytes(*key.map_err(|_| opener.wrong())?))
 }
 
-/// The check of a sealed recovery slot: `KeyedHash(K_check, vault id || epoch 0's key id
-/// || recovery public key)`. Only the recovery key computes it, and epoch 0's key never
-/// changes, so a header sealed to the recovery key by anyone else fails it.
-fn recovery_check(check: &WrappingKey, vault_id: &str, root: KeyId, public: &str) -> String {
+/// The check of a sealed recovery slot: `KeyedHash(K_check, vault id || epoch 0's key
+/// fingerprint || recovery public key)`. Only the recovery key computes it, and epoch 0's
+/// key never changes, so a header sealed to the recovery key by anyone who never held
+/// that key fails it.
+fn recovery_check(
+    check: &WrappingKey,
+    vault_id: &str,
+    root: &[u8; KEY_LEN],
+    public: &str,
+) -> String {
     let mut hasher = blake3::Hasher::new_keyed(check.expose());
     hasher.update(vault_id.as_bytes());
-    hasher.update(&root.0);
+    hasher.update(root);
     hasher.update(public.as_bytes());
     hasher.finalize().to_hex().to_string()
 }
@@ -186,7 +192,7 @@ pub(super) fn check_recovery(
     let expected = recovery_check(
         &secrets.check,
         &body.vault_id,
-        keyring.root().key_id(),
+        &keyring.root().fingerprint(),
         public,
     );
     let found = body.recovery_check.as_deref().unwrap_or_default();
@@ -246,7 +252,7 @@ pub(super) fn seal_recovery(
     body.recovery_check = Some(recovery_check(
         &secrets.check,
         &body.vault_id,
-        keyring.root().key_id(),
+        &keyring.root().fingerprint(),
         &public,
     ));
     body.recovery_public = Some(public);

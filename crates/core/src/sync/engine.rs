@@ -341,11 +341,10 @@ impl Contents {
                     {
                         local.clone()
                     }
-                    Some(base) if local.same_as(base) => theirs,
-                    Some(base) => local.merged_onto(&theirs, base, self.key.current())?,
-                    // No base (a header synced before bases were kept): the newer wins.
-                    None if theirs.supersedes(&local) => theirs,
-                    None => local.clone(),
+                    Some(base) => local.merged_with(&theirs, base, self.key.current())?,
+                    // No base (a header synced before bases were kept): the devices theirs
+                    // has or lacks count as its changes.
+                    None => local.merged_with(&theirs, &local, self.key.current())?,
                 };
                 (settled, None)
             }
@@ -375,6 +374,8 @@ impl Contents {
         };
         let changed = !settled.same_as(&local);
         if changed {
+            let writing = self.header_writes_owned();
+            let _writing = writing.lock().unwrap_or_else(|p| p.into_inner());
             // Not over a header this vault's session wrote meanwhile (a new password): the
             // next sync settles that one.
             if !Header::load(&self.dir)?.same_as(&local) {
@@ -382,11 +383,11 @@ impl Contents {
             }
             settled.save(&self.dir)?;
             Header::remove_next(&self.dir);
-        }
-        // Keys change only once a header holding them is saved: nothing is ever sealed
-        // under a key no header keeps.
-        if let Some(keys) = keys {
-            self.key = keys;
+            // Keys change only once a header holding them is saved: nothing is ever
+            // sealed under a key no header keeps.
+            if let Some(keys) = keys {
+                self.key = keys;
+            }
         }
         let text = settled.to_text()?;
         store
