@@ -1,7 +1,7 @@
 //! Unlock through the OS keyring on this device, and the devices that can.
 
 use super::blocking;
-use super::vault::os_error;
+use super::vault::{change_key, os_error};
 use crate::dto::Device;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -64,16 +64,9 @@ pub async fn revoke_device(
     let password = Password::new(password);
     blocking(move || {
         let mut vault = session.vault.blocking_lock();
-        let mut words = None;
-        keepsake_api::keeping_this_device(&mut vault, Some(&id), |vault| {
-            vault.remove_device(&id, &password, |recovery| {
-                words = Some(recovery.to_words().to_string());
-                Ok(())
-            })
+        change_key(&session, &mut vault, Some(&id), |vault, reveal| {
+            vault.remove_device(&id, &password, reveal)
         })
-        .map_err(os_error)?;
-        session.refresh_keys(&vault)?;
-        Ok(words)
     })
     .await
 }

@@ -227,18 +227,35 @@ pub async fn change_password(
     blocking(move || {
         let mut vault = session.vault.blocking_lock();
         vault.check_password(&current)?;
-        let mut words = None;
-        keepsake_api::keeping_this_device(&mut vault, None, |vault| {
-            vault.change_password(&new, |recovery| {
-                words = Some(recovery.to_words().to_string());
-                Ok(())
-            })
+        change_key(&session, &mut vault, None, |vault, reveal| {
+            vault.change_password(&new, reveal)
         })
-        .map_err(os_error)?;
-        session.refresh_keys(&vault)?;
-        Ok(words)
     })
     .await
+}
+
+/// Runs a change of the vault key (a new password, `revoking` a device), keeping this
+/// device's OS unlock, then gives the readers the new keys. Returns the words of a new
+/// recovery key when the change had to draw one (a vault made before key epochs).
+pub(crate) fn change_key(
+    session: &crate::state::Session,
+    vault: &mut keepsake_core::UnlockedVault,
+    revoking: Option<&str>,
+    change: impl FnOnce(
+        &mut keepsake_core::UnlockedVault,
+        &mut dyn FnMut(&keepsake_core::RecoveryKey) -> std::io::Result<()>,
+    ) -> Result<(), keepsake_core::VaultError>,
+) -> AppResult<Option<String>> {
+    let mut words = None;
+    keepsake_api::keeping_this_device(vault, revoking, |vault| {
+        change(vault, &mut |recovery| {
+            words = Some(recovery.to_words().to_string());
+            Ok(())
+        })
+    })
+    .map_err(os_error)?;
+    session.refresh_keys(vault)?;
+    Ok(words)
 }
 
 /// The UI reports user activity (throttled), which keeps auto-lock away.

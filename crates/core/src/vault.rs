@@ -424,16 +424,7 @@ impl UnlockedVault {
     /// recovery key may have lost one), a new key epoch. The recovery key's slot was
     /// sealed at the unlock, so it carries over.
     pub(crate) fn recovered(&mut self, new_password: &Password) -> Result<(), VaultError> {
-        check_password(new_password)?;
-        let kdf = self.header.kdf_params().everyday();
-        self.rotate_key(
-            Rotation {
-                password: new_password,
-                new_kdf: Some(kdf),
-                revoking: None,
-            },
-            |_| Ok(()),
-        )?;
+        self.change_password(new_password, |_| Ok(()))?;
         self.catalog.forget_device(None)
     }
 
