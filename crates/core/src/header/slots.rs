@@ -87,7 +87,7 @@ impl Opener {
     pub(super) fn device(id: &str, secret: &DeviceSecret) -> Self {
         Self::Device {
             id: id.into(),
-            kek: WrappingKey::from_bytes(blake3::derive_key(DEVICE_SLOT_CONTEXT, secret.expose())),
+            kek: device_kek(secret),
         }
     }
 
@@ -122,6 +122,11 @@ fn decode_public(public: &str) -> Result<[u8; 32], VaultError> {
     let mut out = [0u8; 32];
     hex::decode_to_slice(public, &mut out).map_err(|e| damaged(format!("bad public key: {e}")))?;
     Ok(out)
+}
+
+/// The key a device's slot is wrapped under, from the secret in its OS keyring.
+fn device_kek(secret: &DeviceSecret) -> WrappingKey {
+    WrappingKey::from_bytes(blake3::derive_key(DEVICE_SLOT_CONTEXT, secret.expose()))
 }
 
 /// Opens `opener`'s slot in `body`: the vault key of the header's current epoch.
@@ -225,11 +230,8 @@ pub(super) fn set_device(
     secret: &DeviceSecret,
     key: &VaultKey,
 ) -> Result<(), VaultError> {
-    let Opener::Device { kek, .. } = Opener::device(id, secret) else {
-        unreachable!("a device's opener")
-    };
     let aad = Slot::Device(id).wrapped_aad(&body.vault_id);
-    let slot = B64.encode(wrap_key(&kek, key.expose(), &aad)?);
+    let slot = B64.encode(wrap_key(&device_kek(secret), key.expose(), &aad)?);
     match body.devices.iter_mut().find(|d| d.id == id) {
         Some(device) => device.slot = slot,
         None => body.devices.push(super::DeviceSlot {
